@@ -48,7 +48,8 @@ let report = "";
 try {
   report = readFileSync(tap, "utf8");
 } catch {}
-const count = (k) => Number(/^# (\w+) (\d+)$/gm.exec(report) && (report.match(new RegExp(`^# ${k} (\\d+)$`, "m")) ?? [])[1]);
+const count = (k) =>
+  Number(/^# (\w+) (\d+)$/gm.exec(report) && (report.match(new RegExp(`^# ${k} (\\d+)$`, "m")) ?? [])[1]);
 const tests = count("tests");
 const pass = count("pass");
 const fail = count("fail");

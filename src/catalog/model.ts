@@ -13,10 +13,16 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 /** Catalog release versions: `2026.11` or `2026.11.1`. */
 export const CATALOG_VERSION_RE = /^\d{4}\.\d{2}(\.\d+)?$/;
 
-export const TechniqueId = z.string().regex(TECHNIQUE_ID_RE, "expected a technique ID like T1078, T1078.004, T1078.A001, AT1023 or AT1023.001");
+export const TechniqueId = z
+  .string()
+  .regex(TECHNIQUE_ID_RE, "expected a technique ID like T1078, T1078.004, T1078.A001, AT1023 or AT1023.001");
 export const TacticId = z.string().regex(TACTIC_ID_RE, "expected a tactic ID like TA0005");
-export const MitigationId = z.string().regex(MITIGATION_ID_RE, "expected a mitigation ID like M1032 or AM0001");
-export const EventName = z.string().regex(EVENT_RE, "expected a CloudTrail event written service:Action, e.g. iam:CreateAccessKey");
+export const MitigationId = z
+  .string()
+  .regex(MITIGATION_ID_RE, "expected a mitigation ID like M1032 or AM0001");
+export const EventName = z
+  .string()
+  .regex(EVENT_RE, "expected a CloudTrail event written service:Action, e.g. iam:CreateAccessKey");
 export const IsoDate = z.string().regex(DATE_RE, "expected a date YYYY-MM-DD");
 export const CatalogVersion = z.string().regex(CATALOG_VERSION_RE, "expected a catalog version like 2026.11");
 
@@ -71,7 +77,9 @@ export const Technique = z
     tactics: z.array(TacticId).min(1, "a technique belongs to at least one tactic"),
     parent: TechniqueId.optional(),
     platforms: z.array(z.string().min(1)).default(["IaaS"]),
-    services: z.array(z.string().regex(/^[a-z0-9-]+$/, "expected an AWS service prefix like iam or s3")).default([]),
+    services: z
+      .array(z.string().regex(/^[a-z0-9-]+$/, "expected an AWS service prefix like iam or s3"))
+      .default([]),
     events: z.array(EventName).default([]),
     dataSources: z.array(z.string()).default([]),
     detection: z.string().default(""),
@@ -82,7 +90,10 @@ export const Technique = z
     revokedBy: TechniqueId.optional(),
     /** Free-text note on the ID itself (e.g. why a project-assigned ID was chosen). */
     idNote: z.string().optional(),
-    version: z.string().regex(/^\d+\.\d+$/, "expected a version like 1.0").default("1.0"),
+    version: z
+      .string()
+      .regex(/^\d+\.\d+$/, "expected a version like 1.0")
+      .default("1.0"),
     created: IsoDate,
     modified: IsoDate,
     /** Set on techniques merged from a third-party bundle (`catalog import --source NAME`). */
@@ -91,15 +102,35 @@ export const Technique = z
   .superRefine((t, ctx) => {
     const sub = t.id.includes(".");
     if (sub && t.parent === undefined)
-      ctx.addIssue({ code: "custom", path: ["parent"], message: `sub-technique ${t.id} needs parent ${t.id.split(".")[0]}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["parent"],
+        message: `sub-technique ${t.id} needs parent ${t.id.split(".")[0]}`,
+      });
     if (sub && t.parent !== undefined && t.parent !== t.id.split(".")[0])
-      ctx.addIssue({ code: "custom", path: ["parent"], message: `parent of ${t.id} must be ${t.id.split(".")[0]}, got ${t.parent}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["parent"],
+        message: `parent of ${t.id} must be ${t.id.split(".")[0]}, got ${t.parent}`,
+      });
     if (!sub && t.parent !== undefined)
-      ctx.addIssue({ code: "custom", path: ["parent"], message: `${t.id} is not a sub-technique ID and cannot have a parent` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["parent"],
+        message: `${t.id} is not a sub-technique ID and cannot have a parent`,
+      });
     if (t.status === "revoked" && t.revokedBy === undefined)
-      ctx.addIssue({ code: "custom", path: ["revokedBy"], message: "a revoked technique must name its replacement in revokedBy" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["revokedBy"],
+        message: "a revoked technique must name its replacement in revokedBy",
+      });
     if (t.status !== "revoked" && t.revokedBy !== undefined)
-      ctx.addIssue({ code: "custom", path: ["revokedBy"], message: "revokedBy is only allowed when status is revoked" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["revokedBy"],
+        message: "revokedBy is only allowed when status is revoked",
+      });
     if (t.modified < t.created)
       ctx.addIssue({ code: "custom", path: ["modified"], message: "modified date is before created date" });
   });

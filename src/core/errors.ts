@@ -36,7 +36,11 @@ export class TechtrailError extends Error {
   readonly problems: Problem[];
   readonly details: unknown;
 
-  constructor(code: ErrorCode, message: string, opts: { problems?: Problem[]; details?: unknown; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { problems?: Problem[]; details?: unknown; cause?: unknown } = {},
+  ) {
     super(message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
     this.name = "TechtrailError";
     this.code = code;

@@ -1,0 +1,143 @@
+// Reads a catalog folder (catalog.yaml, tactics.yaml, data-sources.yaml, mitigations.yaml, techniques/*.yaml)
+// and frozen release files. Every problem in every file is collected before failing, so one run shows them all.
+import { readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { z } from "zod";
+import { type Problem, TechtrailError } from "../core/errors.js";
+import { packagePath } from "../core/paths.js";
+import { locatedProblems, parseYaml } from "../core/yaml.js";
+import { Catalog } from "./catalog.js";
+import {
+  type CatalogData,
+  CatalogMeta,
+  DataSource,
+  Mitigation,
+  ReleaseFile,
+  Tactic,
+  Technique,
+} from "./model.js";
+
+export const BUILTIN_CATALOG_DIR = packagePath("catalog");
+export const BUILTIN_RELEASES_DIR = packagePath("catalog", "releases");
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    throw new TechtrailError("IO", `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+      problems: [{ source: file, message: "file cannot be read" }],
+    });
+  }
+}
+
+function loadYamlFile<T>(file: string, schema: z.ZodType<T>, problems: Problem[]): T | undefined {
+  let parsed: ReturnType<typeof parseYaml>;
+  try {
+    parsed = parseYaml(readText(file), file);
+  } catch (e) {
+    if (e instanceof TechtrailError) {
+      problems.push(...(e.problems.length ? e.problems : [{ source: file, message: e.message }]));
+      return undefined;
+    }
+    throw e;
+  }
+  const res = schema.safeParse(parsed.value);
+  if (!res.success) {
+    problems.push(...locatedProblems(parsed, res.error.issues, file));
+    return undefined;
+  }
+  return res.data;
+}
+
+/** Loads a catalog folder. Throws one TechtrailError listing every problem found. */
+export function loadCatalogDir(dir: string = BUILTIN_CATALOG_DIR): Catalog {
+  const problems: Problem[] = [];
+  const meta = loadYamlFile(join(dir, "catalog.yaml"), CatalogMeta, problems);
+  const tactics = loadYamlFile(join(dir, "tactics.yaml"), z.array(Tactic), problems);
+  const dataSources = loadYamlFile(join(dir, "data-sources.yaml"), z.array(DataSource), problems);
+  const mitigations = loadYamlFile(join(dir, "mitigations.yaml"), z.array(Mitigation), problems);
+  const techDir = join(dir, "techniques");
+  let files: string[] = [];
+  try {
+    files = readdirSync(techDir)
+      .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
+      .sort();
+  } catch {
+    problems.push({ source: techDir, message: "techniques folder is missing or unreadable" });
+  }
+  const techniques: Technique[] = [];
+  const fileOf = new Map<string, string>();
+  for (const f of files) {
+    const file = join(techDir, f);
+    const t = loadYamlFile(file, Technique, problems);
+    if (!t) continue;
+    const stem = basename(f).replace(/\.ya?ml$/, "");
+    if (stem !== t.id)
+      problems.push({
+        source: file,
+        field: "id",
+        message: `file name ${f} does not match id ${t.id} (expected ${t.id}.yaml)`,
+      });
+    const prev = fileOf.get(t.id);
+    if (prev) {
+      problems.push({
+        source: file,
+        field: "id",
+        message: `duplicate technique ID ${t.id} (also in ${prev})`,
+      });
+      continue;
+    }
+    fileOf.set(t.id, file);
+    techniques.push(t);
+  }
+  if (problems.length > 0 || !meta || !tactics || !dataSources || !mitigations) {
+    throw new TechtrailError("VALIDATION", `catalog in ${dir} has ${problems.length} problem(s)`, {
+      problems,
+    });
+  }
+  return new Catalog({ meta, tactics, dataSources, mitigations, techniques }, (id) => fileOf.get(id));
+}
+
+let builtin: Catalog | undefined;
+/** The catalog shipped with techtrail (cached). */
+export function loadBuiltinCatalog(): Catalog {
+  builtin ??= loadCatalogDir(BUILTIN_CATALOG_DIR);
+  return builtin;
+}
+
+/** Parses a release file's JSON text (see `catalog release`). */
+export function parseRelease(text: string, source: string): CatalogData {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new TechtrailError("PARSE", `${source} is not valid JSON: ${(e as Error).message}`, {
+      problems: [{ source, message: (e as Error).message }],
+    });
+  }
+  const res = ReleaseFile.safeParse(json);
+  if (!res.success) {
+    throw new TechtrailError("VALIDATION", `${source} is not a techtrail catalog release`, {
+      problems: res.error.issues
+        .slice(0, 20)
+        .map((i) => ({ source, field: i.path.map(String).join("."), message: i.message })),
+    });
+  }
+  return res.data.catalog;
+}
+
+export function loadReleaseFile(file: string): Catalog {
+  return new Catalog(parseRelease(readText(file), file));
+}
+
+/** Versions of the releases shipped in a releases folder, oldest first. */
+export function listReleases(dir: string = BUILTIN_RELEASES_DIR): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => f.replace(/\.json$/, ""))
+      .sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  } catch {
+    return [];
+  }
+}

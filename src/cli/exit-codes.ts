@@ -1,0 +1,23 @@
+// The one place where error codes become process exit codes.
+import type { ErrorCode } from "../core/errors.js";
+
+export const EXIT_OK = 0;
+/** Used by `scan` when it produced findings. */
+export const EXIT_FINDINGS = 1;
+
+const byCode: Record<ErrorCode, number> = {
+  VALIDATION: 2,
+  PARSE: 2,
+  NOT_FOUND: 3,
+  CONFLICT: 4,
+  UNSUPPORTED: 5,
+  IO: 6,
+  AUTH: 7,
+  FORBIDDEN: 7,
+  RATE_LIMIT: 8,
+  INTERNAL: 70,
+};
+
+export function exitCodeFor(code: ErrorCode): number {
+  return byCode[code] ?? 1;
+}

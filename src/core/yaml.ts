@@ -1,0 +1,70 @@
+// YAML parsing that keeps line/column positions so validation errors can point at file:line:column.
+import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
+import { type Problem, TechtrailError } from "./errors.js";
+
+export interface ParsedYaml {
+  value: unknown;
+  /** Line/column (1-based) of the node at a path, or undefined. */
+  locate(path: ReadonlyArray<PropertyKey>): { line: number; column: number } | undefined;
+}
+
+export function parseYaml(text: string, source: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const problems: Problem[] = doc.errors.map((e) => {
+      const pos = e.linePos?.[0];
+      const p: Problem = { source, message: e.message.split("\n")[0] ?? e.message };
+      if (pos) {
+        p.line = pos.line;
+        p.column = pos.col;
+      }
+      return p;
+    });
+    throw new TechtrailError("PARSE", `invalid YAML in ${source}`, { problems });
+  }
+  return {
+    value: doc.toJS({ maxAliasCount: 100 }),
+    locate(path) {
+      // Walk to the deepest existing node so a missing field points at its parent.
+      let node: unknown = doc.contents;
+      let found: unknown = node;
+      for (const key of path) {
+        if (isMap(node)) {
+          const pair = node.items.find((it) => (it.key as { value?: unknown })?.value === key);
+          if (!pair) break;
+          found = pair.key;
+          node = pair.value;
+          if (node) found = node;
+        } else if (isSeq(node) && typeof key === "number") {
+          node = node.items[key];
+          if (!node) break;
+          found = node;
+        } else break;
+      }
+      const range = (found as { range?: [number, number, number] } | null)?.range;
+      if (!range) return undefined;
+      const pos = lineCounter.linePos(range[0]);
+      return { line: pos.line, column: pos.col };
+    },
+  };
+}
+
+/** Validation problems with positions from the YAML source. */
+export function locatedProblems(
+  parsed: ParsedYaml,
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+  source: string,
+): Problem[] {
+  return issues.map((i) => {
+    const p: Problem = { source, message: i.message };
+    const field = i.path.map(String).join(".");
+    if (field) p.field = field;
+    const pos = parsed.locate(i.path);
+    if (pos) {
+      p.line = pos.line;
+      p.column = pos.column;
+    }
+    return p;
+  });
+}
