@@ -83,8 +83,7 @@ export class Catalog {
       if (t.revokedBy !== undefined && !this.byId.has(t.revokedBy))
         at(t.id, "revokedBy", `unknown replacement technique ${t.revokedBy}`);
       t.dataSources.forEach((d, i) => {
-        if (!dsIds.has(d))
-          at(t.id, `dataSources.${i}`, `unknown data source ${d} (see catalog/data-sources.yaml)`);
+        if (!dsIds.has(d)) at(t.id, `dataSources.${i}`, `unknown data source ${d} (see catalog/data-sources.yaml)`);
       });
       t.mitigations.forEach((m, i) => {
         if (!this.mitigationById.has(m.id))

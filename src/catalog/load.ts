@@ -7,15 +7,7 @@ import { type Problem, TechtrailError } from "../core/errors.js";
 import { packagePath } from "../core/paths.js";
 import { locatedProblems, parseYaml } from "../core/yaml.js";
 import { Catalog } from "./catalog.js";
-import {
-  type CatalogData,
-  CatalogMeta,
-  DataSource,
-  Mitigation,
-  ReleaseFile,
-  Tactic,
-  Technique,
-} from "./model.js";
+import { type CatalogData, CatalogMeta, DataSource, Mitigation, ReleaseFile, Tactic, Technique } from "./model.js";
 
 export const BUILTIN_CATALOG_DIR = packagePath("catalog");
 export const BUILTIN_RELEASES_DIR = packagePath("catalog", "releases");

@@ -17,9 +17,7 @@ export const TechniqueId = z
   .string()
   .regex(TECHNIQUE_ID_RE, "expected a technique ID like T1078, T1078.004, T1078.A001, AT1023 or AT1023.001");
 export const TacticId = z.string().regex(TACTIC_ID_RE, "expected a tactic ID like TA0005");
-export const MitigationId = z
-  .string()
-  .regex(MITIGATION_ID_RE, "expected a mitigation ID like M1032 or AM0001");
+export const MitigationId = z.string().regex(MITIGATION_ID_RE, "expected a mitigation ID like M1032 or AM0001");
 export const EventName = z
   .string()
   .regex(EVENT_RE, "expected a CloudTrail event written service:Action, e.g. iam:CreateAccessKey");
@@ -77,9 +75,7 @@ export const Technique = z
     tactics: z.array(TacticId).min(1, "a technique belongs to at least one tactic"),
     parent: TechniqueId.optional(),
     platforms: z.array(z.string().min(1)).default(["IaaS"]),
-    services: z
-      .array(z.string().regex(/^[a-z0-9-]+$/, "expected an AWS service prefix like iam or s3"))
-      .default([]),
+    services: z.array(z.string().regex(/^[a-z0-9-]+$/, "expected an AWS service prefix like iam or s3")).default([]),
     events: z.array(EventName).default([]),
     dataSources: z.array(z.string()).default([]),
     detection: z.string().default(""),

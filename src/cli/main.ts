@@ -38,8 +38,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-const isMain =
-  process.argv[1] !== undefined && /(?:main\.(?:js|ts)|techtrail(?:\.js)?)$/.test(process.argv[1]);
+const isMain = process.argv[1] !== undefined && /(?:main\.(?:js|ts)|techtrail(?:\.js)?)$/.test(process.argv[1]);
 if (isMain) {
   run(process.argv).then((code) => {
     process.exitCode = code;

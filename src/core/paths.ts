@@ -3,5 +3,4 @@
 import { fileURLToPath } from "node:url";
 
 export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-export const packagePath = (...parts: string[]): string =>
-  [PACKAGE_ROOT.replace(/\/$/, ""), ...parts].join("/");
+export const packagePath = (...parts: string[]): string => [PACKAGE_ROOT.replace(/\/$/, ""), ...parts].join("/");

@@ -99,9 +99,7 @@ export function registerCatalogCommands(program: Command): void {
       out(`aliases: ${t.aliases.join("; ")}`);
       if (t.services.length) out(`services: ${t.services.join(", ")}`);
       if (t.events.length) out(`CloudTrail events: ${t.events.join(", ")}`);
-      out(
-        `data sources: ${t.dataSources.map((d) => c.dataSources.find((x) => x.id === d)?.name ?? d).join(", ")}`,
-      );
+      out(`data sources: ${t.dataSources.map((d) => c.dataSources.find((x) => x.id === d)?.name ?? d).join(", ")}`);
       out("");
       out(t.description);
       out("");
@@ -122,8 +120,7 @@ export function registerCatalogCommands(program: Command): void {
       const o = globalOpts(cmd) as CatalogOpts & { limit: string };
       const c = openCatalog(o);
       const hits = searchCatalog(c, words.join(" "), { limit: Number(o.limit) || 10 });
-      if (o.json)
-        return printJson(hits.map((h) => ({ id: h.id, name: h.name, score: h.score, matched: h.matched })));
+      if (o.json) return printJson(hits.map((h) => ({ id: h.id, name: h.name, score: h.score, matched: h.matched })));
       if (hits.length === 0) return out("no matching technique");
       out(
         table(
