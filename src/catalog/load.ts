@@ -1,6 +1,6 @@
 // Reads a catalog folder (catalog.yaml, tactics.yaml, data-sources.yaml, mitigations.yaml, techniques/*.yaml)
 // and frozen release files. Every problem in every file is collected before failing, so one run shows them all.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { z } from "zod";
 import { type Problem, TechtrailError } from "../core/errors.js";
@@ -132,4 +132,49 @@ export function listReleases(dir: string = BUILTIN_RELEASES_DIR): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * Opens a catalog named on the command line: `current` (the working catalog folder), a release
+ * version (`2026.10`), a release file, a catalog folder, or (via `bundleLoader`) a STIX bundle file.
+ */
+export function openCatalogRef(
+  ref: string,
+  opts: {
+    catalogDir?: string;
+    releasesDir?: string;
+    bundleLoader?: (json: unknown, file: string) => Catalog;
+  } = {},
+): Catalog {
+  const releasesDir = opts.releasesDir ?? BUILTIN_RELEASES_DIR;
+  if (ref === "current" || ref === "working")
+    return opts.catalogDir ? loadCatalogDir(opts.catalogDir) : loadBuiltinCatalog();
+  if (/^\d{4}\.\d{2}(\.\d+)?$/.test(ref)) {
+    if (!listReleases(releasesDir).includes(ref))
+      throw new TechtrailError(
+        "NOT_FOUND",
+        `no catalog release ${ref} (available: ${listReleases(releasesDir).join(", ") || "none"})`,
+      );
+    return loadReleaseFile(join(releasesDir, `${ref}.json`));
+  }
+  let isDir = false;
+  try {
+    isDir = statSync(ref).isDirectory();
+  } catch {
+    throw new TechtrailError("NOT_FOUND", `${ref} is neither a release version, a file nor a folder`);
+  }
+  if (isDir) return loadCatalogDir(ref);
+  const text = readText(ref);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new TechtrailError("PARSE", `${ref} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (json && typeof json === "object" && (json as { type?: unknown }).type === "bundle") {
+    if (!opts.bundleLoader)
+      throw new TechtrailError("UNSUPPORTED", `${ref} is a STIX bundle; no bundle loader configured`);
+    return opts.bundleLoader(json, ref);
+  }
+  return new Catalog(parseRelease(text, ref));
 }

@@ -1,9 +1,23 @@
 // `techtrail catalog ...`: browse, search, release, export, import, diff and layer the technique catalog.
+
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
 import type { Catalog } from "../../catalog/catalog.js";
-import { loadBuiltinCatalog, loadCatalogDir } from "../../catalog/load.js";
+import { diffCatalogs, diffToJson, renderDiffMarkdown, renderDiffText } from "../../catalog/diff.js";
+import { buildNavigatorLayers, parseScores } from "../../catalog/layer.js";
+import {
+  BUILTIN_RELEASES_DIR,
+  listReleases,
+  loadBuiltinCatalog,
+  loadCatalogDir,
+  openCatalogRef,
+} from "../../catalog/load.js";
 import type { Technique } from "../../catalog/model.js";
+import { createRelease, serializeRelease } from "../../catalog/release.js";
 import { searchCatalog } from "../../catalog/search.js";
+import { TechtrailError } from "../../core/errors.js";
+import { writeFileAtomic } from "../../core/fs.js";
 import { out, printJson, table, truncate } from "../output.js";
 
 interface CatalogOpts {
@@ -147,4 +161,131 @@ export function registerCatalogCommands(program: Command): void {
         ),
       );
     });
+
+  cat
+    .command("release <version>")
+    .description("freeze the current catalog as catalog/releases/<version>.json")
+    .option("--date <yyyy-mm-dd>", "release date (default: today, UTC)")
+    .option("--dir <dir>", "releases folder", BUILTIN_RELEASES_DIR)
+    .option("--force", "overwrite an existing release")
+    .option("--json", "machine-readable output")
+    .action((version: string, _o, cmd: Command) => {
+      const o = globalOpts(cmd) as CatalogOpts & { date?: string; dir: string; force?: boolean };
+      const c = openCatalog(o);
+      const date = o.date ?? new Date().toISOString().slice(0, 10);
+      const release = createRelease(c, version, date);
+      const file = join(o.dir, `${version}.json`);
+      if (existsSync(file) && !o.force)
+        throw new TechtrailError(
+          "CONFLICT",
+          `release ${version} already exists (${file}); releases are immutable, use --force to replace it`,
+        );
+      writeFileAtomic(file, serializeRelease(release));
+      if (o.json) return printJson({ version, date, file, techniques: release.catalog.techniques.length });
+      out(`released catalog ${version} (${date}): ${release.catalog.techniques.length} techniques → ${file}`);
+    });
+
+  cat
+    .command("releases")
+    .description("list shipped catalog releases")
+    .option("--json", "machine-readable output")
+    .action((_o, cmd: Command) => {
+      const o = globalOpts(cmd);
+      const rows = listReleaseSummaries();
+      if (o.json) return printJson(rows);
+      out(
+        table(
+          ["version", "released", "techniques"],
+          rows.map((r) => [r.version, r.released ?? "", r.techniques]),
+        ),
+      );
+    });
+
+  cat
+    .command("diff <old> <new>")
+    .description("changes between two catalogs: release versions, release files, bundles, folders or 'current'")
+    .option("--format <fmt>", "text | markdown | json", "text")
+    .option("--json", "same as --format json")
+    .action((oldRef: string, newRef: string, _o, cmd: Command) => {
+      const o = globalOpts(cmd) as CatalogOpts & { format: string };
+      const ref = (r: string) =>
+        openCatalogRef(r, { ...(o.catalog ? { catalogDir: o.catalog } : {}), ...bundleLoaderOpt() });
+      const d = diffCatalogs(ref(oldRef), ref(newRef));
+      const fmt = o.json ? "json" : o.format;
+      if (fmt === "json") return printJson(diffToJson(d));
+      if (fmt === "markdown" || fmt === "md") {
+        process.stdout.write(renderDiffMarkdown(d));
+        return;
+      }
+      if (fmt !== "text")
+        throw new TechtrailError("VALIDATION", `unknown --format ${fmt}: expected text, markdown or json`);
+      out(renderDiffText(d));
+    });
+
+  cat
+    .command("layer")
+    .description("ATT&CK Navigator layers (format 4.5) from a technique → score map")
+    .option(
+      "--scores <file>",
+      "JSON {\"T1078.A001\": 3, ...} or [{id, score}] ('-' for stdin); default: every technique scores 1",
+    )
+    .option("--variant <v>", "attack (ATT&CK IDs, AWS IDs rolled up) | full (all catalog IDs)", "attack")
+    .option("--out <file>", "write the chosen variant to a file instead of stdout")
+    .option("--out-dir <dir>", "write both variants as <name>.attack.json and <name>.full.json")
+    .option("--name <name>", "layer name")
+    .option("--custom-data-url <url>", "STIX bundle URL for the full-ID layer", "techtrail-catalog.stix.json")
+    .option("--aggregate <fn>", "how AWS sub-technique scores combine on the ATT&CK parent: sum | max", "sum")
+    .action((_o, cmd: Command) => {
+      const o = globalOpts(cmd) as CatalogOpts & {
+        scores?: string;
+        variant: string;
+        out?: string;
+        outDir?: string;
+        name?: string;
+        customDataUrl: string;
+        aggregate: string;
+      };
+      const c = openCatalog(o);
+      let scores: Record<string, number>;
+      if (o.scores) {
+        const src = o.scores === "-" ? "stdin" : o.scores;
+        const text = o.scores === "-" ? readFileSync(0, "utf8") : readFileSync(o.scores, "utf8");
+        scores = parseScores(text, src);
+      } else scores = Object.fromEntries(c.techniques.filter((t) => t.status === "active").map((t) => [t.id, 1]));
+      if (o.aggregate !== "sum" && o.aggregate !== "max")
+        throw new TechtrailError("VALIDATION", `--aggregate must be sum or max, got ${o.aggregate}`);
+      if (o.variant !== "attack" && o.variant !== "full")
+        throw new TechtrailError("VALIDATION", `--variant must be attack or full, got ${o.variant}`);
+      const layers = buildNavigatorLayers(c, scores, {
+        ...(o.name ? { name: o.name } : {}),
+        customDataURL: o.customDataUrl,
+        aggregate: o.aggregate,
+      });
+      if (o.outDir) {
+        const base = (o.name ?? `techtrail-${c.meta.version}`).replace(/[^A-Za-z0-9._-]+/g, "-");
+        writeFileAtomic(join(o.outDir, `${base}.attack.json`), `${JSON.stringify(layers.attack, null, 2)}\n`);
+        writeFileAtomic(join(o.outDir, `${base}.full.json`), `${JSON.stringify(layers.full, null, 2)}\n`);
+        process.stderr.write(`wrote ${base}.attack.json and ${base}.full.json to ${o.outDir}\n`);
+        return;
+      }
+      const text = `${JSON.stringify(o.variant === "full" ? layers.full : layers.attack, null, 2)}\n`;
+      if (o.out) writeFileAtomic(o.out, text);
+      else process.stdout.write(text);
+    });
+}
+
+/** Registered by the STIX module so `catalog diff` accepts bundles; undefined until then. */
+let stixBundleLoader: ((json: unknown, file: string) => Catalog) | undefined;
+export function setBundleLoader(fn: (json: unknown, file: string) => Catalog): void {
+  stixBundleLoader = fn;
+}
+function bundleLoaderOpt(): { bundleLoader?: (json: unknown, file: string) => Catalog } {
+  return stixBundleLoader ? { bundleLoader: stixBundleLoader } : {};
+}
+
+function listReleaseSummaries(): Array<{ version: string; released: string | null; techniques: number }> {
+  return listReleases().map((v) => {
+    const c = openCatalogRef(v);
+    return { version: v, released: c.data.released ?? null, techniques: c.techniques.length };
+  });
 }
