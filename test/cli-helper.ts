@@ -1,0 +1,32 @@
+// Runs the techtrail CLI from source (through tsx) in a child process, for end-to-end tests.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
+export const SHARED = fileURLToPath(new URL("../../shared/", import.meta.url));
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(
+  args: string[],
+  opts: { input?: string; env?: Record<string, string>; cwd?: string } = {},
+): CliResult {
+  const r = spawnSync(process.execPath, ["--import", "tsx", `${REPO_ROOT}src/cli/main.ts`, ...args], {
+    cwd: opts.cwd ?? REPO_ROOT,
+    input: opts.input ?? "",
+    encoding: "utf8",
+    env: { ...process.env, ...opts.env },
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function runCliJson<T = unknown>(args: string[], opts: Parameters<typeof runCli>[1] = {}): T {
+  const r = runCli(args, opts);
+  if (r.status !== 0) throw new Error(`techtrail ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
