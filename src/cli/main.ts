@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { isTechtrailError } from "../core/errors.js";
 import { registerCatalogCommands } from "./commands/catalog.js";
+import { registerStartCommand } from "./commands/start.js";
 import { exitCodeFor } from "./exit-codes.js";
 
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride();
   registerCatalogCommands(program);
+  registerStartCommand(program);
   // further capabilities register here (one line each)
   return program;
 }
