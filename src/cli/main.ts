@@ -42,6 +42,11 @@ export async function run(argv: string[]): Promise<number> {
 
 const isMain = process.argv[1] !== undefined && /(?:main\.(?:js|ts)|techtrail(?:\.js)?)$/.test(process.argv[1]);
 if (isMain) {
+  // `techtrail ... | head` closes stdout early: stop quietly instead of crashing with EPIPE.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   run(process.argv).then((code) => {
     process.exitCode = code;
   });
