@@ -1,0 +1,18 @@
+// Sigma rule engine for CloudTrail (pure, no I/O): compile rule text to matchers, index rules by eventName,
+// and resolve rule tags to catalog techniques. See docs/rules.md for the supported Sigma subset.
+
+export {
+  type CompiledRule,
+  SIGMA_LEVELS,
+  SigmaDetection,
+  SigmaFieldMap,
+  SigmaLevel,
+  SigmaLogsource,
+  SigmaRuleDoc,
+  SigmaScalar,
+  SigmaSearchIdentifier,
+} from "./model.js";
+export { resolveRuleTechniques } from "./resolve.js";
+export { RuleIndex } from "./rule-index.js";
+export { compileSigmaRule, compileSigmaRules, correlationMessage } from "./sigma.js";
+export { type ParsedTags, parseTags } from "./tags.js";

@@ -1,0 +1,271 @@
+// Field access and value matchers for compiled Sigma rules. Everything here runs once per rule at compile
+// time and returns closures; the closures do no parsing and allocate nothing on the common paths.
+
+export type EventTest = (event: Record<string, unknown>) => boolean;
+export type Getter = (event: Record<string, unknown>) => unknown;
+/** Tests one resolved field value (the caller handles arrays). */
+export type ScalarTest = (value: unknown) => boolean;
+type TextTest = (text: string) => boolean;
+
+/**
+ * Getter for a Sigma field name. A literal key containing dots wins (`{"a.b": 1}`); otherwise dots walk
+ * nested objects. Arrays met on the way are searched element-wise and the results collected into an array.
+ */
+export function fieldGetter(path: string): Getter {
+  if (!path.includes(".")) return (e) => e[path];
+  const parts = path.split(".");
+  // rest[i] = parts i.. joined, so a nested object with a dotted key is also found.
+  const rest = parts.map((_, i) => parts.slice(i).join("."));
+  return (e) => {
+    const literal = e[path];
+    return literal !== undefined ? literal : walk(e, parts, rest, 0);
+  };
+}
+
+function walk(value: unknown, parts: string[], rest: string[], from: number): unknown {
+  let cur = value;
+  for (let i = from; i < parts.length; i++) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    if (Array.isArray(cur)) {
+      const out: unknown[] = [];
+      for (const el of cur) {
+        const r = walk(el, parts, rest, i);
+        if (Array.isArray(r)) out.push(...r);
+        else if (r !== undefined) out.push(r);
+      }
+      return out.length > 0 ? out : undefined;
+    }
+    const obj = cur as Record<string, unknown>;
+    if (i < parts.length - 1) {
+      const dotted = obj[rest[i] as string];
+      if (dotted !== undefined) return dotted;
+    }
+    cur = obj[parts[i] as string];
+  }
+  return cur;
+}
+
+/** Text form of a scalar for string comparison: numbers/booleans as written, objects as JSON, null → none. */
+export function toText(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
+  if (v !== null && typeof v === "object") return JSON.stringify(v);
+  return undefined;
+}
+
+/** True when the test holds for the value or, for arrays, for any element (nested arrays included). */
+export function anyValue(v: unknown, test: ScalarTest): boolean {
+  if (!Array.isArray(v)) return test(v);
+  for (const el of v) if (anyValue(el, test)) return true;
+  return false;
+}
+
+function textTest(t: TextTest): ScalarTest {
+  return (v) => {
+    if (typeof v === "string") return t(v);
+    const s = toText(v);
+    return s !== undefined && t(s);
+  };
+}
+
+// ---- wildcard patterns ----
+
+export type PatternToken = { lit: string } | { wild: "*" | "?" };
+
+/** Splits a Sigma string into literals and wildcards. `\*`, `\?` and `\\` escape; other backslashes are literal. */
+export function tokenizePattern(value: string): PatternToken[] {
+  const out: PatternToken[] = [];
+  let lit = "";
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i] as string;
+    if (c === "\\") {
+      const n = value[i + 1];
+      if (n === "*" || n === "?" || n === "\\") {
+        lit += n;
+        i++;
+      } else lit += c;
+    } else if (c === "*" || c === "?") {
+      if (lit) out.push({ lit });
+      lit = "";
+      out.push({ wild: c });
+    } else lit += c;
+  }
+  if (lit) out.push({ lit });
+  return out;
+}
+
+/** The literal a pattern stands for, or undefined when it has wildcards. */
+export function patternLiteral(tokens: PatternToken[]): string | undefined {
+  let s = "";
+  for (const t of tokens) {
+    if ("wild" in t) return undefined;
+    s += t.lit;
+  }
+  return s;
+}
+
+const isAscii = (s: string) => {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+};
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * Compiles wildcard tokens to the cheapest text test: equality, startsWith, endsWith, includes, or an
+ * anchored RegExp. Case-insensitive unless `cased` (comparison values are lower-cased once, here).
+ */
+export function compilePattern(tokens: PatternToken[], cased: boolean): TextTest {
+  // Collapse runs of `*` and classify the shape.
+  const norm: PatternToken[] = [];
+  for (const t of tokens) {
+    const prev = norm[norm.length - 1];
+    if ("wild" in t && t.wild === "*" && prev && "wild" in prev && prev.wild === "*") continue;
+    norm.push(t);
+  }
+  const fold = (s: string) => (cased ? s : s.toLowerCase());
+  const hasQ = norm.some((t) => "wild" in t && t.wild === "?");
+  const lits = norm.filter((t): t is { lit: string } => "lit" in t);
+  if (!hasQ && lits.length <= 1) {
+    const lit = fold(lits[0]?.lit ?? "");
+    const first = norm[0];
+    const last = norm[norm.length - 1];
+    const lead = first !== undefined && "wild" in first;
+    const trail = last !== undefined && "wild" in last && norm.length > (lead ? 1 : 0);
+    if (norm.length === 0) return (s) => s.length === 0;
+    if (lits.length === 0) return () => true; // `*`
+    if (!lead && !trail) {
+      if (cased) return (s) => s === lit;
+      if (isAscii(lit)) {
+        const n = lit.length;
+        return (s) => s.length === n && (s === lit || s.toLowerCase() === lit);
+      }
+      return (s) => s.toLowerCase() === lit;
+    }
+    if (lead && trail) return cased ? (s) => s.includes(lit) : (s) => s.toLowerCase().includes(lit);
+    if (trail) return cased ? (s) => s.startsWith(lit) : (s) => s.toLowerCase().startsWith(lit);
+    return cased ? (s) => s.endsWith(lit) : (s) => s.toLowerCase().endsWith(lit);
+  }
+  const src = norm.map((t) => ("lit" in t ? escapeRe(t.lit) : t.wild === "*" ? "[\\s\\S]*" : "[\\s\\S]")).join("");
+  const re = new RegExp(`^${src}$`, cased ? "u" : "iu");
+  return (s) => re.test(s);
+}
+
+export function patternTest(tokens: PatternToken[], cased: boolean): ScalarTest {
+  return textTest(compilePattern(tokens, cased));
+}
+
+export function regexTest(re: RegExp): ScalarTest {
+  return textTest((s) => re.test(s));
+}
+
+export function numericTest(op: "lt" | "lte" | "gt" | "gte", bound: number): ScalarTest {
+  return (v) => {
+    const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : Number.NaN;
+    if (Number.isNaN(n)) return false;
+    return op === "lt" ? n < bound : op === "lte" ? n <= bound : op === "gt" ? n > bound : n >= bound;
+  };
+}
+
+// ---- CIDR ----
+
+export interface Cidr {
+  v6: boolean;
+  base: bigint;
+  mask: bigint;
+}
+
+function parseIPv4(s: string): bigint | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (!m) return undefined;
+  let n = 0n;
+  for (let i = 1; i <= 4; i++) {
+    const b = Number(m[i]);
+    if (b > 255) return undefined;
+    n = (n << 8n) | BigInt(b);
+  }
+  return n;
+}
+
+function parseIPv6(input: string): bigint | undefined {
+  const s = input.replace(/%.*$/, "");
+  if (!/^[0-9a-fA-F:.]+$/.test(s)) return undefined;
+  const halves = s.split("::");
+  if (halves.length > 2) return undefined;
+  const groups = (part: string): number[] | undefined => {
+    if (part === "") return [];
+    const out: number[] = [];
+    const items = part.split(":");
+    for (let i = 0; i < items.length; i++) {
+      const g = items[i] as string;
+      if (i === items.length - 1 && g.includes(".")) {
+        const v4 = parseIPv4(g);
+        if (v4 === undefined) return undefined;
+        out.push(Number(v4 >> 16n), Number(v4 & 0xffffn));
+      } else if (/^[0-9a-fA-F]{1,4}$/.test(g)) out.push(Number.parseInt(g, 16));
+      else return undefined;
+    }
+    return out;
+  };
+  const head = groups(halves[0] as string);
+  const tail = halves.length === 2 ? groups(halves[1] as string) : [];
+  if (!head || !tail) return undefined;
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
+  let n = 0n;
+  for (const g of [...head, ...new Array<number>(missing).fill(0), ...tail]) n = (n << 16n) | BigInt(g);
+  return n;
+}
+
+/** Parses `10.0.0.0/8`, `2001:db8::/32` or a bare address (full-length prefix). */
+export function parseCidr(text: string): Cidr | undefined {
+  const [addr, bitsText, extra] = text.trim().split("/");
+  if (addr === undefined || extra !== undefined) return undefined;
+  const v4 = parseIPv4(addr);
+  const v6 = v4 === undefined ? parseIPv6(addr) : undefined;
+  if (v4 === undefined && v6 === undefined) return undefined;
+  const width = v4 !== undefined ? 32 : 128;
+  const bits = bitsText === undefined ? width : /^\d{1,3}$/.test(bitsText) ? Number(bitsText) : -1;
+  if (bits < 0 || bits > width) return undefined;
+  const all = (1n << BigInt(width)) - 1n;
+  const mask = bits === 0 ? 0n : (all >> BigInt(width - bits)) << BigInt(width - bits);
+  return { v6: v4 === undefined, base: ((v4 ?? v6) as bigint) & mask, mask };
+}
+
+/** Parses an IP address; IPv4-mapped IPv6 (`::ffff:1.2.3.4`) is returned as IPv4. */
+export function parseIp(text: string): { v6: boolean; n: bigint } | undefined {
+  const v4 = parseIPv4(text);
+  if (v4 !== undefined) return { v6: false, n: v4 };
+  if (!text.includes(":")) return undefined;
+  const v6 = parseIPv6(text);
+  if (v6 === undefined) return undefined;
+  if (v6 >> 32n === 0xffffn) return { v6: false, n: v6 & 0xffffffffn };
+  return { v6: true, n: v6 };
+}
+
+export function cidrTest(cidrs: Cidr[]): ScalarTest {
+  return (v) => {
+    if (typeof v !== "string") return false;
+    const ip = parseIp(v);
+    if (!ip) return false;
+    for (const c of cidrs) if (c.v6 === ip.v6 && (ip.n & c.mask) === c.base) return true;
+    return false;
+  };
+}
+
+// ---- keywords ----
+
+/** True when any leaf (string/number/boolean) anywhere in the value passes the test. */
+export function anyLeaf(v: unknown, test: ScalarTest, depth = 0): boolean {
+  if (v === null || v === undefined || depth > 64) return false;
+  if (typeof v !== "object") return test(v);
+  if (Array.isArray(v)) {
+    for (const el of v) if (anyLeaf(el, test, depth + 1)) return true;
+    return false;
+  }
+  for (const key in v as Record<string, unknown>)
+    if (anyLeaf((v as Record<string, unknown>)[key], test, depth + 1)) return true;
+  return false;
+}
