@@ -11,8 +11,12 @@ export function registerStartCommand(program: Command): void {
     .action(() => {
       const c = loadBuiltinCatalog();
       const s = c.stats();
-      out(`${s.name} ${s.version}: ${s.techniques} techniques (${s.subtechniques} sub-techniques) in ${s.tactics} tactics`);
-      out(`${s.techniquesWithEvents} techniques list the CloudTrail events that reveal them (${s.events} distinct events)`);
+      out(
+        `${s.name} ${s.version}: ${s.techniques} techniques (${s.subtechniques} sub-techniques) in ${s.tactics} tactics`,
+      );
+      out(
+        `${s.techniquesWithEvents} techniques list the CloudTrail events that reveal them (${s.events} distinct events)`,
+      );
       for (const ta of c.tactics) {
         const list = c.byTactic(ta.id);
         out("");
@@ -20,6 +24,6 @@ export function registerStartCommand(program: Command): void {
         for (const t of list) out(`  ${t.id.padEnd(11)} ${truncate(t.name, 70)}`);
       }
       out("");
-      out("Try: npx techtrail catalog search \"stolen access keys\"   |   npx techtrail catalog show T1078.A001");
+      out('Try: npx techtrail catalog search "stolen access keys"   |   npx techtrail catalog show T1078.A001');
     });
 }
