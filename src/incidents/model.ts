@@ -1,0 +1,332 @@
+// Incident register data model: one zod schema per type with its inferred type.
+// Timestamps are normalised to UTC ISO 8601 (`2026-03-04T10:22:00Z`, milliseconds only when non-zero) so that
+// every boundary (CLI, CSV, JSON, database rows) produces the same text and export → import round-trips exactly.
+import { z } from "zod";
+import { CatalogVersion, TechniqueId } from "../catalog/model.js";
+
+/** Human key `IR-2026-0042`: year and a per-year sequence of at least four digits. */
+export const INCIDENT_KEY_RE = /^IR-(\d{4})-(\d{4,7})$/;
+export const IncidentKey = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(INCIDENT_KEY_RE, "expected an incident key like IR-2026-0042");
+export type IncidentKey = z.infer<typeof IncidentKey>;
+
+export function formatIncidentKey(year: number, seq: number): string {
+  return `IR-${year}-${String(seq).padStart(4, "0")}`;
+}
+
+export function parseIncidentKey(key: string): { year: number; seq: number } | undefined {
+  const m = INCIDENT_KEY_RE.exec(key.trim().toUpperCase());
+  return m ? { year: Number(m[1]), seq: Number(m[2]) } : undefined;
+}
+
+const TS_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * Parses a date or date-time typed by a person or written by a spreadsheet. No zone means UTC.
+ * Returns the canonical form or undefined.
+ */
+export function normaliseTimestamp(input: string): string | undefined {
+  const m = TS_RE.exec(input.trim());
+  if (!m) return undefined;
+  const [, y, mo, d, h = "00", mi = "00", s = "00", frac = "", zone = "Z"] = m;
+  const ms = frac ? Math.round(Number(`0${frac}`) * 1000) : 0;
+  const z0 = zone.toUpperCase() === "Z" ? "Z" : zone.includes(":") ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const iso = `${y}-${mo}-${d}T${h}:${mi}:${s}.${String(ms).padStart(3, "0")}${z0}`;
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return undefined;
+  // Date.parse rolls 2026-02-30 over to March: reject dates that do not exist.
+  const check = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  if (check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d)) return undefined;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
+  return canonicalTimestamp(t);
+}
+
+/** Canonical text of an epoch-milliseconds time. */
+export function canonicalTimestamp(ms: number): string {
+  return new Date(ms).toISOString().replace(".000Z", "Z");
+}
+
+export const Timestamp = z.string().transform((s, ctx) => {
+  const v = normaliseTimestamp(s);
+  if (v === undefined) {
+    ctx.addIssue({ code: "custom", message: `expected a date or time like 2026-03-04T10:22:00Z, got "${s}"` });
+    return z.NEVER;
+  }
+  return v;
+});
+
+export const IncidentStatus = z.enum(["open", "contained", "closed"]);
+export type IncidentStatus = z.infer<typeof IncidentStatus>;
+
+export const Severity = z.enum(["P1", "P2", "P3", "P4"]);
+export type Severity = z.infer<typeof Severity>;
+
+export const DetectionSource = z.enum([
+  "guardduty",
+  "security-hub",
+  "cloudwatch-alarm",
+  "billing-anomaly",
+  "customer-report",
+  "aws-notification",
+  "third-party",
+  "other",
+]);
+export type DetectionSource = z.infer<typeof DetectionSource>;
+
+export const InitialAccessVector = z.enum([
+  "leaked-access-key",
+  "compromised-console-credentials",
+  "compromised-sso-identity",
+  "exploited-public-application",
+  "misconfigured-resource",
+  "third-party-compromise",
+  "malicious-package",
+  "insider",
+  "unknown",
+  "other",
+]);
+export type InitialAccessVector = z.infer<typeof InitialAccessVector>;
+
+export const ImpactCategory = z.enum([
+  "data-exfiltration",
+  "data-destruction",
+  "ransom-demand",
+  "resource-abuse",
+  "service-disruption",
+  "none",
+]);
+export type ImpactCategory = z.infer<typeof ImpactCategory>;
+
+export const Confidence = z.enum(["confirmed", "likely", "possible"]);
+export type Confidence = z.infer<typeof Confidence>;
+export const CONFIDENCE_RANK: Record<Confidence, number> = { confirmed: 3, likely: 2, possible: 1 };
+
+/** Threat actor and campaign names: whitespace collapsed, quotes stripped, all-lower/all-upper words title-cased. */
+export function normaliseName(raw: string): string {
+  const s = raw
+    .trim()
+    .replace(/^["'“”‘’]+|["'“”‘’]+$/g, "")
+    .replace(/[\s_]+/g, " ")
+    .trim();
+  if (s !== s.toLowerCase() && s !== s.toUpperCase()) return s;
+  return s.replace(/\b([a-z])([a-z]*)/gi, (_, a: string, b: string) => a.toUpperCase() + b.toLowerCase());
+}
+
+/** Lookup key for names: case- and spacing-insensitive. */
+export function nameKey(raw: string): string {
+  return normaliseName(raw).toLowerCase();
+}
+
+const Name = z
+  .string()
+  .transform((s) => normaliseName(s))
+  .pipe(z.string().min(1, "name is empty").max(120));
+
+/** Free-form labels: lower-case kebab words (`ransom`, `prod-account`). */
+export const Tag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .transform((s) => s.replace(/\s+/g, "-"))
+  .pipe(z.string().regex(/^[a-z0-9][a-z0-9._:-]{0,63}$/, "expected a short label (letters, digits, - . _ :)"));
+
+export const AccountId = z
+  .string()
+  .trim()
+  .regex(/^\d{12}$/, "expected a 12-digit AWS account ID");
+/** Region names are not checked against AWS's list: anonymised and future regions must pass. */
+export const Region = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)+$/, "expected an AWS region like eu-west-1");
+export const Service = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9-]+$/, "expected an AWS service prefix like s3 or iam");
+
+/** A scan finding kept as evidence on a technique tag (what `techtrail scan` reports). */
+export const FindingRef = z.strictObject({
+  ruleId: z.string().min(1),
+  ruleTitle: z.string().default(""),
+  level: z.string().default(""),
+  eventID: z.string().min(1),
+  eventTime: Timestamp,
+  eventName: z.string().min(1),
+  principalArn: z.string().optional(),
+  accessKeyId: z.string().optional(),
+  accountId: z.string().optional(),
+  awsRegion: z.string().optional(),
+  sourceIPAddress: z.string().optional(),
+  errorCode: z.string().optional(),
+  origin: z.string().optional(),
+});
+export type FindingRef = z.infer<typeof FindingRef>;
+
+export const TechniqueTag = z.strictObject({
+  id: z.string().trim().toUpperCase().pipe(TechniqueId),
+  /** Catalog version the tag was made against; remap moves tags between versions. */
+  catalogVersion: CatalogVersion,
+  confidence: Confidence.default("likely"),
+  evidence: z.string().default(""),
+  findings: z.array(FindingRef).default([]),
+  firstSeen: Timestamp.optional(),
+});
+export type TechniqueTag = z.infer<typeof TechniqueTag>;
+export type TechniqueTagInput = z.input<typeof TechniqueTag>;
+
+export const TIMELINE_FIELDS = ["firstActivity", "detected", "reported", "contained", "recovered", "closed"] as const;
+export type TimelineField = (typeof TIMELINE_FIELDS)[number];
+
+/** Pairs [earlier, later] that must be in order when both are set. */
+const ORDER: Array<[TimelineField, TimelineField]> = [
+  ["firstActivity", "detected"],
+  ["firstActivity", "reported"],
+  ["firstActivity", "contained"],
+  ["detected", "contained"],
+  ["contained", "recovered"],
+  ["detected", "recovered"],
+  ["recovered", "closed"],
+  ["contained", "closed"],
+  ["detected", "closed"],
+  ["reported", "closed"],
+];
+
+export const Timeline = z
+  .strictObject({
+    firstActivity: Timestamp.optional(),
+    detected: Timestamp.optional(),
+    reported: Timestamp.optional(),
+    contained: Timestamp.optional(),
+    recovered: Timestamp.optional(),
+    closed: Timestamp.optional(),
+  })
+  .superRefine((t, ctx) => {
+    for (const [a, b] of ORDER) {
+      const va = t[a];
+      const vb = t[b];
+      if (va !== undefined && vb !== undefined && Date.parse(vb) < Date.parse(va))
+        ctx.addIssue({ code: "custom", path: [b], message: `${b} (${vb}) is before ${a} (${va})` });
+    }
+  });
+export type Timeline = z.infer<typeof Timeline>;
+
+const IncidentFields = z.strictObject({
+  key: IncidentKey,
+  title: z.string().trim().min(1, "title is required").max(200),
+  summary: z.string().default(""),
+  status: IncidentStatus.default("open"),
+  severity: Severity.default("P3"),
+  timeline: Timeline.default({}),
+  accounts: z.array(AccountId).default([]),
+  regions: z.array(Region).default([]),
+  services: z.array(Service).default([]),
+  resources: z.array(z.string().trim().min(1)).default([]),
+  detectionSource: DetectionSource.optional(),
+  initialAccess: InitialAccessVector.optional(),
+  threatActor: Name.optional(),
+  campaign: Name.optional(),
+  impact: z.array(ImpactCategory).default([]),
+  techniques: z.array(TechniqueTag).default([]),
+  playbooks: z.array(z.string().trim().min(1)).default([]),
+  tags: z.array(Tag).default([]),
+  notes: z.string().default(""),
+  lessonsLearned: z.string().default(""),
+  /** Synthetic data from `techtrail demo seed`: never mix it up with real incidents. */
+  isDemo: z.boolean().default(false),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+type IncidentShape = z.infer<typeof IncidentFields>;
+
+function checkIncident(i: Partial<IncidentShape>, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  (i.techniques ?? []).forEach((t, n) => {
+    const prev = seen.get(t.id);
+    if (prev !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["techniques", n, "id"],
+        message: `technique ${t.id} is tagged twice (also techniques.${prev})`,
+      });
+    seen.set(t.id, n);
+  });
+  const impact = i.impact ?? [];
+  if (impact.includes("none") && impact.length > 1)
+    ctx.addIssue({ code: "custom", path: ["impact"], message: `"none" cannot be combined with other impacts` });
+  const closedAt = i.timeline?.closed;
+  if (i.status === "closed" && closedAt === undefined)
+    ctx.addIssue({ code: "custom", path: ["timeline", "closed"], message: "a closed incident needs timeline.closed" });
+  if (i.status !== undefined && i.status !== "closed" && closedAt !== undefined)
+    ctx.addIssue({
+      code: "custom",
+      path: ["status"],
+      message: `status is ${i.status} but timeline.closed is set (${closedAt})`,
+    });
+  for (const f of ["accounts", "regions", "services", "tags", "playbooks", "resources", "impact"] as const) {
+    const list = (i[f] ?? []) as string[];
+    const dup = list.find((v, n) => list.indexOf(v) !== n);
+    if (dup !== undefined) ctx.addIssue({ code: "custom", path: [f], message: `duplicate value ${dup}` });
+  }
+}
+
+/** A stored incident. */
+export const Incident = IncidentFields.superRefine(checkIncident);
+export type Incident = z.infer<typeof Incident>;
+export type IncidentInput = z.input<typeof Incident>;
+
+/** An incident as given to `add` or import: key and bookkeeping times are optional (the store assigns them). */
+export const NewIncident = IncidentFields.extend({
+  key: IncidentKey.optional(),
+  createdAt: Timestamp.optional(),
+  updatedAt: Timestamp.optional(),
+}).superRefine(checkIncident);
+export type NewIncident = z.infer<typeof NewIncident>;
+export type NewIncidentInput = z.input<typeof NewIncident>;
+
+/** The date an incident is filed under for date-range filters and key years. */
+export function incidentDate(i: Pick<Incident, "timeline"> & { createdAt?: string }): string | undefined {
+  const t = i.timeline;
+  return t.detected ?? t.reported ?? t.firstActivity ?? i.createdAt;
+}
+
+/** Row of `incident list`. */
+export const IncidentSummary = z.object({
+  key: IncidentKey,
+  title: z.string(),
+  status: IncidentStatus,
+  severity: Severity,
+  date: z.string().nullable(),
+  threatActor: z.string().nullable(),
+  techniques: z.array(z.string()),
+  isDemo: z.boolean(),
+});
+export type IncidentSummary = z.infer<typeof IncidentSummary>;
+
+export const AuditAction = z.enum(["create", "update", "close", "delete", "tag", "import", "remap", "attach"]);
+export type AuditAction = z.infer<typeof AuditAction>;
+
+/** One row of the append-only audit trail. */
+export const AuditEntry = z.object({
+  id: z.number().int().positive(),
+  incidentKey: IncidentKey,
+  action: AuditAction,
+  actor: z.string().min(1),
+  at: z.string(),
+  before: z.unknown().nullable(),
+  after: z.unknown().nullable(),
+  note: z.string().nullable(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+/** Who makes a change, recorded in the audit trail. */
+export const ChangeContext = z.object({
+  actor: z.string().trim().min(1, "actor is required"),
+  note: z.string().optional(),
+});
+export type ChangeContext = z.infer<typeof ChangeContext>;

@@ -1,0 +1,163 @@
+// Versioned schema migrations, applied in order on open inside one transaction (PostgreSQL takes an
+// advisory lock so two processes opening a fresh database do not both migrate). Never edit a released
+// migration: append a new version.
+import { TechtrailError } from "../core/errors.js";
+import type { Dialect, SqlDb } from "./sql.js";
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: Record<Dialect, string>;
+}
+
+const ts = (d: Dialect) => (d === "sqlite" ? "TEXT" : "TIMESTAMPTZ");
+const json = (d: Dialect) => (d === "sqlite" ? "TEXT" : "JSONB");
+
+function initial(d: Dialect): string {
+  const bool = d === "sqlite" ? "INTEGER" : "BOOLEAN";
+  const falseV = d === "sqlite" ? "0" : "false";
+  const serial = d === "sqlite" ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
+  const appendOnly =
+    d === "sqlite"
+      ? `
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;`
+      : `
+CREATE FUNCTION techtrail_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN RAISE EXCEPTION 'audit_log is append-only'; END
+$fn$;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+FOR EACH ROW EXECUTE FUNCTION techtrail_audit_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+FOR EACH STATEMENT EXECUTE FUNCTION techtrail_audit_append_only();`;
+  return `
+CREATE TABLE incidents (
+  key TEXT PRIMARY KEY,
+  year INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open', 'contained', 'closed')),
+  severity TEXT NOT NULL CHECK (severity IN ('P1', 'P2', 'P3', 'P4')),
+  threat_actor TEXT,
+  actor_key TEXT,
+  campaign TEXT,
+  campaign_key TEXT,
+  detection_source TEXT,
+  initial_access TEXT,
+  incident_at ${ts(d)},
+  first_activity_at ${ts(d)},
+  detected_at ${ts(d)},
+  contained_at ${ts(d)},
+  closed_at ${ts(d)},
+  created_at ${ts(d)} NOT NULL,
+  updated_at ${ts(d)} NOT NULL,
+  is_demo ${bool} NOT NULL DEFAULT ${falseV},
+  revision INTEGER NOT NULL DEFAULT 1,
+  doc ${json(d)} NOT NULL,
+  UNIQUE (year, seq)
+);
+CREATE INDEX incidents_at ON incidents (incident_at);
+CREATE INDEX incidents_status_at ON incidents (status, incident_at);
+CREATE INDEX incidents_severity_at ON incidents (severity, incident_at);
+CREATE INDEX incidents_actor ON incidents (actor_key, incident_at);
+CREATE INDEX incidents_campaign ON incidents (campaign_key);
+CREATE INDEX incidents_demo ON incidents (is_demo);
+
+-- One row per technique tag so analytics can count and filter by technique without parsing documents.
+CREATE TABLE incident_techniques (
+  incident_key TEXT NOT NULL REFERENCES incidents (key) ON DELETE CASCADE,
+  ord INTEGER NOT NULL,
+  technique_id TEXT NOT NULL,
+  catalog_version TEXT NOT NULL,
+  confidence TEXT NOT NULL CHECK (confidence IN ('confirmed', 'likely', 'possible')),
+  evidence TEXT NOT NULL,
+  findings ${json(d)} NOT NULL,
+  first_seen TEXT,
+  PRIMARY KEY (incident_key, technique_id)
+);
+CREATE INDEX incident_techniques_technique ON incident_techniques (technique_id, incident_key);
+
+CREATE TABLE incident_tags (
+  incident_key TEXT NOT NULL REFERENCES incidents (key) ON DELETE CASCADE,
+  tag TEXT NOT NULL,
+  PRIMARY KEY (incident_key, tag)
+);
+CREATE INDEX incident_tags_tag ON incident_tags (tag, incident_key);
+
+-- Last sequence number handed out per year (never decreases, so deleted keys are not reused).
+CREATE TABLE key_counters (
+  year INTEGER PRIMARY KEY,
+  last INTEGER NOT NULL
+);
+
+-- Append-only: triggers reject UPDATE and DELETE. No foreign key: history outlives deleted incidents.
+CREATE TABLE audit_log (
+  id ${serial},
+  incident_key TEXT NOT NULL,
+  action TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  at ${ts(d)} NOT NULL,
+  before ${json(d)},
+  after ${json(d)},
+  note TEXT
+);
+CREATE INDEX audit_log_incident ON audit_log (incident_key, id);
+${appendOnly}
+`;
+}
+
+export const MIGRATIONS: Migration[] = [
+  { version: 1, name: "incident register", sql: { sqlite: initial("sqlite"), postgres: initial("postgres") } },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+/** Brings the database to the latest schema version; refuses a database made by a newer techtrail. */
+export async function applyMigrations(db: SqlDb): Promise<number> {
+  await db.run(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`,
+  );
+  return db.transaction(async (tx) => {
+    if (tx.dialect === "postgres") await tx.query("SELECT pg_advisory_xact_lock(7468657472)");
+    const rows = await tx.query<{ v: number | null }>("SELECT MAX(version) AS v FROM schema_migrations");
+    const current = Number(rows[0]?.v ?? 0);
+    if (current > SCHEMA_VERSION)
+      throw new TechtrailError(
+        "UNSUPPORTED",
+        `the database has schema version ${current}, newer than this techtrail supports (${SCHEMA_VERSION}); upgrade techtrail`,
+      );
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      for (const stmt of splitStatements(m.sql[tx.dialect])) await tx.run(stmt);
+      await tx.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      ]);
+    }
+    return current;
+  });
+}
+
+/** Splits a migration into statements; trigger/function bodies (BEGIN ... END; / $fn$ ... $fn$) stay whole. */
+export function splitStatements(sql: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let inBody = false;
+  for (const line of sql.split("\n")) {
+    const t = line.trim();
+    if (t.startsWith("--") || t === "") continue;
+    cur += `${line}\n`;
+    if (/\$fn\$/.test(t) && (t.match(/\$fn\$/g)?.length ?? 0) % 2 === 1) inBody = !inBody;
+    if (/^BEGIN\b/.test(t) && !t.includes("END;")) inBody = true;
+    if (inBody && /^END;?$/.test(t) && !cur.includes("$fn$")) inBody = false;
+    if (!inBody && t.endsWith(";")) {
+      out.push(cur.trim().replace(/;$/, ""));
+      cur = "";
+    }
+  }
+  if (cur.trim()) out.push(cur.trim().replace(/;$/, ""));
+  return out;
+}

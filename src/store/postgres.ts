@@ -1,0 +1,110 @@
+// PostgreSQL adapter (pg): the store for teams, chosen by TECHTRAIL_DATABASE_URL=postgres://...
+// Same schema and logic as SQLite (sql-store.ts); transactions run on one pooled client.
+import pg from "pg";
+import { TechtrailError } from "../core/errors.js";
+import { applyMigrations } from "./migrations.js";
+import { chunk, type Row, type SqlDb, type SqlValue } from "./sql.js";
+import { SqlStore } from "./sql-store.js";
+
+/** `?` → `$1, $2, ...` (statements never contain a literal question mark). */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+const toParam = (v: SqlValue | undefined): unknown => (typeof v === "bigint" ? v.toString() : (v ?? null));
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+class PgDb implements SqlDb {
+  readonly dialect = "postgres" as const;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly client?: pg.PoolClient,
+  ) {}
+
+  private get q(): Queryable {
+    return this.client ?? this.pool;
+  }
+
+  async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    const res = await this.q.query(numbered(sql), params.map(toParam));
+    return res.rows as T[];
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    const res = await this.q.query(numbered(sql), params.map(toParam));
+    return res.rowCount ?? 0;
+  }
+
+  async insertMany(table: string, columns: readonly string[], rows: ReadonlyArray<readonly SqlValue[]>): Promise<void> {
+    // PostgreSQL allows 65535 parameters per statement.
+    const perStatement = Math.max(1, Math.min(1000, Math.floor(60_000 / columns.length)));
+    for (const part of chunk(rows, perStatement)) {
+      const params: unknown[] = [];
+      const values = part.map((r) => {
+        const ph = r.map((v) => {
+          params.push(toParam(v));
+          return `$${params.length}`;
+        });
+        return `(${ph.join(", ")})`;
+      });
+      await this.q.query(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${values.join(", ")}`, params);
+    }
+  }
+
+  async transaction<T>(fn: (tx: SqlDb) => Promise<T>): Promise<T> {
+    if (this.client) return fn(this);
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await fn(new PgDb(this.pool, client));
+      await client.query("COMMIT");
+      return result;
+    } catch (e) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+export interface PostgresOptions {
+  /** Schema to use instead of `public` (created when missing); tests use one schema each. */
+  schema?: string;
+  maxConnections?: number;
+}
+
+/** Hides the password of a connection URL for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+}
+
+/** Opens a PostgreSQL incident store, applying migrations. */
+export async function openPostgresStore(url: string, opts: PostgresOptions = {}): Promise<SqlStore> {
+  if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(opts.schema))
+    throw new TechtrailError("VALIDATION", `invalid PostgreSQL schema name ${opts.schema}`);
+  const config: pg.PoolConfig = { connectionString: url, max: opts.maxConnections ?? 5 };
+  if (opts.schema) config.options = `-c search_path=${opts.schema}`;
+  const pool = new pg.Pool(config);
+  // An idle client losing its connection must not crash the process; the next query reports it.
+  pool.on("error", () => undefined);
+  const db = new PgDb(pool);
+  try {
+    if (opts.schema) await db.run(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`);
+    await applyMigrations(db);
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    if (e instanceof TechtrailError) throw e;
+    throw new TechtrailError("IO", `cannot open PostgreSQL store ${redactUrl(url)}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  return new SqlStore(db, redactUrl(url));
+}

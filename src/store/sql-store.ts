@@ -1,0 +1,511 @@
+// The incident store written once over SqlDb (sql.ts) for both SQLite and PostgreSQL.
+// An incident is one `incidents` row (filter columns + the document without techniques), one
+// `incident_techniques` row per technique tag and one `incident_tags` row per label.
+// Every change writes its audit row in the same transaction, so history and data cannot disagree.
+import { TechtrailError, zodProblems } from "../core/errors.js";
+import {
+  type AuditAction,
+  AuditEntry,
+  type ChangeContext,
+  canonicalTimestamp,
+  Incident,
+  IncidentSummary,
+  incidentDate,
+  type NewIncident,
+  nameKey,
+  parseIncidentKey,
+} from "../incidents/model.js";
+import { chunk, type Row, type SqlDb, type SqlValue } from "./sql.js";
+import { type ImportResult, IncidentFilter, type IncidentFilterInput, type IncidentPage, type Store } from "./store.js";
+
+const INCIDENT_COLUMNS = [
+  "key",
+  "year",
+  "seq",
+  "title",
+  "status",
+  "severity",
+  "threat_actor",
+  "actor_key",
+  "campaign",
+  "campaign_key",
+  "detection_source",
+  "initial_access",
+  "incident_at",
+  "first_activity_at",
+  "detected_at",
+  "contained_at",
+  "closed_at",
+  "created_at",
+  "updated_at",
+  "is_demo",
+  "doc",
+] as const;
+const TECHNIQUE_COLUMNS = [
+  "incident_key",
+  "ord",
+  "technique_id",
+  "catalog_version",
+  "confidence",
+  "evidence",
+  "findings",
+  "first_seen",
+] as const;
+const AUDIT_COLUMNS = ["incident_key", "action", "actor", "at", "before", "after", "note"] as const;
+
+/** Fixed-width UTC text so that SQLite compares times correctly as strings (PostgreSQL casts it). */
+const tsParam = (v: string | undefined): string | null => (v === undefined ? null : new Date(v).toISOString());
+
+function readTs(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return canonicalTimestamp(v.getTime());
+  return canonicalTimestamp(Date.parse(String(v)));
+}
+
+const readJson = (v: unknown): unknown => (typeof v === "string" ? JSON.parse(v) : v);
+
+function nowIso(): string {
+  return canonicalTimestamp(Date.now());
+}
+
+function keyParts(key: string): { year: number; seq: number } {
+  const p = parseIncidentKey(key);
+  if (!p)
+    throw new TechtrailError("VALIDATION", `invalid incident key ${key}`, {
+      problems: [{ field: "key", message: "expected IR-YYYY-NNNN" }],
+    });
+  return p;
+}
+
+/** Year a new incident's key is filed under. */
+function keyYear(i: NewIncident, now: string): number {
+  return Number((incidentDate({ timeline: i.timeline }) ?? i.createdAt ?? now).slice(0, 4));
+}
+
+function incidentRow(i: Incident): SqlValue[] {
+  const { year, seq } = keyParts(i.key);
+  const { techniques: _t, ...doc } = i;
+  return [
+    i.key,
+    year,
+    seq,
+    i.title,
+    i.status,
+    i.severity,
+    i.threatActor ?? null,
+    i.threatActor ? nameKey(i.threatActor) : null,
+    i.campaign ?? null,
+    i.campaign ? nameKey(i.campaign) : null,
+    i.detectionSource ?? null,
+    i.initialAccess ?? null,
+    tsParam(incidentDate(i)),
+    tsParam(i.timeline.firstActivity),
+    tsParam(i.timeline.detected),
+    tsParam(i.timeline.contained),
+    tsParam(i.timeline.closed),
+    tsParam(i.createdAt),
+    tsParam(i.updatedAt),
+    i.isDemo,
+    JSON.stringify(doc),
+  ];
+}
+
+function techniqueRows(i: Incident): SqlValue[][] {
+  return i.techniques.map((t, n) => [
+    i.key,
+    n,
+    t.id,
+    t.catalogVersion,
+    t.confidence,
+    t.evidence,
+    JSON.stringify(t.findings),
+    t.firstSeen ?? null,
+  ]);
+}
+
+function tagRows(i: Incident): SqlValue[][] {
+  return i.tags.map((t) => [i.key, t]);
+}
+
+function auditRow(
+  key: string,
+  action: AuditAction,
+  ctx: ChangeContext,
+  before: Incident | null,
+  after: Incident | null,
+  at: string,
+): SqlValue[] {
+  return [
+    key,
+    action,
+    ctx.actor,
+    tsParam(at),
+    before ? JSON.stringify(before) : null,
+    after ? JSON.stringify(after) : null,
+    ctx.note ?? null,
+  ];
+}
+
+/** Validates a database row set back into an Incident (rows are a boundary too). */
+function rebuild(doc: unknown, techniques: Row[]): Incident {
+  const raw = {
+    ...(readJson(doc) as Record<string, unknown>),
+    techniques: techniques.map((r) => {
+      const t: Record<string, unknown> = {
+        id: r.technique_id,
+        catalogVersion: r.catalog_version,
+        confidence: r.confidence,
+        evidence: r.evidence,
+        findings: readJson(r.findings),
+      };
+      if (r.first_seen !== null && r.first_seen !== undefined) t.firstSeen = r.first_seen;
+      return t;
+    }),
+  };
+  const res = Incident.safeParse(raw);
+  if (!res.success)
+    throw new TechtrailError("INTERNAL", `stored incident ${String((raw as { key?: unknown }).key)} is invalid`, {
+      problems: zodProblems(res.error.issues, "database"),
+    });
+  return res.data;
+}
+
+/** Same incident ignoring its bookkeeping time. */
+function sameContent(a: Incident, b: Incident): boolean {
+  return JSON.stringify({ ...a, updatedAt: "" }) === JSON.stringify({ ...b, updatedAt: "" });
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[!%_]/g, (c) => `!${c}`);
+}
+
+export class SqlStore implements Store {
+  readonly kind: "sqlite" | "postgres";
+
+  constructor(
+    readonly db: SqlDb,
+    readonly location: string,
+  ) {
+    this.kind = db.dialect;
+  }
+
+  private async loadTechniques(db: SqlDb, key: string): Promise<Row[]> {
+    return db.query("SELECT * FROM incident_techniques WHERE incident_key = ? ORDER BY ord", [key]);
+  }
+
+  private async load(db: SqlDb, key: string, lock: boolean): Promise<Incident | undefined> {
+    const forUpdate = lock && db.dialect === "postgres" ? " FOR UPDATE" : "";
+    const rows = await db.query<{ doc: unknown }>(`SELECT doc FROM incidents WHERE key = ?${forUpdate}`, [key]);
+    const row = rows[0];
+    if (!row) return undefined;
+    return rebuild(row.doc, await this.loadTechniques(db, key));
+  }
+
+  private async insert(db: SqlDb, incidents: readonly Incident[]): Promise<void> {
+    await db.insertMany("incidents", INCIDENT_COLUMNS, incidents.map(incidentRow));
+    await db.insertMany("incident_techniques", TECHNIQUE_COLUMNS, incidents.flatMap(techniqueRows));
+    await db.insertMany("incident_tags", ["incident_key", "tag"], incidents.flatMap(tagRows));
+  }
+
+  private async audit(db: SqlDb, rows: SqlValue[][]): Promise<void> {
+    await db.insertMany("audit_log", AUDIT_COLUMNS, rows);
+  }
+
+  /** Raises the per-year counters to at least the given sequence numbers. */
+  private async bumpCounters(db: SqlDb, maxByYear: Map<number, number>): Promise<void> {
+    const greatest = db.dialect === "sqlite" ? "MAX" : "GREATEST";
+    for (const [year, seq] of maxByYear)
+      await db.run(
+        `INSERT INTO key_counters (year, last) VALUES (?, ?) ON CONFLICT (year) DO UPDATE SET last = ${greatest}(key_counters.last, excluded.last)`,
+        [year, seq],
+      );
+  }
+
+  /** Reserves `n` sequence numbers of a year atomically; returns the first. */
+  private async reserve(db: SqlDb, year: number, n: number): Promise<number> {
+    const rows = await db.query<{ last: number }>(
+      "INSERT INTO key_counters (year, last) VALUES (?, ?) ON CONFLICT (year) DO UPDATE SET last = key_counters.last + excluded.last RETURNING last",
+      [year, n],
+    );
+    return Number(rows[0]?.last) - n + 1;
+  }
+
+  private async existingKeys(db: SqlDb, keys: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const part of chunk(keys, 500)) {
+      const rows = await db.query<{ key: string }>(
+        `SELECT key FROM incidents WHERE key IN (${part.map(() => "?").join(", ")})`,
+        part,
+      );
+      for (const r of rows) found.add(r.key);
+    }
+    return found;
+  }
+
+  /** Assigns keys and bookkeeping times, validates, and checks for duplicates; runs inside a transaction. */
+  private async prepare(db: SqlDb, inputs: readonly NewIncident[]): Promise<Incident[]> {
+    const now = nowIso();
+    const explicit = inputs.filter((i) => i.key !== undefined).map((i) => i.key as string);
+    const problems = [];
+    const seen = new Set<string>();
+    for (const k of explicit) {
+      if (seen.has(k)) problems.push({ field: "key", message: `duplicate key ${k} in the input` });
+      seen.add(k);
+    }
+    for (const k of await this.existingKeys(db, explicit))
+      problems.push({ field: "key", message: `incident ${k} already exists` });
+    if (problems.length > 0)
+      throw new TechtrailError(
+        "CONFLICT",
+        problems.length === 1 ? (problems[0]?.message ?? "duplicate key") : `${problems.length} duplicate keys`,
+        { problems },
+      );
+    const maxByYear = new Map<number, number>();
+    for (const k of explicit) {
+      const { year, seq } = keyParts(k);
+      maxByYear.set(year, Math.max(maxByYear.get(year) ?? 0, seq));
+    }
+    await this.bumpCounters(db, maxByYear);
+    const needByYear = new Map<number, number>();
+    for (const i of inputs)
+      if (i.key === undefined) {
+        const y = keyYear(i, now);
+        needByYear.set(y, (needByYear.get(y) ?? 0) + 1);
+      }
+    const nextByYear = new Map<number, number>();
+    for (const [y, n] of needByYear) nextByYear.set(y, await this.reserve(db, y, n));
+    return inputs.map((i, n) => {
+      let key = i.key;
+      if (key === undefined) {
+        const y = keyYear(i, now);
+        const seq = nextByYear.get(y) ?? 1;
+        nextByYear.set(y, seq + 1);
+        key = `IR-${y}-${String(seq).padStart(4, "0")}`;
+      }
+      const res = Incident.safeParse({ ...i, key, createdAt: i.createdAt ?? now, updatedAt: i.updatedAt ?? now });
+      if (!res.success)
+        throw new TechtrailError("VALIDATION", `invalid incident ${key}`, {
+          problems: zodProblems(res.error.issues, inputs.length > 1 ? `record ${n + 1}` : undefined),
+        });
+      return res.data;
+    });
+  }
+
+  async create(input: NewIncident, ctx: ChangeContext): Promise<Incident> {
+    return this.db.transaction(async (tx) => {
+      const [incident] = await this.prepare(tx, [input]);
+      if (!incident) throw new TechtrailError("INTERNAL", "no incident prepared");
+      await this.insert(tx, [incident]);
+      await this.audit(tx, [auditRow(incident.key, "create", ctx, null, incident, incident.updatedAt)]);
+      return incident;
+    });
+  }
+
+  async get(key: string): Promise<Incident | undefined> {
+    const k = key.trim().toUpperCase();
+    if (!parseIncidentKey(k)) return undefined;
+    return this.load(this.db, k, false);
+  }
+
+  async require(key: string): Promise<Incident> {
+    const i = await this.get(key);
+    if (!i) throw new TechtrailError("NOT_FOUND", `no incident ${key} in ${this.location}`);
+    return i;
+  }
+
+  async update(
+    key: string,
+    change: (current: Incident) => Incident,
+    ctx: ChangeContext,
+    action: AuditAction = "update",
+  ): Promise<{ incident: Incident; changed: boolean }> {
+    const k = key.trim().toUpperCase();
+    return this.db.transaction(async (tx) => {
+      const current = await this.load(tx, k, true);
+      if (!current) throw new TechtrailError("NOT_FOUND", `no incident ${key} in ${this.location}`);
+      const proposed = change(structuredClone(current));
+      const now = nowIso();
+      const res = Incident.safeParse({ ...proposed, key: current.key, createdAt: current.createdAt, updatedAt: now });
+      if (!res.success)
+        throw new TechtrailError("VALIDATION", `invalid change to ${current.key}`, {
+          problems: zodProblems(res.error.issues),
+        });
+      const next = res.data;
+      if (sameContent(current, next)) return { incident: current, changed: false };
+      const row = incidentRow(next);
+      const sets = INCIDENT_COLUMNS.slice(3).map((c) => `${c} = ?`);
+      await tx.run(`UPDATE incidents SET ${sets.join(", ")}, revision = revision + 1 WHERE key = ?`, [
+        ...row.slice(3),
+        next.key,
+      ]);
+      await tx.run("DELETE FROM incident_techniques WHERE incident_key = ?", [next.key]);
+      await tx.run("DELETE FROM incident_tags WHERE incident_key = ?", [next.key]);
+      await tx.insertMany("incident_techniques", TECHNIQUE_COLUMNS, techniqueRows(next));
+      await tx.insertMany("incident_tags", ["incident_key", "tag"], tagRows(next));
+      await this.audit(tx, [auditRow(next.key, action, ctx, current, next, now)]);
+      return { incident: next, changed: true };
+    });
+  }
+
+  async delete(key: string, ctx: ChangeContext): Promise<Incident> {
+    const k = key.trim().toUpperCase();
+    return this.db.transaction(async (tx) => {
+      const current = await this.load(tx, k, true);
+      if (!current) throw new TechtrailError("NOT_FOUND", `no incident ${key} in ${this.location}`);
+      await tx.run("DELETE FROM incidents WHERE key = ?", [current.key]);
+      await this.audit(tx, [auditRow(current.key, "delete", ctx, current, null, nowIso())]);
+      return current;
+    });
+  }
+
+  async importMany(incidents: readonly NewIncident[], ctx: ChangeContext): Promise<ImportResult> {
+    if (incidents.length === 0) return { created: 0, keys: [] };
+    return this.db.transaction(async (tx) => {
+      const prepared = await this.prepare(tx, incidents);
+      await this.insert(tx, prepared);
+      await this.audit(
+        tx,
+        prepared.map((i) => auditRow(i.key, "import", ctx, null, i, i.updatedAt)),
+      );
+      return { created: prepared.length, keys: prepared.map((i) => i.key) };
+    });
+  }
+
+  private where(f: IncidentFilter): { sql: string; params: SqlValue[] } {
+    const conds: string[] = [];
+    const params: SqlValue[] = [];
+    const inList = (col: string, values: readonly string[]) => {
+      conds.push(`${col} IN (${values.map(() => "?").join(", ")})`);
+      params.push(...values);
+    };
+    if (f.status?.length) inList("i.status", f.status);
+    if (f.severity?.length) inList("i.severity", f.severity);
+    for (const group of f.techniques ?? []) {
+      conds.push(
+        `i.key IN (SELECT incident_key FROM incident_techniques WHERE technique_id IN (${group.map(() => "?").join(", ")}))`,
+      );
+      params.push(...group.map((t) => t.trim().toUpperCase()));
+    }
+    if (f.threatActor) {
+      conds.push("i.actor_key = ?");
+      params.push(nameKey(f.threatActor));
+    }
+    if (f.campaign) {
+      conds.push("i.campaign_key = ?");
+      params.push(nameKey(f.campaign));
+    }
+    if (f.tag) {
+      conds.push("i.key IN (SELECT incident_key FROM incident_tags WHERE tag = ?)");
+      params.push(f.tag.trim().toLowerCase());
+    }
+    if (f.since) {
+      conds.push("i.incident_at >= ?");
+      params.push(tsParam(f.since));
+    }
+    if (f.until) {
+      conds.push("i.incident_at < ?");
+      params.push(tsParam(f.until));
+    }
+    if (f.demo !== undefined) {
+      conds.push("i.is_demo = ?");
+      params.push(f.demo);
+    }
+    if (f.text) {
+      conds.push("LOWER(i.title) LIKE ? ESCAPE '!'");
+      params.push(`%${escapeLike(f.text.toLowerCase())}%`);
+    }
+    return { sql: conds.length ? `WHERE ${conds.join(" AND ")}` : "", params };
+  }
+
+  private parseFilter(filter: IncidentFilterInput): IncidentFilter {
+    const res = IncidentFilter.safeParse(filter);
+    if (!res.success)
+      throw new TechtrailError("VALIDATION", "invalid incident filter", { problems: zodProblems(res.error.issues) });
+    return res.data;
+  }
+
+  async list(filter: IncidentFilterInput = {}): Promise<IncidentPage> {
+    const f = this.parseFilter(filter);
+    const { sql: where, params } = this.where(f);
+    const dir = f.order === "asc" ? "ASC" : "DESC";
+    const orderBy =
+      f.sort === "key"
+        ? `i.year ${dir}, i.seq ${dir}`
+        : f.sort === "severity"
+          ? `i.severity ${dir === "DESC" ? "ASC" : "DESC"}, i.incident_at DESC, i.year DESC, i.seq DESC`
+          : `i.incident_at ${dir}, i.year ${dir}, i.seq ${dir}`;
+    const agg =
+      this.db.dialect === "sqlite"
+        ? "(SELECT group_concat(technique_id, ',') FROM (SELECT technique_id FROM incident_techniques t WHERE t.incident_key = i.key ORDER BY t.ord))"
+        : "(SELECT string_agg(technique_id, ',' ORDER BY t.ord) FROM incident_techniques t WHERE t.incident_key = i.key)";
+    const rows = await this.db.query(
+      `SELECT i.key, i.title, i.status, i.severity, i.incident_at, i.threat_actor, i.is_demo, ${agg} AS techniques
+       FROM incidents i ${where} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+      [...params, f.limit, f.offset],
+    );
+    const total = await this.count(f);
+    const items = rows.map((r) =>
+      IncidentSummary.parse({
+        key: r.key,
+        title: r.title,
+        status: r.status,
+        severity: r.severity,
+        date: readTs(r.incident_at),
+        threatActor: r.threat_actor ?? null,
+        techniques: r.techniques ? String(r.techniques).split(",") : [],
+        isDemo: Boolean(r.is_demo),
+      }),
+    );
+    return { items, total, limit: f.limit, offset: f.offset };
+  }
+
+  async count(filter: IncidentFilterInput = {}): Promise<number> {
+    const f = this.parseFilter(filter);
+    const { sql: where, params } = this.where(f);
+    const rows = await this.db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM incidents i ${where}`, params);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async exportAll(filter: IncidentFilterInput = {}): Promise<Incident[]> {
+    const f = this.parseFilter(filter);
+    const { sql: where, params } = this.where(f);
+    const docs = await this.db.query<{ key: string; doc: unknown }>(
+      `SELECT i.key, i.doc FROM incidents i ${where} ORDER BY i.year, i.seq`,
+      params,
+    );
+    const techWhere = where ? `WHERE t.incident_key IN (SELECT i.key FROM incidents i ${where})` : "";
+    const techRows = await this.db.query(
+      `SELECT t.* FROM incident_techniques t ${techWhere} ORDER BY t.incident_key, t.ord`,
+      params,
+    );
+    const byKey = new Map<string, Row[]>();
+    for (const r of techRows) {
+      const k = String(r.incident_key);
+      const list = byKey.get(k);
+      if (list) list.push(r);
+      else byKey.set(k, [r]);
+    }
+    return docs.map((d) => rebuild(d.doc, byKey.get(d.key) ?? []));
+  }
+
+  async history(key: string): Promise<AuditEntry[]> {
+    const k = key.trim().toUpperCase();
+    const rows = await this.db.query("SELECT * FROM audit_log WHERE incident_key = ? ORDER BY id", [k]);
+    return rows.map((r) =>
+      AuditEntry.parse({
+        id: Number(r.id),
+        incidentKey: r.incident_key,
+        action: r.action,
+        actor: r.actor,
+        at: readTs(r.at),
+        before: r.before === null ? null : readJson(r.before),
+        after: r.after === null ? null : readJson(r.after),
+        note: r.note ?? null,
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}

@@ -1,0 +1,59 @@
+// Runs the store contract against SQLite files in a temp folder, plus SQLite-specific checks.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import Database from "better-sqlite3";
+import { registerStoreContract } from "./contract.js";
+import { SCHEMA_VERSION } from "./migrations.js";
+import { openSqliteStore } from "./sqlite.js";
+
+registerStoreContract("sqlite", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "techtrail-sqlite-"));
+  const store = await openSqliteStore(join(dir, "register.db"));
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+test("sqlite: WAL, foreign keys and migrations are in place; reopening keeps data and schema version", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "techtrail-sqlite-"));
+  try {
+    const file = join(dir, "sub", "t.db");
+    const s1 = await openSqliteStore(file);
+    await s1.close();
+    const s2 = await openSqliteStore(file);
+    await s2.close();
+    const db = new Database(file, { readonly: true });
+    assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
+    const versions = db.prepare("SELECT version FROM schema_migrations").all() as Array<{ version: number }>;
+    assert.deepEqual(
+      versions.map((v) => v.version),
+      [SCHEMA_VERSION],
+    );
+    const fks = db.prepare("PRAGMA foreign_key_list(incident_techniques)").all();
+    assert.equal(fks.length, 1);
+    db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("sqlite: a database from a newer techtrail is refused", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "techtrail-sqlite-"));
+  try {
+    const file = join(dir, "t.db");
+    await (await openSqliteStore(file)).close();
+    const db = new Database(file);
+    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'x')").run();
+    db.close();
+    await assert.rejects(openSqliteStore(file), /schema version 999/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

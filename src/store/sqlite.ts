@@ -1,0 +1,114 @@
+// SQLite adapter (better-sqlite3): the embedded default store. WAL so readers never block the writer,
+// foreign keys on, a busy timeout so concurrent processes wait for the write lock instead of failing,
+// migrations applied on open (see migrations.ts).
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import Database from "better-sqlite3";
+import { TechtrailError } from "../core/errors.js";
+import { applyMigrations } from "./migrations.js";
+import { Mutex, type Row, type SqlDb, type SqlValue } from "./sql.js";
+import { SqlStore } from "./sql-store.js";
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+const toParam = (v: SqlValue | undefined): unknown => (typeof v === "boolean" ? (v ? 1 : 0) : (v ?? null));
+
+class SqliteDb implements SqlDb {
+  readonly dialect = "sqlite" as const;
+
+  /** `inTransaction` handles are given to transaction callbacks: they already hold the lock. */
+  constructor(
+    readonly db: Database.Database,
+    private readonly statements = new Map<string, Statement>(),
+    private readonly lock = new Mutex(),
+    private readonly inTransaction = false,
+  ) {}
+
+  private prepare(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private guard<T>(fn: () => T): Promise<T> {
+    // Inside a transaction the caller already holds the lock; elsewhere wait for it.
+    if (this.inTransaction) return Promise.resolve().then(fn);
+    return this.lock.run(async () => fn());
+  }
+
+  query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.guard(() => {
+      const s = this.prepare(sql);
+      const args = params.map(toParam);
+      if (s.reader) return s.all(...args) as T[];
+      s.run(...args);
+      return [];
+    });
+  }
+
+  run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return this.guard(() => this.prepare(sql).run(...params.map(toParam)).changes);
+  }
+
+  insertMany(table: string, columns: readonly string[], rows: ReadonlyArray<readonly SqlValue[]>): Promise<void> {
+    return this.guard(() => {
+      const s = this.prepare(
+        `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
+      );
+      for (const r of rows) s.run(...r.map(toParam));
+    });
+  }
+
+  transaction<T>(fn: (tx: SqlDb) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    return this.lock.run(async () => {
+      this.db.exec("BEGIN IMMEDIATE");
+      try {
+        const result = await fn(new SqliteDb(this.db, this.statements, this.lock, true));
+        this.db.exec("COMMIT");
+        return result;
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        throw e;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.lock.run(async () => {
+      if (this.db.open) this.db.close();
+    });
+  }
+}
+
+export interface SqliteOptions {
+  /** Milliseconds to wait for another process's write lock (default 15 s). */
+  busyTimeoutMs?: number;
+}
+
+/** Opens (creating if needed) a SQLite incident store at `file`. */
+export async function openSqliteStore(file: string, opts: SqliteOptions = {}): Promise<SqlStore> {
+  const path = file === ":memory:" ? file : resolve(file);
+  let db: Database.Database;
+  try {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, { timeout: opts.busyTimeoutMs ?? 15_000 });
+    db.pragma("journal_mode = WAL");
+    db.pragma("foreign_keys = ON");
+    // NORMAL is durable across process crashes in WAL mode; only an OS crash may drop the last commits.
+    db.pragma("synchronous = NORMAL");
+  } catch (e) {
+    throw new TechtrailError("IO", `cannot open SQLite database ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  const sql = new SqliteDb(db);
+  try {
+    await applyMigrations(sql);
+  } catch (e) {
+    await sql.close();
+    throw e;
+  }
+  return new SqlStore(sql, path);
+}

@@ -1,0 +1,81 @@
+// The incident store interface every adapter implements (SQLite, PostgreSQL), with its filter type.
+// Every change runs in one transaction together with its audit-trail row.
+import { z } from "zod";
+import type {
+  AuditAction,
+  AuditEntry,
+  ChangeContext,
+  Incident,
+  IncidentSummary,
+  NewIncident,
+} from "../incidents/model.js";
+import { IncidentStatus, Severity, Timestamp } from "../incidents/model.js";
+import type { SqlDb } from "./sql.js";
+
+export const IncidentFilter = z.strictObject({
+  status: z.array(IncidentStatus).optional(),
+  severity: z.array(Severity).optional(),
+  /** Each inner list is an OR-group of technique IDs; every group must match (technique AND tactic). */
+  techniques: z.array(z.array(z.string().min(1)).min(1)).optional(),
+  /** Threat actor name, matched case- and spacing-insensitively. */
+  threatActor: z.string().min(1).optional(),
+  campaign: z.string().min(1).optional(),
+  tag: z.string().min(1).optional(),
+  /** Incident date (detected, else reported, else first activity, else created) at or after. */
+  since: Timestamp.optional(),
+  /** Incident date strictly before. */
+  until: Timestamp.optional(),
+  demo: z.boolean().optional(),
+  /** Case-insensitive substring of the title. */
+  text: z.string().min(1).optional(),
+  sort: z.enum(["date", "key", "severity"]).default("date"),
+  order: z.enum(["asc", "desc"]).default("desc"),
+  limit: z.number().int().min(1).max(100_000).default(50),
+  offset: z.number().int().min(0).default(0),
+});
+export type IncidentFilter = z.infer<typeof IncidentFilter>;
+export type IncidentFilterInput = z.input<typeof IncidentFilter>;
+
+export interface IncidentPage {
+  items: IncidentSummary[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface ImportResult {
+  created: number;
+  keys: string[];
+}
+
+export interface Store {
+  readonly kind: "sqlite" | "postgres";
+  /** File path or redacted URL, for messages. */
+  readonly location: string;
+  /** SQL access for read-only aggregates (src/analytics); every write goes through the methods below. */
+  readonly db: SqlDb;
+  /** Stores a new incident; assigns the next key of its year when it has none. CONFLICT on a duplicate key. */
+  create(input: NewIncident, ctx: ChangeContext): Promise<Incident>;
+  get(key: string): Promise<Incident | undefined>;
+  /** Like get but NOT_FOUND when missing. */
+  require(key: string): Promise<Incident>;
+  /**
+   * Read-modify-write in one transaction (row locked in PostgreSQL, write lock in SQLite): `change` gets the
+   * current incident and returns the new one. No write and no audit row when nothing changed.
+   */
+  update(
+    key: string,
+    change: (current: Incident) => Incident,
+    ctx: ChangeContext,
+    action?: AuditAction,
+  ): Promise<{ incident: Incident; changed: boolean }>;
+  delete(key: string, ctx: ChangeContext): Promise<Incident>;
+  list(filter?: IncidentFilterInput): Promise<IncidentPage>;
+  count(filter?: IncidentFilterInput): Promise<number>;
+  /** Inserts all incidents in one transaction or none (CONFLICT lists every key already present). */
+  importMany(incidents: readonly NewIncident[], ctx: ChangeContext): Promise<ImportResult>;
+  /** Full incidents in key order, optionally filtered. */
+  exportAll(filter?: IncidentFilterInput): Promise<Incident[]>;
+  history(key: string): Promise<AuditEntry[]>;
+  close(): Promise<void>;
+}
