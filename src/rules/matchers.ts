@@ -8,41 +8,45 @@ export type ScalarTest = (value: unknown) => boolean;
 type TextTest = (text: string) => boolean;
 
 /**
- * Getter for a Sigma field name. A literal key containing dots wins (`{"a.b": 1}`); otherwise dots walk
- * nested objects. Arrays met on the way are searched element-wise and the results collected into an array.
+ * Getter for a Sigma field name. Dots walk nested objects (`userIdentity.arn`); when that path does not
+ * resolve, a literal key containing the dots is used (`{"userIdentity.arn": ...}`, flattened logs), at any
+ * level. Arrays met on the way are searched element-wise and the results collected into an array.
+ * The nested walk runs first because a missed property lookup costs more than the walk on real records.
  */
 export function fieldGetter(path: string): Getter {
   if (!path.includes(".")) return (e) => e[path];
   const parts = path.split(".");
-  // rest[i] = parts i.. joined, so a nested object with a dotted key is also found.
   const rest = parts.map((_, i) => parts.slice(i).join("."));
-  return (e) => {
-    const literal = e[path];
-    return literal !== undefined ? literal : walk(e, parts, rest, 0);
-  };
+  if (parts.length === 2) {
+    const [a, b] = parts as [string, string];
+    return (e) => {
+      const o = e[a];
+      if (o !== null && typeof o === "object") {
+        const v = Array.isArray(o) ? walk(o, parts, rest, 1) : (o as Record<string, unknown>)[b];
+        if (v !== undefined) return v;
+      }
+      return e[path];
+    };
+  }
+  return (e) => walk(e, parts, rest, 0);
 }
 
-function walk(value: unknown, parts: string[], rest: string[], from: number): unknown {
-  let cur = value;
-  for (let i = from; i < parts.length; i++) {
-    if (cur === null || typeof cur !== "object") return undefined;
-    if (Array.isArray(cur)) {
-      const out: unknown[] = [];
-      for (const el of cur) {
-        const r = walk(el, parts, rest, i);
-        if (Array.isArray(r)) out.push(...r);
-        else if (r !== undefined) out.push(r);
-      }
-      return out.length > 0 ? out : undefined;
+function walk(cur: unknown, parts: string[], rest: string[], i: number): unknown {
+  if (i === parts.length) return cur;
+  if (cur === null || typeof cur !== "object") return undefined;
+  if (Array.isArray(cur)) {
+    const out: unknown[] = [];
+    for (const el of cur) {
+      const r = walk(el, parts, rest, i);
+      if (Array.isArray(r)) out.push(...r);
+      else if (r !== undefined) out.push(r);
     }
-    const obj = cur as Record<string, unknown>;
-    if (i < parts.length - 1) {
-      const dotted = obj[rest[i] as string];
-      if (dotted !== undefined) return dotted;
-    }
-    cur = obj[parts[i] as string];
+    return out.length > 0 ? out : undefined;
   }
-  return cur;
+  const obj = cur as Record<string, unknown>;
+  const r = walk(obj[parts[i] as string], parts, rest, i + 1);
+  if (r !== undefined || i === parts.length - 1) return r;
+  return obj[rest[i] as string];
 }
 
 /** Text form of a scalar for string comparison: numbers/booleans as written, objects as JSON, null → none. */
@@ -157,8 +161,74 @@ export function patternTest(tokens: PatternToken[], cased: boolean): ScalarTest 
   return textTest(compilePattern(tokens, cased));
 }
 
+/**
+ * A literal every match of the regex must contain, or undefined. Conservative: gives up on alternation and
+ * only collects characters at group depth 0 that are not optional. Used as an `includes` pre-check so
+ * patterns like `.+:assumed-role/aws:.+` do not backtrack over every non-matching value.
+ */
+export function requiredLiteral(src: string): string | undefined {
+  if (src.includes("|")) return undefined;
+  let best = "";
+  let cur = "";
+  const flush = () => {
+    if (cur.length > best.length) best = cur;
+    cur = "";
+  };
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i] as string;
+    let lit: string | undefined;
+    if (c === "\\") {
+      const n = src[i + 1];
+      // Escaped punctuation is literal; \d, \w, \b, \u.... are classes or assertions.
+      if (n !== undefined && /[^A-Za-z0-9]/.test(n)) lit = n;
+      i += 2;
+    } else if (c === "[") {
+      i++;
+      if (src[i] === "]") i++;
+      while (i < src.length && src[i] !== "]") i += src[i] === "\\" ? 2 : 1;
+      i++;
+    } else if (c === "(") {
+      let depth = 0;
+      while (i < src.length) {
+        const d = src[i];
+        if (d === "\\") i++;
+        else if (d === "[") {
+          while (i < src.length && src[i] !== "]") i += src[i] === "\\" ? 2 : 1;
+        } else if (d === "(") depth++;
+        else if (d === ")" && --depth === 0) break;
+        i++;
+      }
+      i++;
+    } else if (c === "{") {
+      while (i < src.length && src[i] !== "}") i++;
+      i++;
+    } else if (/[A-Za-z0-9 _:/@=,'"<>!%&#~`;-]/.test(c)) {
+      lit = c;
+      i++;
+    } else i++;
+    const q = src[i];
+    if (lit === undefined) {
+      flush();
+      // A quantifier after a non-literal atom changes nothing for the collected run.
+      continue;
+    }
+    if (q === "?" || q === "*" || q === "{") {
+      flush();
+      continue;
+    }
+    cur += lit;
+    if (q === "+") flush();
+  }
+  flush();
+  return best.length >= 3 ? best : undefined;
+}
+
 export function regexTest(re: RegExp): ScalarTest {
-  return textTest((s) => re.test(s));
+  // Case-insensitive or multi-line patterns are run as is; the literal pre-check needs exact case.
+  const lit = re.flags.includes("i") ? undefined : requiredLiteral(re.source);
+  if (lit === undefined) return textTest((s) => re.test(s));
+  return textTest((s) => s.includes(lit) && re.test(s));
 }
 
 export function numericTest(op: "lt" | "lte" | "gt" | "gte", bound: number): ScalarTest {

@@ -51,6 +51,12 @@ export const SigmaRuleDoc = z.looseObject({
 });
 export type SigmaRuleDoc = z.infer<typeof SigmaRuleDoc>;
 
+/** Values a field can take for a rule to match: exact lower-cased values or lower-cased prefixes. */
+export interface ValueFilter {
+  values: ReadonlySet<string>;
+  prefixes: readonly string[];
+}
+
 /** A rule compiled to closures: match() does no parsing, comparison values are pre-lowercased. */
 export interface CompiledRule {
   id: string;
@@ -74,5 +80,9 @@ export interface CompiledRule {
   eventNames: ReadonlySet<string> | null;
   /** Exact eventSource values (lower-cased) or null. */
   eventSources: ReadonlySet<string> | null;
+  /** eventName filter that also covers prefixes (`Delete*`, `eventName|startswith`); null = any eventName. */
+  eventNameFilter: ValueFilter | null;
+  /** eventSource filter with prefixes; null = any eventSource. */
+  eventSourceFilter: ValueFilter | null;
   match(event: Record<string, unknown>): boolean;
 }

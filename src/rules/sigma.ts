@@ -11,6 +11,7 @@ import {
   expandOfPattern,
   parseCondition,
 } from "./condition.js";
+import { type Filter, intersect, mapFilter, union } from "./filters.js";
 import {
   anyLeaf,
   anyValue,
@@ -21,7 +22,6 @@ import {
   type Getter,
   numericTest,
   parseCidr,
-  patternLiteral,
   patternTest,
   regexTest,
   type ScalarTest,
@@ -70,12 +70,10 @@ const KNOWN_MODIFIERS = new Set([
 /** Field names whose exact values are indexed for pre-filtering. */
 const INDEXED_FIELDS = ["eventName", "eventSource"] as const;
 type IndexedField = (typeof INDEXED_FIELDS)[number];
-/** Exact lower-cased values an expression requires for a field; null = no constraint. */
-type Constraint = ReadonlySet<string> | null;
 
 interface CompiledIdentifier {
   test: EventTest;
-  constraints: Record<IndexedField, Constraint>;
+  constraints: Record<IndexedField, Filter>;
 }
 
 export const correlationMessage = (source: string) =>
@@ -319,49 +317,6 @@ function fieldRefTest(get: Getter, other: Getter, mode: string | undefined, case
   };
 }
 
-/** Exact lower-cased values a field map requires for `field`, or null when it does not pin the field. */
-function mapConstraint(map: SigmaFieldMap, field: IndexedField): Constraint {
-  let result = null as Set<string> | null;
-  for (const [key, raw] of Object.entries(map)) {
-    const [name, ...mods] = key.split("|");
-    if (name !== field || mods.some((m) => m !== "cased" && m !== "all")) continue;
-    const values = Array.isArray(raw) ? raw : [raw];
-    const lits: string[] = [];
-    let exact = true;
-    for (const v of values) {
-      if (v === null) {
-        exact = false;
-        break;
-      }
-      const lit = patternLiteral(tokenizePattern(String(v)));
-      if (lit === undefined) {
-        exact = false;
-        break;
-      }
-      lits.push(lit.toLowerCase());
-    }
-    if (!exact) continue;
-    // `all`: every value must equal the field, so only one distinct value can ever match.
-    const set: Set<string> = mods.includes("all") && new Set(lits).size > 1 ? new Set() : new Set(lits);
-    const prev: Set<string> | null = result;
-    result = prev === null ? set : new Set([...prev].filter((x) => set.has(x)));
-  }
-  return result;
-}
-
-const union = (cs: Constraint[]): Constraint => {
-  if (cs.some((c) => c === null)) return null;
-  const out = new Set<string>();
-  for (const c of cs) for (const v of c as ReadonlySet<string>) out.add(v);
-  return out;
-};
-const intersect = (cs: Constraint[]): Constraint => {
-  const known = cs.filter((c): c is ReadonlySet<string> => c !== null);
-  if (known.length === 0) return null;
-  const [first, ...rest] = known;
-  return new Set([...(first as ReadonlySet<string>)].filter((v) => rest.every((r) => r.has(v))));
-};
-
 function compileIdentifier(ctx: DocContext, name: string, value: unknown): CompiledIdentifier {
   const path = ["detection", name];
   const res = SigmaSearchIdentifier.safeParse(value);
@@ -374,9 +329,9 @@ function compileIdentifier(ctx: DocContext, name: string, value: unknown): Compi
     );
   const ident = res.data;
   const constraintsOf = (maps: SigmaFieldMap[]) =>
-    Object.fromEntries(INDEXED_FIELDS.map((f) => [f, union(maps.map((m) => mapConstraint(m, f)))])) as Record<
+    Object.fromEntries(INDEXED_FIELDS.map((f) => [f, union(maps.map((m) => mapFilter(m, f)))])) as Record<
       IndexedField,
-      Constraint
+      Filter
     >;
   const compileMap = (map: SigmaFieldMap, mapPath: PropertyKey[]): EventTest => {
     const entries = Object.entries(map);
@@ -431,7 +386,7 @@ function conditionOrigin(ctx: DocContext, path: PropertyKey[]): { line: number; 
 
 interface CompiledCondition {
   test: EventTest;
-  constraints: Record<IndexedField, Constraint>;
+  constraints: Record<IndexedField, Filter>;
 }
 
 function compileCondition(
@@ -505,7 +460,7 @@ function combine(kind: "and" | "or", parts: CompiledCondition[]): CompiledCondit
   const tests = parts.map((p) => p.test);
   const constraints = Object.fromEntries(
     INDEXED_FIELDS.map((f) => [f, (kind === "and" ? intersect : union)(parts.map((p) => p.constraints[f]))]),
-  ) as Record<IndexedField, Constraint>;
+  ) as Record<IndexedField, Filter>;
   if (tests.length === 1) return parts[0] as CompiledCondition;
   if (tests.length === 2) {
     const [a, b] = tests as [EventTest, EventTest];
@@ -596,14 +551,18 @@ function compileDocument(ctx: DocContext): CompiledRule {
     attackRefs: tags.attackRefs,
     tacticRefs: tags.tacticRefs,
     source: ctx.source,
-    eventNames: constraints.eventName,
-    eventSources: constraints.eventSource,
+    eventNames: exactOnly(constraints.eventName),
+    eventSources: exactOnly(constraints.eventSource),
+    eventNameFilter: constraints.eventName,
+    eventSourceFilter: constraints.eventSource,
     match: test,
   };
   if (doc.status !== undefined) rule.status = doc.status;
   if (doc.description !== undefined) rule.description = doc.description;
   return rule;
 }
+
+const exactOnly = (f: Filter): ReadonlySet<string> | null => (f === null || f.prefixes.length > 0 ? null : f.values);
 
 /** Compiles every document of one file; returns rules and per-document errors. */
 function compileFile(text: string, source: string): { rules: CompiledRule[]; errors: TechtrailError[] } {
