@@ -1,0 +1,1125 @@
+// STIX 2.1 export of the catalog in ATT&CK's data model, and import of third-party ATT&CK bundles
+// (STIX 2.0 or 2.1). Pure: no I/O; the CLI reads and writes the files.
+//
+// Export is deterministic: STIX ids are UUIDv5 of a fixed namespace and a stable key, timestamps
+// come from the data, and objects appear in a fixed order, so the same catalog gives the same bytes.
+// Catalog fields ATT&CK has no property for (aliases, services, CloudTrail events, data source IDs,
+// idNote, provenance) travel as `x_techtrail_*` properties inside a STIX 2.1 property-extension,
+// which keeps every object valid under ATT&CK's strict schemas and makes export → import lossless.
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { type Problem, TechtrailError } from "../core/errors.js";
+import { Catalog } from "./catalog.js";
+import {
+  type CatalogData,
+  CatalogMeta,
+  DataSource,
+  IsoDate,
+  MITIGATION_ID_RE,
+  type Mitigation,
+  Reference,
+  TACTIC_ID_RE,
+  type Tactic,
+  TECHNIQUE_ID_RE,
+  Technique,
+  type TechniqueInput,
+} from "./model.js";
+
+// ---------------------------------------------------------------------------------------------
+// Deterministic identifiers
+
+/** Namespace of every techtrail STIX id (UUIDv5). Never change it: ids would all change. */
+export const TECHTRAIL_STIX_NAMESPACE = "bb8b27ab-7a13-4b62-ade7-166f57613336";
+/** ATT&CK spec version the export follows (ATT&CK 18). */
+export const ATTACK_SPEC_VERSION = "3.3.0";
+/** Date used for objects that carry no date of their own (identity, marking, extension definition). */
+const EPOCH = "2026-01-01T00:00:00.000Z";
+
+/** RFC 9562 UUIDv5 (SHA-1 of namespace bytes + name bytes). */
+export function uuidv5(name: string, namespace: string = TECHTRAIL_STIX_NAMESPACE): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ""), "hex");
+  if (ns.length !== 16) throw new TechtrailError("INTERNAL", `bad UUID namespace ${namespace}`);
+  const hash = createHash("sha1").update(ns).update(name, "utf8").digest();
+  const b = hash.subarray(0, 16);
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x50;
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+  const h = b.toString("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+const stixId = (type: string, key: string) => `${type}--${uuidv5(key)}`;
+export const TECHTRAIL_IDENTITY_ID = stixId("identity", "identity:techtrail");
+export const TECHTRAIL_MARKING_ID = stixId("marking-definition", "marking-definition:techtrail");
+/** The extension-definition whose property-extension carries the `x_techtrail_*` properties. */
+export const TECHTRAIL_EXTENSION_ID = stixId("extension-definition", "extension-definition:techtrail-catalog/1");
+
+// ---------------------------------------------------------------------------------------------
+// Schemas: the parts of STIX / ATT&CK objects techtrail reads (loose: other properties are kept
+// by the producer and ignored here) and the techtrail extension.
+
+const STIX_ID_RE = /^[a-z0-9-]+--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const StixId = z.string().regex(STIX_ID_RE, "expected a STIX id like attack-pattern--<uuid>");
+export const StixTimestamp = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, "expected a STIX timestamp like 2025-04-15T19:58:01.218Z")
+  .refine((s) => !Number.isNaN(Date.parse(s)), "not a real date");
+
+export const StixExternalReference = z.looseObject({
+  source_name: z.string().min(1),
+  external_id: z.string().optional(),
+  url: z.string().optional(),
+  description: z.string().optional(),
+});
+export type StixExternalReference = z.infer<typeof StixExternalReference>;
+
+export const StixKillChainPhase = z.looseObject({
+  kill_chain_name: z.string().min(1),
+  phase_name: z.string().min(1),
+});
+
+/** Every STIX object: `type` and `id` (and whatever else its type defines). */
+export const StixObject = z.looseObject({
+  type: z.string().min(1, "type is required"),
+  id: StixId,
+});
+export type StixObject = z.infer<typeof StixObject>;
+
+export const StixBundle = z.looseObject({
+  type: z.literal("bundle"),
+  id: StixId,
+  spec_version: z.enum(["2.0", "2.1"]).optional(),
+  objects: z.array(z.unknown()).min(1, "a bundle without objects"),
+});
+export type StixBundle = { type: "bundle"; id: string; spec_version?: "2.0" | "2.1"; objects: StixObject[] };
+
+const StixCommon = z.looseObject({
+  id: StixId,
+  spec_version: z.enum(["2.0", "2.1"]).optional(),
+  created: StixTimestamp,
+  modified: StixTimestamp,
+  created_by_ref: StixId.optional(),
+  revoked: z.boolean().optional(),
+  x_mitre_deprecated: z.boolean().optional(),
+  x_mitre_domains: z.array(z.string()).optional(),
+  x_mitre_version: z.string().optional(),
+  external_references: z.array(StixExternalReference).optional(),
+  extensions: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const StixAttackPattern = StixCommon.extend({
+  type: z.literal("attack-pattern"),
+  name: z.string().min(1),
+  description: z.string().optional(),
+  kill_chain_phases: z.array(StixKillChainPhase).optional(),
+  x_mitre_is_subtechnique: z.boolean().optional(),
+  x_mitre_platforms: z.array(z.string().min(1)).optional(),
+  x_mitre_detection: z.string().optional(),
+  x_mitre_data_sources: z.array(z.string()).optional(),
+  x_mitre_aliases: z.array(z.string()).optional(),
+});
+export type StixAttackPattern = z.infer<typeof StixAttackPattern>;
+
+export const StixTactic = StixCommon.extend({
+  type: z.literal("x-mitre-tactic"),
+  name: z.string().min(1),
+  description: z.string().optional(),
+  x_mitre_shortname: z.string().min(1),
+});
+export type StixTactic = z.infer<typeof StixTactic>;
+
+export const StixCourseOfAction = StixCommon.extend({
+  type: z.literal("course-of-action"),
+  name: z.string().min(1),
+  description: z.string().optional(),
+});
+
+export const StixRelationship = StixCommon.extend({
+  type: z.literal("relationship"),
+  relationship_type: z.string().min(1),
+  source_ref: StixId,
+  target_ref: StixId,
+  description: z.string().optional(),
+});
+export type StixRelationship = z.infer<typeof StixRelationship>;
+
+export const StixMatrix = StixCommon.extend({
+  type: z.literal("x-mitre-matrix"),
+  name: z.string().min(1),
+  tactic_refs: z.array(StixId),
+});
+
+export const StixCollection = StixCommon.extend({
+  type: z.literal("x-mitre-collection"),
+  name: z.string().min(1),
+  description: z.string().optional(),
+});
+
+/** Catalog fields ATT&CK has no property for, on an attack-pattern. */
+export const TechtrailTechniqueExtension = z.looseObject({
+  extension_type: z.literal("property-extension").optional(),
+  x_techtrail_aliases: z.array(z.string().min(1)).optional(),
+  x_techtrail_services: z.array(z.string()).optional(),
+  x_techtrail_events: z.array(z.string()).optional(),
+  x_techtrail_data_sources: z.array(z.string()).optional(),
+  x_techtrail_id_note: z.string().optional(),
+  x_techtrail_provenance: z.string().optional(),
+});
+export type TechtrailTechniqueExtension = z.infer<typeof TechtrailTechniqueExtension>;
+
+/** Catalog-level data on the x-mitre-collection: metadata and the data-source definitions. */
+export const TechtrailCollectionExtension = z.looseObject({
+  extension_type: z.literal("property-extension").optional(),
+  x_techtrail_catalog: CatalogMeta.extend({ released: IsoDate.optional() }).optional(),
+  x_techtrail_data_sources: z.array(DataSource).optional(),
+});
+
+const PARSERS: Record<string, z.ZodType> = {
+  "attack-pattern": StixAttackPattern,
+  "x-mitre-tactic": StixTactic,
+  "course-of-action": StixCourseOfAction,
+  relationship: StixRelationship,
+  "x-mitre-matrix": StixMatrix,
+  "x-mitre-collection": StixCollection,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Import report
+
+export const ImportConflict = z.object({
+  kind: z.enum(["tactic", "technique", "mitigation", "dataSource"]),
+  id: z.string(),
+  /** Fields whose imported value differs from the catalog's (the catalog's value is kept). */
+  fields: z.array(z.string()),
+});
+export type ImportConflict = z.infer<typeof ImportConflict>;
+
+export const ImportSkip = z.object({
+  type: z.string(),
+  stixId: z.string(),
+  externalId: z.string().optional(),
+  reason: z.string(),
+});
+export type ImportSkip = z.infer<typeof ImportSkip>;
+
+export const ImportReport = z.object({
+  source: z.string(),
+  file: z.string().optional(),
+  specVersion: z.enum(["2.0", "2.1"]),
+  collection: z.object({ name: z.string(), version: z.string().optional() }).optional(),
+  objects: z.number().int(),
+  added: z.object({
+    tactics: z.array(z.string()),
+    techniques: z.array(z.string()),
+    mitigations: z.array(z.string()),
+    dataSources: z.array(z.string()),
+  }),
+  /** Imported techniques that are revoked (kept, with their replacement) or deprecated. */
+  revoked: z.array(z.string()),
+  deprecated: z.array(z.string()),
+  /** Objects whose ID the catalog already has with identical content. */
+  unchanged: z.number().int(),
+  conflicts: z.array(ImportConflict),
+  /** Added tactics whose short name was taken by another tactic (kill chains stay unambiguous). */
+  renamed: z.array(z.object({ id: z.string(), from: z.string(), to: z.string() })),
+  skipped: z.array(ImportSkip),
+  /** Objects of types techtrail does not import (groups, software, data components...), by type. */
+  ignoredTypes: z.record(z.string(), z.number().int()),
+});
+export type ImportReport = z.infer<typeof ImportReport>;
+
+// ---------------------------------------------------------------------------------------------
+// Export
+
+const ATTACK_TECHNIQUE_RE = /^T\d{4}(\.\d{3})?$/;
+const stixTime = (date: string) => `${date}T00:00:00.000Z`;
+
+/** Catalog version → ATT&CK `x_mitre_version` ("M.N", each 0-99): 2026.11 → "26.11". */
+export function collectionVersion(version: string): string {
+  const m = /^(\d{4})\.(\d{2})/.exec(version);
+  const yy = m ? Number(m[1]) - 2000 : -1;
+  return m && yy >= 0 && yy <= 99 ? `${yy}.${Number(m[2])}` : "1.0";
+}
+
+function techniqueUrl(id: string): string | undefined {
+  if (!ATTACK_TECHNIQUE_RE.test(id)) return undefined;
+  return `https://attack.mitre.org/techniques/${id.replace(".", "/")}/`;
+}
+
+function toExternalReference(r: Reference): StixExternalReference {
+  return {
+    source_name: r.source,
+    ...(r.externalId !== undefined ? { external_id: r.externalId } : {}),
+    ...(r.url !== undefined ? { url: r.url } : {}),
+    ...(r.description !== undefined ? { description: r.description } : {}),
+  };
+}
+
+/** ATT&CK-style data source string "Source: Component" (ATT&CK allows exactly one colon). */
+function attackDataSource(ds: DataSource, all: readonly DataSource[]): string {
+  const clean = (s: string) => s.replace(/:/g, " -");
+  const umbrella = ds.requires ? all.find((d) => d.id === ds.requires)?.name : undefined;
+  return `${clean(umbrella ?? "AWS")}: ${clean(ds.name)}`;
+}
+
+function nonEmpty<T>(key: string, list: readonly T[]): Record<string, T[]> {
+  return list.length > 0 ? { [key]: [...list] } : {};
+}
+
+/**
+ * The catalog as an ATT&CK-compatible STIX 2.1 bundle. Object order: collection, identity,
+ * marking-definition, extension-definition, matrix, tactics (catalog order), techniques (ID order),
+ * mitigations (catalog order), then subtechnique-of, mitigates and revoked-by relationships.
+ */
+export function exportStix(catalog: Catalog): StixBundle {
+  const meta = catalog.meta;
+  const techniques = catalog.techniques;
+  const shortnames = new Map<string, string>();
+  for (const t of catalog.tactics) {
+    const other = shortnames.get(t.shortname);
+    if (other)
+      throw new TechtrailError(
+        "VALIDATION",
+        `tactics ${other} and ${t.id} share the short name ${t.shortname}: kill_chain_phases would be ambiguous`,
+        { problems: [{ field: "tactics", message: `duplicate short name ${t.shortname}` }] },
+      );
+    shortnames.set(t.shortname, t.id);
+  }
+  const created = techniques.reduce<string | undefined>(
+    (m, t) => (m === undefined || t.created < m ? t.created : m),
+    undefined,
+  );
+  const latest = techniques.reduce<string | undefined>(
+    (m, t) => (m === undefined || t.modified > m ? t.modified : m),
+    undefined,
+  );
+  const catCreated = created ? stixTime(created) : EPOCH;
+  let catModified = catalog.data.released ? stixTime(catalog.data.released) : latest ? stixTime(latest) : EPOCH;
+  if (catModified < catCreated) catModified = catCreated;
+
+  const common = (type: string, key: string, c: string, m: string) => ({
+    type,
+    spec_version: "2.1",
+    id: stixId(type, key),
+    created: c,
+    modified: m,
+    created_by_ref: TECHTRAIL_IDENTITY_ID,
+  });
+  const attackCommon = {
+    object_marking_refs: [TECHTRAIL_MARKING_ID],
+    x_mitre_attack_spec_version: ATTACK_SPEC_VERSION,
+  };
+  const domains = { x_mitre_domains: ["enterprise-attack"] };
+  const ext = (props: Record<string, unknown>) => ({
+    extensions: { [TECHTRAIL_EXTENSION_ID]: { extension_type: "property-extension", ...props } },
+  });
+
+  const identity: StixObject = {
+    ...common("identity", "identity:techtrail", EPOCH, EPOCH),
+    name: "techtrail",
+    description:
+      "The techtrail project: open-source incident-response toolkit for AWS and its threat-technique catalog.",
+    identity_class: "organization",
+    ...attackCommon,
+  };
+  const marking: StixObject = {
+    type: "marking-definition",
+    spec_version: "2.1",
+    id: TECHTRAIL_MARKING_ID,
+    created: EPOCH,
+    created_by_ref: TECHTRAIL_IDENTITY_ID,
+    definition_type: "statement",
+    definition: {
+      statement:
+        "Copyright techtrail contributors. Licensed under the Apache License 2.0. IDs of the form T#### and T####.### and M#### are MITRE ATT&CK IDs; MITRE ATT&CK and ATT&CK are registered trademarks of The MITRE Corporation.",
+    },
+  };
+  const extensionDefinition: StixObject = {
+    ...common("extension-definition", "extension-definition:techtrail-catalog/1", EPOCH, EPOCH),
+    name: "techtrail catalog properties",
+    description:
+      "Catalog fields that ATT&CK has no property for, carried as a property-extension on attack-pattern and x-mitre-collection objects.",
+    schema:
+      "attack-pattern: x_techtrail_aliases, x_techtrail_services, x_techtrail_events (service:Action), x_techtrail_data_sources (data source IDs), x_techtrail_id_note, x_techtrail_provenance (strings or lists of strings). x-mitre-collection: x_techtrail_catalog {name, version, description, released}, x_techtrail_data_sources [{id, name, description, requires}].",
+    version: "1.0.0",
+    extension_types: ["property-extension"],
+    object_marking_refs: [TECHTRAIL_MARKING_ID],
+  };
+
+  const tacticIds = new Map(catalog.tactics.map((t) => [t.id, stixId("x-mitre-tactic", `tactic:${t.id}`)]));
+  const tactics: StixObject[] = catalog.tactics.map((t) => ({
+    ...common("x-mitre-tactic", `tactic:${t.id}`, catCreated, catModified),
+    name: t.name,
+    description: t.description,
+    external_references: [
+      { source_name: "mitre-attack", external_id: t.id, url: `https://attack.mitre.org/tactics/${t.id}/` },
+    ],
+    x_mitre_shortname: t.shortname,
+    x_mitre_version: "1.0",
+    ...domains,
+    ...attackCommon,
+  }));
+  const matrix: StixObject = {
+    ...common("x-mitre-matrix", `matrix:${meta.name}`, catCreated, catModified),
+    name: meta.name,
+    description: meta.description,
+    external_references: [{ source_name: "mitre-attack", external_id: "techtrail-aws" }],
+    tactic_refs: catalog.tactics.map((t) => tacticIds.get(t.id) ?? ""),
+    x_mitre_version: collectionVersion(meta.version),
+    ...domains,
+    ...attackCommon,
+  };
+
+  const techKey = (id: string) => `technique:${id}`;
+  const attackPatterns: StixObject[] = techniques.map((t) => {
+    const detection = t.detection.trim() === "" ? {} : { x_mitre_detection: t.detection };
+    const dataSources = t.dataSources
+      .map((id) => catalog.dataSources.find((d) => d.id === id))
+      .filter((d): d is DataSource => d !== undefined)
+      .map((d) => attackDataSource(d, catalog.dataSources));
+    const url = techniqueUrl(t.id);
+    return {
+      ...common("attack-pattern", techKey(t.id), stixTime(t.created), stixTime(t.modified)),
+      name: t.name,
+      description: t.description,
+      kill_chain_phases: t.tactics.map((id) => ({
+        kill_chain_name: "mitre-attack",
+        phase_name: catalog.tactic(id)?.shortname ?? id,
+      })),
+      // ATT&CK tools read the ID from the first reference, whose source_name must be mitre-attack.
+      external_references: [
+        { source_name: "mitre-attack", external_id: t.id, ...(url ? { url } : {}) },
+        ...t.references.map(toExternalReference),
+      ],
+      x_mitre_is_subtechnique: t.parent !== undefined,
+      ...nonEmpty("x_mitre_platforms", t.platforms),
+      ...detection,
+      ...nonEmpty("x_mitre_data_sources", [...new Set(dataSources)]),
+      x_mitre_version: t.version,
+      ...(t.status === "deprecated" ? { x_mitre_deprecated: true } : {}),
+      ...(t.status === "revoked" ? { revoked: true } : {}),
+      ...domains,
+      ...attackCommon,
+      ...ext({
+        ...nonEmpty("x_techtrail_aliases", t.aliases),
+        ...nonEmpty("x_techtrail_services", t.services),
+        ...nonEmpty("x_techtrail_events", t.events),
+        ...nonEmpty("x_techtrail_data_sources", t.dataSources),
+        ...(t.idNote !== undefined ? { x_techtrail_id_note: t.idNote } : {}),
+        ...(t.provenance !== undefined ? { x_techtrail_provenance: t.provenance } : {}),
+      }),
+    };
+  });
+
+  const mitigations: StixObject[] = catalog.mitigations.map((m) => ({
+    ...common("course-of-action", `mitigation:${m.id}`, catCreated, catModified),
+    name: m.name,
+    description: m.description,
+    external_references: [
+      {
+        source_name: "mitre-attack",
+        external_id: m.id,
+        ...(/^M\d{4}$/.test(m.id) ? { url: `https://attack.mitre.org/mitigations/${m.id}/` } : {}),
+      },
+    ],
+    x_mitre_version: "1.0",
+    ...domains,
+    ...attackCommon,
+  }));
+
+  const rel = (
+    type: string,
+    srcKey: string,
+    srcType: string,
+    tgtKey: string,
+    tgtType: string,
+    c: string,
+    m: string,
+    description?: string,
+  ): StixObject => ({
+    ...common("relationship", `relationship:${srcKey}|${type}|${tgtKey}`, c, m),
+    relationship_type: type,
+    ...(description !== undefined ? { description } : {}),
+    source_ref: stixId(srcType, srcKey),
+    target_ref: stixId(tgtType, tgtKey),
+    ...attackCommon,
+  });
+  const relationships: StixObject[] = [];
+  for (const t of techniques)
+    if (t.parent !== undefined)
+      relationships.push(
+        rel(
+          "subtechnique-of",
+          techKey(t.id),
+          "attack-pattern",
+          techKey(t.parent),
+          "attack-pattern",
+          stixTime(t.created),
+          stixTime(t.modified),
+        ),
+      );
+  for (const t of techniques)
+    for (const m of t.mitigations)
+      relationships.push(
+        rel(
+          "mitigates",
+          `mitigation:${m.id}`,
+          "course-of-action",
+          techKey(t.id),
+          "attack-pattern",
+          stixTime(t.created),
+          stixTime(t.modified),
+          m.how,
+        ),
+      );
+  for (const t of techniques)
+    if (t.revokedBy !== undefined)
+      relationships.push(
+        rel(
+          "revoked-by",
+          techKey(t.id),
+          "attack-pattern",
+          techKey(t.revokedBy),
+          "attack-pattern",
+          stixTime(t.created),
+          stixTime(t.modified),
+        ),
+      );
+
+  const contents = [
+    identity,
+    marking,
+    extensionDefinition,
+    matrix,
+    ...tactics,
+    ...attackPatterns,
+    ...mitigations,
+    ...relationships,
+  ];
+  const collection: StixObject = {
+    ...common("x-mitre-collection", `collection:${meta.name}`, catCreated, catModified),
+    name: meta.name,
+    description: meta.description,
+    x_mitre_version: collectionVersion(meta.version),
+    x_mitre_contents: contents.map((o) => ({
+      object_ref: o.id,
+      object_modified: (o.modified ?? o.created) as string,
+    })),
+    ...attackCommon,
+    ...ext({
+      x_techtrail_catalog: { ...meta, ...(catalog.data.released ? { released: catalog.data.released } : {}) },
+      ...nonEmpty("x_techtrail_data_sources", catalog.dataSources),
+    }),
+  };
+  const objects = [collection, ...contents];
+  // Content-addressed bundle id: a different catalog never reuses a bundle id.
+  const digest = createHash("sha1").update(JSON.stringify(objects)).digest("hex");
+  return { type: "bundle", id: `bundle--${uuidv5(`bundle:${digest}`)}`, objects };
+}
+
+/** The bundle as the bytes `catalog export` writes. */
+export function serializeStix(bundle: StixBundle): string {
+  return `${JSON.stringify(bundle, null, 2)}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import
+
+const ATTACK_SOURCES = new Set(["mitre-attack", "mitre-ics-attack", "mitre-mobile-attack"]);
+const DOMAIN_KILL_CHAIN: Record<string, string> = {
+  "enterprise-attack": "mitre-attack",
+  "mobile-attack": "mitre-mobile-attack",
+  "ics-attack": "mitre-ics-attack",
+};
+const DOMAIN_WORD: Record<string, { prefix: string; label: string }> = {
+  "enterprise-attack": { prefix: "enterprise", label: "Enterprise" },
+  "mobile-attack": { prefix: "mobile", label: "Mobile" },
+  "ics-attack": { prefix: "ics", label: "ICS" },
+};
+
+/** The ATT&CK ID of an object: the first external reference from an ATT&CK source with an external_id. */
+function attackRef(refs: readonly StixExternalReference[] | undefined): { id: string; index: number } | undefined {
+  if (!refs) return undefined;
+  const index = refs.findIndex((r) => ATTACK_SOURCES.has(r.source_name) && r.external_id);
+  const id = index >= 0 ? refs[index]?.external_id?.trim() : undefined;
+  return id ? { id, index } : undefined;
+}
+
+/** Parses bundle JSON text; a syntax error names the file. */
+export function parseStixJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new TechtrailError("PARSE", `${file} is not valid JSON: ${(e as Error).message}`, {
+      problems: [{ source: file, message: (e as Error).message }],
+    });
+  }
+}
+
+interface Parsed {
+  specVersion: "2.0" | "2.1";
+  objects: StixObject[];
+  byId: Map<string, { obj: StixObject; index: number }>;
+  typed: Map<string, unknown>;
+}
+
+const MAX_PROBLEMS = 50;
+
+/** Validates the bundle envelope, every object's type/id and the object types techtrail reads. */
+function validateBundle(json: unknown, file: string): Parsed {
+  const fail = (message: string, problems: Problem[]): never => {
+    const shown = problems.slice(0, MAX_PROBLEMS);
+    if (problems.length > shown.length)
+      shown.push({ source: file, message: `... and ${problems.length - shown.length} more problem(s)` });
+    throw new TechtrailError("VALIDATION", message, { problems: shown });
+  };
+  if (json === null || typeof json !== "object" || Array.isArray(json))
+    fail(`${file} is not a STIX bundle`, [{ source: file, message: 'expected a JSON object with type "bundle"' }]);
+  const env = StixBundle.safeParse(json);
+  if (!env.success)
+    fail(
+      `${file} is not a STIX bundle`,
+      env.error.issues.map((i) => ({
+        source: file,
+        field: i.path.map(String).join(".") || "(bundle)",
+        message: i.message,
+      })),
+    );
+  const bundle = env.data as z.infer<typeof StixBundle>;
+  const problems: Problem[] = [];
+  const objects: StixObject[] = [];
+  const byId = new Map<string, { obj: StixObject; index: number }>();
+  const typed = new Map<string, unknown>();
+  bundle.objects.forEach((raw, index) => {
+    const head = StixObject.safeParse(raw);
+    if (!head.success) {
+      const id = (raw as { id?: unknown } | null)?.id;
+      for (const i of head.error.issues)
+        problems.push({
+          source: file,
+          field: [`objects.${index}`, ...i.path.map(String)].join("."),
+          message: `${typeof id === "string" ? `${id}: ` : ""}${raw === null || typeof raw !== "object" ? "not an object" : i.message}`,
+        });
+      return;
+    }
+    const obj = head.data;
+    const prev = byId.get(obj.id);
+    if (prev) {
+      problems.push({
+        source: file,
+        field: `objects.${index}.id`,
+        message: `${obj.id}: duplicate id (also objects.${prev.index})`,
+      });
+      return;
+    }
+    byId.set(obj.id, { obj, index });
+    objects.push(obj);
+    if (!obj.id.startsWith(`${obj.type}--`))
+      problems.push({
+        source: file,
+        field: `objects.${index}.id`,
+        message: `${obj.id}: id does not start with ${obj.type}--`,
+      });
+    const parser = PARSERS[obj.type];
+    if (!parser) return;
+    const res = parser.safeParse(obj);
+    if (!res.success) {
+      for (const i of res.error.issues)
+        problems.push({
+          source: file,
+          field: [`objects.${index}`, ...i.path.map(String)].join("."),
+          message: `${obj.id}: ${i.message}`,
+        });
+      return;
+    }
+    typed.set(obj.id, res.data);
+  });
+  if (problems.length > 0)
+    fail(`${file}: invalid STIX bundle (${problems.length} problem(s)); nothing was imported`, problems);
+  if (!objects.some((o) => o.type === "attack-pattern"))
+    fail(`${file} is not an ATT&CK bundle: it has no attack-pattern objects`, [
+      { source: file, field: "objects", message: "no attack-pattern objects" },
+    ]);
+  const specVersion =
+    bundle.spec_version ??
+    (objects.every((o) => (o as { spec_version?: unknown }).spec_version === undefined) ? "2.0" : "2.1");
+  return { specVersion, objects, byId, typed };
+}
+
+/** Reads the techtrail extension of an object (also accepting the properties at top level). */
+function techtrailProps(obj: Record<string, unknown>): Record<string, unknown> {
+  const top = Object.fromEntries(Object.entries(obj).filter(([k]) => k.startsWith("x_techtrail_")));
+  const inExt = (obj.extensions as Record<string, unknown> | undefined)?.[TECHTRAIL_EXTENSION_ID];
+  return { ...top, ...(inExt && typeof inExt === "object" ? (inExt as Record<string, unknown>) : {}) };
+}
+
+function dateOf(ts: string): string {
+  return ts.slice(0, 10);
+}
+
+/** Field names whose values differ, among `fields`. */
+function differingFields<T extends object>(ours: T, theirs: T, fields: ReadonlyArray<keyof T>): string[] {
+  const norm = (v: unknown) => JSON.stringify(v ?? null);
+  return fields.filter((f) => norm(ours[f]) !== norm(theirs[f])).map(String);
+}
+
+interface MergeOptions {
+  source: string;
+  file: string;
+  /** Stamp `provenance: source` on imported techniques that carry none (merge), or not (read as a catalog). */
+  stamp: boolean;
+}
+
+function mergeBundle(
+  base: CatalogData,
+  json: unknown,
+  opts: MergeOptions,
+): { data: CatalogData; report: ImportReport } {
+  const { file, source } = opts;
+  const p = validateBundle(json, file);
+  const problems: Problem[] = [];
+  const report: ImportReport = {
+    source,
+    specVersion: p.specVersion,
+    objects: p.objects.length,
+    added: { tactics: [], techniques: [], mitigations: [], dataSources: [] },
+    revoked: [],
+    deprecated: [],
+    unchanged: 0,
+    conflicts: [],
+    renamed: [],
+    skipped: [],
+    ignoredTypes: {},
+  };
+  for (const o of p.objects)
+    if (
+      !PARSERS[o.type] &&
+      o.type !== "identity" &&
+      o.type !== "marking-definition" &&
+      o.type !== "extension-definition"
+    )
+      report.ignoredTypes[o.type] = (report.ignoredTypes[o.type] ?? 0) + 1;
+  const of = <T>(type: string) =>
+    p.objects
+      .filter((o) => o.type === type)
+      .map((o) => ({ obj: p.typed.get(o.id) as T, index: p.byId.get(o.id)?.index ?? -1 }));
+  const skip = (type: string, stixId: string, reason: string, externalId?: string) =>
+    report.skipped.push({ type, stixId, reason, ...(externalId !== undefined ? { externalId } : {}) });
+
+  const collection = of<z.infer<typeof StixCollection>>("x-mitre-collection")[0];
+  let catalogExt: z.infer<typeof TechtrailCollectionExtension> | undefined;
+  if (collection) {
+    const res = TechtrailCollectionExtension.safeParse(techtrailProps(collection.obj));
+    if (!res.success)
+      for (const i of res.error.issues)
+        problems.push({
+          source: file,
+          field: [`objects.${collection.index}.extensions`, ...i.path.map(String)].join("."),
+          message: `${collection.obj.id}: ${i.message}`,
+        });
+    else catalogExt = res.data;
+    report.collection = {
+      name: collection.obj.name,
+      ...(collection.obj.x_mitre_version ? { version: collection.obj.x_mitre_version } : {}),
+    };
+  }
+
+  // Data sources (only techtrail bundles define them).
+  const dataSources = [...base.dataSources];
+  for (const ds of catalogExt?.x_techtrail_data_sources ?? []) {
+    const ours = dataSources.find((d) => d.id === ds.id);
+    if (!ours) {
+      dataSources.push(ds);
+      report.added.dataSources.push(ds.id);
+      continue;
+    }
+    const fields = differingFields(ours, ds, ["name", "description", "requires"]);
+    if (fields.length) report.conflicts.push({ kind: "dataSource", id: ds.id, fields });
+    else report.unchanged++;
+  }
+
+  // Tactics: the bundle's own tactics, in matrix order; ours win on ID clashes.
+  const bundleTactics = of<StixTactic>("x-mitre-tactic");
+  const tacticOrder: typeof bundleTactics = [];
+  for (const m of of<z.infer<typeof StixMatrix>>("x-mitre-matrix"))
+    for (const ref of m.obj.tactic_refs) {
+      const t = bundleTactics.find((x) => x.obj.id === ref);
+      if (t && !tacticOrder.includes(t)) tacticOrder.push(t);
+    }
+  for (const t of bundleTactics) if (!tacticOrder.includes(t)) tacticOrder.push(t);
+  const tactics: Tactic[] = [...base.tactics];
+  const tacticIdOf = new Map<string, string>(); // STIX id → catalog tactic ID
+  const killChainOf = new Map<string, string>(); // "kill chain:phase" → STIX id
+  const phaseOnly = new Map<string, string[]>(); // phase → STIX ids (fallback when kill chain names differ)
+  for (const { obj: t, index } of tacticOrder) {
+    const ref = attackRef(t.external_references);
+    if (!ref || !TACTIC_ID_RE.test(ref.id)) {
+      skip(t.type, t.id, `no ATT&CK tactic ID (TA####) in external_references`, ref?.id);
+      continue;
+    }
+    const domain = t.x_mitre_domains?.[0] ?? "enterprise-attack";
+    killChainOf.set(`${DOMAIN_KILL_CHAIN[domain] ?? domain}:${t.x_mitre_shortname}`, t.id);
+    phaseOnly.set(t.x_mitre_shortname, [...(phaseOnly.get(t.x_mitre_shortname) ?? []), t.id]);
+    const candidate = {
+      id: ref.id,
+      shortname: t.x_mitre_shortname,
+      name: t.name,
+      description: t.description?.trim() || t.name,
+    };
+    const ours = tactics.find((x) => x.id === ref.id);
+    if (ours) {
+      tacticIdOf.set(t.id, ours.id);
+      const fields = differingFields(ours, candidate, ["shortname", "name", "description"]);
+      if (fields.length) report.conflicts.push({ kind: "tactic", id: ours.id, fields });
+      else report.unchanged++;
+      continue;
+    }
+    if (!/^[a-z]+(-[a-z]+)*$/.test(candidate.shortname)) {
+      problems.push({
+        source: file,
+        field: `objects.${index}.x_mitre_shortname`,
+        message: `${t.id}: expected a kebab-case short name`,
+      });
+      continue;
+    }
+    if (tactics.some((x) => x.shortname === candidate.shortname)) {
+      // Another domain's tactic of the same name (mobile/ICS "initial-access"): prefix the domain.
+      const word = DOMAIN_WORD[domain] ?? { prefix: "imported", label: "imported" };
+      const to = [`${word.prefix}-${candidate.shortname}`, `imported-${word.prefix}-${candidate.shortname}`].find(
+        (s) => !tactics.some((x) => x.shortname === s),
+      );
+      if (!to) {
+        skip(t.type, t.id, `short name ${candidate.shortname} is taken`, ref.id);
+        continue;
+      }
+      report.renamed.push({ id: ref.id, from: candidate.shortname, to });
+      candidate.shortname = to;
+      if (tactics.some((x) => x.name === candidate.name)) candidate.name = `${candidate.name} (${word.label})`;
+    }
+    tactics.push(candidate);
+    tacticIdOf.set(t.id, ref.id);
+    report.added.tactics.push(ref.id);
+  }
+  const tacticFor = (kc: { kill_chain_name: string; phase_name: string }): string | undefined => {
+    const exact = killChainOf.get(`${kc.kill_chain_name}:${kc.phase_name}`);
+    if (exact) return tacticIdOf.get(exact);
+    const loose = phaseOnly.get(kc.phase_name);
+    return loose?.length === 1 && loose[0] ? tacticIdOf.get(loose[0]) : undefined;
+  };
+
+  // Mitigations: ATT&CK M#### (and techtrail AM####); ours win.
+  const mitigations: Mitigation[] = [...base.mitigations];
+  const mitigationIdOf = new Map<string, string>();
+  for (const { obj: m } of of<z.infer<typeof StixCourseOfAction>>("course-of-action")) {
+    const ref = attackRef(m.external_references);
+    if (!ref || !MITIGATION_ID_RE.test(ref.id)) {
+      skip(m.type, m.id, "not an ATT&CK mitigation ID (M####)", ref?.id);
+      continue;
+    }
+    if (m.revoked || m.x_mitre_deprecated) {
+      skip(m.type, m.id, m.revoked ? "revoked mitigation" : "deprecated mitigation", ref.id);
+      continue;
+    }
+    mitigationIdOf.set(m.id, ref.id);
+    const candidate = { id: ref.id, name: m.name, description: m.description?.trim() || m.name };
+    const ours = mitigations.find((x) => x.id === ref.id);
+    if (ours) {
+      const fields = differingFields(ours, candidate, ["name", "description"]);
+      if (fields.length) report.conflicts.push({ kind: "mitigation", id: ours.id, fields });
+      else report.unchanged++;
+      continue;
+    }
+    mitigations.push(candidate);
+    report.added.mitigations.push(ref.id);
+  }
+
+  // Relationships the technique mapping needs.
+  const techniqueIdOf = new Map<string, string>();
+  const patterns = of<StixAttackPattern>("attack-pattern");
+  for (const { obj } of patterns) {
+    const ref = attackRef(obj.external_references);
+    if (ref && TECHNIQUE_ID_RE.test(ref.id)) techniqueIdOf.set(obj.id, ref.id);
+  }
+  const revokedBy = new Map<string, string>();
+  const parentOf = new Map<string, string>();
+  const mitigationsOf = new Map<string, Array<{ id: string; how: string }>>();
+  for (const { obj: r } of of<StixRelationship>("relationship")) {
+    if (r.revoked || r.x_mitre_deprecated) continue;
+    if (r.relationship_type === "revoked-by") {
+      const to = techniqueIdOf.get(r.target_ref);
+      if (techniqueIdOf.has(r.source_ref) && to) revokedBy.set(r.source_ref, to);
+    } else if (r.relationship_type === "subtechnique-of") {
+      const to = techniqueIdOf.get(r.target_ref);
+      if (to) parentOf.set(r.source_ref, to);
+    } else if (r.relationship_type === "mitigates") {
+      const mid = mitigationIdOf.get(r.source_ref);
+      if (!mid || !techniqueIdOf.has(r.target_ref)) continue;
+      const list = mitigationsOf.get(r.target_ref) ?? [];
+      const how = r.description?.trim() || mitigations.find((m) => m.id === mid)?.description || mid;
+      if (!list.some((x) => x.id === mid)) list.push({ id: mid, how });
+      mitigationsOf.set(r.target_ref, list);
+    }
+  }
+
+  // Techniques: map every attack-pattern, then drop those whose parent, replacement or tactics
+  // cannot be resolved (repeating, since dropping one can orphan another).
+  const knownDs = new Set(dataSources.map((d) => d.id));
+  interface Candidate {
+    stixId: string;
+    index: number;
+    input: TechniqueInput;
+    provided: Array<keyof Technique>;
+  }
+  const candidates = new Map<string, Candidate>();
+  for (const { obj: ap, index } of patterns) {
+    const ref = attackRef(ap.external_references);
+    if (!ref) {
+      skip(ap.type, ap.id, "no ATT&CK ID in external_references");
+      continue;
+    }
+    if (!TECHNIQUE_ID_RE.test(ref.id)) {
+      skip(ap.type, ap.id, "ID is not a technique ID (T####, T####.###, T####.A###, AT####)", ref.id);
+      continue;
+    }
+    if (candidates.has(ref.id)) {
+      skip(ap.type, ap.id, `another attack-pattern has ID ${ref.id}`, ref.id);
+      continue;
+    }
+    const extRes = TechtrailTechniqueExtension.safeParse(techtrailProps(ap));
+    if (!extRes.success) {
+      for (const i of extRes.error.issues)
+        problems.push({
+          source: file,
+          field: [`objects.${index}.extensions`, ...i.path.map(String)].join("."),
+          message: `${ap.id}: ${i.message}`,
+        });
+      continue;
+    }
+    const x = extRes.data;
+    const status = ap.revoked ? "revoked" : ap.x_mitre_deprecated ? "deprecated" : "active";
+    const replacement = revokedBy.get(ap.id);
+    if (status === "revoked" && !replacement) {
+      skip(ap.type, ap.id, "revoked, but the bundle has no revoked-by relationship to a technique", ref.id);
+      continue;
+    }
+    const id = ref.id;
+    const parent = id.includes(".") ? id.split(".")[0] : undefined;
+    if (parent && parentOf.has(ap.id) && parentOf.get(ap.id) !== parent)
+      skip(
+        "relationship",
+        ap.id,
+        `subtechnique-of points at ${parentOf.get(ap.id)}; the ID's parent ${parent} is used`,
+        id,
+      );
+    const tactics = [
+      ...new Set((ap.kill_chain_phases ?? []).map(tacticFor).filter((t): t is string => t !== undefined)),
+    ];
+    const references: Reference[] = [];
+    (ap.external_references ?? []).forEach((r, i) => {
+      if (i === ref.index) return;
+      const candidate = {
+        source: r.source_name,
+        ...(r.url !== undefined ? { url: r.url } : {}),
+        ...(r.external_id !== undefined ? { externalId: r.external_id } : {}),
+        ...(r.description !== undefined ? { description: r.description } : {}),
+      };
+      const ok = Reference.safeParse(candidate);
+      if (ok.success) references.push(ok.data);
+      else {
+        const { url: _dropped, ...rest } = candidate;
+        if (Reference.safeParse(rest).success) references.push(rest);
+      }
+    });
+    const dsIds = x.x_techtrail_data_sources ?? [];
+    for (const d of dsIds)
+      if (!knownDs.has(d)) skip("data-source", ap.id, `unknown data source ${d} dropped from ${id}`, id);
+    const created = dateOf(ap.created);
+    const modifiedRaw = dateOf(ap.modified);
+    const aliases = (x.x_techtrail_aliases ?? ap.x_mitre_aliases ?? []).filter((a) => a.trim() !== "" && a !== ap.name);
+    const input: TechniqueInput = {
+      id,
+      name: ap.name,
+      description: ap.description?.trim() ? ap.description : `${ap.name} (no description in ${source}).`,
+      tactics,
+      ...(parent ? { parent } : {}),
+      platforms: ap.x_mitre_platforms ?? [],
+      services: x.x_techtrail_services ?? [],
+      events: x.x_techtrail_events ?? [],
+      dataSources: dsIds.filter((d) => knownDs.has(d)),
+      detection: ap.x_mitre_detection ?? "",
+      mitigations: mitigationsOf.get(ap.id) ?? [],
+      aliases,
+      references,
+      status,
+      ...(status === "revoked" && replacement ? { revokedBy: replacement } : {}),
+      ...(x.x_techtrail_id_note !== undefined ? { idNote: x.x_techtrail_id_note } : {}),
+      version: ap.x_mitre_version && /^\d+\.\d+$/.test(ap.x_mitre_version) ? ap.x_mitre_version : "1.0",
+      created,
+      modified: [created, modifiedRaw].sort()[1] ?? created,
+      ...(x.x_techtrail_provenance !== undefined
+        ? { provenance: x.x_techtrail_provenance }
+        : opts.stamp
+          ? { provenance: source }
+          : {}),
+    };
+    const provided: Array<keyof Technique> = [
+      "name",
+      "description",
+      "tactics",
+      "parent",
+      "platforms",
+      "mitigations",
+      "references",
+      "status",
+      "revokedBy",
+      "version",
+      "created",
+      "modified",
+    ];
+    if (ap.x_mitre_detection !== undefined) provided.push("detection");
+    if (x.x_techtrail_aliases || ap.x_mitre_aliases) provided.push("aliases");
+    if (x.x_techtrail_services) provided.push("services");
+    if (x.x_techtrail_events) provided.push("events");
+    if (x.x_techtrail_data_sources) provided.push("dataSources");
+    if (x.x_techtrail_id_note !== undefined) provided.push("idNote");
+    candidates.set(id, { stixId: ap.id, index, input, provided });
+  }
+  // Tactics of techniques whose kill chain names nothing known: a sub-technique takes its parent's
+  // (ATT&CK sub-techniques inherit them), a revoked technique its replacement's.
+  const baseIds = new Map(base.techniques.map((t) => [t.id, t]));
+  const tacticsOf = (id: string, seen = new Set<string>()): string[] => {
+    if (seen.has(id)) return [];
+    seen.add(id);
+    const ours = baseIds.get(id);
+    if (ours) return ours.tactics;
+    const c = candidates.get(id);
+    if (!c) return [];
+    const own = c.input.tactics ?? [];
+    if (own.length) return own;
+    if (c.input.parent) {
+      const t = tacticsOf(c.input.parent, seen);
+      if (t.length) return t;
+    }
+    return c.input.revokedBy ? tacticsOf(c.input.revokedBy, seen) : [];
+  };
+  const inherited = new Map<string, string[]>();
+  for (const [id, c] of candidates) if ((c.input.tactics ?? []).length === 0) inherited.set(id, tacticsOf(id));
+  for (const [id, t] of inherited) {
+    const c = candidates.get(id);
+    if (c) c.input.tactics = t;
+  }
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const [id, c] of candidates) {
+      const exists = (x: string) => baseIds.has(x) || candidates.has(x);
+      let reason: string | undefined;
+      if ((c.input.tactics ?? []).length === 0) reason = "no tactic: kill_chain_phases match no tactic of the bundle";
+      else if (c.input.parent && !exists(c.input.parent))
+        reason = `parent ${c.input.parent} is neither in the catalog nor in the bundle`;
+      else if (c.input.revokedBy && !exists(c.input.revokedBy))
+        reason = `replacement ${c.input.revokedBy} was not imported`;
+      if (reason) {
+        skip("attack-pattern", c.stixId, reason, id);
+        candidates.delete(id);
+        changed = true;
+      }
+    }
+  }
+
+  const techniques: Technique[] = [...base.techniques];
+  for (const [id, c] of candidates) {
+    const res = Technique.safeParse(c.input);
+    if (!res.success) {
+      for (const i of res.error.issues)
+        problems.push({
+          source: file,
+          field: [`objects.${c.index}`, ...i.path.map(String)].join("."),
+          message: `${c.stixId} (${id}): ${i.message}`,
+        });
+      continue;
+    }
+    const t = res.data;
+    const ours = baseIds.get(id);
+    if (ours) {
+      const fields = differingFields(ours, t, c.provided);
+      if (fields.length) report.conflicts.push({ kind: "technique", id, fields });
+      else report.unchanged++;
+      continue;
+    }
+    techniques.push(t);
+    report.added.techniques.push(id);
+    if (t.status === "revoked") report.revoked.push(id);
+    if (t.status === "deprecated") report.deprecated.push(id);
+  }
+  if (problems.length > 0)
+    throw new TechtrailError(
+      "VALIDATION",
+      `${file}: cannot import (${problems.length} problem(s)); nothing was imported`,
+      {
+        problems: problems.slice(0, MAX_PROBLEMS),
+      },
+    );
+  return { data: { ...base, tactics, dataSources, mitigations, techniques }, report };
+}
+
+function buildCatalog(data: CatalogData, file: string): Catalog {
+  try {
+    return new Catalog(data);
+  } catch (e) {
+    if (e instanceof TechtrailError)
+      throw new TechtrailError(
+        "VALIDATION",
+        `${file}: the merged catalog would be inconsistent; nothing was imported`,
+        {
+          problems: e.problems.map((p) => ({ ...p, source: p.source ?? file })),
+        },
+      );
+    throw e;
+  }
+}
+
+/**
+ * Merges a third-party ATT&CK-format bundle (STIX 2.0 or 2.1) into a copy of `catalog`. The
+ * catalog's own tactics, techniques, mitigations and data sources win on every ID clash; each
+ * differing field is reported as a conflict. Imported techniques get `provenance: source` unless
+ * the bundle records one. Throws a TechtrailError naming file, object and field when the bundle is
+ * broken; the input catalog is never modified.
+ */
+export function importStix(
+  catalog: Catalog,
+  bundleJson: unknown,
+  opts: { source: string; file?: string },
+): { catalog: Catalog; report: ImportReport } {
+  if (opts.source.trim() === "") throw new TechtrailError("VALIDATION", "import needs a source name (--source NAME)");
+  const file = opts.file ?? opts.source;
+  const { data, report } = mergeBundle(catalog.data, bundleJson, { source: opts.source, file, stamp: true });
+  if (opts.file !== undefined) report.file = opts.file;
+  return { catalog: buildCatalog(data, file), report };
+}
+
+/**
+ * Reads a bundle as a catalog of its own (for `catalog diff` against a bundle): metadata and data
+ * sources from a techtrail export's collection, provenance only where the bundle records it.
+ */
+export function stixToCatalog(bundleJson: unknown, opts: { file?: string } = {}): Catalog {
+  const file = opts.file ?? "bundle";
+  const parsed = validateBundle(bundleJson, file);
+  const coll = parsed.objects.find((o) => o.type === "x-mitre-collection") as
+    | z.infer<typeof StixCollection>
+    | undefined;
+  const ext = coll ? TechtrailCollectionExtension.safeParse(techtrailProps(coll)) : undefined;
+  const metaExt = ext?.success ? ext.data.x_techtrail_catalog : undefined;
+  const month = coll ? coll.modified.slice(0, 7).replace("-", ".") : "1970.01";
+  const base: CatalogData = {
+    meta: metaExt
+      ? { name: metaExt.name, version: metaExt.version, description: metaExt.description }
+      : { name: coll?.name ?? file, version: month, description: coll?.description?.trim() || `STIX bundle ${file}` },
+    ...(metaExt?.released ? { released: metaExt.released } : {}),
+    tactics: [],
+    dataSources: [],
+    mitigations: [],
+    techniques: [],
+  };
+  const { data } = mergeBundle(base, bundleJson, { source: coll?.name ?? file, file, stamp: false });
+  return buildCatalog(data, file);
+}
