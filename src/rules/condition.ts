@@ -21,7 +21,7 @@ export class ConditionSyntaxError extends Error {
 export class ConditionAggregationError extends Error {}
 
 interface Token {
-  kind: "word" | "lparen" | "rparen" | "pipe" | "end";
+  kind: "word" | "lparen" | "rparen" | "end";
   text: string;
   pos: number;
 }
@@ -40,7 +40,8 @@ function tokenize(src: string): Token[] {
     } else if (c === ")") {
       out.push({ kind: "rparen", text: c, pos: i++ });
     } else if (c === "|") {
-      out.push({ kind: "pipe", text: c, pos: i++ });
+      // Everything after a pipe is an aggregation (`| count() > 5`, `| near x`): a correlation rule.
+      throw new ConditionAggregationError("aggregation in condition");
     } else if (WORD_RE.test(c)) {
       const start = i;
       while (i < src.length && WORD_RE.test(src[i] as string)) i++;
@@ -57,7 +58,6 @@ const KEYWORDS = new Set(["and", "or", "not", "of", "them", "all", "any"]);
 
 export function parseCondition(src: string): ConditionNode {
   const tokens = tokenize(src);
-  if (tokens.some((t) => t.kind === "pipe")) throw new ConditionAggregationError("aggregation in condition");
   if (tokens.some((t) => t.kind === "word" && /^(count|near)$/i.test(t.text)))
     throw new ConditionAggregationError("correlation keyword in condition");
   let i = 0;
