@@ -110,7 +110,19 @@ ${appendOnly}
 
 export const MIGRATIONS: Migration[] = [
   { version: 1, name: "incident register", sql: { sqlite: initial("sqlite"), postgres: initial("postgres") } },
+  { version: 2, name: "analytics covering indexes", sql: { sqlite: analyticsIndexes(), postgres: analyticsIndexes() } },
 ];
+
+/**
+ * Covering indexes for src/analytics: aggregates over a date range join incident_techniques to incidents
+ * without reading the incident documents, and per-incident technique lists come out in first-seen order.
+ */
+function analyticsIndexes(): string {
+  return `
+CREATE INDEX incidents_analytics ON incidents (incident_at, key, severity, actor_key, detection_source, is_demo, first_activity_at, detected_at, contained_at);
+CREATE INDEX incident_techniques_order ON incident_techniques (incident_key, first_seen, ord, technique_id);
+`;
+}
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 

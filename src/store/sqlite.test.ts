@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import Database from "better-sqlite3";
 import { registerStoreContract } from "./contract.js";
-import { SCHEMA_VERSION } from "./migrations.js";
+import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.js";
 import { openSqliteStore } from "./sqlite.js";
 
 registerStoreContract("sqlite", async () => {
@@ -34,8 +34,9 @@ test("sqlite: WAL, foreign keys and migrations are in place; reopening keeps dat
     const versions = db.prepare("SELECT version FROM schema_migrations").all() as Array<{ version: number }>;
     assert.deepEqual(
       versions.map((v) => v.version),
-      [SCHEMA_VERSION],
+      MIGRATIONS.map((m) => m.version),
     );
+    assert.equal(versions.at(-1)?.version, SCHEMA_VERSION);
     const fks = db.prepare("PRAGMA foreign_key_list(incident_techniques)").all();
     assert.equal(fks.length, 1);
     db.close();
