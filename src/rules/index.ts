@@ -2,7 +2,9 @@
 // and resolve rule tags to catalog techniques. See docs/rules.md for the supported Sigma subset.
 
 export {
+  CloudTrailRecord,
   type CompiledRule,
+  RuleTestsFile,
   SIGMA_LEVELS,
   SigmaDetection,
   SigmaFieldMap,
@@ -11,6 +13,7 @@ export {
   SigmaRuleDoc,
   SigmaScalar,
   SigmaSearchIdentifier,
+  type ValueFilter,
 } from "./model.js";
 export { resolveRuleTechniques } from "./resolve.js";
 export { RuleIndex } from "./rule-index.js";

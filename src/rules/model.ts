@@ -86,3 +86,14 @@ export interface CompiledRule {
   eventSourceFilter: ValueFilter | null;
   match(event: Record<string, unknown>): boolean;
 }
+
+/** A CloudTrail record as rules see it: any JSON object. */
+export const CloudTrailRecord = z.record(z.string(), z.unknown());
+export type CloudTrailRecord = z.infer<typeof CloudTrailRecord>;
+
+/** `<rule>.tests.yaml` beside a rule: records it must match and records it must not match. */
+export const RuleTestsFile = z.strictObject({
+  match: z.array(CloudTrailRecord).min(1, "a rule needs at least one record it must match"),
+  nomatch: z.array(CloudTrailRecord).default([]),
+});
+export type RuleTestsFile = z.infer<typeof RuleTestsFile>;

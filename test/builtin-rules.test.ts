@@ -1,0 +1,112 @@
+// Harness for the built-in Sigma rules in rules/builtin/: every rule compiles, carries a techtrail.* tag of a
+// catalog technique, and behaves as its `<same-base>.tests.yaml` says (match / nomatch records).
+// Also checks that every catalog technique with CloudTrail events has at least one built-in rule.
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { Catalog } from "../src/catalog/catalog.js";
+import { loadBuiltinCatalog } from "../src/catalog/load.js";
+import { TechtrailError } from "../src/core/errors.js";
+import { locatedProblems, parseYaml } from "../src/core/yaml.js";
+import {
+  type CompiledRule,
+  compileSigmaRules,
+  RuleIndex,
+  RuleTestsFile,
+  resolveRuleTechniques,
+} from "../src/rules/index.js";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const builtinDir = join(repoRoot, "rules", "builtin");
+
+const ruleFiles = existsSync(builtinDir)
+  ? readdirSync(builtinDir)
+      .filter((f) => f.endsWith(".yml"))
+      .sort()
+  : [];
+const compiled = compileSigmaRules(
+  ruleFiles.map((f) => ({ source: `rules/builtin/${f}`, text: readFileSync(join(builtinDir, f), "utf8") })),
+);
+
+// The catalog content is edited concurrently; a broken catalog skips only the catalog checks, loudly.
+let catalog: Catalog | undefined;
+let catalogError = "";
+try {
+  catalog = loadBuiltinCatalog();
+} catch (e) {
+  catalogError = e instanceof TechtrailError ? e.describe() : String(e);
+}
+const skipCatalog = catalog ? false : `built-in catalog does not load, catalog checks skipped: ${catalogError}`;
+
+describe("built-in Sigma rules", () => {
+  it("has rules, and every rule compiles", () => {
+    assert.ok(ruleFiles.length > 0, "rules/builtin/ holds no .yml rule");
+    assert.deepEqual(
+      compiled.errors.map((e) => e.describe()),
+      [],
+    );
+    assert.equal(compiled.rules.length, ruleFiles.length);
+  });
+
+  it("every rule has at least one techtrail.* tag", () => {
+    const untagged = compiled.rules.filter((r) => r.catalogRefs.length === 0).map((r) => r.source);
+    assert.deepEqual(untagged, [], "rules without a techtrail.<catalog id> tag");
+  });
+
+  it("techtrail.* tags name techniques of the built-in catalog", { skip: skipCatalog }, () => {
+    const problems: string[] = [];
+    for (const r of compiled.rules) {
+      const { unknown } = resolveRuleTechniques({ catalogRefs: r.catalogRefs, attackRefs: [] }, catalog as Catalog);
+      if (unknown.length > 0) problems.push(`${r.source}: unknown catalog technique(s) ${unknown.join(", ")}`);
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it("each rule matches its `match` records and none of its `nomatch` records", () => {
+    const failures: string[] = [];
+    const index = new RuleIndex(compiled.rules);
+    for (const rule of compiled.rules) {
+      const testsFile = rule.source.replace(/\.yml$/, ".tests.yaml");
+      const path = join(repoRoot, testsFile);
+      if (!existsSync(path)) {
+        failures.push(`${rule.source}: missing ${testsFile}`);
+        continue;
+      }
+      let tests: RuleTestsFile;
+      try {
+        const parsed = parseYaml(readFileSync(path, "utf8"), testsFile);
+        const res = RuleTestsFile.safeParse(parsed.value);
+        if (!res.success) {
+          const where = locatedProblems(parsed, res.error.issues, testsFile).map(
+            (p) => `${p.source}:${p.line ?? "?"} [${p.field ?? ""}] ${p.message}`,
+          );
+          failures.push(...where);
+          continue;
+        }
+        tests = res.data;
+      } catch (e) {
+        failures.push(e instanceof TechtrailError ? e.describe() : `${testsFile}: ${String(e)}`);
+        continue;
+      }
+      tests.match.forEach((record, i) => {
+        if (!rule.match(record)) failures.push(`${rule.source}: match[${i}] does not match`);
+        else if (!index.candidates(record.eventName as string | undefined).includes(rule))
+          failures.push(`${rule.source}: match[${i}] matches but the eventName index hides the rule`);
+      });
+      tests.nomatch.forEach((record, i) => {
+        if (rule.match(record)) failures.push(`${rule.source}: nomatch[${i}] matches`);
+      });
+    }
+    assert.deepEqual(failures, []);
+  });
+
+  it("every active catalog technique with events has a built-in rule", { skip: skipCatalog }, () => {
+    const covered = new Set(compiled.rules.flatMap((r: CompiledRule) => r.catalogRefs));
+    const missing = (catalog as Catalog).techniques
+      .filter((t) => t.events.length > 0 && t.status === "active" && !covered.has(t.id.toUpperCase()))
+      .map((t) => t.id);
+    assert.deepEqual(missing, [], `catalog techniques with events but no built-in rule: ${missing.join(", ")}`);
+  });
+});
