@@ -1123,3 +1123,27 @@ export function stixToCatalog(bundleJson: unknown, opts: { file?: string } = {})
   const { data } = mergeBundle(base, bundleJson, { source: coll?.name ?? file, file, stamp: false });
   return buildCatalog(data, file);
 }
+
+/** The import report as text lines for a terminal. */
+export function formatImportReport(r: ImportReport): string {
+  const lines: string[] = [];
+  const list = (ids: string[]) =>
+    ids.length > 12 ? `${ids.slice(0, 12).join(", ")}, ... (${ids.length})` : ids.join(", ");
+  lines.push(
+    `${r.file ?? r.source}: STIX ${r.specVersion}, ${r.objects} objects${r.collection ? ` (${r.collection.name}${r.collection.version ? ` ${r.collection.version}` : ""})` : ""}`,
+  );
+  lines.push(
+    `added: ${r.added.techniques.length} techniques (${r.revoked.length} revoked, ${r.deprecated.length} deprecated), ${r.added.tactics.length} tactics, ${r.added.mitigations.length} mitigations, ${r.added.dataSources.length} data sources`,
+  );
+  if (r.added.tactics.length) lines.push(`  tactics: ${list(r.added.tactics)}`);
+  if (r.added.techniques.length) lines.push(`  techniques: ${list(r.added.techniques)}`);
+  lines.push(
+    `unchanged: ${r.unchanged}   conflicts (catalog kept): ${r.conflicts.length}   skipped: ${r.skipped.length}`,
+  );
+  for (const c of r.conflicts) lines.push(`  conflict ${c.kind} ${c.id}: ${c.fields.join(", ")}`);
+  for (const x of r.renamed) lines.push(`  renamed tactic ${x.id}: short name ${x.from} → ${x.to}`);
+  for (const s of r.skipped) lines.push(`  skipped ${s.type} ${s.externalId ?? s.stixId}: ${s.reason}`);
+  const ignored = Object.entries(r.ignoredTypes);
+  if (ignored.length) lines.push(`not imported (types): ${ignored.map(([t, n]) => `${t} ${n}`).join(", ")}`);
+  return lines.join("\n");
+}

@@ -16,9 +16,11 @@ import {
 import type { Technique } from "../../catalog/model.js";
 import { createRelease, serializeRelease } from "../../catalog/release.js";
 import { searchCatalog } from "../../catalog/search.js";
+import { stixToCatalog } from "../../catalog/stix.js";
 import { TechtrailError } from "../../core/errors.js";
 import { writeFileAtomic } from "../../core/fs.js";
 import { out, printJson, table, truncate } from "../output.js";
+import { registerStixCommands } from "./catalog-stix.js";
 
 interface CatalogOpts {
   catalog?: string;
@@ -272,6 +274,9 @@ export function registerCatalogCommands(program: Command): void {
       if (o.out) writeFileAtomic(o.out, text);
       else process.stdout.write(text);
     });
+
+  registerStixCommands(cat, globalOpts);
+  setBundleLoader((json, file) => stixToCatalog(json, { file }));
 }
 
 /** Registered by the STIX module so `catalog diff` accepts bundles; undefined until then. */
