@@ -10,6 +10,7 @@ export {
   renderDiffText,
   revocationMap,
 } from "./catalog/diff.js";
+export { catalogFolderFiles, techniqueYaml } from "./catalog/folder.js";
 export { buildNavigatorLayers, type LayerOptions, NavigatorLayer, parseScores } from "./catalog/layer.js";
 export {
   listReleases,
@@ -22,4 +23,35 @@ export {
 export * from "./catalog/model.js";
 export { createRelease, serializeRelease } from "./catalog/release.js";
 export { CatalogSearchIndex, type SearchHit, searchCatalog } from "./catalog/search.js";
+export {
+  ATTACK_SPEC_VERSION,
+  exportStix,
+  formatImportReport,
+  ImportConflict,
+  ImportReport,
+  ImportSkip,
+  importStix,
+  parseStixJson,
+  StixBundle,
+  serializeStix,
+  stixToCatalog,
+  TECHTRAIL_EXTENSION_ID,
+  TECHTRAIL_IDENTITY_ID,
+  TECHTRAIL_STIX_NAMESPACE,
+  uuidv5,
+} from "./catalog/stix.js";
 export * from "./core/errors.js";
+export {
+  CloudTrailRecord,
+  type CompiledRule,
+  compileSigmaRule,
+  compileSigmaRules,
+  correlationMessage,
+  type ParsedTags,
+  parseTags,
+  RuleIndex,
+  RuleTestsFile,
+  resolveRuleTechniques,
+  SigmaRuleDoc,
+  type ValueFilter,
+} from "./rules/index.js";
