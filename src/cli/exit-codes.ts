@@ -4,6 +4,8 @@ import type { ErrorCode } from "../core/errors.js";
 export const EXIT_OK = 0;
 /** Used by `scan` when it produced findings. */
 export const EXIT_FINDINGS = 1;
+/** Used by `scan` for any error (bad options, missing paths, rule errors or input problems under --strict). */
+export const EXIT_SCAN_ERROR = 2;
 
 const byCode: Record<ErrorCode, number> = {
   VALIDATION: 2,

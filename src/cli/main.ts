@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { isTechtrailError } from "../core/errors.js";
 import { registerCatalogCommands } from "./commands/catalog.js";
+import { registerScanCommands } from "./commands/scan.js";
 import { registerStartCommand } from "./commands/start.js";
 import { exitCodeFor } from "./exit-codes.js";
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerCatalogCommands(program);
   registerStartCommand(program);
+  registerScanCommands(program);
   // further capabilities register here (one line each)
   return program;
 }

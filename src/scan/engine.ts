@@ -1,0 +1,512 @@
+// The per-unit scanner shared by worker threads and in-thread scans: reads one file (or one byte range of a
+// big JSON Lines file, or a stream), detects its format from the content, splits records, pre-filters them,
+// parses candidates and evaluates the candidate rules. Returns compact hits; the caller builds findings.
+import { type FileHandle, open } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { type CompiledRule, compileSigmaRules, RuleIndex } from "../rules/index.js";
+import type { SkipExample, SkipReason } from "./model.js";
+import { type PrefilterPlan, planPrefilter, RecordPrefilter } from "./prefilter.js";
+import { JsonlSplitter, type RecordSink, type Splitter, ValueSplitter } from "./splitters.js";
+
+export type InputFormat = "jsonl" | "records" | "array" | "values" | "empty" | "unknown";
+
+/** A piece of work: a whole file, a byte range of a plain JSON Lines file, or a stream (in-thread only). */
+export type ScanUnit =
+  | { id: number; kind: "file"; file: string }
+  | { id: number; kind: "range"; file: string; start: number; end: number }
+  | { id: number; kind: "stream"; file: string; stream?: Readable };
+
+/**
+ * A match: [rule index, ordinal (line or index), eventID, eventTime, eventSource, eventName, awsRegion,
+ * sourceIPAddress, userAgent, errorCode, principalArn, accessKeyId, accountId]. Tuples clone cheaply between threads.
+ */
+export type Hit = [number, number, ...Array<string | undefined>];
+
+export interface UnitResult {
+  id: number;
+  file: string;
+  /** How ordinals read: JSON Lines line numbers, or element indexes. */
+  originKind: "line" | "index";
+  format: InputFormat;
+  hits: Hit[];
+  read: number;
+  evaluated: number;
+  matchedEvents: number;
+  bytes: number;
+  /** Lines started in a range unit (to number the lines of the next range). */
+  lines: number;
+  skipCounts: Partial<Record<SkipReason, number>>;
+  examples: SkipExample[];
+  /** The whole file was skipped (unreadable, unknown format). */
+  fileSkipped: boolean;
+  /** Stopped early in strict mode. */
+  stopped: boolean;
+}
+
+export interface EngineOptions {
+  maxRecordBytes: number;
+  strict: boolean;
+  skipExamples: number;
+}
+
+export interface RuleFile {
+  text: string;
+  source: string;
+}
+
+/** Compiled rules, their index and the pre-filter plan, built once per thread. */
+export interface EngineRules {
+  rules: readonly CompiledRule[];
+  index: RuleIndex;
+  plan: PrefilterPlan;
+  position: Map<CompiledRule, number>;
+}
+
+export function buildEngineRules(
+  files: readonly RuleFile[],
+): EngineRules & { errors: ReturnType<typeof compileSigmaRules>["errors"] } {
+  const { rules, errors } = compileSigmaRules(files);
+  const texts = new Map(files.map((f) => [f.source, f.text]));
+  return {
+    rules,
+    errors,
+    index: new RuleIndex(rules),
+    plan: planPrefilter(rules, texts),
+    position: new Map(rules.map((r, i) => [r, i])),
+  };
+}
+
+const READ_CHUNK = 1 << 20;
+const HEAD_BYTES = 64 * 1024;
+
+class StopScan extends Error {}
+
+const isWs = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/** Detects the format from the first bytes of (decompressed) content. */
+export function detectFormat(head: Buffer): InputFormat {
+  let i = 0;
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3;
+  while (i < head.length && isWs(head[i])) i++;
+  if (i >= head.length) return "empty";
+  const c = head[i];
+  if (c === 0x5b) return "array";
+  if (c !== 0x7b) return "unknown";
+  let j = i + 1;
+  while (j < head.length && isWs(head[j])) j++;
+  if (head.toString("latin1", j, j + 9) === '"Records"') {
+    let k = j + 9;
+    while (k < head.length && isWs(head[k])) k++;
+    if (head[k] === 0x3a) return "records";
+  }
+  // JSON Lines if one of the first lines is a whole JSON value on its own; else a stream of (pretty) values.
+  let p = i;
+  for (let n = 0; n < 5; n++) {
+    const nl = head.indexOf(0x0a, p);
+    if (nl < 0) break;
+    try {
+      JSON.parse(head.toString("utf8", p, nl));
+      return "jsonl";
+    } catch {
+      p = nl + 1;
+    }
+  }
+  return "values";
+}
+
+export interface UnitHooks {
+  /** Called now and then with the events and bytes read since the last call. */
+  progress?(events: number, bytes: number): void;
+}
+
+/** Scans one unit. Never throws for bad input: problems become skip counts and examples. */
+export async function scanUnit(
+  unit: ScanUnit,
+  rules: EngineRules,
+  opts: EngineOptions,
+  hooks: UnitHooks = {},
+): Promise<UnitResult> {
+  const res: UnitResult = {
+    id: unit.id,
+    file: unit.file,
+    originKind: "index",
+    format: "unknown",
+    hits: [],
+    read: 0,
+    evaluated: 0,
+    matchedEvents: 0,
+    bytes: 0,
+    lines: 0,
+    skipCounts: {},
+    examples: [],
+    fileSkipped: false,
+    stopped: false,
+  };
+  const sink = new EngineSink(res, rules, opts);
+  let lastRead = 0;
+  let lastBytes = 0;
+  const tick = () => {
+    if (!hooks.progress) return;
+    hooks.progress(res.read - lastRead, res.bytes - lastBytes);
+    lastRead = res.read;
+    lastBytes = res.bytes;
+  };
+  let fh: FileHandle | undefined;
+  try {
+    if (unit.kind === "stream") {
+      if (!unit.stream) throw new Error("stream unit without a stream");
+      await readStream(unit.stream, res, sink, opts, tick);
+    } else {
+      try {
+        fh = await open(unit.file, "r");
+      } catch (e) {
+        sink.fileProblem("unreadable", `cannot open: ${errText(e)}`);
+        return res;
+      }
+      if (unit.kind === "range") await readRange(fh, unit, res, sink, opts, tick);
+      else {
+        const magic = Buffer.alloc(2);
+        const { bytesRead } = await fh.read(magic, 0, 2, 0);
+        if (bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b) {
+          await readStream(
+            fh.createReadStream({ highWaterMark: READ_CHUNK, autoClose: false }),
+            res,
+            sink,
+            opts,
+            tick,
+            true,
+          );
+        } else await readPlain(fh, res, sink, opts, tick);
+      }
+    }
+  } catch (e) {
+    if (e instanceof StopScan) res.stopped = true;
+    else {
+      try {
+        sink.fileProblem("unreadable", `read failed: ${errText(e)}`);
+      } catch (stop) {
+        if (stop instanceof StopScan) res.stopped = true;
+        else throw stop;
+      }
+    }
+  } finally {
+    await fh?.close().catch(() => undefined);
+  }
+  tick();
+  return res;
+}
+
+function errText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err?.code ? `${err.code} ${err.message}` : String(err?.message ?? e);
+}
+
+function makeSplitter(format: InputFormat, sink: EngineSink, opts: EngineOptions): Splitter | undefined {
+  if (format === "jsonl") return new JsonlSplitter(sink, opts.maxRecordBytes);
+  if (format === "records" || format === "array" || format === "values")
+    return new ValueSplitter(sink, opts.maxRecordBytes, format);
+  return undefined;
+}
+
+async function readPlain(
+  fh: FileHandle,
+  res: UnitResult,
+  sink: EngineSink,
+  opts: EngineOptions,
+  tick: () => void,
+): Promise<void> {
+  let pos = 0;
+  const first = Buffer.allocUnsafe(READ_CHUNK);
+  const { bytesRead } = await fh.read(first, 0, READ_CHUNK, 0);
+  pos = bytesRead;
+  res.bytes += bytesRead;
+  const head = first.subarray(0, bytesRead);
+  const format = detectFormat(head.subarray(0, HEAD_BYTES));
+  res.format = format;
+  if (format === "empty" && bytesRead < READ_CHUNK) return;
+  const splitter = makeSplitter(format === "empty" ? "values" : format, sink, opts);
+  if (!splitter) {
+    sink.fileProblem("unknown-format", 'content is not JSON (expected JSON Lines, a JSON array or {"Records": [...]})');
+    return;
+  }
+  res.originKind = format === "jsonl" ? "line" : "index";
+  const jsonl = splitter instanceof JsonlSplitter ? splitter : undefined;
+  splitter.push(head);
+  tick();
+  while (!splitter.done && bytesRead > 0) {
+    const rest = jsonl ? jsonl.rest() : Buffer.alloc(0);
+    const buf = Buffer.allocUnsafe(rest.length + READ_CHUNK);
+    rest.copy(buf, 0);
+    const r = await fh.read(buf, rest.length, READ_CHUNK, pos);
+    if (r.bytesRead === 0) {
+      if (jsonl) jsonl.pushAssembled(buf.subarray(0, rest.length));
+      break;
+    }
+    pos += r.bytesRead;
+    res.bytes += r.bytesRead;
+    if (jsonl) jsonl.pushAssembled(buf.subarray(0, rest.length + r.bytesRead));
+    else splitter.push(buf.subarray(0, r.bytesRead));
+    tick();
+  }
+  finish(splitter, res, sink);
+}
+
+/** A byte range of a plain JSON Lines file: lines that start inside [start, end). */
+async function readRange(
+  fh: FileHandle,
+  unit: { start: number; end: number },
+  res: UnitResult,
+  sink: EngineSink,
+  opts: EngineOptions,
+  tick: () => void,
+): Promise<void> {
+  res.format = "jsonl";
+  res.originKind = "line";
+  const from = unit.start > 0 ? unit.start - 1 : 0;
+  const splitter = new JsonlSplitter(sink, opts.maxRecordBytes, {
+    startOffset: from,
+    skipFirst: unit.start > 0,
+    stopAt: unit.end,
+  });
+  let pos = from;
+  while (!splitter.done) {
+    const rest = splitter.rest();
+    const buf = Buffer.allocUnsafe(rest.length + READ_CHUNK);
+    rest.copy(buf, 0);
+    const r = await fh.read(buf, rest.length, READ_CHUNK, pos);
+    if (r.bytesRead === 0) {
+      splitter.pushAssembled(buf.subarray(0, rest.length));
+      break;
+    }
+    pos += r.bytesRead;
+    // count only the bytes of our own range, so the total over all ranges is the file size
+    res.bytes += Math.max(0, Math.min(pos, unit.end) - Math.max(pos - r.bytesRead, unit.start));
+    splitter.pushAssembled(buf.subarray(0, rest.length + r.bytesRead));
+    tick();
+  }
+  finish(splitter, res, sink);
+  res.lines = splitter.count;
+}
+
+/** Gzip files and stdin: detect the format from the first decompressed bytes, then stream. */
+async function readStream(
+  input: Readable,
+  res: UnitResult,
+  sink: EngineSink,
+  opts: EngineOptions,
+  tick: () => void,
+  gzippedFile = false,
+): Promise<void> {
+  let gzipped = gzippedFile;
+  let raw: Readable = input;
+  if (!gzippedFile) {
+    // stdin: gzip is recognised by its magic bytes in the first chunk
+    const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const first = await it.next();
+    if (first.done) {
+      res.format = "empty";
+      return;
+    }
+    const head0 = first.value;
+    gzipped = head0.length >= 2 && head0[0] === 0x1f && head0[1] === 0x8b;
+    raw = Readable.from(
+      (async function* () {
+        yield head0;
+        for (;;) {
+          const n = await it.next();
+          if (n.done) return;
+          yield n.value;
+        }
+      })(),
+      { objectMode: false },
+    );
+  }
+  let source: AsyncIterable<Buffer> = raw;
+  let gunzip: ReturnType<typeof createGunzip> | undefined;
+  if (gzipped) {
+    gunzip = createGunzip({ chunkSize: 256 * 1024 });
+    const gz = gunzip;
+    raw.on("error", (e) => gz.destroy(e));
+    raw.pipe(gz);
+    source = gz;
+  }
+  let splitter: Splitter | undefined;
+  const head: Buffer[] = [];
+  let headLen = 0;
+  const start = (): boolean => {
+    const buf = Buffer.concat(head);
+    head.length = 0;
+    const format = detectFormat(buf.subarray(0, HEAD_BYTES));
+    res.format = format;
+    splitter = makeSplitter(format === "empty" ? "values" : format, sink, opts);
+    if (!splitter) {
+      sink.fileProblem(
+        "unknown-format",
+        'content is not JSON (expected JSON Lines, a JSON array or {"Records": [...]})',
+      );
+      return false;
+    }
+    res.originKind = format === "jsonl" ? "line" : "index";
+    splitter.push(buf);
+    return true;
+  };
+  try {
+    for await (const chunk of source) {
+      const b = chunk as Buffer;
+      res.bytes += b.length;
+      if (splitter) {
+        splitter.push(b);
+        if (splitter.done) break;
+      } else {
+        head.push(b);
+        headLen += b.length;
+        if (headLen >= HEAD_BYTES && !start()) return;
+      }
+      tick();
+    }
+  } catch (e) {
+    if (e instanceof StopScan) throw e;
+    if (splitter === undefined && head.length > 0) start();
+    const where = splitter ? ` after ${splitter.count} record(s)` : "";
+    const msg = gzipped
+      ? `gzip data is truncated or corrupt${where} (${errText(e)})`
+      : `read failed${where}: ${errText(e)}`;
+    sink.fileProblem(gzipped ? "truncated" : "unreadable", msg);
+    return;
+  } finally {
+    gunzip?.destroy();
+  }
+  if (!splitter) {
+    if (headLen === 0) {
+      res.format = "empty";
+      return;
+    }
+    if (!start()) return;
+  }
+  if (splitter) finish(splitter, res, sink);
+}
+
+function finish(splitter: Splitter, res: UnitResult, sink: EngineSink): void {
+  const problem = splitter.end();
+  if (problem) sink.fileProblem("truncated", problem);
+  if (res.originKind === "line") res.lines = splitter.count;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/** Receives records from a splitter: pre-filter, parse, validate, evaluate. */
+class EngineSink implements RecordSink {
+  private readonly prefilter: RecordPrefilter;
+
+  constructor(
+    private readonly res: UnitResult,
+    private readonly rules: EngineRules,
+    private readonly opts: EngineOptions,
+  ) {
+    this.prefilter = new RecordPrefilter(rules.plan);
+  }
+
+  record(buf: Buffer, s: number, e: number, ordinal: number): void {
+    const res = this.res;
+    res.read++;
+    if (!this.prefilter.candidate(buf, s, e)) return;
+    let ev: unknown;
+    try {
+      ev = JSON.parse(buf.toString("utf8", s, e));
+    } catch (err) {
+      this.skip("not-json", ordinal, `not JSON: ${(err as Error).message}`);
+      return;
+    }
+    if (ev === null || typeof ev !== "object" || Array.isArray(ev)) {
+      this.skip(
+        "not-cloudtrail",
+        ordinal,
+        `not a CloudTrail record: a JSON ${Array.isArray(ev) ? "array" : typeof ev}`,
+      );
+      return;
+    }
+    const event = ev as Record<string, unknown>;
+    const name = event.eventName;
+    if (typeof name !== "string" || typeof event.eventSource !== "string") {
+      this.skip(
+        "not-cloudtrail",
+        ordinal,
+        `not a CloudTrail record: ${typeof name !== "string" ? "eventName" : "eventSource"} missing or not a string`,
+      );
+      return;
+    }
+    res.evaluated++;
+    const candidates = this.rules.index.candidates(name);
+    let matched = false;
+    for (const rule of candidates) {
+      if (!rule.match(event)) continue;
+      matched = true;
+      res.hits.push(hitOf(this.rules.position.get(rule) as number, ordinal, event));
+    }
+    if (matched) res.matchedEvents++;
+  }
+
+  tooLarge(ordinal: number, bytes: number): void {
+    this.res.read++;
+    this.skip(
+      "too-large",
+      ordinal,
+      `record of ${bytes} bytes or more exceeds the ${this.opts.maxRecordBytes}-byte limit`,
+    );
+  }
+
+  skip(reason: SkipReason, ordinal: number, message: string): void {
+    const res = this.res;
+    res.skipCounts[reason] = (res.skipCounts[reason] ?? 0) + 1;
+    if (res.examples.length < this.opts.skipExamples) {
+      const ex: SkipExample = { reason, file: res.file, message };
+      if (res.originKind === "line") ex.line = ordinal;
+      else ex.index = ordinal;
+      res.examples.push(ex);
+    }
+    if (this.opts.strict) throw new StopScan(message);
+  }
+
+  /** A problem with the file as a whole (no record location). */
+  fileProblem(reason: SkipReason, message: string): void {
+    const res = this.res;
+    res.skipCounts[reason] = (res.skipCounts[reason] ?? 0) + 1;
+    if (reason === "unreadable" || reason === "unknown-format") res.fileSkipped = true;
+    if (res.examples.length < this.opts.skipExamples) res.examples.push({ reason, file: res.file, message });
+    if (this.opts.strict) throw new StopScan(message);
+  }
+}
+
+function hitOf(rule: number, ordinal: number, ev: Record<string, unknown>): Hit {
+  const ui = (ev.userIdentity ?? undefined) as Record<string, unknown> | undefined;
+  let arn: string | undefined;
+  let keyId: string | undefined;
+  let uiAccount: string | undefined;
+  if (ui && typeof ui === "object") {
+    arn = str(ui.arn);
+    if (arn === undefined) {
+      const ctx = ui.sessionContext as Record<string, unknown> | undefined;
+      const issuer =
+        ctx && typeof ctx === "object" ? (ctx.sessionIssuer as Record<string, unknown> | undefined) : undefined;
+      if (issuer && typeof issuer === "object") arn = str(issuer.arn);
+    }
+    keyId = str(ui.accessKeyId);
+    uiAccount = str(ui.accountId);
+  }
+  return [
+    rule,
+    ordinal,
+    str(ev.eventID),
+    str(ev.eventTime),
+    str(ev.eventSource),
+    str(ev.eventName),
+    str(ev.awsRegion),
+    str(ev.sourceIPAddress),
+    str(ev.userAgent),
+    str(ev.errorCode),
+    arn,
+    keyId,
+    str(ev.recipientAccountId) ?? uiAccount,
+  ];
+}

@@ -1,0 +1,8 @@
+// Scan engine: CloudTrail readers (S3 delivery trees, JSON Lines, arrays, stdin), pre-filter, worker pool,
+// findings and summary. scanPaths() is the entry point.
+export { detectFormat, type InputFormat } from "./engine.js";
+export { CSV_COLUMNS, csvHeader, findingCsv, findingJsonl, findingRow } from "./format.js";
+export * from "./model.js";
+export { BUILTIN_RULES_DIR, readRuleFiles } from "./rule-files.js";
+export { compareFindings, resolveScanOptions, type ScanHooks, type ScanResult, scanPaths } from "./scan.js";
+export { principalOf } from "./summary.js";

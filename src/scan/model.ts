@@ -1,0 +1,189 @@
+// Data types of the scan engine, each a zod schema with its inferred type: findings (one event × rule
+// pair), skipped-record reports, the scan summary, and the options accepted by scanPaths().
+import { z } from "zod";
+import { SigmaLevel } from "../rules/index.js";
+
+/** Where an event came from: file path ("-" for stdin) and line (JSON Lines) or index (arrays, Records). */
+export const Origin = z.strictObject({
+  file: z.string(),
+  line: z.number().int().positive().optional(),
+  index: z.number().int().nonnegative().optional(),
+});
+export type Origin = z.infer<typeof Origin>;
+
+export const FindingRule = z.strictObject({ id: z.string(), title: z.string(), level: SigmaLevel });
+export type FindingRule = z.infer<typeof FindingRule>;
+
+/** One (event, rule) pair. Optional fields are absent when the event does not carry them. */
+export const Finding = z.strictObject({
+  rule: FindingRule,
+  /** Catalog technique IDs the rule's tags resolve to. */
+  techniques: z.array(z.string()),
+  /** Catalog tactic IDs (from the techniques and the rule's tactic tags). */
+  tactics: z.array(z.string()),
+  eventID: z.string().optional(),
+  eventTime: z.string().optional(),
+  eventSource: z.string().optional(),
+  eventName: z.string().optional(),
+  awsRegion: z.string().optional(),
+  sourceIPAddress: z.string().optional(),
+  userAgent: z.string().optional(),
+  errorCode: z.string().optional(),
+  /** True when the call failed (errorCode set): evidence of an attempt, not of success. */
+  attempt: z.boolean(),
+  /** userIdentity.arn, else the session issuer's ARN. */
+  principalArn: z.string().optional(),
+  accessKeyId: z.string().optional(),
+  /** recipientAccountId, else userIdentity.accountId. */
+  accountId: z.string().optional(),
+  origin: Origin,
+});
+export type Finding = z.infer<typeof Finding>;
+
+export const SKIP_REASONS = [
+  "not-json", // a line or record that does not parse as JSON
+  "not-cloudtrail", // JSON that is not a CloudTrail record (not an object, or no eventName/eventSource)
+  "too-large", // a record longer than maxRecordBytes
+  "truncated", // gzip or JSON document ending early (records after the cut are lost)
+  "unreadable", // a file that cannot be opened or read
+  "unknown-format", // a file whose content is not JSON
+] as const;
+export const SkipReason = z.enum(SKIP_REASONS);
+export type SkipReason = z.infer<typeof SkipReason>;
+
+/** One skipped record or file, with its location. */
+export const SkipExample = z.strictObject({
+  reason: SkipReason,
+  file: z.string(),
+  line: z.number().int().positive().optional(),
+  index: z.number().int().nonnegative().optional(),
+  message: z.string(),
+});
+export type SkipExample = z.infer<typeof SkipExample>;
+
+export const RuleProblem = z.strictObject({
+  code: z.string(),
+  message: z.string(),
+  source: z.string().optional(),
+  line: z.number().int().optional(),
+  column: z.number().int().optional(),
+  field: z.string().optional(),
+});
+export type RuleProblem = z.infer<typeof RuleProblem>;
+
+export const TechniqueSeen = z.strictObject({
+  id: z.string(),
+  name: z.string().optional(),
+  tactics: z.array(z.string()),
+  findings: z.number().int().nonnegative(),
+  /** Findings of failed calls only (attempts). */
+  attempts: z.number().int().nonnegative(),
+  firstSeen: z.string().optional(),
+  lastSeen: z.string().optional(),
+  principals: z.array(z.string()),
+  rules: z.array(z.string()),
+});
+export type TechniqueSeen = z.infer<typeof TechniqueSeen>;
+
+export const TimelineEntry = z.strictObject({
+  eventTime: z.string().optional(),
+  eventName: z.string().optional(),
+  ruleId: z.string(),
+  level: SigmaLevel,
+  techniques: z.array(z.string()),
+  attempt: z.boolean(),
+  origin: Origin,
+});
+export type TimelineEntry = z.infer<typeof TimelineEntry>;
+
+export const PrincipalTimeline = z.strictObject({
+  principal: z.string(),
+  findings: z.number().int().nonnegative(),
+  firstSeen: z.string().optional(),
+  lastSeen: z.string().optional(),
+  techniques: z.array(z.string()),
+  /** Findings in time order, at most `timelineLimit` of them. */
+  timeline: z.array(TimelineEntry),
+  /** Findings left out of `timeline` by the limit. */
+  omitted: z.number().int().nonnegative(),
+});
+export type PrincipalTimeline = z.infer<typeof PrincipalTimeline>;
+
+export const ScanSummary = z.strictObject({
+  inputs: z.array(z.string()),
+  files: z.strictObject({ scanned: z.number().int(), skipped: z.number().int(), bytes: z.number() }),
+  events: z.strictObject({
+    /** Records read (lines, array elements), including skipped ones and those the pre-filter passed over. */
+    read: z.number().int(),
+    /** Records fully parsed and evaluated (the rest could not match any rule). */
+    evaluated: z.number().int(),
+    /** Events with at least one finding. */
+    matched: z.number().int(),
+  }),
+  skipped: z.strictObject({
+    total: z.number().int(),
+    byReason: z.record(z.string(), z.number().int()),
+    /** The first few skipped records/files with their location. */
+    examples: z.array(SkipExample),
+  }),
+  rules: z.strictObject({
+    loaded: z.number().int(),
+    failed: z.number().int(),
+    errors: z.array(RuleProblem),
+    /** Technique tags that name no catalog technique, per rule ID. */
+    unknownTechniques: z.record(z.string(), z.array(z.string())),
+  }),
+  findings: z.strictObject({
+    total: z.number().int(),
+    attempts: z.number().int(),
+    byLevel: z.record(z.string(), z.number().int()),
+    byRule: z.record(z.string(), z.number().int()),
+  }),
+  techniques: z.array(TechniqueSeen),
+  tactics: z.array(z.strictObject({ id: z.string(), name: z.string().optional(), findings: z.number().int() })),
+  principals: z.array(PrincipalTimeline),
+  workers: z.number().int(),
+  durationMs: z.number(),
+  eventsPerSecond: z.number(),
+});
+export type ScanSummary = z.infer<typeof ScanSummary>;
+
+export const ScanOptions = z.strictObject({
+  /** Extra rule folders (recursive *.yml / *.yaml, excluding *.tests.yaml). */
+  ruleDirs: z.array(z.string()).default([]),
+  /** Rules given as text (used by the server and tests). */
+  ruleTexts: z.array(z.strictObject({ text: z.string(), source: z.string() })).default([]),
+  builtinRules: z.boolean().default(true),
+  /** Worker threads; 0 scans in the calling thread. Default: number of cores. */
+  workers: z.number().int().min(0).max(64).optional(),
+  /** Stop at the first problem (rule error, skipped record or file). */
+  strict: z.boolean().default(false),
+  /** Records longer than this are skipped as too-large (bounded memory). */
+  maxRecordBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 * 1024),
+  /** Plain JSON Lines files larger than this are split into chunks scanned in parallel. */
+  chunkBytes: z
+    .number()
+    .int()
+    .min(4096)
+    .default(32 * 1024 * 1024),
+  /** Entries kept per principal in the summary timeline. */
+  timelineLimit: z.number().int().min(0).default(500),
+  /** Examples of skipped records kept in the summary. */
+  skipExamples: z.number().int().min(0).default(20),
+});
+export type ScanOptions = z.input<typeof ScanOptions>;
+export type ResolvedScanOptions = z.infer<typeof ScanOptions>;
+
+/** Progress snapshot, reported while scanning. */
+export interface ScanProgress {
+  filesDone: number;
+  filesTotal: number;
+  events: number;
+  findings: number;
+  bytes: number;
+  elapsedMs: number;
+}

@@ -1,0 +1,405 @@
+// scanPaths(): the one entry point of the scan engine, used by the CLI, the HTTP server and the incident
+// register. Loads rules, finds input files, splits work into units, runs them on the worker pool, and turns
+// the compact hits into sorted findings plus a summary.
+import { open, readdir, stat } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import type { Catalog } from "../catalog/catalog.js";
+import { loadBuiltinCatalog } from "../catalog/load.js";
+import { type Problem, TechtrailError, zodProblems } from "../core/errors.js";
+import { resolveRuleTechniques } from "../rules/index.js";
+import {
+  buildEngineRules,
+  detectFormat,
+  type EngineOptions,
+  type ScanUnit,
+  scanUnit,
+  type UnitResult,
+} from "./engine.js";
+import {
+  type Finding,
+  type FindingRule,
+  type ResolvedScanOptions,
+  type RuleProblem,
+  ScanOptions,
+  type ScanProgress,
+  type ScanSummary,
+  type SkipExample,
+} from "./model.js";
+import { runUnits } from "./pool.js";
+import { readRuleFiles } from "./rule-files.js";
+import { buildSummary } from "./summary.js";
+
+export interface ScanResult {
+  findings: Finding[];
+  summary: ScanSummary;
+}
+
+export interface ScanHooks {
+  /** Catalog used to resolve technique tags (default: the built-in catalog). */
+  catalog?: Catalog;
+  /** Stream read for the path "-" (default: process.stdin). */
+  stdin?: Readable;
+  /** Called about every 100 ms while scanning. */
+  onProgress?(p: ScanProgress): void;
+}
+
+interface InputFile {
+  path: string;
+  size: number;
+}
+
+async function walkInputs(dir: string, out: InputFile[]): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    if (e.name.startsWith(".")) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) await walkInputs(p, out);
+    else if (e.isFile() || e.isSymbolicLink()) {
+      try {
+        const st = await stat(p);
+        if (st.isDirectory()) await walkInputs(p, out);
+        else out.push({ path: p, size: st.size });
+      } catch {
+        out.push({ path: p, size: 0 }); // reported as unreadable by the engine
+      }
+    }
+  }
+}
+
+/** Expands paths to files (folders recursively, in name order); "-" stands for stdin. */
+async function discover(paths: readonly string[]): Promise<{ files: InputFile[]; stdin: boolean }> {
+  const files: InputFile[] = [];
+  let stdin = false;
+  const missing: Problem[] = [];
+  for (const p of paths) {
+    if (p === "-") {
+      stdin = true;
+      continue;
+    }
+    let st: Awaited<ReturnType<typeof stat>>;
+    try {
+      st = await stat(p);
+    } catch (e) {
+      missing.push({ source: p, message: `no such file or folder (${(e as NodeJS.ErrnoException).code ?? "error"})` });
+      continue;
+    }
+    if (st.isDirectory()) {
+      try {
+        await walkInputs(p, files);
+      } catch (e) {
+        files.push({ path: p, size: 0 });
+        void e;
+      }
+    } else files.push({ path: p, size: st.size });
+  }
+  if (missing.length > 0)
+    throw new TechtrailError("NOT_FOUND", `${missing.length} input path(s) do not exist`, { problems: missing });
+  const seen = new Set<string>();
+  return {
+    files: files.filter((f) => {
+      if (seen.has(f.path)) return false;
+      seen.add(f.path);
+      return true;
+    }),
+    stdin,
+  };
+}
+
+/** Splits big plain JSON Lines files into byte ranges so several workers share them. */
+async function planUnits(files: readonly InputFile[], chunkBytes: number): Promise<ScanUnit[]> {
+  const units: ScanUnit[] = [];
+  let id = 0;
+  for (const f of files) {
+    if (f.size >= chunkBytes * 1.5) {
+      let jsonl = false;
+      try {
+        const fh = await open(f.path, "r");
+        try {
+          const head = Buffer.alloc(64 * 1024);
+          const { bytesRead } = await fh.read(head, 0, head.length, 0);
+          const h = head.subarray(0, bytesRead);
+          jsonl = !(h[0] === 0x1f && h[1] === 0x8b) && detectFormat(h) === "jsonl";
+        } finally {
+          await fh.close();
+        }
+      } catch {
+        // the engine reports it
+      }
+      if (jsonl) {
+        for (let start = 0; start < f.size; start += chunkBytes) {
+          const end = f.size - (start + chunkBytes) < chunkBytes / 2 ? f.size : start + chunkBytes;
+          units.push({ id: id++, kind: "range", file: f.path, start, end });
+          if (end === f.size) break;
+        }
+        continue;
+      }
+    }
+    units.push({ id: id++, kind: "file", file: f.path });
+  }
+  return units;
+}
+
+function ruleProblemsOf(e: TechtrailError): RuleProblem[] {
+  if (e.problems.length === 0) return [{ code: e.code, message: e.message }];
+  return e.problems.map((p) => {
+    const rp: RuleProblem = { code: e.code, message: p.message };
+    if (p.source !== undefined) rp.source = p.source;
+    if (p.line !== undefined) rp.line = p.line;
+    if (p.column !== undefined) rp.column = p.column;
+    if (p.field !== undefined) rp.field = p.field;
+    return rp;
+  });
+}
+
+/** Orders findings by eventTime, then file, then line/index, then rule ID (same result for any worker count). */
+export function compareFindings(a: Finding, b: Finding): number {
+  const ta = a.eventTime ?? "";
+  const tb = b.eventTime ?? "";
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  if (a.origin.file !== b.origin.file) return a.origin.file < b.origin.file ? -1 : 1;
+  const oa = a.origin.line ?? a.origin.index ?? 0;
+  const ob = b.origin.line ?? b.origin.index ?? 0;
+  if (oa !== ob) return oa - ob;
+  return a.rule.id < b.rule.id ? -1 : a.rule.id > b.rule.id ? 1 : 0;
+}
+
+export function resolveScanOptions(options: ScanOptions): ResolvedScanOptions {
+  const parsed = ScanOptions.safeParse(options);
+  if (!parsed.success)
+    throw new TechtrailError("VALIDATION", "invalid scan options", {
+      problems: zodProblems(parsed.error.issues, "scan options"),
+    });
+  return parsed.data;
+}
+
+/** Scans CloudTrail files, folders (recursively) and "-" (stdin) with the built-in and given Sigma rules. */
+export async function scanPaths(
+  paths: readonly string[],
+  options: ScanOptions = {},
+  hooks: ScanHooks = {},
+): Promise<ScanResult> {
+  const t0 = performance.now();
+  const opts = resolveScanOptions(options);
+  if (paths.length === 0)
+    throw new TechtrailError("VALIDATION", "nothing to scan: give at least one file, folder or -");
+  const catalog = hooks.catalog ?? loadBuiltinCatalog();
+
+  // Rules: compiled here for errors and technique resolution, and again in each worker.
+  const { files: ruleFiles, problems: readProblems } = await readRuleFiles(opts.ruleDirs, {
+    builtin: opts.builtinRules,
+  });
+  ruleFiles.push(...opts.ruleTexts);
+  const rules = buildEngineRules(ruleFiles);
+  const ruleErrors: RuleProblem[] = [...readProblems, ...rules.errors.flatMap(ruleProblemsOf)];
+  if (opts.strict && ruleErrors.length > 0) {
+    const first = rules.errors[0];
+    throw new TechtrailError(
+      first?.code ?? "IO",
+      `rule error (strict): ${first?.message ?? readProblems[0]?.message}`,
+      {
+        problems: first?.problems.length ? first.problems : [{ message: ruleErrors[0]?.message ?? "rule error" }],
+      },
+    );
+  }
+  if (rules.rules.length === 0)
+    throw new TechtrailError("VALIDATION", "no rules to scan with", {
+      problems: ruleErrors.slice(0, 10).map((r) => ({ ...r })),
+    });
+  const unknownTechniques: Record<string, string[]> = {};
+  const meta = rules.rules.map((r) => {
+    const { techniques, unknown } = resolveRuleTechniques(r, catalog);
+    if (unknown.length > 0) unknownTechniques[r.id] = unknown;
+    const tactics = new Set<string>();
+    for (const id of techniques) for (const ta of catalog.technique(id)?.tactics ?? []) tactics.add(ta);
+    for (const ref of r.tacticRefs) {
+      const ta = catalog.tactic(ref) ?? catalog.tactic(ref.replace(/_/g, "-"));
+      if (ta) tactics.add(ta.id);
+    }
+    const rule: FindingRule = { id: r.id, title: r.title, level: r.level };
+    return {
+      rule: Object.freeze(rule),
+      techniques: Object.freeze(techniques) as string[],
+      tactics: Object.freeze([...tactics].sort()) as string[],
+    };
+  });
+
+  const { files, stdin } = await discover(paths);
+  const units = await planUnits(files, opts.chunkBytes);
+  const engine: EngineOptions = {
+    maxRecordBytes: opts.maxRecordBytes,
+    strict: opts.strict,
+    skipExamples: opts.skipExamples,
+  };
+  const workers = opts.workers ?? Math.max(1, availableParallelism());
+  const results = new Map<number, UnitResult>();
+  let events = 0;
+  let bytes = 0;
+  let hitsSoFar = 0;
+  let filesDone = 0;
+  let stopped = false;
+  const filesTotal = files.length + (stdin ? 1 : 0);
+  let lastReport = 0;
+  const report = (force = false) => {
+    if (!hooks.onProgress) return;
+    const now = performance.now();
+    if (!force && now - lastReport < 100) return;
+    lastReport = now;
+    hooks.onProgress({ filesDone, filesTotal, events, findings: hitsSoFar, bytes, elapsedMs: now - t0 });
+  };
+  const unitsPerFile = new Map<string, number>();
+  for (const u of units) unitsPerFile.set(u.file, (unitsPerFile.get(u.file) ?? 0) + 1);
+  const onResult = (r: UnitResult) => {
+    results.set(r.id, r);
+    hitsSoFar += r.hits.length;
+    const left = (unitsPerFile.get(r.file) ?? 1) - 1;
+    unitsPerFile.set(r.file, left);
+    if (left === 0) filesDone++;
+    if (r.stopped) stopped = true;
+    report();
+  };
+  // Biggest units first, so one large file does not finish alone at the end.
+  const sizeOf = new Map(files.map((f) => [f.path, f.size]));
+  const ordered = [...units].sort((a, b) => {
+    const sa = a.kind === "range" ? a.end - a.start : (sizeOf.get(a.file) ?? 0);
+    const sb = b.kind === "range" ? b.end - b.start : (sizeOf.get(b.file) ?? 0);
+    return sb - sa || a.id - b.id;
+  });
+  const useWorkers = workers > 0 ? Math.min(workers, Math.max(1, units.length)) : 0;
+  await runUnits(
+    ordered,
+    { workers: useWorkers, ruleFiles, rules, engine },
+    {
+      result: onResult,
+      progress: (e, b) => {
+        events += e;
+        bytes += b;
+        report();
+      },
+      stop: () => stopped,
+    },
+  );
+  if (stdin && !stopped) {
+    const unit: ScanUnit = { id: units.length, kind: "stream", file: "-", stream: hooks.stdin ?? process.stdin };
+    const r = await scanUnit(unit, rules, engine, {
+      progress: (e, b) => {
+        events += e;
+        bytes += b;
+        report();
+      },
+    });
+    unitsPerFile.set("-", 1);
+    onResult(r);
+  }
+  report(true);
+
+  // Line numbers of ranges continue those of the previous ranges of the same file.
+  const lineBase = new Map<number, number>();
+  const rangesByFile = new Map<string, Array<Extract<ScanUnit, { kind: "range" }>>>();
+  for (const u of units) {
+    if (u.kind !== "range") continue;
+    const list = rangesByFile.get(u.file) ?? [];
+    list.push(u);
+    rangesByFile.set(u.file, list);
+  }
+  for (const list of rangesByFile.values()) {
+    list.sort((a, b) => a.start - b.start);
+    let base = 0;
+    for (const u of list) {
+      lineBase.set(u.id, base);
+      base += results.get(u.id)?.lines ?? 0;
+    }
+  }
+
+  const findings: Finding[] = [];
+  const skipCounts: Record<string, number> = {};
+  const examples: SkipExample[] = [];
+  let read = 0;
+  let evaluated = 0;
+  let matched = 0;
+  let totalBytes = 0;
+  const skippedFiles = new Set<string>();
+  const strictProblems: SkipExample[] = [];
+  const resultList = [...results.values()].sort((a, b) => a.id - b.id);
+  for (const r of resultList) {
+    const base = lineBase.get(r.id) ?? 0;
+    read += r.read;
+    evaluated += r.evaluated;
+    matched += r.matchedEvents;
+    totalBytes += r.bytes;
+    if (r.fileSkipped) skippedFiles.add(r.file);
+    for (const [k, n] of Object.entries(r.skipCounts)) skipCounts[k] = (skipCounts[k] ?? 0) + (n ?? 0);
+    for (const ex of r.examples) {
+      const e = ex.line !== undefined ? { ...ex, line: ex.line + base } : ex;
+      if (examples.length < opts.skipExamples) examples.push(e);
+      if (r.stopped && strictProblems.length === 0) strictProblems.push(e);
+    }
+    for (const h of r.hits) {
+      const m = meta[h[0]];
+      if (!m) continue;
+      const f: Finding = {
+        rule: m.rule,
+        techniques: m.techniques,
+        tactics: m.tactics,
+        attempt: h[9] !== undefined,
+        origin: r.originKind === "line" ? { file: r.file, line: h[1] + base } : { file: r.file, index: h[1] },
+      };
+      if (h[2] !== undefined) f.eventID = h[2];
+      if (h[3] !== undefined) f.eventTime = h[3];
+      if (h[4] !== undefined) f.eventSource = h[4];
+      if (h[5] !== undefined) f.eventName = h[5];
+      if (h[6] !== undefined) f.awsRegion = h[6];
+      if (h[7] !== undefined) f.sourceIPAddress = h[7];
+      if (h[8] !== undefined) f.userAgent = h[8];
+      if (h[9] !== undefined) f.errorCode = h[9];
+      if (h[10] !== undefined) f.principalArn = h[10];
+      if (h[11] !== undefined) f.accessKeyId = h[11];
+      if (h[12] !== undefined) f.accountId = h[12];
+      findings.push(f);
+    }
+    r.hits = [];
+  }
+  if (stopped) {
+    const first = strictProblems[0];
+    const p: Problem = { message: first?.message ?? "problem in input" };
+    if (first) {
+      p.source = first.file;
+      if (first.line !== undefined) p.line = first.line;
+    }
+    throw new TechtrailError(
+      first?.reason === "unreadable" ? "IO" : "PARSE",
+      `scan stopped at the first problem (strict): ${first?.reason ?? "error"}`,
+      {
+        problems: [p],
+      },
+    );
+  }
+  findings.sort(compareFindings);
+  const summary = buildSummary(
+    findings,
+    {
+      inputs: [...paths],
+      filesScanned: filesTotal - skippedFiles.size,
+      filesSkipped: skippedFiles.size,
+      bytes: totalBytes,
+      read,
+      evaluated,
+      matched,
+      skipCounts,
+      examples,
+      rules: {
+        loaded: rules.rules.length,
+        failed: rules.errors.length + readProblems.length,
+        errors: ruleErrors,
+        unknownTechniques,
+      },
+      workers: useWorkers,
+      durationMs: performance.now() - t0,
+    },
+    catalog,
+    opts.timelineLimit,
+  );
+  return { findings, summary };
+}
