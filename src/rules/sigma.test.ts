@@ -333,7 +333,11 @@ describe("compileSigmaRule: errors", () => {
     assert.equal(err.problems.find((p) => p.field === "level")?.line, 2);
   });
   it("rejects malformed search identifiers and techtrail tags", () => {
-    expectError(() => compile("sel:\n  a: {b: c}\ncondition: sel"), "VALIDATION");
+    const nested = expectError(() => compile("sel:\n  eventName: X\n  a: {b: c}\ncondition: sel"), "VALIDATION");
+    assert.match(nested.message, /field 'a' must be/);
+    assert.equal(nested.problems[0]?.line, 14);
+    assert.equal(nested.problems[0]?.field, "detection.sel.a");
+    expectError(() => compile("sel: 12\ncondition: sel"), "VALIDATION");
     expectError(() => compile("sel: {}\ncondition: sel"), "VALIDATION");
     const bad = ruleText("sel:\n  a: 1\ncondition: sel").replace("techtrail.t1562.a001", "techtrail.bogus");
     const err = expectError(() => compileSigmaRule(bad, "t.yml"), "VALIDATION");

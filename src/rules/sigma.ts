@@ -28,13 +28,7 @@ import {
   tokenizePattern,
   toText,
 } from "./matchers.js";
-import {
-  type CompiledRule,
-  type SigmaFieldMap,
-  SigmaRuleDoc,
-  type SigmaScalar,
-  SigmaSearchIdentifier,
-} from "./model.js";
+import { type CompiledRule, SigmaFieldMap, SigmaRuleDoc, type SigmaScalar, SigmaSearchIdentifier } from "./model.js";
 import { parseTags } from "./tags.js";
 
 /** Modifiers that exist in Sigma but make no sense for (or are not implemented on) CloudTrail JSON. */
@@ -320,13 +314,28 @@ function fieldRefTest(get: Getter, other: Getter, mode: string | undefined, case
 function compileIdentifier(ctx: DocContext, name: string, value: unknown): CompiledIdentifier {
   const path = ["detection", name];
   const res = SigmaSearchIdentifier.safeParse(value);
-  if (!res.success)
+  if (!res.success) {
+    // Point at the offending field when the shape is right but one value is not (e.g. a nested map).
+    const maps = Array.isArray(value) ? value : [value];
+    for (const [i, m] of maps.entries()) {
+      if (m === null || typeof m !== "object" || Array.isArray(m)) continue;
+      for (const [k, v] of Object.entries(m)) {
+        if (!SigmaFieldMap.safeParse({ [k]: v }).success)
+          fail(
+            "VALIDATION",
+            ctx,
+            Array.isArray(value) ? [...path, i, k] : [...path, k],
+            `field '${k}' must be a string, number, boolean, null or a list of those`,
+          );
+      }
+    }
     fail(
       "VALIDATION",
       ctx,
       path,
       `search identifier '${name}' must be a map of fields, a list of maps, or a list of keywords`,
     );
+  }
   const ident = res.data;
   const constraintsOf = (maps: SigmaFieldMap[]) =>
     Object.fromEntries(INDEXED_FIELDS.map((f) => [f, union(maps.map((m) => mapFilter(m, f)))])) as Record<
