@@ -38,6 +38,11 @@ describe("eventName analysis", () => {
     );
     assert.deepEqual(names(rule("f", "sel:\n  eventName: A\nst:\n  errorCode: x\ncondition: sel and 1 of st*")), ["a"]);
     assert.deepEqual(names(rule("g", "sel:\n  eventName|cased: A\ncondition: sel")), ["a"]);
+    assert.deepEqual(
+      names(rule("g2", "s1:\n  eventName: A\ns2:\n  eventName: B\ns3:\n  x: 1\ncondition: 2 of s*")),
+      null,
+    );
+    assert.deepEqual(names(rule("g3", "s1:\n  eventName: A\ns2:\n  eventName: B\ncondition: 2 of s*")), ["a", "b"]);
     assert.deepEqual(names(rule("h", "sel:\n  eventName|all: [A, B]\ncondition: sel")), []);
     assert.deepEqual(names(rule("i", "sel:\n  eventName: 'Stop\\*'\ncondition: sel")), ["stop*"]);
   });

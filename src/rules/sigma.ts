@@ -457,7 +457,8 @@ function compileCondition(
             for (const t of tests) if (t(e) && ++k >= q) return true;
             return false;
           },
-          constraints: { eventName: null, eventSource: null },
+          // At least one part must hold, so the union of their filters is still a sound superset.
+          constraints: combine("or", parts).constraints,
         };
       }
     }
