@@ -104,14 +104,15 @@ export const Confidence = z.enum(["confirmed", "likely", "possible"]);
 export type Confidence = z.infer<typeof Confidence>;
 export const CONFIDENCE_RANK: Record<Confidence, number> = { confirmed: 3, likely: 2, possible: 1 };
 
-/** Threat actor and campaign names: whitespace collapsed, quotes stripped, all-lower/all-upper words title-cased. */
+/** Threat actor and campaign names: whitespace collapsed, quotes stripped, all-lower-case names title-cased. */
 export function normaliseName(raw: string): string {
   const s = raw
     .trim()
     .replace(/^["'“”‘’]+|["'“”‘’]+$/g, "")
     .replace(/[\s_]+/g, " ")
     .trim();
-  if (s !== s.toLowerCase() && s !== s.toUpperCase()) return s;
+  // Mixed or upper case is deliberate (APT29, TeamTNT); only all-lower-case input is capitalised.
+  if (s !== s.toLowerCase()) return s;
   return s.replace(/\b([a-z])([a-z]*)/gi, (_, a: string, b: string) => a.toUpperCase() + b.toLowerCase());
 }
 

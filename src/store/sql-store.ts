@@ -2,7 +2,7 @@
 // An incident is one `incidents` row (filter columns + the document without techniques), one
 // `incident_techniques` row per technique tag and one `incident_tags` row per label.
 // Every change writes its audit row in the same transaction, so history and data cannot disagree.
-import { TechtrailError, zodProblems } from "../core/errors.js";
+import { type Problem, TechtrailError, zodProblems } from "../core/errors.js";
 import {
   type AuditAction,
   AuditEntry,
@@ -179,6 +179,12 @@ function escapeLike(s: string): string {
   return s.replace(/[!%_]/g, (c) => `!${c}`);
 }
 
+class DryRunDone extends Error {
+  constructor(readonly result: ImportResult) {
+    super("dry run");
+  }
+}
+
 export class SqlStore implements Store {
   readonly kind: "sqlite" | "postgres";
 
@@ -246,19 +252,25 @@ export class SqlStore implements Store {
   private async prepare(db: SqlDb, inputs: readonly NewIncident[]): Promise<Incident[]> {
     const now = nowIso();
     const explicit = inputs.filter((i) => i.key !== undefined).map((i) => i.key as string);
-    const problems = [];
+    const problems: Problem[] = [];
+    const conflicts: string[] = [];
     const seen = new Set<string>();
     for (const k of explicit) {
-      if (seen.has(k)) problems.push({ field: "key", message: `duplicate key ${k} in the input` });
+      if (seen.has(k)) {
+        problems.push({ field: "key", message: `duplicate key ${k} in the input` });
+        conflicts.push(k);
+      }
       seen.add(k);
     }
-    for (const k of await this.existingKeys(db, explicit))
+    for (const k of await this.existingKeys(db, explicit)) {
       problems.push({ field: "key", message: `incident ${k} already exists` });
+      conflicts.push(k);
+    }
     if (problems.length > 0)
       throw new TechtrailError(
         "CONFLICT",
         problems.length === 1 ? (problems[0]?.message ?? "duplicate key") : `${problems.length} duplicate keys`,
-        { problems },
+        { problems, details: { conflicts } },
       );
     const maxByYear = new Map<number, number>();
     for (const k of explicit) {
@@ -358,17 +370,30 @@ export class SqlStore implements Store {
     });
   }
 
-  async importMany(incidents: readonly NewIncident[], ctx: ChangeContext): Promise<ImportResult> {
-    if (incidents.length === 0) return { created: 0, keys: [] };
-    return this.db.transaction(async (tx) => {
-      const prepared = await this.prepare(tx, incidents);
-      await this.insert(tx, prepared);
-      await this.audit(
-        tx,
-        prepared.map((i) => auditRow(i.key, "import", ctx, null, i, i.updatedAt)),
-      );
-      return { created: prepared.length, keys: prepared.map((i) => i.key) };
-    });
+  async importMany(
+    incidents: readonly NewIncident[],
+    ctx: ChangeContext,
+    opts: { dryRun?: boolean } = {},
+  ): Promise<ImportResult> {
+    const dryRun = opts.dryRun ?? false;
+    if (incidents.length === 0) return { created: 0, keys: [], dryRun };
+    try {
+      return await this.db.transaction(async (tx) => {
+        const prepared = await this.prepare(tx, incidents);
+        await this.insert(tx, prepared);
+        await this.audit(
+          tx,
+          prepared.map((i) => auditRow(i.key, "import", ctx, null, i, i.updatedAt)),
+        );
+        const result = { created: prepared.length, keys: prepared.map((i) => i.key), dryRun };
+        // Throwing is the way to roll the transaction back after a complete trial run.
+        if (dryRun) throw new DryRunDone(result);
+        return result;
+      });
+    } catch (e) {
+      if (e instanceof DryRunDone) return e.result;
+      throw e;
+    }
   }
 
   private where(f: IncidentFilter): { sql: string; params: SqlValue[] } {

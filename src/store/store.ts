@@ -46,6 +46,7 @@ export interface IncidentPage {
 export interface ImportResult {
   created: number;
   keys: string[];
+  dryRun: boolean;
 }
 
 export interface Store {
@@ -72,8 +73,11 @@ export interface Store {
   delete(key: string, ctx: ChangeContext): Promise<Incident>;
   list(filter?: IncidentFilterInput): Promise<IncidentPage>;
   count(filter?: IncidentFilterInput): Promise<number>;
-  /** Inserts all incidents in one transaction or none (CONFLICT lists every key already present). */
-  importMany(incidents: readonly NewIncident[], ctx: ChangeContext): Promise<ImportResult>;
+  /**
+   * Inserts all incidents in one transaction or none (CONFLICT lists every key already present).
+   * `dryRun` does all the work, including key assignment and conflict checks, then rolls back.
+   */
+  importMany(incidents: readonly NewIncident[], ctx: ChangeContext, opts?: { dryRun?: boolean }): Promise<ImportResult>;
   /** Full incidents in key order, optionally filtered. */
   exportAll(filter?: IncidentFilterInput): Promise<Incident[]>;
   history(key: string): Promise<AuditEntry[]>;

@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { NewIncident, normaliseName, normaliseTimestamp } from "./model.js";
+
+const base = { title: "t", techniques: [] };
+const issues = (raw: unknown) => {
+  const r = NewIncident.safeParse(raw);
+  return r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+};
+
+test("timestamps: dates, zones, spaces and fractions normalise to one UTC form; impossible dates fail", () => {
+  assert.equal(normaliseTimestamp("2026-03-04"), "2026-03-04T00:00:00Z");
+  assert.equal(normaliseTimestamp("2026-03-04 10:22"), "2026-03-04T10:22:00Z");
+  assert.equal(normaliseTimestamp("2026-03-04T10:22:00+02:00"), "2026-03-04T08:22:00Z");
+  assert.equal(normaliseTimestamp("2026-03-04T10:22:00.250Z"), "2026-03-04T10:22:00.250Z");
+  assert.equal(normaliseTimestamp("2026-02-30"), undefined);
+  assert.equal(normaliseTimestamp("2026-03-04T25:00"), undefined);
+  assert.equal(normaliseTimestamp("yesterday"), undefined);
+});
+
+test("an impossible timeline is an error naming the later field", () => {
+  const msgs = issues({
+    ...base,
+    timeline: { detected: "2026-03-04T10:00:00Z", contained: "2026-03-04T09:00:00Z", firstActivity: "2026-03-01" },
+  });
+  assert.equal(msgs.length, 1);
+  assert.match(msgs[0] ?? "", /^timeline\.contained: contained .* is before detected/);
+  assert.deepEqual(issues({ ...base, timeline: { firstActivity: "2026-03-01", detected: "2026-03-01" } }), []);
+});
+
+test("account IDs, duplicate techniques, impact 'none' and closed status are checked", () => {
+  assert.match(issues({ ...base, accounts: ["12345"] })[0] ?? "", /^accounts\.0: expected a 12-digit AWS account ID/);
+  const dup = issues({
+    ...base,
+    techniques: [
+      { id: "T1078.A001", catalogVersion: "2026.11" },
+      { id: "t1078.a001", catalogVersion: "2026.11" },
+    ],
+  });
+  assert.match(dup[0] ?? "", /^techniques\.1\.id: technique T1078.A001 is tagged twice/);
+  assert.match(issues({ ...base, impact: ["none", "ransom-demand"] })[0] ?? "", /^impact:/);
+  assert.match(issues({ ...base, status: "closed" })[0] ?? "", /^timeline\.closed: a closed incident needs/);
+  assert.match(issues({ ...base, timeline: { closed: "2026-01-01" } })[0] ?? "", /^status: status is open/);
+  assert.match(issues({ ...base, severity: "P5" })[0] ?? "", /^severity:/);
+  assert.match(issues({ ...base, detectionSource: "email" })[0] ?? "", /^detectionSource:/);
+  assert.match(issues({ ...base, key: "INC-1" })[0] ?? "", /^key: expected an incident key/);
+});
+
+test("actor names are normalised; deliberate capitals are kept", () => {
+  assert.equal(normaliseName("  scattered   spider "), "Scattered Spider");
+  assert.equal(normaliseName('"APT29"'), "APT29");
+  assert.equal(normaliseName("TeamTNT"), "TeamTNT");
+  const parsed = NewIncident.parse({ ...base, threatActor: "ember_wasp", tags: ["Prod Account"] });
+  assert.equal(parsed.threatActor, "Ember Wasp");
+  assert.deepEqual(parsed.tags, ["prod-account"]);
+});

@@ -1,0 +1,241 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { TechtrailError } from "../core/errors.js";
+import { testCatalog } from "../incidents/test-catalog.js";
+import { IncidentRegister } from "./register.js";
+import type { SqlStore } from "./sql-store.js";
+import { openSqliteStore } from "./sqlite.js";
+
+const ctx = { actor: "carol" };
+
+async function expectError(p: Promise<unknown>, code: string, re?: RegExp): Promise<TechtrailError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof TechtrailError, String(e));
+    assert.equal(e.code, code, e.describe());
+    if (re) assert.match(e.describe(), re);
+    return e;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+describe("incident register", () => {
+  let dir: string;
+  let store: SqlStore;
+  let reg: IncidentRegister;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "techtrail-register-"));
+    store = await openSqliteStore(join(dir, "r.db"));
+    reg = new IncidentRegister(store, testCatalog());
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("add validates techniques against the catalog and fills the catalog version", async () => {
+    const i = await reg.add(
+      { title: "Keys", timeline: { detected: "2026-02-01" }, techniques: [{ id: "t1078.a001" }] },
+      ctx,
+    );
+    assert.equal(i.key, "IR-2026-0001");
+    assert.deepEqual(i.techniques[0], {
+      id: "T1078.A001",
+      catalogVersion: "2026.11",
+      confidence: "likely",
+      evidence: "",
+      findings: [],
+    });
+    await expectError(
+      reg.add({ title: "x", techniques: [{ id: "T1078.999" }] }, ctx),
+      "VALIDATION",
+      /unknown technique T1078\.999/,
+    );
+    await expectError(
+      reg.add({ title: "x", techniques: [{ id: "T1496.A005" }] }, ctx),
+      "VALIDATION",
+      /revoked; use T1496\.A008/,
+    );
+    await expectError(reg.add({ title: "x", accounts: ["42"] }, ctx), "VALIDATION", /\[accounts\.0\]/);
+  });
+
+  test("tag resolves IDs, rejects phrases with ranked suggestions, and updates existing tags", async () => {
+    const e = await expectError(reg.tag("IR-2026-0001", [{ id: "credential theft" }], ctx), "VALIDATION");
+    const suggestions = (e.details as { suggestions: Array<{ id: string }> }).suggestions.map((s) => s.id);
+    assert.ok(suggestions.includes("T1552.001") && suggestions.includes("T1552.005"), suggestions.join(","));
+    await reg.tag("IR-2026-0001", [{ id: "T1496.A008", confidence: "confirmed", evidence: "RunInstances x40" }], ctx);
+    const { incident } = await reg.tag("IR-2026-0001", [{ id: "T1078.A001", confidence: "confirmed" }], ctx);
+    assert.deepEqual(
+      incident.techniques.map((t) => [t.id, t.confidence]),
+      [
+        ["T1078.A001", "confirmed"],
+        ["T1496.A008", "confirmed"],
+      ],
+    );
+    const removed = await reg.tag("IR-2026-0001", [{ id: "T1078.A001" }], ctx, { remove: true });
+    assert.deepEqual(
+      removed.incident.techniques.map((t) => t.id),
+      ["T1496.A008"],
+    );
+    await expectError(reg.tag("IR-2026-0001", [{ id: "T1078.A001" }], ctx, { remove: true }), "NOT_FOUND");
+    assert.deepEqual(
+      (await reg.history("IR-2026-0001")).map((h) => h.action),
+      ["create", "tag", "tag", "tag"],
+    );
+  });
+
+  test("edit sets fields by column name, adds/removes list values, and refuses technique edits", async () => {
+    const { incident } = await reg.edit(
+      "IR-2026-0001",
+      {
+        set: { severity: "critical", threat_actor: "ember wasp", contained: "2026-02-02" },
+        add: [
+          ["tags", "prod, crypto"],
+          ["accounts", "123456789012"],
+        ],
+      },
+      ctx,
+    );
+    assert.equal(incident.severity, "P1");
+    assert.equal(incident.threatActor, "Ember Wasp");
+    assert.deepEqual(incident.tags, ["prod", "crypto"]);
+    const r2 = await reg.edit("IR-2026-0001", { remove: [["tags", "PROD"]], set: { threat_actor: "" } }, ctx);
+    assert.deepEqual(r2.incident.tags, ["crypto"]);
+    assert.equal(r2.incident.threatActor, undefined);
+    await expectError(
+      reg.edit("IR-2026-0001", { set: { contained: "2026-01-01" } }, ctx),
+      "VALIDATION",
+      /timeline\.contained/,
+    );
+    await expectError(reg.edit("IR-2026-0001", { set: { techniques: "T1078" } }, ctx), "VALIDATION", /incident tag/);
+    await expectError(reg.edit("IR-2026-0001", { set: { owner: "x" } as never }, ctx), "VALIDATION", /unknown field/);
+  });
+
+  test("close sets status and time; closing twice is a conflict; reopening clears the closed time", async () => {
+    const { incident } = await reg.close("IR-2026-0001", { at: "2026-02-10", lessons: "rotate keys" }, ctx);
+    assert.equal(incident.status, "closed");
+    assert.equal(incident.timeline.closed, "2026-02-10T00:00:00Z");
+    await expectError(reg.close("IR-2026-0001", {}, ctx), "CONFLICT");
+    const reopened = await reg.edit("IR-2026-0001", { set: { status: "open" } }, ctx);
+    assert.equal(reopened.incident.timeline.closed, undefined);
+    assert.equal((await reg.history("IR-2026-0001")).at(-2)?.action, "close");
+  });
+
+  test("list expands techniques to sub-techniques, tactics to their techniques, and date ranges by day", async () => {
+    await reg.add(
+      { title: "Ransom", timeline: { detected: "2025-06-30T23:59:00Z" }, techniques: [{ id: "T1486.A001" }] },
+      ctx,
+    );
+    assert.deepEqual(
+      (await reg.list({ technique: ["T1496"] })).items.map((i) => i.key),
+      ["IR-2026-0001"],
+    );
+    assert.deepEqual(
+      (await reg.list({ tactic: ["impact"] })).items.map((i) => i.key),
+      ["IR-2026-0001", "IR-2025-0001"],
+    );
+    assert.equal((await reg.list({ tactic: ["collection"] })).total, 0);
+    assert.equal((await reg.list({ from: "2025-06-01", to: "2025-06-30" })).total, 1, "to is inclusive of the day");
+    await expectError(reg.list({ from: "last week" }), "VALIDATION", /from/);
+    await expectError(reg.list({ tactic: ["nope"] }), "NOT_FOUND");
+  });
+
+  test("import is all-or-nothing, points duplicate keys at their records, and supports dry runs", async () => {
+    const before = await store.count();
+    const csv = "key,title\nIR-2024-0100,a\nIR-2026-0001,clash\n";
+    const e = await expectError(reg.importText(csv, { format: "csv", source: "in.csv" }, ctx), "CONFLICT");
+    assert.match(e.describe(), /record 2: incident IR-2026-0001 already exists/);
+    assert.equal(await store.count(), before);
+    const dry = await reg.importText("title\nnew one\n", { format: "csv", dryRun: true }, ctx);
+    assert.equal(dry.created, 1);
+    assert.equal(dry.dryRun, true);
+    assert.match(dry.keys[0] ?? "", /^IR-\d{4}-\d{4}$/);
+    assert.equal(await store.count(), before);
+    const { text } = await reg.exportText("csv");
+    const dir2 = mkdtempSync(join(tmpdir(), "techtrail-register-"));
+    const other = await openSqliteStore(join(dir2, "r.db"));
+    try {
+      const reg2 = new IncidentRegister(other, testCatalog());
+      await reg2.importText(text, { format: "csv" }, ctx);
+      assert.equal((await reg2.exportText("csv")).text, text);
+    } finally {
+      await other.close();
+      rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+
+  test("remap moves revoked tags to their replacement, merges duplicates, audits each incident", async () => {
+    const old = testCatalog({ old: true });
+    const oldReg = new IncidentRegister(store, old);
+    const a = await oldReg.add({ title: "old mining", techniques: [{ id: "T1496.A005", evidence: "old tag" }] }, ctx);
+    const b = await oldReg.add(
+      {
+        title: "both",
+        techniques: [
+          { id: "T1496.A005", confidence: "confirmed" },
+          { id: "T1496.A008", confidence: "possible", catalogVersion: "2026.11" },
+        ],
+      },
+      ctx,
+    );
+    const catalogs = new Map([["2026.01", old]]);
+    const dry = await reg.remap("2026.11", { dryRun: true, catalogs }, ctx);
+    assert.equal(dry.incidents, 2);
+    assert.deepEqual(
+      dry.changes.map((c) => [c.key, c.from, c.to, c.merged]),
+      [
+        [a.key, "T1496.A005", "T1496.A008", false],
+        [b.key, "T1496.A005", "T1496.A008", true],
+      ],
+    );
+    assert.equal((await store.require(a.key)).techniques[0]?.id, "T1496.A005", "dry run changes nothing");
+    const res = await reg.remap("2026.11", { catalogs }, ctx);
+    assert.equal(res.changes.length, 2);
+    const ra = await store.require(a.key);
+    assert.deepEqual(
+      [ra.techniques[0]?.id, ra.techniques[0]?.catalogVersion, ra.techniques[0]?.evidence],
+      ["T1496.A008", "2026.11", "old tag"],
+    );
+    const rb = await store.require(b.key);
+    assert.deepEqual(
+      rb.techniques.map((t) => [t.id, t.confidence]),
+      [["T1496.A008", "confirmed"]],
+    );
+    const h = await store.history(b.key);
+    assert.equal(h.at(-1)?.action, "remap");
+    assert.match(h.at(-1)?.note ?? "", /T1496\.A005→T1496\.A008/);
+    assert.equal((await reg.remap("2026.11", { catalogs }, ctx)).changes.length, 0, "idempotent");
+    await expectError(reg.remap("1999.01", { catalogs }, ctx), "NOT_FOUND");
+  });
+
+  test("demo seed refuses to run twice unless replacing", async () => {
+    const res = await reg.seedDemo({ incidents: 40, seed: 5 }, ctx);
+    assert.equal(res.created, 40);
+    assert.equal(await store.count({ demo: true }), 40);
+    await expectError(reg.seedDemo({ incidents: 40, seed: 5 }, ctx), "CONFLICT", /--replace/);
+    const again = await reg.seedDemo({ incidents: 30, seed: 5, replace: true }, ctx);
+    assert.equal(again.removed, 40);
+    assert.equal(await store.count({ demo: true }), 30);
+  });
+
+  test("attach adds findings to an incident; createFromFindings makes a draft", async () => {
+    const finding = {
+      rule: { id: "r1", title: "t", level: "high" },
+      techniques: ["T1530.A001"],
+      eventID: "ev1",
+      eventTime: "2026-02-01T00:00:00Z",
+      eventName: "GetObject",
+      accountId: "123456789012",
+    };
+    const r = await reg.attach("IR-2025-0001", [finding], ctx);
+    assert.equal(r.incident.techniques.find((t) => t.id === "T1530.A001")?.findings[0]?.eventID, "ev1");
+    const { incident } = await reg.createFromFindings([finding], { title: "From scan" }, ctx);
+    assert.equal(incident.title, "From scan");
+    assert.equal(incident.techniques[0]?.findings.length, 1);
+    await expectError(reg.createFromFindings([], {}, ctx), "VALIDATION");
+  });
+});

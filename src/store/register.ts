@@ -1,0 +1,511 @@
+// The incident register: the operations the CLI and the web server offer (add, edit, close, tag, delete,
+// list, import/export, remap, evidence from scans), each validated against the catalog and executed as one
+// audited store transaction.
+import type { Catalog } from "../catalog/catalog.js";
+import { compareIds } from "../catalog/catalog.js";
+import { revocationMap } from "../catalog/diff.js";
+import { BUILTIN_RELEASES_DIR, listReleases, loadReleaseFile } from "../catalog/load.js";
+import { type Problem, TechtrailError, zodProblems } from "../core/errors.js";
+import { type DemoOptions, generateDemoIncidents } from "../incidents/demo.js";
+import { draftFromFindings, type FindingLike, mergeFindings, withFindingContext } from "../incidents/evidence.js";
+import {
+  COLUMNS,
+  type Column,
+  type FileFormat,
+  fromFlat,
+  type ParseOptions,
+  parseIncidentFile,
+  serialiseIncidents,
+  splitList,
+  toFlat,
+} from "../incidents/io.js";
+import {
+  type AuditEntry,
+  type ChangeContext,
+  CONFIDENCE_RANK,
+  type Confidence,
+  canonicalTimestamp,
+  Incident,
+  type IncidentStatus,
+  normaliseTimestamp,
+  type TechniqueTag,
+  TechniqueTag as TechniqueTagSchema,
+} from "../incidents/model.js";
+import { catalogProblems, requireTechniqueRef, validateNewIncident } from "../incidents/validate.js";
+import type { ImportResult, IncidentFilterInput, IncidentPage, Store } from "./store.js";
+
+/** Filters as a person gives them: technique and tactic references are expanded through the catalog. */
+export interface ListQuery extends Omit<IncidentFilterInput, "techniques" | "since" | "until"> {
+  /** Technique IDs or phrases; a parent also matches its sub-techniques. Any of them matches. */
+  technique?: string[];
+  /** Tactic IDs, short names or names; any technique of any of them matches. */
+  tactic?: string[];
+  /** Incident date from (inclusive), a date or time. */
+  from?: string;
+  /** Incident date to (inclusive for a whole day when only a date is given). */
+  to?: string;
+}
+
+export interface FieldChanges {
+  /** Column → new value (`""` clears). Column names as in CSV (`detected`, `threat_actor`, ...). */
+  set?: Partial<Record<Column, string>>;
+  /** Values appended to list columns (tags, accounts, regions, services, resources, playbooks, impact). */
+  add?: Array<[Column, string]>;
+  remove?: Array<[Column, string]>;
+}
+
+export interface TagRequest {
+  /** A technique ID (phrases must be resolved first, see resolveTechniqueRef). */
+  id: string;
+  confidence?: Confidence;
+  evidence?: string;
+  firstSeen?: string;
+}
+
+export interface RemapChange {
+  key: string;
+  from: string;
+  to: string;
+  fromVersion: string;
+  merged: boolean;
+}
+
+export interface RemapResult {
+  toVersion: string;
+  changes: RemapChange[];
+  incidents: number;
+  /** Tags whose technique is gone from the target catalog without a replacement. */
+  unresolved: Array<{ key: string; id: string; fromVersion: string }>;
+  dryRun: boolean;
+}
+
+const READ_ONLY_COLUMNS = new Set<Column>(["key", "created_at", "updated_at", "techniques", "technique_details"]);
+
+function dayAfter(date: string): string {
+  return canonicalTimestamp(Date.parse(`${date}T00:00:00Z`) + 86_400_000);
+}
+
+export class IncidentRegister {
+  constructor(
+    readonly store: Store,
+    readonly catalog: Catalog,
+  ) {}
+
+  /** Validates and stores a new incident (techniques must exist and not be revoked). */
+  async add(input: unknown, ctx: ChangeContext): Promise<Incident> {
+    return this.store.create(validateNewIncident(input, this.catalog, { allowRevoked: false }), ctx);
+  }
+
+  show(key: string): Promise<Incident> {
+    return this.store.require(key);
+  }
+
+  history(key: string): Promise<AuditEntry[]> {
+    return this.store.history(key);
+  }
+
+  delete(key: string, ctx: ChangeContext): Promise<Incident> {
+    return this.store.delete(key, ctx);
+  }
+
+  /** Changes fields by column name; reopening a closed incident clears its closed time. */
+  async edit(
+    key: string,
+    changes: FieldChanges,
+    ctx: ChangeContext,
+  ): Promise<{ incident: Incident; changed: boolean }> {
+    const touched = [
+      ...Object.keys(changes.set ?? {}),
+      ...(changes.add ?? []).map(([c]) => c),
+      ...(changes.remove ?? []).map(([c]) => c),
+    ];
+    const problems: Problem[] = [];
+    for (const c of touched) {
+      if (!(COLUMNS as readonly string[]).includes(c))
+        problems.push({ field: c, message: `unknown field (fields: ${COLUMNS.join(", ")})` });
+      else if (READ_ONLY_COLUMNS.has(c as Column))
+        problems.push({
+          field: c,
+          message: c.startsWith("technique") ? "use `incident tag` to change techniques" : "cannot be changed",
+        });
+    }
+    for (const [c] of [...(changes.add ?? []), ...(changes.remove ?? [])])
+      if (!["tags", "accounts", "regions", "services", "resources", "playbooks", "impact"].includes(c))
+        problems.push({ field: c, message: "only list fields take --add/--remove" });
+    if (problems.length) throw new TechtrailError("VALIDATION", "invalid edit", { problems });
+    return this.store.update(
+      key,
+      (current) => {
+        const flat: Record<Column, string> = toFlat(current);
+        for (const [c, v] of Object.entries(changes.set ?? {})) flat[c as Column] = v ?? "";
+        for (const [c, v] of changes.add ?? []) {
+          const list = splitList(c, flat[c]);
+          for (const x of splitList(c, v)) if (!list.includes(x)) list.push(x);
+          flat[c] = list.join("; ");
+        }
+        for (const [c, v] of changes.remove ?? []) {
+          const drop = new Set(splitList(c, v).map((x) => x.toLowerCase()));
+          flat[c] = splitList(c, flat[c])
+            .filter((x) => !drop.has(x.toLowerCase()))
+            .join("; ");
+        }
+        if (
+          changes.set?.status !== undefined &&
+          changes.set.status.trim().toLowerCase() !== "closed" &&
+          !changes.set.closed
+        )
+          flat.closed = "";
+        return this.rebuild(current, flat);
+      },
+      ctx,
+    );
+  }
+
+  private rebuild(current: Incident, flat: Record<Column, string>): Incident {
+    const { raw, problems } = fromFlat(flat);
+    if (problems.length) throw new TechtrailError("VALIDATION", `invalid change to ${current.key}`, { problems });
+    const res = Incident.safeParse({
+      ...raw,
+      key: current.key,
+      createdAt: current.createdAt,
+      updatedAt: current.updatedAt,
+    });
+    if (!res.success)
+      throw new TechtrailError("VALIDATION", `invalid change to ${current.key}`, {
+        problems: zodProblems(res.error.issues),
+      });
+    return res.data;
+  }
+
+  /** Closes an incident: status closed, timeline.closed (default now), optional lessons learned. */
+  async close(
+    key: string,
+    opts: { at?: string; recovered?: string; lessons?: string },
+    ctx: ChangeContext,
+  ): Promise<{ incident: Incident; changed: boolean }> {
+    return this.store.update(
+      key,
+      (i) => {
+        if (i.status === "closed")
+          throw new TechtrailError("CONFLICT", `${i.key} is already closed (${i.timeline.closed})`);
+        const closed = opts.at ?? canonicalTimestamp(Date.now());
+        const timeline = { ...i.timeline, closed };
+        if (opts.recovered) timeline.recovered = opts.recovered;
+        return {
+          ...i,
+          status: "closed" as IncidentStatus,
+          timeline,
+          lessonsLearned: opts.lessons ?? i.lessonsLearned,
+        };
+      },
+      ctx,
+      "close",
+    );
+  }
+
+  /** Adds or updates technique tags (or removes them with `remove`). IDs are checked against the catalog. */
+  async tag(
+    key: string,
+    tags: readonly TagRequest[],
+    ctx: ChangeContext,
+    opts: { remove?: boolean } = {},
+  ): Promise<{ incident: Incident; changed: boolean }> {
+    const ids = tags.map((t) => requireTechniqueRef(this.catalog, t.id));
+    if (!opts.remove) {
+      const problems = catalogProblems(
+        ids.map((id) => ({ id })),
+        this.catalog,
+      );
+      if (problems.length) throw new TechtrailError("VALIDATION", "cannot tag these techniques", { problems });
+    }
+    return this.store.update(
+      key,
+      (i) => {
+        if (opts.remove) {
+          const missing = ids.filter((id) => !i.techniques.some((t) => t.id === id));
+          if (missing.length)
+            throw new TechtrailError("NOT_FOUND", `${i.key} is not tagged with ${missing.join(", ")}`);
+          return { ...i, techniques: i.techniques.filter((t) => !ids.includes(t.id)) };
+        }
+        const techniques = [...i.techniques];
+        tags.forEach((req, n) => {
+          const id = ids[n] as string;
+          const existing = techniques.findIndex((t) => t.id === id);
+          const base: TechniqueTag =
+            existing >= 0
+              ? (techniques[existing] as TechniqueTag)
+              : { id, catalogVersion: this.catalog.meta.version, confidence: "likely", evidence: "", findings: [] };
+          const next: Record<string, unknown> = { ...base };
+          if (req.confidence) next.confidence = req.confidence;
+          if (req.evidence !== undefined)
+            next.evidence = base.evidence && existing >= 0 ? `${base.evidence}\n${req.evidence}` : req.evidence;
+          if (req.firstSeen !== undefined) next.firstSeen = req.firstSeen;
+          const parsed = TechniqueTagSchema.safeParse(next);
+          if (!parsed.success)
+            throw new TechtrailError("VALIDATION", `invalid tag ${id}`, {
+              problems: zodProblems(parsed.error.issues, undefined, `techniques.${id}`),
+            });
+          if (existing >= 0) techniques[existing] = parsed.data;
+          else techniques.push(parsed.data);
+        });
+        return { ...i, techniques };
+      },
+      ctx,
+      "tag",
+    );
+  }
+
+  /** Builds the store filter: technique references and tactics become technique ID groups. */
+  filterFor(q: ListQuery): IncidentFilterInput {
+    const { technique, tactic, from, to, ...rest } = q;
+    const f: IncidentFilterInput = { ...rest };
+    const groups: string[][] = [];
+    if (technique?.length) {
+      const ids = new Set<string>();
+      for (const ref of technique) {
+        const id = requireTechniqueRef(this.catalog, ref);
+        ids.add(id);
+        for (const s of this.catalog.subtechniques(id)) ids.add(s.id);
+      }
+      groups.push([...ids]);
+    }
+    if (tactic?.length) {
+      const ids = new Set<string>();
+      for (const ta of tactic) for (const t of this.catalog.byTactic(ta)) ids.add(t.id);
+      if (ids.size === 0) ids.add("-none-");
+      groups.push([...ids]);
+    }
+    if (groups.length) f.techniques = groups;
+    const ts = (v: string, field: string) => {
+      const n = normaliseTimestamp(v);
+      if (!n)
+        throw new TechtrailError("VALIDATION", `invalid date ${v}`, {
+          problems: [{ field, message: "expected a date like 2026-03-31 or a time like 2026-03-31T12:00:00Z" }],
+        });
+      return n;
+    };
+    if (from) f.since = ts(from, "from");
+    if (to) {
+      const t = ts(to, "to");
+      f.until = /^\d{4}-\d{2}-\d{2}$/.test(to.trim()) ? dayAfter(to.trim()) : canonicalTimestamp(Date.parse(t) + 1);
+    }
+    return f;
+  }
+
+  async list(q: ListQuery = {}): Promise<IncidentPage> {
+    return this.store.list(this.filterFor(q));
+  }
+
+  /** Parses, validates and imports a file's text: every record or none. */
+  async importText(text: string, opts: ParseOptions & { dryRun?: boolean }, ctx: ChangeContext): Promise<ImportResult> {
+    const records = parseIncidentFile(text, this.catalog, opts);
+    try {
+      return await this.store.importMany(records, ctx, { dryRun: opts.dryRun ?? false });
+    } catch (e) {
+      // Point duplicate keys at their records in the file.
+      if (e instanceof TechtrailError && e.code === "CONFLICT") {
+        const conflicts = new Set((e.details as { conflicts?: string[] } | undefined)?.conflicts ?? []);
+        const problems: Problem[] = [];
+        records.forEach((r, n) => {
+          if (r.key && conflicts.has(r.key))
+            problems.push({
+              source: opts.source ?? "input",
+              field: "key",
+              message: `record ${n + 1}: incident ${r.key} already exists in the register`,
+            });
+        });
+        throw new TechtrailError("CONFLICT", `${e.message}; nothing was imported`, {
+          problems: problems.length ? problems : e.problems,
+        });
+      }
+      throw e;
+    }
+  }
+
+  async exportText(format: FileFormat, q: ListQuery = {}): Promise<{ text: string; count: number }> {
+    const incidents = await this.store.exportAll(this.filterFor(q));
+    return { text: serialiseIncidents(incidents, format), count: incidents.length };
+  }
+
+  /**
+   * Fills the register with the deterministic demo data set (isDemo). Refuses when demo incidents exist
+   * unless `replace`, which deletes them first (audited) in the same way a person would.
+   */
+  async seedDemo(
+    opts: DemoOptions & { replace?: boolean },
+    ctx: ChangeContext,
+  ): Promise<ImportResult & { removed: number }> {
+    const existing = await this.store.exportAll({ demo: true });
+    if (existing.length && !opts.replace)
+      throw new TechtrailError(
+        "CONFLICT",
+        `the register already holds ${existing.length} demo incident(s); use --replace to regenerate them`,
+      );
+    const records = generateDemoIncidents(this.catalog, opts).map((r) =>
+      validateNewIncident(r, this.catalog, { allowRevoked: false, source: "demo generator" }),
+    );
+    for (const i of existing) await this.store.delete(i.key, { ...ctx, note: "demo seed --replace" });
+    const res = await this.store.importMany(records, { ...ctx, note: `demo seed (seed ${opts.seed ?? 42})` });
+    return { ...res, removed: existing.length };
+  }
+
+  /** Adds scan findings as evidence to an existing incident's technique tags. */
+  async attach(
+    key: string,
+    findings: readonly FindingLike[],
+    ctx: ChangeContext,
+  ): Promise<{ incident: Incident; changed: boolean; unknown: string[] }> {
+    let unknown: string[] = [];
+    const res = await this.store.update(
+      key,
+      (i) => {
+        const merged = mergeFindings(i.techniques, findings, this.catalog);
+        unknown = merged.unknown;
+        return withFindingContext({ ...i, techniques: merged.techniques }, findings);
+      },
+      ctx,
+      "attach",
+    );
+    return { ...res, unknown };
+  }
+
+  /** Stores a draft incident whose technique tags carry the findings as evidence. */
+  async createFromFindings(
+    findings: readonly FindingLike[],
+    opts: { title?: string; source?: string },
+    ctx: ChangeContext,
+  ): Promise<{ incident: Incident; unknown: string[] }> {
+    if (findings.length === 0)
+      throw new TechtrailError("VALIDATION", "the scan produced no findings: there is nothing to make an incident of");
+    const { draft, unknown } = draftFromFindings(findings, this.catalog, opts);
+    const incident = await this.store.create(validateNewIncident(draft, this.catalog, { allowRevoked: true }), ctx);
+    return { incident, unknown };
+  }
+
+  /**
+   * Moves technique tags to catalog version `toVersion` using the revoked→replacement map between the
+   * version each tag was made against and the target. Each changed incident gets one audit row.
+   */
+  async remap(
+    toVersion: string,
+    opts: { dryRun?: boolean; releasesDir?: string; catalogs?: Map<string, Catalog> },
+    ctx: ChangeContext,
+  ): Promise<RemapResult> {
+    const dir = opts.releasesDir ?? BUILTIN_RELEASES_DIR;
+    const cache = new Map<string, Catalog>(opts.catalogs ?? []);
+    cache.set(this.catalog.meta.version, cache.get(this.catalog.meta.version) ?? this.catalog);
+    const releases = new Set(listReleases(dir));
+    const load = (v: string): Catalog | undefined => {
+      const hit = cache.get(v);
+      if (hit) return hit;
+      if (!releases.has(v)) return undefined;
+      const c = loadReleaseFile(`${dir}/${v}.json`);
+      cache.set(v, c);
+      return c;
+    };
+    const target = load(toVersion);
+    if (!target)
+      throw new TechtrailError("NOT_FOUND", `no catalog release ${toVersion}`, {
+        problems: [
+          {
+            field: "--to",
+            message: `known versions: ${[...new Set([...releases, ...cache.keys()])].sort().join(", ") || "none"}`,
+          },
+        ],
+      });
+    const maps = new Map<string, Map<string, string>>();
+    const mapFor = (v: string) => {
+      let m = maps.get(v);
+      if (!m) {
+        const from = load(v);
+        m = from ? revocationMap(from, target) : new Map();
+        // Techniques revoked inside the target itself also move to their replacement.
+        for (const t of target.techniques)
+          if (t.status === "revoked" && t.revokedBy) m.set(t.id, m.get(t.id) ?? t.revokedBy);
+        maps.set(v, m);
+      }
+      return m;
+    };
+    type Plan = { techniques: TechniqueTag[]; changes: RemapChange[]; unresolved: RemapResult["unresolved"] };
+    const plan = (inc: Incident): Plan => {
+      const p: Plan = { techniques: [], changes: [], unresolved: [] };
+      const out = p.techniques;
+      for (const t of inc.techniques) {
+        if (t.catalogVersion === toVersion && target.technique(t.id)?.status !== "revoked") {
+          out.push(t);
+          continue;
+        }
+        let id = t.id;
+        const m = mapFor(t.catalogVersion);
+        for (let hops = 0; m.has(id) && hops < 10; hops++) id = m.get(id) as string;
+        if (!target.technique(id)) {
+          p.unresolved.push({ key: inc.key, id: t.id, fromVersion: t.catalogVersion });
+          out.push(t);
+          continue;
+        }
+        if (id === t.id) {
+          out.push(t);
+          continue;
+        }
+        const other = inc.techniques.find((x) => x.id === id && x !== t);
+        const already = out.find((x) => x.id === id);
+        p.changes.push({
+          key: inc.key,
+          from: t.id,
+          to: id,
+          fromVersion: t.catalogVersion,
+          merged: other !== undefined || already !== undefined,
+        });
+        if (already || other) {
+          // Merge into the replacement already tagged: strongest confidence, all evidence.
+          const into = already ?? { ...(other as TechniqueTag), findings: [...(other as TechniqueTag).findings] };
+          if (CONFIDENCE_RANK[t.confidence] > CONFIDENCE_RANK[into.confidence]) into.confidence = t.confidence;
+          if (t.evidence && !into.evidence.includes(t.evidence))
+            into.evidence = into.evidence ? `${into.evidence}\n${t.evidence}` : t.evidence;
+          for (const f of t.findings)
+            if (!into.findings.some((x) => x.eventID === f.eventID && x.ruleId === f.ruleId)) into.findings.push(f);
+          if (t.firstSeen && (!into.firstSeen || t.firstSeen < into.firstSeen)) into.firstSeen = t.firstSeen;
+          into.catalogVersion = toVersion;
+          if (!already) out.push(into);
+        } else out.push({ ...t, id, catalogVersion: toVersion });
+      }
+      // The replacement, when it was tagged itself further down the list, must not appear twice.
+      const seen = new Set<string>();
+      p.techniques = out.filter((t) => {
+        if (seen.has(t.id)) return false;
+        seen.add(t.id);
+        return true;
+      });
+      return p;
+    };
+    const changes: RemapChange[] = [];
+    const unresolved: RemapResult["unresolved"] = [];
+    let incidents = 0;
+    for (const inc of await this.store.exportAll()) {
+      const p = plan(inc);
+      unresolved.push(...p.unresolved);
+      if (p.changes.length === 0) continue;
+      incidents++;
+      if (opts.dryRun) {
+        changes.push(...p.changes);
+        continue;
+      }
+      // Re-plan inside the transaction so a concurrent edit is never overwritten with stale tags.
+      let applied: RemapChange[] = [];
+      const moved = p.changes.map((c) => `${c.from}→${c.to}`).join(", ");
+      await this.store.update(
+        inc.key,
+        (i) => {
+          const q = plan(i);
+          applied = q.changes;
+          return { ...i, techniques: q.techniques };
+        },
+        { ...ctx, note: `remap to catalog ${toVersion}: ${moved}` },
+        "remap",
+      );
+      changes.push(...applied);
+    }
+    changes.sort((a, b) => a.key.localeCompare(b.key) || compareIds(a.from, b.from));
+    return { toVersion, changes, incidents, unresolved, dryRun: opts.dryRun ?? false };
+  }
+}
