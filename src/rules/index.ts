@@ -1,6 +1,8 @@
 // Sigma rule engine for CloudTrail (pure, no I/O): compile rule text to matchers, index rules by eventName,
 // and resolve rule tags to catalog techniques. See docs/rules.md for the supported Sigma subset.
 
+export { type ConditionNode, expandOfPattern, parseCondition } from "./condition.js";
+export { fieldGetter, type PatternToken, tokenizePattern } from "./matchers.js";
 export {
   CloudTrailRecord,
   type CompiledRule,
