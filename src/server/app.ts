@@ -1,0 +1,84 @@
+// The techtrail HTTP service as a Hono app: security headers, JSON errors, authentication, body limits and the
+// route modules under /api, plus the web UI's static files. createApp() does no I/O of its own, so tests drive
+// it with app.request(); src/server/serve.ts puts it on a socket.
+import { Hono } from "hono";
+import type { AuthStore } from "../auth/auth-store.js";
+import type { Catalog } from "../catalog/catalog.js";
+import { TechtrailError } from "../core/errors.js";
+import type { Store } from "../store/store.js";
+import type { AppEnv, ServerDeps, ServerLimits } from "./context.js";
+import { errorResponse, toTechtrailError } from "./errors.js";
+import { limitBody, MB } from "./http.js";
+import { openApiDocument } from "./openapi.js";
+import { authRoutes } from "./routes/auth.js";
+import { catalogRoutes } from "./routes/catalog.js";
+import { incidentRoutes } from "./routes/incidents.js";
+import { userRoutes } from "./routes/users.js";
+import { authenticate, LoginLimiter, type LoginLimitOptions, type SecureCookies, securityHeaders } from "./security.js";
+import { staticRoutes } from "./static.js";
+
+export interface AppOptions {
+  store: Store;
+  catalog: Catalog;
+  auth: AuthStore;
+  limits?: Partial<ServerLimits>;
+  /** Folder with the built web UI (index.html); null or missing folder = no UI. */
+  webDir?: string | null;
+  releasesDir?: string;
+  /** Secure flag on cookies: "auto" (when the request is https), or forced. */
+  secureCookies?: SecureCookies;
+  loginLimit?: LoginLimitOptions;
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  jsonBytes: 1 * MB,
+  importBytes: 10 * MB,
+  uploadBytes: 50 * MB,
+  uploadFiles: 20,
+};
+
+export function createApp(opts: AppOptions): Hono<AppEnv> {
+  const deps: ServerDeps = {
+    store: opts.store,
+    catalog: opts.catalog,
+    auth: opts.auth,
+    limits: { ...DEFAULT_LIMITS, ...opts.limits },
+    log: opts.log ?? (() => undefined),
+  };
+  if (opts.releasesDir !== undefined) deps.releasesDir = opts.releasesDir;
+  const secure = opts.secureCookies ?? "auto";
+  const limiter = new LoginLimiter(opts.loginLimit);
+  const app = new Hono<AppEnv>();
+
+  app.use("*", securityHeaders());
+  app.onError((err, c) => {
+    const e = toTechtrailError(err);
+    if (e.code === "INTERNAL")
+      deps.log(`techtrail: ${c.req.method} ${c.req.path} failed: ${(err as Error)?.stack ?? String(err)}`);
+    return errorResponse(c, e);
+  });
+
+  // Every /api request: authenticate (optional here; routes require roles), then the default JSON body limit.
+  // Imports and uploads declare their own larger limits, so the general limit skips them.
+  app.use("/api/*", authenticate(opts.auth));
+  const jsonLimit = limitBody(deps.limits.jsonBytes);
+  app.use("/api/*", async (c, next) => {
+    const p = c.req.path;
+    if (p === "/api/scan" || p === "/api/incidents/import") return next();
+    return jsonLimit(c, next);
+  });
+
+  app.get("/api/health", (c) => c.json({ ok: true, catalog: opts.catalog.meta.version, store: opts.store.kind }));
+  app.get("/api/openapi.json", (c) => c.json(openApiDocument()));
+  app.route("/api/auth", authRoutes(deps, limiter, secure));
+  app.route("/api", userRoutes(deps));
+  app.route("/api/catalog", catalogRoutes(deps));
+  app.route("/api/incidents", incidentRoutes(deps));
+
+  app.all("/api/*", (c) => {
+    throw new TechtrailError("NOT_FOUND", `no API endpoint ${c.req.method} ${c.req.path}`);
+  });
+  app.route("/", staticRoutes(opts.webDir ?? null));
+  return app;
+}

@@ -1,0 +1,99 @@
+// View models the web UI needs that are compositions of library results: technique summaries, the
+// tactic × technique matrix with incident counts per technique, and the per-technique incident count.
+import type { Catalog } from "../catalog/catalog.js";
+import type { Technique } from "../catalog/model.js";
+import type { IncidentFilterInput, Store } from "../store/store.js";
+
+export function techniqueSummary(t: Technique) {
+  return {
+    id: t.id,
+    name: t.name,
+    tactics: t.tactics,
+    parent: t.parent ?? null,
+    status: t.status,
+    services: t.services,
+    events: t.events,
+    aliases: t.aliases,
+  };
+}
+export type TechniqueSummary = ReturnType<typeof techniqueSummary>;
+
+export interface MatrixCell {
+  id: string;
+  name: string;
+  status: Technique["status"];
+  /** Incidents tagged with exactly this technique. */
+  incidents: number;
+  /** Incidents tagged with this technique or one of its sub-techniques (counted once each). */
+  incidentsWithSubtechniques: number;
+  subtechniques: Array<{ id: string; name: string; status: Technique["status"]; incidents: number }>;
+}
+
+export interface Matrix {
+  catalogVersion: string;
+  totalIncidents: number;
+  maxIncidents: number;
+  tactics: Array<{ id: string; shortname: string; name: string; techniques: MatrixCell[] }>;
+}
+
+/**
+ * Tactics as columns in kill-chain order, top-level techniques as cells, sub-techniques nested. A technique
+ * listed under several tactics appears in each column. `parentCounts` (from matrixCounts) counts an incident
+ * once per parent even when it carries several of its sub-techniques.
+ */
+export function buildMatrix(
+  catalog: Catalog,
+  counts: Map<string, number>,
+  opts: { totalIncidents: number; parentCounts?: Map<string, number>; includeRevoked?: boolean },
+): Matrix {
+  let maxIncidents = 0;
+  const tactics = catalog.tactics.map((ta) => {
+    const techniques = catalog
+      .byTactic(ta.id)
+      .filter((t) => t.parent === undefined && (opts.includeRevoked || t.status !== "revoked"))
+      .map((t): MatrixCell => {
+        const subs = catalog
+          .subtechniques(t.id)
+          .filter((s) => opts.includeRevoked || s.status !== "revoked")
+          .map((s) => ({ id: s.id, name: s.name, status: s.status, incidents: counts.get(s.id) ?? 0 }));
+        const own = counts.get(t.id) ?? 0;
+        const rolled = opts.parentCounts?.get(t.id) ?? own + subs.reduce((n, s) => n + s.incidents, 0);
+        maxIncidents = Math.max(maxIncidents, rolled);
+        return {
+          id: t.id,
+          name: t.name,
+          status: t.status,
+          incidents: own,
+          incidentsWithSubtechniques: rolled,
+          subtechniques: subs,
+        };
+      });
+    return { id: ta.id, shortname: ta.shortname, name: ta.name, techniques };
+  });
+  return { catalogVersion: catalog.meta.version, totalIncidents: opts.totalIncidents, maxIncidents, tactics };
+}
+
+/** Exact per-technique counts plus per-parent counts where an incident counts once per parent. */
+export async function matrixCounts(
+  store: Store,
+  filter: Omit<IncidentFilterInput, "limit" | "offset"> = {},
+): Promise<{ counts: Map<string, number>; parentCounts: Map<string, number>; total: number }> {
+  const counts = new Map<string, number>();
+  const parentCounts = new Map<string, number>();
+  let total = 0;
+  const pageSize = 100_000;
+  for (let offset = 0; ; offset += pageSize) {
+    const page = await store.list({ ...filter, limit: pageSize, offset });
+    total = page.total;
+    for (const i of page.items) {
+      const parents = new Set<string>();
+      for (const id of new Set(i.techniques)) {
+        counts.set(id, (counts.get(id) ?? 0) + 1);
+        parents.add(id.split(".")[0] as string);
+      }
+      for (const p of parents) parentCounts.set(p, (parentCounts.get(p) ?? 0) + 1);
+    }
+    if (offset + page.items.length >= page.total || page.items.length === 0) break;
+  }
+  return { counts, parentCounts, total };
+}
