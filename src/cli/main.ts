@@ -3,8 +3,11 @@
 import { Command, CommanderError } from "commander";
 import { isTechtrailError } from "../core/errors.js";
 import { registerCatalogCommands } from "./commands/catalog.js";
+import { registerDemoCommands } from "./commands/demo.js";
+import { registerIncidentCommands } from "./commands/incident.js";
 import { registerScanCommands } from "./commands/scan.js";
 import { registerStartCommand } from "./commands/start.js";
+import { registerStatsCommand } from "./commands/stats.js";
 import { exitCodeFor } from "./exit-codes.js";
 
 export function buildProgram(): Command {
@@ -17,7 +20,10 @@ export function buildProgram(): Command {
     .exitOverride();
   registerCatalogCommands(program);
   registerStartCommand(program);
+  registerStatsCommand(program);
   registerScanCommands(program);
+  registerIncidentCommands(program);
+  registerDemoCommands(program);
   // further capabilities register here (one line each)
   return program;
 }

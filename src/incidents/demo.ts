@@ -560,7 +560,8 @@ export function generateDemoIncidents(catalog: Catalog, opts: DemoOptions = {}):
     const steps: Step[] = [...(scenario?.chain ?? []), ...(actor?.habits ?? [])];
     const techniques: TechniqueTagInput[] = [];
     let at = t0;
-    const principal = `arn:aws:iam::${pick(r, accounts)}:user/${pick(r, ["ci-deploy", "svc-backup", "jenkins", "data-pipeline", "admin-legacy", "terraform"])}`;
+    const incidentAccounts = [...new Set([pick(r, accounts), ...(r() < 0.2 ? [pick(r, accounts)] : [])])];
+    const principal = `arn:aws:iam::${incidentAccounts[0]}:user/${pick(r, ["ci-deploy", "svc-backup", "jenkins", "data-pipeline", "admin-legacy", "terraform"])}`;
     for (const s of steps) {
       if (!has(s.id) || techniques.some((t) => t.id === catalog.technique(s.id)?.id) || r() >= s.p) continue;
       at += logNormal(r, 0.6, 1.0) * HOUR;
@@ -611,7 +612,6 @@ export function generateDemoIncidents(catalog: Catalog, opts: DemoOptions = {}):
         ...(r() < 0.3 ? [pick(r, ["us-east-1", "eu-west-1", "ap-southeast-1", "sa-east-1"])] : []),
       ]),
     ];
-    const incidentAccounts = [...new Set([pick(r, accounts), ...(r() < 0.2 ? [pick(r, accounts)] : [])])];
     const impact = scenario?.impact.filter((_x, i) => i === 0 || r() < 0.6) ?? ["none"];
     const incident: NewIncidentInput = {
       title: pick(r, scenario?.titles ?? ["Suspicious activity"]),

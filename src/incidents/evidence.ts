@@ -26,7 +26,14 @@ export interface FindingLike {
   awsRegion?: string | null;
   sourceIPAddress?: string | null;
   errorCode?: string | null;
-  origin?: string | null;
+  /** Where the event came from: a string, or the scan engine's {file, line | index}. */
+  origin?: string | { file: string; line?: number | undefined; index?: number | undefined } | null;
+}
+
+function originText(o: FindingLike["origin"]): string | undefined {
+  if (o === null || o === undefined || o === "") return undefined;
+  if (typeof o === "string") return o;
+  return `${o.file}${o.line !== undefined ? `:${o.line}` : o.index !== undefined ? `#${o.index}` : ""}`;
 }
 
 const opt = (v: string | null | undefined): string | undefined => (v === null || v === "" ? undefined : v);
@@ -47,7 +54,7 @@ export function findingRef(f: FindingLike): FindingRef {
     awsRegion: opt(f.awsRegion),
     sourceIPAddress: opt(f.sourceIPAddress),
     errorCode: opt(f.errorCode),
-    origin: opt(f.origin),
+    origin: originText(f.origin),
   };
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) (ref as Record<string, unknown>)[k] = v;
   return ref;
