@@ -8,7 +8,7 @@ import { TechtrailError } from "../core/errors.js";
 import type { Store } from "../store/store.js";
 import type { AppEnv, ServerDeps, ServerLimits } from "./context.js";
 import { errorResponse, toTechtrailError } from "./errors.js";
-import { limitBody, MB } from "./http.js";
+import { json, limitBody, MB } from "./http.js";
 import { openApiDocument } from "./openapi.js";
 import { authRoutes } from "./routes/auth.js";
 import { catalogRoutes } from "./routes/catalog.js";
@@ -69,8 +69,8 @@ export function createApp(opts: AppOptions): Hono<AppEnv> {
     return jsonLimit(c, next);
   });
 
-  app.get("/api/health", (c) => c.json({ ok: true, catalog: opts.catalog.meta.version, store: opts.store.kind }));
-  app.get("/api/openapi.json", (c) => c.json(openApiDocument()));
+  app.get("/api/health", (c) => json(c, { ok: true, catalog: opts.catalog.meta.version, store: opts.store.kind }));
+  app.get("/api/openapi.json", (c) => json(c, openApiDocument()));
   app.route("/api/auth", authRoutes(deps, limiter, secure));
   app.route("/api", userRoutes(deps));
   app.route("/api/catalog", catalogRoutes(deps));

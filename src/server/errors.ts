@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type ErrorCode, isTechtrailError, TechtrailError } from "../core/errors.js";
+import { json } from "./http.js";
 
 const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   VALIDATION: 400,
@@ -66,7 +67,7 @@ export function toTechtrailError(err: unknown): TechtrailError {
 
 export function errorResponse(c: Context, err: unknown): Response {
   const e = toTechtrailError(err);
-  const res = c.json(errorBody(e), statusFor(e));
+  const res = json(c, errorBody(e), statusFor(e));
   if (e.code === "RATE_LIMIT") {
     const retry = (e.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
     if (retry !== undefined) res.headers.set("Retry-After", String(retry));

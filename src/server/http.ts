@@ -1,6 +1,7 @@
 // Request helpers shared by the route modules: JSON bodies and query strings parsed and validated with the
 // library's zod schemas, so every bad input becomes a VALIDATION error naming the field.
 import type { Context, MiddlewareHandler } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { TechtrailError, zodProblems } from "../core/errors.js";
 import { TOO_LARGE } from "./errors.js";
@@ -101,6 +102,27 @@ export function readQuery<T extends z.ZodType>(c: Context, schema: T): z.output<
   const r = schema.safeParse(flat);
   if (!r.success) throw validationError("query", r.error.issues);
   return r.data;
+}
+
+/**
+ * JSON text safe to embed anywhere: `<`, `>`, `&` and the JS line separators are written as \u escapes, so
+ * HTML or script inside incident text can never be interpreted even if a response were sniffed or inlined.
+ */
+export function safeJsonText(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/** A JSON response written with safeJsonText. */
+export function json(c: Context, value: unknown, status: ContentfulStatusCode = 200): Response {
+  return c.body(safeJsonText(value), status, { "Content-Type": "application/json; charset=UTF-8" });
+}
+
+/** A JSON response from already serialised (safe) text. */
+export function jsonText(c: Context, text: string): Response {
+  return c.body(text, 200, { "Content-Type": "application/json; charset=UTF-8" });
 }
 
 /** Comma-separated list in a query parameter. */

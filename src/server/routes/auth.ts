@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { LoginRequest, PasswordChange } from "../../auth/model.js";
 import { TechtrailError } from "../../core/errors.js";
 import { type AppEnv, principalOf, type ServerDeps } from "../context.js";
-import { limitBody, readJson } from "../http.js";
+import { json, limitBody, readJson } from "../http.js";
 import {
   CSRF_HEADER,
   clearSessionCookies,
@@ -31,7 +31,7 @@ export function authRoutes(deps: ServerDeps, limiter: LoginLimiter, secure: Secu
     limiter.succeed(ip, body.username);
     const s = await deps.auth.createSession(user);
     setSessionCookies(c, s, secure);
-    return c.json({ user, role: user.role, csrfToken: s.csrfToken, csrfHeader: CSRF_HEADER, expiresAt: s.expiresAt });
+    return json(c, { user, role: user.role, csrfToken: s.csrfToken, csrfHeader: CSRF_HEADER, expiresAt: s.expiresAt });
   });
 
   r.post("/logout", async (c) => {
@@ -39,12 +39,12 @@ export function authRoutes(deps: ServerDeps, limiter: LoginLimiter, secure: Secu
     const token = sessionToken(c);
     if (token) await deps.auth.deleteSession(token);
     clearSessionCookies(c, secure);
-    return c.json({ ok: true });
+    return json(c, { ok: true });
   });
 
   r.get("/me", (c) => {
     const p = principalOf(c);
-    return c.json({
+    return json(c, {
       user: p.user,
       role: p.role,
       via: p.via,
@@ -68,9 +68,9 @@ export function authRoutes(deps: ServerDeps, limiter: LoginLimiter, secure: Secu
     if (p.via === "session") {
       const s = await deps.auth.createSession(user);
       setSessionCookies(c, s, secure);
-      return c.json({ user, csrfToken: s.csrfToken });
+      return json(c, { user, csrfToken: s.csrfToken });
     }
-    return c.json({ user });
+    return json(c, { user });
   });
 
   return r;

@@ -12,7 +12,7 @@ import { searchCatalog } from "../../catalog/search.js";
 import { exportStix, serializeStix } from "../../catalog/stix.js";
 import { TechtrailError } from "../../core/errors.js";
 import { type AppEnv, requireRole, type ServerDeps } from "../context.js";
-import { readJson, readQuery } from "../http.js";
+import { json, jsonText, readJson, readQuery, safeJsonText } from "../http.js";
 import { buildMatrix, matrixCounts, techniqueSummary } from "../views.js";
 
 const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
@@ -42,10 +42,6 @@ export const LayerRequest = z.strictObject({
   aggregate: z.enum(["sum", "max"]).optional(),
 });
 
-function jsonText(c: { body: (b: string, s: 200, h: Record<string, string>) => Response }, text: string): Response {
-  return c.body(text, 200, { "Content-Type": "application/json; charset=UTF-8" });
-}
-
 export function catalogRoutes(deps: ServerDeps): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   const catalog = deps.catalog;
@@ -55,7 +51,7 @@ export function catalogRoutes(deps: ServerDeps): Hono<AppEnv> {
   const cached = (key: string, make: () => unknown): string => {
     let v = cache.get(key);
     if (v === undefined) {
-      v = JSON.stringify(make());
+      v = safeJsonText(make());
       if (cache.size < 500) cache.set(key, v);
     }
     return v;
@@ -100,7 +96,7 @@ export function catalogRoutes(deps: ServerDeps): Hono<AppEnv> {
   r.get("/search", viewer, (c) => {
     const q = readQuery(c, SearchQuery);
     const hits = searchCatalog(catalog, q.q, { limit: q.limit, includeRevoked: q.includeRevoked ?? false });
-    return c.json({
+    return json(c, {
       query: q.q,
       items: hits.map((h) => ({ ...techniqueSummary(h.technique), score: h.score, matched: h.matched })),
     });
@@ -111,10 +107,10 @@ export function catalogRoutes(deps: ServerDeps): Hono<AppEnv> {
     const items = catalog.byEvent(name).map(techniqueSummary);
     if (items.length === 0)
       throw new TechtrailError("NOT_FOUND", `no technique lists the event ${name}`, { details: { event: name } });
-    return c.json({ event: name, items });
+    return json(c, { event: name, items });
   });
 
-  r.get("/releases", viewer, (c) => c.json({ current: catalog.meta.version, releases: listReleases(releasesDir) }));
+  r.get("/releases", viewer, (c) => json(c, { current: catalog.meta.version, releases: listReleases(releasesDir) }));
 
   r.get("/diff", viewer, (c) => {
     const q = readQuery(c, DiffQuery);
@@ -142,7 +138,7 @@ export function catalogRoutes(deps: ServerDeps): Hono<AppEnv> {
     if (body.name !== undefined) opts.name = body.name;
     if (body.description !== undefined) opts.description = body.description;
     if (body.aggregate !== undefined) opts.aggregate = body.aggregate;
-    return c.json(buildNavigatorLayers(catalog, scores, opts));
+    return json(c, buildNavigatorLayers(catalog, scores, opts));
   });
 
   r.get("/matrix", viewer, async (c) => {
@@ -151,7 +147,8 @@ export function catalogRoutes(deps: ServerDeps): Hono<AppEnv> {
       deps.store,
       q.demo === undefined ? {} : { demo: q.demo },
     );
-    return c.json(
+    return json(
+      c,
       buildMatrix(catalog, counts, { totalIncidents: total, parentCounts, includeRevoked: q.includeRevoked ?? false }),
     );
   });

@@ -7,7 +7,7 @@ import { COLUMNS } from "../../incidents/io.js";
 import { Confidence, IncidentKey, IncidentStatus, Severity } from "../../incidents/model.js";
 import { IncidentRegister, type ListQuery } from "../../store/register.js";
 import { type AppEnv, changeContext, requireRole, type ServerDeps } from "../context.js";
-import { csv, limitBody, readJson, readJsonValue, readQuery, validationError } from "../http.js";
+import { csv, json, limitBody, readJson, readJsonValue, readQuery, validationError } from "../http.js";
 
 const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 const list = <T extends z.ZodType<unknown, string>>(item: T) =>
@@ -118,11 +118,11 @@ export function incidentRoutes(deps: ServerDeps): Hono<AppEnv> {
   const viewer = requireRole("viewer");
   const responder = requireRole("responder");
 
-  r.get("/", viewer, async (c) => c.json(await reg.list(listQuery(readQuery(c, IncidentListQuery)))));
+  r.get("/", viewer, async (c) => json(c, await reg.list(listQuery(readQuery(c, IncidentListQuery)))));
 
   r.post("/", responder, async (c) => {
     const body = await readJsonValue(c);
-    return c.json(await reg.add(body, changeContext(c)), 201);
+    return json(c, await reg.add(body, changeContext(c)), 201);
   });
 
   r.get("/export", viewer, async (c) => {
@@ -152,10 +152,10 @@ export function incidentRoutes(deps: ServerDeps): Hono<AppEnv> {
     const opts: Parameters<IncidentRegister["importText"]>[1] = { format, source: "upload", dryRun: q.dryRun ?? false };
     if (q.map !== undefined) opts.map = q.map;
     const res = await reg.importText(text, opts, changeContext(c, "import through the API"));
-    return c.json({ ...res, dryRun: q.dryRun ?? false }, q.dryRun ? 200 : 201);
+    return json(c, { ...res, dryRun: q.dryRun ?? false }, q.dryRun ? 200 : 201);
   });
 
-  r.get("/:key", viewer, async (c) => c.json(await reg.show(keyParam(c.req.param("key")))));
+  r.get("/:key", viewer, async (c) => json(c, await reg.show(keyParam(c.req.param("key")))));
 
   r.patch("/:key", responder, async (c) => {
     const key = keyParam(c.req.param("key"));
@@ -164,10 +164,10 @@ export function incidentRoutes(deps: ServerDeps): Hono<AppEnv> {
     if (body.set) changes.set = body.set;
     if (body.add) changes.add = body.add;
     if (body.remove) changes.remove = body.remove;
-    return c.json(await reg.edit(key, changes, changeContext(c, body.note)));
+    return json(c, await reg.edit(key, changes, changeContext(c, body.note)));
   });
 
-  r.delete("/:key", responder, async (c) => c.json(await reg.delete(keyParam(c.req.param("key")), changeContext(c))));
+  r.delete("/:key", responder, async (c) => json(c, await reg.delete(keyParam(c.req.param("key")), changeContext(c))));
 
   r.post("/:key/close", responder, async (c) => {
     const key = keyParam(c.req.param("key"));
@@ -176,7 +176,7 @@ export function incidentRoutes(deps: ServerDeps): Hono<AppEnv> {
     if (body.at !== undefined) opts.at = body.at;
     if (body.recovered !== undefined) opts.recovered = body.recovered;
     if (body.lessons !== undefined) opts.lessons = body.lessons;
-    return c.json(await reg.close(key, opts, changeContext(c)));
+    return json(c, await reg.close(key, opts, changeContext(c)));
   });
 
   r.post("/:key/techniques", responder, async (c) => {
@@ -189,7 +189,7 @@ export function incidentRoutes(deps: ServerDeps): Hono<AppEnv> {
       if (t.firstSeen !== undefined) tag.firstSeen = t.firstSeen;
       return tag;
     });
-    return c.json(await reg.tag(key, tags, changeContext(c, body.note), { remove: body.remove }));
+    return json(c, await reg.tag(key, tags, changeContext(c, body.note), { remove: body.remove }));
   });
 
   r.get("/:key/history", viewer, async (c) => {
@@ -198,7 +198,7 @@ export function incidentRoutes(deps: ServerDeps): Hono<AppEnv> {
       // A deleted incident keeps its history; only a key that never existed is 404.
       if ((await reg.history(key)).length === 0) throw e;
     });
-    return c.json({ key, items: await reg.history(key) });
+    return json(c, { key, items: await reg.history(key) });
   });
 
   return r;
