@@ -945,7 +945,8 @@ function mergeBundle(
       services: x.x_techtrail_services ?? [],
       events: x.x_techtrail_events ?? [],
       dataSources: dsIds.filter((d) => knownDs.has(d)),
-      detection: ap.x_mitre_detection ?? "",
+      // whitespace-only detection text is no guidance (and ATT&CK schemas reject it on export)
+      detection: ap.x_mitre_detection?.trim() ? ap.x_mitre_detection : "",
       mitigations: mitigationsOf.get(ap.id) ?? [],
       aliases,
       references,
