@@ -7,7 +7,6 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { loadBuiltinCatalog } from "../catalog/load.js";
-import { NewIncident, type NewIncidentInput } from "../incidents/model.js";
 import { openPostgresStore } from "../store/postgres.js";
 import { openSqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/store.js";
@@ -24,84 +23,10 @@ import {
   techniqueFrequency,
   techniqueTrend,
 } from "./index.js";
+import { analyticsFixture } from "./test-helpers.js";
 
 const catalog = loadBuiltinCatalog();
-const V = catalog.meta.version;
-const H = 3_600_000;
-const at = (iso: string, plusHours = 0) => new Date(Date.parse(iso) + plusHours * H).toISOString();
-
-function inc(over: NewIncidentInput): NewIncident {
-  return NewIncident.parse(over);
-}
-
-const t = (id: string, firstSeen?: string) => ({ id, catalogVersion: V, ...(firstSeen ? { firstSeen } : {}) });
-
-export const FIXTURE: NewIncident[] = [
-  inc({
-    key: "IR-2026-0001",
-    title: "S3 ransom",
-    severity: "P1",
-    status: "contained",
-    timeline: {
-      firstActivity: "2026-07-05T00:00:00Z",
-      detected: at("2026-07-05T00:00:00Z", 2),
-      contained: at("2026-07-05T00:00:00Z", 6),
-    },
-    accounts: ["111122223333"],
-    detectionSource: "guardduty",
-    threatActor: "Glass Heron",
-    tags: ["ransom"],
-    // Stored out of order: paths must follow first-seen times.
-    techniques: [
-      t("T1486.A001", "2026-07-05T03:00:00Z"),
-      t("T1078.A001", "2026-07-05T01:00:00Z"),
-      t("T1619.A001", "2026-07-05T02:00:00Z"),
-    ],
-  }),
-  inc({
-    key: "IR-2026-0002",
-    title: "Second ransom",
-    severity: "P2",
-    status: "contained",
-    timeline: {
-      firstActivity: "2026-08-10T00:00:00Z",
-      detected: at("2026-08-10T00:00:00Z", 10),
-      contained: at("2026-08-10T00:00:00Z", 12),
-    },
-    accounts: ["444455556666"],
-    detectionSource: "customer-report",
-    threatActor: "glass  heron",
-    techniques: [t("T1078.A001"), t("T1486.A001")],
-  }),
-  inc({
-    key: "IR-2026-0003",
-    title: "Miners",
-    severity: "P3",
-    timeline: { firstActivity: "2026-08-20T00:00:00Z", detected: at("2026-08-20T00:00:00Z", 48) },
-    detectionSource: "billing-anomaly",
-    threatActor: "Ember Wasp",
-    techniques: [t("T1078.A001"), t("T1496.A008")],
-  }),
-  inc({
-    key: "IR-2026-0004",
-    title: "Key used once",
-    severity: "P4",
-    status: "contained",
-    timeline: {
-      firstActivity: "2026-04-15T00:00:00Z",
-      detected: at("2026-04-15T00:00:00Z", 1),
-      contained: at("2026-04-15T00:00:00Z", 2),
-    },
-    detectionSource: "guardduty",
-    techniques: [t("T1078.A001")],
-  }),
-  inc({
-    key: "IR-2026-0005",
-    title: "Not yet analysed",
-    severity: "P2",
-    timeline: { detected: "2026-09-01T00:00:00Z" },
-  }),
-];
+const FIXTURE = analyticsFixture(catalog.meta.version);
 
 function hasNaN(v: unknown): boolean {
   if (typeof v === "number") return !Number.isFinite(v);

@@ -6,8 +6,10 @@ import { registerCatalogCommands } from "./commands/catalog.js";
 import { registerDemoCommands } from "./commands/demo.js";
 import { registerIncidentCommands } from "./commands/incident.js";
 import { registerScanCommands } from "./commands/scan.js";
+import { registerServeCommand } from "./commands/serve.js";
 import { registerStartCommand } from "./commands/start.js";
 import { registerStatsCommand } from "./commands/stats.js";
+import { registerUserCommands } from "./commands/user.js";
 import { exitCodeFor } from "./exit-codes.js";
 
 export function buildProgram(): Command {
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerScanCommands(program);
   registerIncidentCommands(program);
   registerDemoCommands(program);
+  registerServeCommand(program);
+  registerUserCommands(program);
   // further capabilities register here (one line each)
   return program;
 }
