@@ -1,0 +1,114 @@
+// The application shell: sign-in gate, top navigation (write and admin entries only for those roles) and
+// the page for the current hash route.
+import { AuthProvider, useAuth } from "./auth";
+import { Loading } from "./components/common";
+import { CoveragePage } from "./pages/coverage-page";
+import { DashboardPage } from "./pages/dashboard-page";
+import { GapsPage } from "./pages/gaps-page";
+import { IncidentFormPage } from "./pages/incident-form-page";
+import { IncidentPage } from "./pages/incident-page";
+import { IncidentsPage } from "./pages/incidents-page";
+import { LoginPage } from "./pages/login-page";
+import { MatrixPage } from "./pages/matrix-page";
+import { ReleasesPage } from "./pages/releases-page";
+import { ScanPage } from "./pages/scan-page";
+import { TechniquePage } from "./pages/technique-page";
+import { UsersPage } from "./pages/users-page";
+import { href, type Route, useRoute } from "./router";
+import type { Role } from "./types";
+
+export function App() {
+  return (
+    <AuthProvider>
+      <Shell />
+    </AuthProvider>
+  );
+}
+
+interface NavItem {
+  path: string;
+  label: string;
+  role: Role;
+}
+
+const NAV: NavItem[] = [
+  { path: "matrix", label: "Matrix", role: "viewer" },
+  { path: "dashboard", label: "Dashboard", role: "viewer" },
+  { path: "incidents", label: "Incidents", role: "viewer" },
+  { path: "scan", label: "Scan", role: "responder" },
+  { path: "gaps", label: "Playbook gaps", role: "viewer" },
+  { path: "coverage", label: "Coverage", role: "viewer" },
+  { path: "releases", label: "Catalog releases", role: "viewer" },
+  { path: "users", label: "Users", role: "admin" },
+];
+
+function Shell() {
+  const auth = useAuth();
+  const route = useRoute();
+  if (auth.checking) return <Loading what="Starting" />;
+  if (!auth.me) return <LoginPage />;
+  const section = route.parts[0] ?? "matrix";
+  return (
+    <>
+      <header className="topbar">
+        <a className="logo" href={href("matrix")}>
+          techtrail
+        </a>
+        <nav aria-label="Main">
+          {NAV.filter((n) => auth.can(n.role)).map((n) => (
+            <a key={n.path} href={href(n.path)} className={section === n.path ? "active" : ""}>
+              {n.label}
+            </a>
+          ))}
+        </nav>
+        <div className="who">
+          <span data-testid="who">
+            {auth.me.user.name} <span className="badge">{auth.me.role}</span>
+          </span>
+          <button type="button" className="link" onClick={() => void auth.signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main className="content">
+        <Page route={route} />
+      </main>
+    </>
+  );
+}
+
+function Page({ route }: { route: Route }) {
+  const [section = "matrix", a, b] = route.parts;
+  switch (section) {
+    case "matrix":
+      return <MatrixPage demo={route.query.get("demo")} />;
+    case "techniques":
+      return a ? <TechniquePage id={a} /> : <MatrixPage />;
+    case "incidents":
+      if (a === "new") return <IncidentFormPage />;
+      if (a && b === "edit") return <IncidentFormPage incidentKey={a} />;
+      if (a) return <IncidentPage incidentKey={a} />;
+      return <IncidentsPage query={route.query} />;
+    case "dashboard":
+      return <DashboardPage />;
+    case "scan":
+      return <ScanPage />;
+    case "gaps":
+      return <GapsPage />;
+    case "coverage":
+      return <CoveragePage />;
+    case "releases":
+      return <ReleasesPage from={route.query.get("from")} to={route.query.get("to")} />;
+    case "users":
+      return <UsersPage />;
+    default:
+      return (
+        <section>
+          <h1>Not found</h1>
+          <p>
+            No page <code>{route.path}</code>. <a href={href("matrix")}>Go to the matrix</a>.
+          </p>
+        </section>
+      );
+  }
+}

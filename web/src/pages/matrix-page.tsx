@@ -1,0 +1,195 @@
+// The tactic × technique matrix: tactics as columns, top-level techniques as cells with expandable
+// sub-techniques, coloured by incident frequency (GET /api/catalog/matrix) or by detection coverage
+// (GET /api/coverage) with a toggle. Colours are CSS classes (heat-0..5, cov-*), never inline styles.
+import { useState } from "react";
+import { ErrorBox, Loading, PageTitle } from "../components/common";
+import { type CoverageLevel, type CoverageReport, coverageByTechnique } from "../coverage";
+import { href, Link } from "../router";
+import type { Matrix, MatrixCell } from "../types";
+import { useApi } from "../use-api";
+
+type Mode = "frequency" | "coverage";
+type DemoFilter = "all" | "real" | "demo";
+
+/** 0 for none, else 1..5 by share of the busiest technique. */
+export function heatLevel(n: number, max: number): number {
+  if (n <= 0 || max <= 0) return 0;
+  return Math.max(1, Math.min(5, Math.ceil((n / max) * 5)));
+}
+
+const LEVEL_TEXT: Record<CoverageLevel, string> = {
+  validated: "validated",
+  detected: "detected",
+  visible: "visible",
+  none: "not covered",
+};
+
+export function MatrixPage({ demo }: { demo?: string | null }) {
+  const [mode, setMode] = useState<Mode>("frequency");
+  const [demoFilter, setDemoFilter] = useState<DemoFilter>(demo === "1" ? "demo" : demo === "0" ? "real" : "all");
+  const [expandAll, setExpandAll] = useState(false);
+  const matrix = useApi<Matrix>("/api/catalog/matrix", {
+    demo: demoFilter === "all" ? undefined : demoFilter === "demo" ? "1" : "0",
+  });
+  const coverage = useApi<CoverageReport>(mode === "coverage" ? "/api/coverage" : null);
+  const covMap = coverage.data ? coverageByTechnique(coverage.data) : undefined;
+
+  return (
+    <section>
+      <PageTitle
+        actions={
+          <div className="toolbar">
+            <fieldset className="segmented" aria-label="Colour by">
+              <legend className="sr-only">Colour by</legend>
+              <button
+                type="button"
+                className={mode === "frequency" ? "on" : ""}
+                aria-pressed={mode === "frequency"}
+                onClick={() => setMode("frequency")}
+              >
+                Incident frequency
+              </button>
+              <button
+                type="button"
+                className={mode === "coverage" ? "on" : ""}
+                aria-pressed={mode === "coverage"}
+                onClick={() => setMode("coverage")}
+              >
+                Detection coverage
+              </button>
+            </fieldset>
+            <label className="inline">
+              Incidents
+              <select value={demoFilter} onChange={(e) => setDemoFilter(e.target.value as DemoFilter)}>
+                <option value="all">all</option>
+                <option value="real">real only</option>
+                <option value="demo">demo only</option>
+              </select>
+            </label>
+            <label className="inline">
+              <input type="checkbox" checked={expandAll} onChange={(e) => setExpandAll(e.target.checked)} />
+              show sub-techniques
+            </label>
+          </div>
+        }
+      >
+        Matrix
+      </PageTitle>
+      {matrix.error ? <ErrorBox error={matrix.error} /> : null}
+      {mode === "coverage" && coverage.error ? <ErrorBox error={coverage.error} feature="detection coverage" /> : null}
+      {!matrix.data ? (
+        matrix.loading ? (
+          <Loading />
+        ) : null
+      ) : (
+        <>
+          <p className="muted" data-testid="matrix-summary">
+            Catalog {matrix.data.catalogVersion} · <span data-testid="matrix-total">{matrix.data.totalIncidents}</span>{" "}
+            incidents{" "}
+            {mode === "frequency"
+              ? `· darker = more incidents (busiest technique: ${matrix.data.maxIncidents})`
+              : coverage.data
+                ? `· profile ${coverage.data.profile?.name ?? coverage.data.profile?.id ?? "default"}`
+                : ""}
+          </p>
+          <Legend mode={mode} />
+          <div className="matrix" data-testid="matrix">
+            {matrix.data.tactics.map((ta) => (
+              <div className="matrix-col" key={ta.id}>
+                <div className="matrix-head" title={ta.id}>
+                  <span>{ta.name}</span>
+                  <small>{ta.techniques.length} techniques</small>
+                </div>
+                {ta.techniques.map((t) => (
+                  <Cell
+                    key={`${ta.id}:${t.id}`}
+                    cell={t}
+                    max={matrix.data?.maxIncidents ?? 0}
+                    mode={mode}
+                    coverage={covMap}
+                    expandAll={expandAll}
+                  />
+                ))}
+              </div>
+            ))}
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
+
+function Legend({ mode }: { mode: Mode }) {
+  if (mode === "frequency")
+    return (
+      <div className="legend" aria-hidden="true">
+        <span className="swatch heat-0" /> none
+        {[1, 2, 3, 4, 5].map((n) => (
+          <span key={n} className={`swatch heat-${n}`} />
+        ))}{" "}
+        most
+      </div>
+    );
+  return (
+    <div className="legend" aria-hidden="true">
+      {(Object.keys(LEVEL_TEXT) as CoverageLevel[]).map((l) => (
+        <span key={l}>
+          <span className={`swatch cov-${l}`} /> {LEVEL_TEXT[l]}{" "}
+        </span>
+      ))}
+    </div>
+  );
+}
+
+function Cell(props: {
+  cell: MatrixCell;
+  max: number;
+  mode: Mode;
+  coverage: Map<string, CoverageLevel> | undefined;
+  expandAll: boolean;
+}) {
+  const { cell, max, mode, coverage } = props;
+  const [open, setOpen] = useState(false);
+  const expanded = open || props.expandAll;
+  const colour = (id: string, n: number) =>
+    mode === "frequency" ? `heat-${heatLevel(n, max)}` : `cov-${coverage?.get(id) ?? "none"}`;
+  return (
+    <div className={`matrix-cell ${colour(cell.id, cell.incidentsWithSubtechniques)}`} data-technique={cell.id}>
+      <div className="cell-main">
+        <Link to={href("techniques", cell.id)} title={`${cell.id} ${cell.name}`}>
+          <span className="tid">{cell.id}</span> {cell.name}
+        </Link>
+        {mode === "frequency" ? (
+          <span className="count" data-testid={`count-${cell.id}`} title="incidents (with sub-techniques)">
+            {cell.incidentsWithSubtechniques}
+          </span>
+        ) : (
+          <span className="count">{LEVEL_TEXT[coverage?.get(cell.id) ?? "none"]}</span>
+        )}
+      </div>
+      {cell.subtechniques.length > 0 ? (
+        <button
+          type="button"
+          className="link subs-toggle"
+          aria-expanded={expanded}
+          onClick={() => setOpen(!open)}
+          disabled={props.expandAll}
+        >
+          {expanded ? "▾" : "▸"} {cell.subtechniques.length} sub-technique{cell.subtechniques.length === 1 ? "" : "s"}
+        </button>
+      ) : null}
+      {expanded ? (
+        <ul className="subs">
+          {cell.subtechniques.map((s) => (
+            <li key={s.id} className={colour(s.id, s.incidents)}>
+              <Link to={href("techniques", s.id)} title={`${s.id} ${s.name}`}>
+                <span className="tid">{s.id}</span> {s.name}
+              </Link>
+              {mode === "frequency" ? <span className="count">{s.incidents}</span> : null}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
