@@ -10,7 +10,13 @@ import { describe, it } from "node:test";
 import { Catalog } from "../src/catalog/catalog.js";
 import { diffCatalogs } from "../src/catalog/diff.js";
 import { catalogFolderFiles } from "../src/catalog/folder.js";
-import { loadBuiltinCatalog, loadCatalogDir, loadReleaseFile } from "../src/catalog/load.js";
+import {
+  BUILTIN_RELEASES_DIR,
+  listReleases,
+  loadBuiltinCatalog,
+  loadCatalogDir,
+  loadReleaseFile,
+} from "../src/catalog/load.js";
 import { exportStix, type ImportReport, importStix, serializeStix, stixToCatalog } from "../src/catalog/stix.js";
 import { miniCatalogData, tech } from "../src/catalog/test-helpers.js";
 import { writeFileAtomic } from "../src/core/fs.js";
@@ -288,6 +294,13 @@ describe("catalog export / import CLI", () => {
     assert.equal(b.type, "bundle");
     assert.equal(b.objects[0]?.type, "x-mitre-collection");
     assert.equal(stdout.stdout, serializeStix(exportStix(small())));
+    // --release exports a shipped release, dated by its release date
+    const version = listReleases()[0];
+    if (version) {
+      const rel = runCliJson<{ objects: Array<Record<string, unknown>> }>(["catalog", "export", "--release", version]);
+      const released = loadReleaseFile(`${BUILTIN_RELEASES_DIR}/${version}.json`).data.released;
+      assert.equal(rel.objects[0]?.modified, `${released}T00:00:00.000Z`);
+    }
   });
 
   it("import --dry-run --json prints the report and writes nothing", () => {

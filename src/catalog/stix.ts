@@ -1110,7 +1110,12 @@ export function stixToCatalog(bundleJson: unknown, opts: { file?: string } = {})
     | undefined;
   const ext = coll ? TechtrailCollectionExtension.safeParse(techtrailProps(coll)) : undefined;
   const metaExt = ext?.success ? ext.data.x_techtrail_catalog : undefined;
-  const month = coll ? coll.modified.slice(0, 7).replace("-", ".") : "1970.01";
+  // Without techtrail metadata the version is the month of the newest object (YYYY.MM).
+  const newest = parsed.objects.reduce((m, o) => {
+    const mod = (o as { modified?: unknown }).modified;
+    return typeof mod === "string" && mod > m ? mod : m;
+  }, "1970-01");
+  const month = (coll?.modified ?? newest).slice(0, 7).replace("-", ".");
   const base: CatalogData = {
     meta: metaExt
       ? { name: metaExt.name, version: metaExt.version, description: metaExt.description }
