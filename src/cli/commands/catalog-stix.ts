@@ -1,6 +1,6 @@
 // `techtrail catalog export` and `catalog import`: STIX 2.1 / release JSON out, ATT&CK bundles in.
 // Library work is in src/catalog/stix.ts; this module only reads, writes and prints.
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import type { Catalog } from "../../catalog/catalog.js";
@@ -25,7 +25,13 @@ function releaseJson(c: Catalog): string {
 /** Writes files into a new folder built next to `dir` and renamed into place (all or nothing). */
 function writeFolderAtomic(dir: string, files: Map<string, string>, seedFrom?: string): void {
   const target = resolve(dir);
-  const tmp = mkdtempSync(join(dirname(target), `.${basename(target)}.import-`));
+  let tmp: string;
+  try {
+    mkdirSync(dirname(target), { recursive: true });
+    tmp = mkdtempSync(join(dirname(target), `.${basename(target)}.import-`));
+  } catch (e) {
+    throw new TechtrailError("IO", `cannot create a folder next to ${dir}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
   try {
     if (seedFrom) cpSync(seedFrom, tmp, { recursive: true });
     for (const [rel, text] of files) writeFileAtomic(join(tmp, rel), text);
@@ -42,7 +48,8 @@ function writeFolderAtomic(dir: string, files: Map<string, string>, seedFrom?: s
     }
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    if (e instanceof TechtrailError) throw e;
+    throw new TechtrailError("IO", `cannot write ${dir}: ${(e as NodeJS.ErrnoException).code ?? e}`, { cause: e });
   }
 }
 
