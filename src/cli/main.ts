@@ -7,6 +7,7 @@ import { registerDemoCommands } from "./commands/demo.js";
 import { registerIncidentCommands } from "./commands/incident.js";
 import { registerScanCommands } from "./commands/scan.js";
 import { registerServeCommand } from "./commands/serve.js";
+import { registerPlaybooksCommand } from "./commands/playbooks.js";
 import { registerStartCommand } from "./commands/start.js";
 import { registerStatsCommand } from "./commands/stats.js";
 import { registerUserCommands } from "./commands/user.js";
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerCatalogCommands(program);
   registerStartCommand(program);
   registerStatsCommand(program);
+  registerPlaybooksCommand(program);
   registerScanCommands(program);
   registerIncidentCommands(program);
   registerDemoCommands(program);

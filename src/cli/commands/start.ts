@@ -1,29 +1,10 @@
-// `techtrail start` (what `npm start` runs): until the web service exists, prints the catalog
-// overview as a tactic-by-tactic matrix so a fresh clone shows something useful in one command.
+// `techtrail start` (what `npm start` runs): starts the web service like `techtrail serve`, on
+// http://127.0.0.1:4317 with ./techtrail.db, seeding the demo register and the admin user on first start.
 import type { Command } from "commander";
-import { loadBuiltinCatalog } from "../../catalog/load.js";
-import { out, truncate } from "../output.js";
+import { addServeOptions, runServe } from "./serve.js";
 
 export function registerStartCommand(program: Command): void {
-  program
-    .command("start")
-    .description("print the catalog overview (the web service will replace this)")
-    .action(() => {
-      const c = loadBuiltinCatalog();
-      const s = c.stats();
-      out(
-        `${s.name} ${s.version}: ${s.techniques} techniques (${s.subtechniques} sub-techniques) in ${s.tactics} tactics`,
-      );
-      out(
-        `${s.techniquesWithEvents} techniques list the CloudTrail events that reveal them (${s.events} distinct events)`,
-      );
-      for (const ta of c.tactics) {
-        const list = c.byTactic(ta.id);
-        out("");
-        out(`${ta.name} (${ta.id}) — ${list.length}`);
-        for (const t of list) out(`  ${t.id.padEnd(11)} ${truncate(t.name, 70)}`);
-      }
-      out("");
-      out('Try: npx techtrail catalog search "stolen access keys"   |   npx techtrail catalog show T1078.A001');
-    });
+  addServeOptions(
+    program.command("start").description("start the techtrail web service (same as `serve`, with its defaults)"),
+  ).action((o: Parameters<typeof runServe>[0]) => runServe(o));
 }

@@ -1,0 +1,65 @@
+// `techtrail serve` and `techtrail start` (what `npm start` runs): the web service on http://127.0.0.1:4317 with
+// the embedded SQLite store (or PostgreSQL via TECHTRAIL_DATABASE_URL). Prints the URL and, on the first start,
+// the one-time admin password.
+import type { Command } from "commander";
+import { TechtrailError } from "../../core/errors.js";
+import { DEFAULT_HOST, DEFAULT_PORT, startService } from "../../server/serve.js";
+import { log, out } from "../output.js";
+
+interface ServeOpts {
+  host: string;
+  port: string;
+  demo: boolean;
+  db?: string;
+  web?: string;
+}
+
+export async function runServe(o: ServeOpts): Promise<void> {
+  if (!/^\d+$/.test(o.port) || Number(o.port) > 65_535)
+    throw new TechtrailError("VALIDATION", `--port must be a number from 0 to 65535, got ${o.port}`);
+  const opts: Parameters<typeof startService>[0] = {
+    host: o.host,
+    port: Number(o.port),
+    demo: o.demo,
+    log: (line) => log(line),
+  };
+  if (o.db !== undefined) opts.db = o.db;
+  if (o.web !== undefined) opts.webDir = o.web;
+  const svc = await startService(opts);
+  out(`techtrail listening on ${svc.url}`);
+  out(
+    `  store: ${svc.store.kind} ${svc.store.location}${svc.seeded ? ` (seeded ${svc.seeded} demo incidents, marked demo)` : ""}`,
+  );
+  if (svc.adminPassword !== undefined) {
+    out(`  sign in as admin with password: ${svc.adminPassword}`);
+    out("  (shown only this once; change it after signing in, or reset it with `techtrail user passwd admin`)");
+  } else out("  sign in with your techtrail user (`techtrail user add NAME --role admin` creates one)");
+  if (!/^(127\.|::1$|localhost$)/.test(o.host))
+    log(`techtrail: warning: listening on ${o.host}, reachable from other machines; put it behind https`);
+  const stop = () => {
+    svc.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+export function addServeOptions(cmd: Command): Command {
+  return cmd
+    .option("--host <host>", "address to listen on", DEFAULT_HOST)
+    .option("--port <port>", "port to listen on (0 = any free port)", String(DEFAULT_PORT))
+    .option("--no-demo", "do not seed the demo register on the first start of an empty store")
+    .option(
+      "--db <file|url>",
+      "SQLite file or postgres:// URL (default: TECHTRAIL_DATABASE_URL, TECHTRAIL_DB, ./techtrail.db)",
+    )
+    .option("--web <dir>", "folder of the built web UI (default: web/dist of the package)");
+}
+
+export function registerServeCommand(program: Command): void {
+  addServeOptions(program.command("serve").description("run the web service and HTTP API")).action((o: ServeOpts) =>
+    runServe(o),
+  );
+}
