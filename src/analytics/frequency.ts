@@ -3,7 +3,8 @@
 // filter needs incident columns); tactics are counted per distinct incident through a technique → tactic table.
 import type { Catalog } from "../catalog/catalog.js";
 import { compareIds } from "../catalog/catalog.js";
-import { type AnalyticsFilterInput, type FrequencyResult, parseAnalyticsFilter } from "./model.js";
+import type { Severity } from "../incidents/model.js";
+import { type AnalyticsFilterInput, type FrequencyResult, parseAnalyticsFilter, SEVERITY_WEIGHT } from "./model.js";
 import { type AnalyticsSource, joinTechniques, num, ratio, scopeOf, str, valuesCte, whereFor } from "./query.js";
 
 export async function techniqueFrequency(
@@ -64,4 +65,30 @@ export async function techniqueFrequency(
       .sort((a, b) => b.incidents - a.incidents || (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
   }
   return { scope, tagged: num(taggedRows[0]?.n), techniques, tactics };
+}
+
+/** Incidents per technique and severity, and the severity-weighted sum (SEVERITY_WEIGHT) per technique. */
+export async function techniqueSeverityCounts(
+  src: AnalyticsSource,
+  filter: AnalyticsFilterInput = {},
+): Promise<Map<string, { bySeverity: Record<string, number>; incidents: number; weighted: number }>> {
+  const f = parseAnalyticsFilter(filter);
+  const d = src.db.dialect;
+  const w = whereFor(f, d);
+  const rows = await src.db.query(
+    `SELECT t.technique_id AS id, i.severity AS sev, COUNT(*) AS n FROM ${joinTechniques(d)} ${w.sql} GROUP BY t.technique_id, i.severity`,
+    w.params,
+  );
+  const out = new Map<string, { bySeverity: Record<string, number>; incidents: number; weighted: number }>();
+  for (const r of rows) {
+    const id = str(r.id);
+    const sev = str(r.sev);
+    const n = num(r.n);
+    const e = out.get(id) ?? { bySeverity: {}, incidents: 0, weighted: 0 };
+    e.bySeverity[sev] = (e.bySeverity[sev] ?? 0) + n;
+    e.incidents += n;
+    e.weighted += n * (SEVERITY_WEIGHT[sev as Severity] ?? 1);
+    out.set(id, e);
+  }
+  return out;
 }

@@ -2,7 +2,7 @@
 // tactic paths, actor profiles and matching, response timing and detection-source mix, mitigation impact.
 export { actorProfiles, jaccard, matchIncidentToActors, weightedJaccard } from "./actors.js";
 export { countPairs, techniqueCooccurrence } from "./cooccurrence.js";
-export { techniqueFrequency } from "./frequency.js";
+export { techniqueFrequency, techniqueSeverityCounts } from "./frequency.js";
 export { mitigationImpact } from "./mitigations.js";
 export * from "./model.js";
 export { tacticPath, tacticPaths } from "./paths.js";
