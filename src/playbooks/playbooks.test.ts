@@ -149,7 +149,7 @@ test("gaps rank by severity weight × trend and mark missing, draft and stale pl
       ["T1078.A001", 18],
     ],
   );
-  const stale = await playbookGaps(store, catalog, reg.playbooks, {}, { asOf: "2026-11-26", staleMonths: 1 });
+  const stale = await playbookGaps(store, catalog, reg.playbooks, {}, { asOf: "2027-01-01", staleMonths: 1 });
   assert.equal(stale.techniques.find((t) => t.id === "T1078.A001")?.status, "stale");
   const none = await playbookGaps(store, catalog, [], {}, { asOf: "2026-11-26" });
   assert.ok(none.techniques.every((t) => t.status === "no-playbook"));
