@@ -13,6 +13,7 @@ import { openApiDocument } from "./openapi.js";
 import { authRoutes } from "./routes/auth.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { incidentRoutes } from "./routes/incidents.js";
+import { scanRoutes } from "./routes/scan.js";
 import { userRoutes } from "./routes/users.js";
 import { authenticate, LoginLimiter, type LoginLimitOptions, type SecureCookies, securityHeaders } from "./security.js";
 import { staticRoutes } from "./static.js";
@@ -75,6 +76,7 @@ export function createApp(opts: AppOptions): Hono<AppEnv> {
   app.route("/api", userRoutes(deps));
   app.route("/api/catalog", catalogRoutes(deps));
   app.route("/api/incidents", incidentRoutes(deps));
+  app.route("/api/scan", scanRoutes(deps));
 
   app.all("/api/*", (c) => {
     throw new TechtrailError("NOT_FOUND", `no API endpoint ${c.req.method} ${c.req.path}`);

@@ -14,6 +14,7 @@ import {
   IncidentListQuery,
   TagBody,
 } from "./routes/incidents.js";
+import { ScanQuery } from "./routes/scan.js";
 import { TokenListQuery } from "./routes/users.js";
 
 export interface RouteDoc {
@@ -284,6 +285,15 @@ documentRoutes(
     role: "viewer",
     query: IncidentExportQuery,
     responseTypes: ["text/csv"],
+  },
+  {
+    method: "post",
+    path: "/api/scan",
+    summary: "Scan uploaded CloudTrail files (multipart field `file`); ?createIncident=1 stores a draft incident",
+    tag: "scan",
+    role: "responder",
+    query: ScanQuery,
+    bodyTypes: { "multipart/form-data": { description: "one or more files in the field `file` (plain names only)" } },
   },
 );
 

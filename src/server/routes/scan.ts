@@ -1,0 +1,116 @@
+// POST /api/scan (responder): multipart upload of CloudTrail files, scanned with the built-in Sigma rules by
+// scanPaths(); returns findings and the summary, and with ?createIncident=1 stores a draft incident whose
+// technique tags carry the findings. Uploaded names must be plain file names (no folders, no `..`, no control
+// characters): anything else is refused with 400. Files are written under a fresh private temporary folder,
+// one sub-folder per file, removed after the scan.
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Hono } from "hono";
+import { z } from "zod";
+import { TechtrailError } from "../../core/errors.js";
+import type { Finding, ScanSummary } from "../../scan/model.js";
+import { scanPaths } from "../../scan/scan.js";
+import { IncidentRegister } from "../../store/register.js";
+import { type AppEnv, changeContext, requireRole, type ServerDeps } from "../context.js";
+import { json, limitBody, readQuery } from "../http.js";
+
+const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
+
+export const ScanQuery = z.strictObject({
+  createIncident: flag.optional(),
+  title: z.string().trim().min(1).max(200).optional(),
+  /** Findings returned in the response (the summary always covers all of them). */
+  limit: z.coerce.number().int().min(0).max(20_000).default(2_000),
+});
+
+/** Accepts a plain file name or explains why not. */
+export function checkUploadName(name: string): string | undefined {
+  if (name.length === 0) return "empty file name";
+  if (name.length > 255) return "file name longer than 255 characters";
+  if (/[/\\]/.test(name)) return "file name contains a path separator";
+  if (name === "." || name === ".." || name.startsWith(".")) return "file name starts with a dot";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(name)) return "file name contains control characters";
+  return undefined;
+}
+
+export function scanRoutes(deps: ServerDeps): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+  const reg = new IncidentRegister(deps.store, deps.catalog);
+
+  r.post("/", requireRole("responder"), limitBody(deps.limits.uploadBytes), async (c) => {
+    const q = readQuery(c, ScanQuery);
+    const type = c.req.header("content-type") ?? "";
+    if (!/^multipart\/form-data/i.test(type))
+      throw new TechtrailError("VALIDATION", "upload CloudTrail files as multipart/form-data in the field `file`", {
+        details: { contentType: type || null },
+      });
+    let form: FormData;
+    try {
+      form = await c.req.raw.formData();
+    } catch (e) {
+      throw new TechtrailError("VALIDATION", `malformed multipart body: ${(e as Error).message}`);
+    }
+    const files = [...form.getAll("file"), ...form.getAll("files")].filter((v): v is File => typeof v !== "string");
+    if (files.length === 0)
+      throw new TechtrailError("VALIDATION", "no files uploaded; send them in the multipart field `file`", {
+        problems: [{ field: "file", message: "at least one file is required" }],
+      });
+    if (files.length > deps.limits.uploadFiles)
+      throw new TechtrailError("VALIDATION", `too many files (${files.length}); at most ${deps.limits.uploadFiles}`, {
+        problems: [{ field: "file", message: `at most ${deps.limits.uploadFiles} files per upload` }],
+      });
+    const problems = files.flatMap((f, i) => {
+      const why = checkUploadName(f.name);
+      return why ? [{ field: `file.${i}`, message: `${JSON.stringify(f.name)}: ${why}` }] : [];
+    });
+    if (problems.length)
+      throw new TechtrailError("VALIDATION", "refused file name(s): upload plain file names only", { problems });
+
+    const dir = await mkdtemp(join(tmpdir(), "techtrail-upload-"));
+    try {
+      const paths: string[] = [];
+      for (const [i, f] of files.entries()) {
+        const sub = join(dir, String(i));
+        await mkdir(sub, { mode: 0o700 });
+        const p = join(sub, f.name);
+        await writeFile(p, new Uint8Array(await f.arrayBuffer()), { mode: 0o600 });
+        paths.push(p);
+      }
+      const result = await scanPaths(paths, {}, { catalog: deps.catalog });
+      // Report the uploaded names, never the temporary paths.
+      const prefix = new RegExp(`${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/\\d+/`, "g");
+      const rename = (f: Finding): Finding => ({
+        ...f,
+        origin: { ...f.origin, file: f.origin.file.replace(prefix, "") },
+      });
+      const summary = JSON.parse(JSON.stringify(result.summary).replace(prefix, "")) as ScanSummary;
+      const shown: Finding[] = [];
+      for (let i = 0; i < Math.min(q.limit, result.findings.length); i++) {
+        const f = result.findings.at(i);
+        if (f) shown.push(rename(f));
+      }
+      const body: Record<string, unknown> = {
+        summary,
+        findings: shown,
+        truncated: result.findings.length > shown.length,
+      };
+      if (q.createIncident) {
+        const opts: { title?: string; source?: string } = { source: files.map((f) => f.name).join(", ") };
+        if (q.title !== undefined) opts.title = q.title;
+        const made = await reg.createFromFindings(
+          Array.from(result.findings, rename),
+          opts,
+          changeContext(c, "created from a scan upload"),
+        );
+        body.incident = made.incident;
+        body.unknownTechniques = made.unknown;
+      }
+      return json(c, body, q.createIncident ? 201 : 200);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+  return r;
+}

@@ -1,0 +1,98 @@
+// POST /api/scan: upload a real Stratus Red Team detonation log (../shared/data/stratus-detonation-logs,
+// Apache-2.0) and get findings; create an incident from them; path tricks in file names are refused.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { checkUploadName } from "./routes/scan.js";
+import { type Fixture, makeFixture } from "./test-helpers.js";
+
+const STRATUS = fileURLToPath(
+  new URL("../../../shared/data/stratus-detonation-logs/raw/aws.defense-evasion.cloudtrail-stop.json", import.meta.url),
+);
+
+let f: Fixture;
+before(async () => {
+  f = await makeFixture({ limits: { uploadBytes: 2 * 1024 * 1024, uploadFiles: 3 } });
+});
+after(async () => {
+  await f.close();
+});
+
+function upload(files: Array<[string, string | Uint8Array<ArrayBuffer>]>, query = "", token = f.tokens.responder) {
+  const form = new FormData();
+  for (const [name, content] of files) form.append("file", new Blob([content]), name);
+  return f.app.request(`/api/scan${query}`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}` },
+    body: form,
+  });
+}
+
+type ScanBody = {
+  findings: Array<{ techniques: string[]; origin: { file: string } }>;
+  summary: { findings: { total: number }; techniques: Array<{ id: string }> };
+  incident?: { key: string; techniques: Array<{ id: string; findings: unknown[] }>; title: string };
+};
+
+describe("scan upload", () => {
+  test("findings and summary for an uploaded CloudTrail file, reported under its own name", async () => {
+    const res = await upload([["cloudtrail-stop.json", readFileSync(STRATUS)]]);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as ScanBody;
+    assert.ok(body.summary.findings.total > 0);
+    assert.ok(body.findings.length > 0);
+    assert.ok(
+      body.findings.every((x) => x.origin.file === "cloudtrail-stop.json"),
+      JSON.stringify(body.findings[0]?.origin),
+    );
+    assert.ok(!JSON.stringify(body).includes("techtrail-upload-"), "no temporary paths leak");
+    assert.ok(body.summary.techniques.some((t) => t.id.startsWith("T1562")));
+  });
+
+  test("?createIncident=1 stores a draft incident with the findings as evidence", async () => {
+    const before = await f.store.count();
+    const res = await upload(
+      [["cloudtrail-stop.json", readFileSync(STRATUS)]],
+      "?createIncident=1&title=CloudTrail%20stopped",
+    );
+    assert.equal(res.status, 201);
+    const body = (await res.json()) as ScanBody;
+    assert.ok(body.incident);
+    assert.equal(body.incident.title, "CloudTrail stopped");
+    assert.ok(body.incident.techniques.length > 0);
+    assert.ok(body.incident.techniques.some((t) => t.findings.length > 0));
+    assert.equal(await f.store.count(), before + 1);
+    const stored = await f.store.require(body.incident.key);
+    assert.equal(stored.techniques.length, body.incident.techniques.length);
+  });
+
+  test("path tricks in file names are refused and nothing is written", async () => {
+    const before = await f.store.count();
+    for (const name of ["../../etc/passwd", "..\\..\\boot.ini", "/etc/passwd", "..", ".hidden", "a\u0000b.json"]) {
+      const res = await upload([[name, "{}"]], "?createIncident=1");
+      assert.equal(res.status, 400, name);
+      const body = (await res.json()) as { error: { code: string; details: { problems: Array<{ field: string }> } } };
+      assert.equal(body.error.code, "VALIDATION");
+      assert.equal(body.error.details.problems[0]?.field, "file.0");
+    }
+    assert.equal(await f.store.count(), before);
+    assert.equal(checkUploadName("cloudtrail.json.gz"), undefined);
+    assert.equal(checkUploadName("my..log.json"), undefined);
+  });
+
+  test("limits, roles and bad requests", async () => {
+    assert.equal((await upload([["x.json", new Uint8Array(3 * 1024 * 1024)]])).status, 413);
+    const many: Array<[string, string]> = [1, 2, 3, 4].map((i) => [`f${i}.json`, "{}"]);
+    assert.equal((await upload(many)).status, 400);
+    assert.equal((await upload([["x.json", "{}"]], "", f.tokens.viewer)).status, 403);
+    const noFiles = await f.app.request("/api/scan", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${f.tokens.responder}`, "Content-Type": "application/json" },
+      body: "{}",
+    });
+    assert.equal(noFiles.status, 400);
+    const empty = await upload([["not-cloudtrail.txt", "hello"]], "?createIncident=1");
+    assert.equal(empty.status, 400, "no findings: nothing to make an incident of");
+  });
+});
