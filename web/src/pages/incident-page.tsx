@@ -6,6 +6,7 @@ import { RequireRole } from "../auth";
 import { Badge, DemoBadge, ErrorBox, fmtDate, Loading, PageTitle } from "../components/common";
 import { TechniquePicker } from "../components/technique-picker";
 import { href, Link, navigate } from "../router";
+import { useTechniqueNames } from "../technique-names";
 import type { AuditEntry, Incident } from "../types";
 import { useApi } from "../use-api";
 
@@ -23,6 +24,7 @@ export function IncidentPage({ incidentKey }: { incidentKey: string }) {
   const inc = useApi<Incident>(base);
   const history = useApi<{ items: AuditEntry[] }>(`${base}/history`);
   const [actionError, setActionError] = useState<unknown>(null);
+  const names = useTechniqueNames();
 
   async function act(fn: () => Promise<unknown>) {
     setActionError(null);
@@ -142,7 +144,8 @@ export function IncidentPage({ incidentKey }: { incidentKey: string }) {
               <td>
                 <Link to={href("techniques", t.id)} className="tid">
                   {t.id}
-                </Link>
+                </Link>{" "}
+                {names.get(t.id) ?? ""}
               </td>
               <td>
                 <Badge kind={t.confidence}>{t.confidence}</Badge>

@@ -85,7 +85,7 @@ export function MatrixPage({ demo }: { demo?: string | null }) {
         <>
           <p className="muted" data-testid="matrix-summary">
             Catalog {matrix.data.catalogVersion} · <span data-testid="matrix-total">{matrix.data.totalIncidents}</span>{" "}
-            incidents{" "}
+            incident{matrix.data.totalIncidents === 1 ? "" : "s"}{" "}
             {mode === "frequency"
               ? `· darker = more incidents (busiest technique: ${matrix.data.maxIncidents})`
               : coverage.data

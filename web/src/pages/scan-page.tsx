@@ -42,8 +42,8 @@ interface ScanResponse {
     durationMs: number;
   };
   findings: Finding[];
-  /** Total findings when the response lists only the first ones. */
-  findingsTotal?: number;
+  /** True when the response lists only the first findings (summary.findings.total counts all). */
+  truncated?: boolean;
   incident?: { key: string; title?: string } | null;
 }
 
@@ -209,9 +209,9 @@ export function ScanPage() {
             </div>
           ) : null}
           <h2>Findings{techFilter ? ` for ${techFilter}` : ""}</h2>
-          {(result.findingsTotal ?? result.findings.length) > result.findings.length ? (
+          {result.truncated ? (
             <p className="muted">
-              The server listed the first {result.findings.length} of {result.findingsTotal} findings.
+              The server listed the first {result.findings.length} of {s.findings.total} findings.
             </p>
           ) : null}
           <table className="table compact" data-testid="scan-findings">
