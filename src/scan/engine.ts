@@ -5,6 +5,7 @@ import { type FileHandle, open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { type CompiledRule, compileSigmaRules, RuleIndex } from "../rules/index.js";
+import { type HitBatch, HitEncoder } from "./hits.js";
 import type { SkipExample, SkipReason } from "./model.js";
 import { type PrefilterPlan, planPrefilter, RecordPrefilter } from "./prefilter.js";
 import { JsonlSplitter, type RecordSink, type Splitter, ValueSplitter } from "./splitters.js";
@@ -17,19 +18,14 @@ export type ScanUnit =
   | { id: number; kind: "range"; file: string; start: number; end: number }
   | { id: number; kind: "stream"; file: string; stream?: Readable };
 
-/**
- * A match: [rule index, ordinal (line or index), eventID, eventTime, eventSource, eventName, awsRegion,
- * sourceIPAddress, userAgent, errorCode, principalArn, accessKeyId, accountId]. Tuples clone cheaply between threads.
- */
-export type Hit = [number, number, ...Array<string | undefined>];
-
 export interface UnitResult {
   id: number;
   file: string;
   /** How ordinals read: JSON Lines line numbers, or element indexes. */
   originKind: "line" | "index";
   format: InputFormat;
-  hits: Hit[];
+  /** Matches, dictionary-encoded by the thread's HitEncoder. */
+  hits: HitBatch;
   read: number;
   evaluated: number;
   matchedEvents: number;
@@ -61,6 +57,8 @@ export interface EngineRules {
   index: RuleIndex;
   plan: PrefilterPlan;
   position: Map<CompiledRule, number>;
+  /** Per-thread encoder of matches (its dictionary spans all units the thread scans). */
+  encoder: HitEncoder;
 }
 
 export function buildEngineRules(
@@ -74,6 +72,7 @@ export function buildEngineRules(
     index: new RuleIndex(rules),
     plan: planPrefilter(rules, texts),
     position: new Map(rules.map((r, i) => [r, i])),
+    encoder: new HitEncoder(),
   };
 }
 
@@ -132,7 +131,7 @@ export async function scanUnit(
     file: unit.file,
     originKind: "index",
     format: "unknown",
-    hits: [],
+    hits: EMPTY_BATCH,
     read: 0,
     evaluated: 0,
     matchedEvents: 0,
@@ -143,6 +142,7 @@ export async function scanUnit(
     fileSkipped: false,
     stopped: false,
   };
+  rules.encoder.dropRows();
   const sink = new EngineSink(res, rules, opts);
   let lastRead = 0;
   let lastBytes = 0;
@@ -194,8 +194,11 @@ export async function scanUnit(
     await fh?.close().catch(() => undefined);
   }
   tick();
+  res.hits = rules.encoder.take();
   return res;
 }
+
+const EMPTY_BATCH: HitBatch = { rows: new Uint32Array(0), ids: [], times: [], dict: [] };
 
 function errText(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
@@ -393,8 +396,6 @@ function finish(splitter: Splitter, res: UnitResult, sink: EngineSink): void {
   if (res.originKind === "line") res.lines = splitter.count;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
-
 /** Receives records from a splitter: pre-filter, parse, validate, evaluate. */
 class EngineSink implements RecordSink {
   private readonly prefilter: RecordPrefilter;
@@ -442,7 +443,7 @@ class EngineSink implements RecordSink {
     for (const rule of candidates) {
       if (!rule.match(event)) continue;
       matched = true;
-      res.hits.push(hitOf(this.rules.position.get(rule) as number, ordinal, event));
+      this.rules.encoder.add(this.rules.position.get(rule) as number, ordinal, event);
     }
     if (matched) res.matchedEvents++;
   }
@@ -476,37 +477,4 @@ class EngineSink implements RecordSink {
     if (res.examples.length < this.opts.skipExamples) res.examples.push({ reason, file: res.file, message });
     if (this.opts.strict) throw new StopScan(message);
   }
-}
-
-function hitOf(rule: number, ordinal: number, ev: Record<string, unknown>): Hit {
-  const ui = (ev.userIdentity ?? undefined) as Record<string, unknown> | undefined;
-  let arn: string | undefined;
-  let keyId: string | undefined;
-  let uiAccount: string | undefined;
-  if (ui && typeof ui === "object") {
-    arn = str(ui.arn);
-    if (arn === undefined) {
-      const ctx = ui.sessionContext as Record<string, unknown> | undefined;
-      const issuer =
-        ctx && typeof ctx === "object" ? (ctx.sessionIssuer as Record<string, unknown> | undefined) : undefined;
-      if (issuer && typeof issuer === "object") arn = str(issuer.arn);
-    }
-    keyId = str(ui.accessKeyId);
-    uiAccount = str(ui.accountId);
-  }
-  return [
-    rule,
-    ordinal,
-    str(ev.eventID),
-    str(ev.eventTime),
-    str(ev.eventSource),
-    str(ev.eventName),
-    str(ev.awsRegion),
-    str(ev.sourceIPAddress),
-    str(ev.userAgent),
-    str(ev.errorCode),
-    arn,
-    keyId,
-    str(ev.recipientAccountId) ?? uiAccount,
-  ];
 }

@@ -2,6 +2,7 @@
 // findings and summary. scanPaths() is the entry point.
 export { detectFormat, type InputFormat } from "./engine.js";
 export { CSV_COLUMNS, csvHeader, findingCsv, findingJsonl, findingRow } from "./format.js";
+export type { FindingList } from "./hits.js";
 export * from "./model.js";
 export { BUILTIN_RULES_DIR, readRuleFiles } from "./rule-files.js";
 export { compareFindings, resolveScanOptions, type ScanHooks, type ScanResult, scanPaths } from "./scan.js";

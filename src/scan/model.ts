@@ -143,8 +143,14 @@ export const ScanSummary = z.strictObject({
   tactics: z.array(z.strictObject({ id: z.string(), name: z.string().optional(), findings: z.number().int() })),
   principals: z.array(PrincipalTimeline),
   workers: z.number().int(),
+  /** Wall time of the whole call, including loading the catalog and compiling rules. */
   durationMs: z.number(),
+  /** Wall time of reading and matching only (from the first unit dispatched to the last result). */
+  scanMs: z.number(),
+  /** events.read / durationMs. */
   eventsPerSecond: z.number(),
+  /** events.read / scanMs: the throughput once rules are compiled and workers are ready. */
+  scanEventsPerSecond: z.number(),
 });
 export type ScanSummary = z.infer<typeof ScanSummary>;
 

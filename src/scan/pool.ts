@@ -1,5 +1,7 @@
-// Runs scan units on a pool of worker threads (or in the calling thread when workers = 0). Each worker takes
-// one unit at a time; results come back in completion order and are put in a deterministic order later.
+// Runs scan units on a pool of worker threads (or in the calling thread when workers = 0). Workers start, and
+// compile the rules, as soon as the pool is created, while the main thread loads the catalog and compiles the
+// rules for itself. Each worker takes one unit at a time; results come back in completion order and are put
+// in a deterministic order by the caller.
 import { Worker } from "node:worker_threads";
 import { TechtrailError } from "../core/errors.js";
 import {
@@ -11,19 +13,19 @@ import {
   type UnitResult,
 } from "./engine.js";
 
-export interface PoolConfig {
-  workers: number;
-  ruleFiles: readonly RuleFile[];
-  rules: EngineRules;
-  engine: EngineOptions;
-}
-
 export interface PoolCallbacks {
-  result(res: UnitResult): void;
+  /** `thread`: which thread's HitEncoder encoded the result (worker index, or IN_THREAD). */
+  result(res: UnitResult, thread: number): void;
   progress(events: number, bytes: number): void;
   /** Checked after each result: true stops the scan (strict mode). */
   stop(): boolean;
 }
+
+type WorkerMessage =
+  | { type: "ready"; ruleIds: string[] }
+  | { type: "progress"; events: number; bytes: number }
+  | { type: "result"; result: UnitResult }
+  | { type: "error"; message: string };
 
 /** Starts one worker; from a .ts source the worker goes through tsx (tests, `node --import tsx`). */
 function startWorker(workerData: unknown): Worker {
@@ -40,62 +42,98 @@ function startWorker(workerData: unknown): Worker {
   return new Worker(boot, { eval: true, workerData });
 }
 
-export async function runUnits(units: readonly ScanUnit[], cfg: PoolConfig, cb: PoolCallbacks): Promise<void> {
-  if (units.length === 0) return;
-  if (cfg.workers <= 0) {
-    for (const u of units) {
-      const res = await scanUnit(u, cfg.rules, cfg.engine, { progress: (e, b) => cb.progress(e, b) });
-      cb.result(res);
-      if (cb.stop()) return;
+export class ScanPool {
+  private readonly workers: Worker[] = [];
+  private readonly ready: Array<Promise<string[]>> = [];
+  private handler: ((w: Worker, m: WorkerMessage) => void) | undefined;
+  private failure: ((e: unknown) => void) | undefined;
+  private earlyError: unknown;
+
+  constructor(size: number, ruleFiles: readonly RuleFile[], engine: EngineOptions) {
+    for (let i = 0; i < size; i++) {
+      const w = startWorker({ ruleFiles, engine });
+      this.workers.push(w);
+      this.ready.push(
+        new Promise<string[]>((resolve) => {
+          w.on("message", (m: WorkerMessage) => {
+            if (m.type === "ready") resolve(m.ruleIds);
+            else this.handler?.(w, m);
+          });
+        }),
+      );
+      w.on("error", (e) =>
+        this.fail(new TechtrailError("INTERNAL", `scan worker crashed: ${e.message}`, { cause: e })),
+      );
     }
-    return;
   }
-  const n = Math.min(cfg.workers, units.length);
-  const queue = [...units];
-  const workerData = { ruleFiles: cfg.ruleFiles, ruleIds: cfg.rules.rules.map((r) => r.id), engine: cfg.engine };
-  const workers: Worker[] = [];
-  try {
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  private fail(e: unknown): void {
+    if (this.failure) this.failure(e);
+    else this.earlyError ??= e;
+  }
+
+  /** Runs the units; `ruleIds` must be what the workers compiled (same files, same order). */
+  async run(units: readonly ScanUnit[], ruleIds: readonly string[], cb: PoolCallbacks): Promise<void> {
+    if (this.earlyError) throw this.earlyError;
+    const queue = [...units];
     await new Promise<void>((resolve, reject) => {
-      let running = 0;
+      let idle = 0;
       let failed = false;
-      const fail = (e: unknown) => {
+      this.failure = (e) => {
         if (failed) return;
         failed = true;
         reject(e);
       };
       const feed = (w: Worker) => {
-        const unit = queue.shift();
-        if (!unit || cb.stop()) {
-          w.postMessage({ type: "stop" });
-          if (--running === 0) resolve();
+        if (failed) return;
+        const unit = cb.stop() ? undefined : queue.shift();
+        if (!unit) {
+          if (++idle === this.workers.length) resolve();
           return;
         }
         w.postMessage({ type: "unit", unit });
       };
-      for (let i = 0; i < n; i++) {
-        const w = startWorker(workerData);
-        workers.push(w);
-        running++;
-        w.on(
-          "message",
-          (m: { type: string; result?: UnitResult; events?: number; bytes?: number; message?: string }) => {
-            if (m.type === "progress") cb.progress(m.events ?? 0, m.bytes ?? 0);
-            else if (m.type === "result" && m.result) {
-              cb.result(m.result);
-              feed(w);
-            } else if (m.type === "error" || m.type === "fatal")
-              fail(new TechtrailError("INTERNAL", `scan worker failed: ${m.message ?? "unknown error"}`));
-          },
-        );
-        w.on("error", (e) => fail(new TechtrailError("INTERNAL", `scan worker crashed: ${e.message}`, { cause: e })));
-        w.on("exit", (code) => {
-          if (code !== 0 && !failed && running > 0)
-            fail(new TechtrailError("INTERNAL", `scan worker exited with code ${code}`));
+      this.handler = (w, m) => {
+        if (m.type === "progress") cb.progress(m.events, m.bytes);
+        else if (m.type === "result") {
+          cb.result(m.result, this.workers.indexOf(w));
+          feed(w);
+        } else if (m.type === "error")
+          this.failure?.(new TechtrailError("INTERNAL", `scan worker failed: ${m.message}`));
+      };
+      const expected = ruleIds.join("\n");
+      this.workers.forEach((w, i) => {
+        void (this.ready[i] as Promise<string[]>).then((ids) => {
+          if (ids.join("\n") !== expected)
+            this.failure?.(new TechtrailError("INTERNAL", "a scan worker compiled a different rule set"));
+          else feed(w);
         });
-        feed(w);
-      }
+      });
     });
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** Thread number of results scanned in the calling thread. */
+export const IN_THREAD = 255;
+
+/** Runs units in the calling thread (workers = 0, and stdin). */
+export async function runInThread(
+  units: readonly ScanUnit[],
+  rules: EngineRules,
+  engine: EngineOptions,
+  cb: PoolCallbacks,
+): Promise<void> {
+  for (const u of units) {
+    const res = await scanUnit(u, rules, engine, { progress: (e, b) => cb.progress(e, b) });
+    cb.result(res, IN_THREAD);
+    if (cb.stop()) return;
   }
 }

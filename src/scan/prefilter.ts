@@ -1,43 +1,65 @@
 // Pre-filter: decides from a record's raw bytes whether any rule could match it, so most records are never
-// JSON-parsed. Two sound (never drop a possible match) tests:
-//  - eventName: every `"eventName": "<value>"` in the record is looked up in the set of names the indexed rules
-//    need (all occurrences are checked, so a nested key cannot hide the top-level one);
-//  - rules without an eventName constraint: a literal each of them requires somewhere in the record
-//    (derived from its Sigma detection), searched case-insensitively; a rule with no such literal (regex,
-//    cidr, exists, numbers, negations only) makes every record a candidate.
+// JSON-parsed. Sound (it never drops a record a rule could match):
+//  - every `"eventName": "<value>"` in the record is read (all occurrences, so a nested key cannot hide the
+//    top-level one) and gives the rules that could match: those indexed under that name plus the unindexed ones;
+//  - each rule contributes literals of which at least one must occur in any record it matches (derived from
+//    its Sigma detection, ignoring eventName/eventSource); the record is parsed only if one of the candidate
+//    rules' literals occurs in it (case-insensitive), or a candidate rule has no such literal (regex with
+//    alternation, cidr, exists, numbers, negations only).
 import { parseAllDocuments } from "yaml";
 import { expandOfPattern, parseCondition } from "../rules/condition.js";
 import type { CompiledRule } from "../rules/index.js";
 import { tokenizePattern } from "../rules/matchers.js";
 
+/** What to do with a record: parse it always (true), never (null), or when the pattern occurs in it. */
+export type RecordTest = RegExp | true | null;
+
 export interface PrefilterPlan {
-  /** Lower-cased eventNames some indexed rule needs; null = no name test (every record is parsed). */
-  names: ReadonlySet<string> | null;
-  /** Case-insensitive test for the literals of the unindexed rules; null when there are none. */
-  generic: RegExp | null;
-  /** Some unindexed rule has no required literal: every record is a candidate. */
-  all: boolean;
+  /** False: no pre-filter, every record is parsed. */
+  enabled: boolean;
+  /** Test per lower-cased eventName that some rule is indexed under. */
+  byName: ReadonlyMap<string, RecordTest>;
+  /** Test for any other eventName (only unindexed rules can match). */
+  other: RecordTest;
+}
+
+const escapeRe = (l: string) => l.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+function testOf(needs: readonly Need[]): RecordTest {
+  if (needs.length === 0) return null;
+  const literals = new Set<string>();
+  for (const n of needs) {
+    if (n === null) return true;
+    for (const l of n) literals.add(l.toLowerCase());
+  }
+  return new RegExp([...literals].sort().map(escapeRe).join("|"), "i");
 }
 
 /** Builds the plan for a rule set; `texts` maps a rule's source to its file text. */
 export function planPrefilter(rules: readonly CompiledRule[], texts: ReadonlyMap<string, string>): PrefilterPlan {
-  const names = new Set<string>();
-  const literals = new Set<string>();
-  let all = false;
+  const perName = new Map<string, Need[]>();
+  const unindexed: Need[] = [];
+  const needOf = new Map<CompiledRule, Need>();
+  for (const r of rules) needOf.set(r, requiredLiterals(r, texts.get(r.source)));
   for (const r of rules) {
-    if (r.eventNames !== null) {
-      for (const n of r.eventNames) names.add(n);
+    const need = needOf.get(r) ?? null;
+    if (r.eventNames === null) {
+      unindexed.push(need);
       continue;
     }
-    const tokens = requiredLiterals(r, texts.get(r.source));
-    if (tokens === null) all = true;
-    else for (const t of tokens) literals.add(t.toLowerCase());
+    for (const n of r.eventNames) {
+      let list = perName.get(n);
+      if (!list) {
+        list = [];
+        perName.set(n, list);
+      }
+      list.push(need);
+    }
   }
-  const generic =
-    !all && literals.size > 0
-      ? new RegExp([...literals].map((l) => l.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "i")
-      : null;
-  return { names: all ? null : names, generic, all };
+  const byName = new Map<string, RecordTest>();
+  for (const [n, list] of perName) byName.set(n, testOf([...list, ...unindexed]));
+  const other = testOf(unindexed);
+  return { enabled: other !== true, byName, other };
 }
 
 /** Literals of which at least one occurs in any record the rule matches, or null when none can be derived. */
@@ -61,7 +83,8 @@ export function requiredLiterals(rule: CompiledRule, text: string | undefined): 
   } catch {
     return null;
   }
-  const ofIdent = (name: string): Need => needOfIdentifier(detection[name]);
+  const skipIndexed = rule.eventNames !== null;
+  const ofIdent = (name: string): Need => needOfIdentifier(detection[name], skipIndexed);
   const walk = (n: typeof tree): Need => {
     switch (n.kind) {
       case "id":
@@ -107,23 +130,26 @@ function orNeeds(items: Need[]): Need {
 
 const score = (n: string[]): number => Math.min(...n.map((s) => s.length)) - n.length;
 
-function needOfIdentifier(sel: unknown): Need {
+function needOfIdentifier(sel: unknown, skipIndexed: boolean): Need {
   if (typeof sel === "string") return literalOf(sel);
   if (Array.isArray(sel)) {
     if (sel.every((x) => typeof x === "string")) return orNeeds(sel.map((x) => literalOf(x as string)));
-    if (sel.every((x) => x && typeof x === "object" && !Array.isArray(x))) return orNeeds(sel.map(needOfMap));
+    if (sel.every((x) => x && typeof x === "object" && !Array.isArray(x)))
+      return orNeeds(sel.map((m) => needOfMap(m as Record<string, unknown>, skipIndexed)));
     return null;
   }
-  if (sel && typeof sel === "object") return needOfMap(sel as Record<string, unknown>);
+  if (sel && typeof sel === "object") return needOfMap(sel as Record<string, unknown>, skipIndexed);
   return null;
 }
 
 const LITERAL_MODIFIERS = new Set(["contains", "startswith", "endswith", "all", "cased"]);
 
-function needOfMap(map: Record<string, unknown>): Need {
+function needOfMap(map: Record<string, unknown>, skipIndexed: boolean): Need {
   const fields: Need[] = [];
   for (const [key, value] of Object.entries(map)) {
-    const modifiers = key.split("|").slice(1);
+    const [field = "", ...modifiers] = key.split("|");
+    // for rules indexed by name, the index already covers these (and their values occur in every candidate)
+    if (skipIndexed && (field === "eventName" || field === "eventSource")) continue;
     if (modifiers.includes("re") && modifiers.every((m) => REGEX_MODIFIERS.has(m))) {
       const values = Array.isArray(value) ? value : [value];
       const ok = values.length > 0 && values.every((v) => typeof v === "string");
@@ -202,36 +228,45 @@ const KEY_LEN = EVENT_NAME_KEY.length;
 export class RecordPrefilter {
   private cur: Buffer | null = null;
   private next = -1;
+  private readonly tests: RecordTest[] = [];
 
   constructor(private readonly plan: PrefilterPlan) {}
 
   /** True when the record must be parsed and evaluated. */
   candidate(buf: Buffer, s: number, e: number): boolean {
     const plan = this.plan;
-    if (plan.names === null) return true;
+    if (!plan.enabled) return true;
     if (buf !== this.cur) {
       this.cur = buf;
       this.next = buf.indexOf(EVENT_NAME_KEY, s);
     } else if (this.next >= 0 && this.next < s) {
       this.next = buf.indexOf(EVENT_NAME_KEY, s);
     }
+    const tests = this.tests;
+    tests.length = 0;
     let found = false;
-    let hit = false;
+    let always = false;
     while (this.next >= 0 && this.next < e) {
       found = true;
-      if (!hit && this.nameMatches(buf, this.next + KEY_LEN, e)) hit = true;
+      if (!always) {
+        const t = this.nameTest(buf, this.next + KEY_LEN, e);
+        if (t === true) always = true;
+        else if (t !== null && !tests.includes(t)) tests.push(t);
+      }
       this.next = buf.indexOf(EVENT_NAME_KEY, this.next + KEY_LEN);
     }
     // no eventName at all: parse, so the record is reported as not CloudTrail
-    if (hit || !found) return true;
-    if (plan.generic !== null) return plan.generic.test(buf.toString("latin1", s, e));
+    if (always || !found) return true;
+    if (tests.length === 0) return false;
+    const text = buf.toString("latin1", s, e);
+    for (const t of tests) if ((t as RegExp).test(text)) return true;
     return false;
   }
 
-  /** Reads the string value after a key; true if it is in the set or cannot be read safely. */
-  private nameMatches(buf: Buffer, p: number, e: number): boolean {
+  /** The test for the string value after a key (true when it cannot be read safely). */
+  private nameTest(buf: Buffer, p: number, e: number): RecordTest {
     while (p < e && (buf[p] === 0x20 || buf[p] === 0x0a || buf[p] === 0x0d || buf[p] === 0x09)) p++;
-    if (buf[p] !== 0x3a) return false; // `"eventName"` used as a value, not a key
+    if (buf[p] !== 0x3a) return null; // `"eventName"` used as a value, not a key
     p++;
     while (p < e && (buf[p] === 0x20 || buf[p] === 0x0a || buf[p] === 0x0d || buf[p] === 0x09)) p++;
     if (buf[p] !== 0x22) return true; // not a string: let the parser and rules decide
@@ -244,6 +279,8 @@ export class RecordPrefilter {
       q++;
     }
     if (q >= e) return true;
-    return (this.plan.names as ReadonlySet<string>).has(buf.toString("latin1", start, q).toLowerCase());
+    const name = buf.toString("latin1", start, q).toLowerCase();
+    const t = this.plan.byName.get(name);
+    return t === undefined ? this.plan.other : t;
   }
 }

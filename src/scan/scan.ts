@@ -13,10 +13,11 @@ import {
   buildEngineRules,
   detectFormat,
   type EngineOptions,
+  type RuleFile,
   type ScanUnit,
-  scanUnit,
   type UnitResult,
 } from "./engine.js";
+import { type FindingList, FindingStore, type HitBatch, type UnitInfo } from "./hits.js";
 import {
   type Finding,
   type FindingRule,
@@ -27,12 +28,18 @@ import {
   type ScanSummary,
   type SkipExample,
 } from "./model.js";
-import { runUnits } from "./pool.js";
+import { runInThread, ScanPool } from "./pool.js";
 import { readRuleFiles } from "./rule-files.js";
 import { buildSummary } from "./summary.js";
 
 export interface ScanResult {
-  findings: Finding[];
+  /**
+   * Sorted findings (by eventTime, file, line/index, rule ID) as an array, built on first access. For very
+   * large scans read `list` instead: the same findings, kept compact and built one at a time.
+   */
+  readonly findings: Finding[];
+  /** The findings without materialising them: iterable, with length, at() and toArray(). */
+  readonly list: FindingList;
   summary: ScanSummary;
 }
 
@@ -154,6 +161,8 @@ function ruleProblemsOf(e: TechtrailError): RuleProblem[] {
   });
 }
 
+const EMPTY_HITS: HitBatch = { rows: new Uint32Array(0), ids: [], times: [], dict: [] };
+
 /** Orders findings by eventTime, then file, then line/index, then rule ID (same result for any worker count). */
 export function compareFindings(a: Finding, b: Finding): number {
   const ta = a.eventTime ?? "";
@@ -185,13 +194,46 @@ export async function scanPaths(
   const opts = resolveScanOptions(options);
   if (paths.length === 0)
     throw new TechtrailError("VALIDATION", "nothing to scan: give at least one file, folder or -");
-  const catalog = hooks.catalog ?? loadBuiltinCatalog();
-
-  // Rules: compiled here for errors and technique resolution, and again in each worker.
+  // Rules are read first so the workers can start compiling them while this thread does the same.
   const { files: ruleFiles, problems: readProblems } = await readRuleFiles(opts.ruleDirs, {
     builtin: opts.builtinRules,
   });
   ruleFiles.push(...opts.ruleTexts);
+  const { files, stdin } = await discover(paths);
+  const units = await planUnits(files, opts.chunkBytes);
+  const engine: EngineOptions = {
+    maxRecordBytes: opts.maxRecordBytes,
+    strict: opts.strict,
+    skipExamples: opts.skipExamples,
+  };
+  const workers = Math.min(opts.workers ?? Math.max(1, availableParallelism()), units.length);
+  const pool = workers > 0 ? new ScanPool(workers, ruleFiles, engine) : undefined;
+  try {
+    return await scanWith(paths, opts, hooks, { t0, ruleFiles, readProblems, files, stdin, units, engine, pool });
+  } finally {
+    await pool?.close();
+  }
+}
+
+interface Prepared {
+  t0: number;
+  ruleFiles: RuleFile[];
+  readProblems: RuleProblem[];
+  files: InputFile[];
+  stdin: boolean;
+  units: ScanUnit[];
+  engine: EngineOptions;
+  pool: ScanPool | undefined;
+}
+
+async function scanWith(
+  paths: readonly string[],
+  opts: ResolvedScanOptions,
+  hooks: ScanHooks,
+  prep: Prepared,
+): Promise<ScanResult> {
+  const { t0, ruleFiles, readProblems, files, stdin, units, engine, pool } = prep;
+  const catalog = hooks.catalog ?? loadBuiltinCatalog();
   const rules = buildEngineRules(ruleFiles);
   const ruleErrors: RuleProblem[] = [...readProblems, ...rules.errors.flatMap(ruleProblemsOf)];
   if (opts.strict && ruleErrors.length > 0) {
@@ -226,14 +268,6 @@ export async function scanPaths(
     };
   });
 
-  const { files, stdin } = await discover(paths);
-  const units = await planUnits(files, opts.chunkBytes);
-  const engine: EngineOptions = {
-    maxRecordBytes: opts.maxRecordBytes,
-    strict: opts.strict,
-    skipExamples: opts.skipExamples,
-  };
-  const workers = opts.workers ?? Math.max(1, availableParallelism());
   const results = new Map<number, UnitResult>();
   let events = 0;
   let bytes = 0;
@@ -251,9 +285,12 @@ export async function scanPaths(
   };
   const unitsPerFile = new Map<string, number>();
   for (const u of units) unitsPerFile.set(u.file, (unitsPerFile.get(u.file) ?? 0) + 1);
-  const onResult = (r: UnitResult) => {
+  const store = new FindingStore(meta);
+  const onResult = (r: UnitResult, thread: number) => {
+    store.append(r.hits, r.id, thread);
+    hitsSoFar += r.hits.ids.length;
+    r.hits = EMPTY_HITS;
     results.set(r.id, r);
-    hitsSoFar += r.hits.length;
     const left = (unitsPerFile.get(r.file) ?? 1) - 1;
     unitsPerFile.set(r.file, left);
     if (left === 0) filesDone++;
@@ -267,32 +304,29 @@ export async function scanPaths(
     const sb = b.kind === "range" ? b.end - b.start : (sizeOf.get(b.file) ?? 0);
     return sb - sa || a.id - b.id;
   });
-  const useWorkers = workers > 0 ? Math.min(workers, Math.max(1, units.length)) : 0;
-  await runUnits(
-    ordered,
-    { workers: useWorkers, ruleFiles, rules, engine },
-    {
-      result: onResult,
-      progress: (e, b) => {
-        events += e;
-        bytes += b;
-        report();
-      },
-      stop: () => stopped,
+  const callbacks = {
+    result: onResult,
+    progress: (e: number, b: number) => {
+      events += e;
+      bytes += b;
+      report();
     },
-  );
+    stop: () => stopped,
+  };
+  const scanStart = performance.now();
+  if (pool)
+    await pool.run(
+      ordered,
+      rules.rules.map((r) => r.id),
+      callbacks,
+    );
+  else await runInThread(ordered, rules, engine, callbacks);
   if (stdin && !stopped) {
     const unit: ScanUnit = { id: units.length, kind: "stream", file: "-", stream: hooks.stdin ?? process.stdin };
-    const r = await scanUnit(unit, rules, engine, {
-      progress: (e, b) => {
-        events += e;
-        bytes += b;
-        report();
-      },
-    });
     unitsPerFile.set("-", 1);
-    onResult(r);
+    await runInThread([unit], rules, engine, callbacks);
   }
+  const scanMs = performance.now() - scanStart;
   report(true);
 
   // Line numbers of ranges continue those of the previous ranges of the same file.
@@ -313,7 +347,6 @@ export async function scanPaths(
     }
   }
 
-  const findings: Finding[] = [];
   const skipCounts: Record<string, number> = {};
   const examples: SkipExample[] = [];
   let read = 0;
@@ -323,6 +356,7 @@ export async function scanPaths(
   const skippedFiles = new Set<string>();
   const strictProblems: SkipExample[] = [];
   const resultList = [...results.values()].sort((a, b) => a.id - b.id);
+  const unitInfo = new Map<number, UnitInfo>();
   for (const r of resultList) {
     const base = lineBase.get(r.id) ?? 0;
     read += r.read;
@@ -336,30 +370,7 @@ export async function scanPaths(
       if (examples.length < opts.skipExamples) examples.push(e);
       if (r.stopped && strictProblems.length === 0) strictProblems.push(e);
     }
-    for (const h of r.hits) {
-      const m = meta[h[0]];
-      if (!m) continue;
-      const f: Finding = {
-        rule: m.rule,
-        techniques: m.techniques,
-        tactics: m.tactics,
-        attempt: h[9] !== undefined,
-        origin: r.originKind === "line" ? { file: r.file, line: h[1] + base } : { file: r.file, index: h[1] },
-      };
-      if (h[2] !== undefined) f.eventID = h[2];
-      if (h[3] !== undefined) f.eventTime = h[3];
-      if (h[4] !== undefined) f.eventSource = h[4];
-      if (h[5] !== undefined) f.eventName = h[5];
-      if (h[6] !== undefined) f.awsRegion = h[6];
-      if (h[7] !== undefined) f.sourceIPAddress = h[7];
-      if (h[8] !== undefined) f.userAgent = h[8];
-      if (h[9] !== undefined) f.errorCode = h[9];
-      if (h[10] !== undefined) f.principalArn = h[10];
-      if (h[11] !== undefined) f.accessKeyId = h[11];
-      if (h[12] !== undefined) f.accountId = h[12];
-      findings.push(f);
-    }
-    r.hits = [];
+    unitInfo.set(r.id, { file: r.file, originKind: r.originKind, lineBase: base });
   }
   if (stopped) {
     const first = strictProblems[0];
@@ -376,9 +387,9 @@ export async function scanPaths(
       },
     );
   }
-  findings.sort(compareFindings);
+  store.finish(unitInfo);
   const summary = buildSummary(
-    findings,
+    store,
     {
       inputs: [...paths],
       filesScanned: filesTotal - skippedFiles.size,
@@ -395,11 +406,20 @@ export async function scanPaths(
         errors: ruleErrors,
         unknownTechniques,
       },
-      workers: useWorkers,
+      workers: pool?.size ?? 0,
       durationMs: performance.now() - t0,
+      scanMs,
     },
     catalog,
     opts.timelineLimit,
   );
-  return { findings, summary };
+  let array: Finding[] | undefined;
+  return {
+    get findings() {
+      array ??= store.toArray();
+      return array;
+    },
+    list: store,
+    summary,
+  };
 }

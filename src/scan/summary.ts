@@ -21,10 +21,11 @@ export interface Counters {
   rules: ScanSummary["rules"];
   workers: number;
   durationMs: number;
+  scanMs: number;
 }
 
 export function buildSummary(
-  findings: readonly Finding[],
+  findings: Iterable<Finding>,
   c: Counters,
   catalog: Catalog,
   timelineLimit: number,
@@ -35,7 +36,9 @@ export function buildSummary(
   const byLevel: Record<string, number> = {};
   const byRule: Record<string, number> = {};
   let attempts = 0;
+  let total = 0;
   for (const f of findings) {
+    total++;
     byLevel[f.rule.level] = (byLevel[f.rule.level] ?? 0) + 1;
     byRule[f.rule.id] = (byRule[f.rule.id] ?? 0) + 1;
     if (f.attempt) attempts++;
@@ -101,7 +104,7 @@ export function buildSummary(
     events: { read: c.read, evaluated: c.evaluated, matched: c.matched },
     skipped: { total: skippedTotal, byReason: c.skipCounts, examples: c.examples },
     rules: c.rules,
-    findings: { total: findings.length, attempts, byLevel, byRule },
+    findings: { total, attempts, byLevel, byRule },
     techniques: [...techniques.values()]
       .sort((a, b) => byTime(a, b) || compareIds(a.id, b.id))
       .map(({ principalSet, ruleSet, ...t }) => ({ ...t, principals: [...principalSet], rules: [...ruleSet] })),
@@ -116,6 +119,8 @@ export function buildSummary(
       .map(({ techSet, ...p }) => ({ ...p, techniques: [...techSet].sort(compareIds) })),
     workers: c.workers,
     durationMs: Math.round(c.durationMs),
+    scanMs: Math.round(c.scanMs),
     eventsPerSecond: secs > 0 ? Math.round(c.read / secs) : 0,
+    scanEventsPerSecond: c.scanMs > 0 ? Math.round((c.read * 1000) / c.scanMs) : 0,
   };
 }

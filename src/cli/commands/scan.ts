@@ -11,7 +11,7 @@ import { formatProblem, isTechtrailError, TechtrailError } from "../../core/erro
 import { writeFileAtomic } from "../../core/fs.js";
 import {
   csvHeader,
-  type Finding,
+  type FindingList,
   findingCsv,
   findingJsonl,
   principalOf,
@@ -91,7 +91,12 @@ function progressLine(p: ScanProgress): string {
   return `scan: files ${n(p.filesDone)}/${n(p.filesTotal)}  events ${n(p.events)}  ${n(rate)} ev/s  findings ${n(p.findings)}`;
 }
 
-async function writeFindings(w: LineWriter, format: Format, findings: Finding[], summary: ScanSummary): Promise<void> {
+async function writeFindings(
+  w: LineWriter,
+  format: Format,
+  findings: FindingList,
+  summary: ScanSummary,
+): Promise<void> {
   if (format === "jsonl") {
     for (const f of findings) await w.line(findingJsonl(f));
   } else if (format === "csv") {
@@ -101,12 +106,12 @@ async function writeFindings(w: LineWriter, format: Format, findings: Finding[],
     // streamed, so a large result never becomes one giant string
     await w.line('{"findings": [');
     for (let i = 0; i < findings.length; i++)
-      await w.line(`  ${JSON.stringify(findings[i])}${i < findings.length - 1 ? "," : ""}`);
+      await w.line(`  ${JSON.stringify(findings.at(i))}${i < findings.length - 1 ? "," : ""}`);
     await w.line(`], "summary": ${JSON.stringify(summary)}}`);
   } else {
     if (findings.length === 0) await w.line("No findings.");
     else {
-      const rows = findings.map((f) => [
+      const rows = [...findings].map((f) => [
         f.eventTime ?? "",
         f.rule.level,
         f.techniques.join(",") || "-",
@@ -152,7 +157,7 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
   const showProgress = process.stderr.isTTY === true && !o.quiet;
   const catalog = loadBuiltinCatalog();
   let shown = false;
-  const { findings, summary } = await scanPaths(
+  const { list: findings, summary } = await scanPaths(
     paths,
     {
       ruleDirs: o.rules,

@@ -1,0 +1,260 @@
+// Compact storage of matches, so memory stays small however many findings a scan produces (a noisy rule can
+// match a third of all events). Each thread encodes repeated strings (sources, names, regions, principals,
+// keys, user agents, IPs) once in a dictionary and sends only new dictionary entries plus a Uint32Array per
+// unit; the main thread keeps those columns and builds Finding objects only when they are read.
+import type { Finding, FindingRule, Origin } from "./model.js";
+
+/** Dictionary-encoded fields, in this order after [rule, ordinal] in each row. */
+const FIELDS = [
+  "eventSource",
+  "eventName",
+  "awsRegion",
+  "sourceIPAddress",
+  "userAgent",
+  "errorCode",
+  "principalArn",
+  "accessKeyId",
+  "accountId",
+] as const;
+const STRIDE = 2 + FIELDS.length;
+
+/** Matches of one unit: rows of [rule, ordinal, ...dictionary ids (0 = absent)], eventIDs, eventTimes. */
+export interface HitBatch {
+  rows: Uint32Array;
+  ids: Array<string | undefined>;
+  times: Array<string | undefined>;
+  /** Dictionary entries added since the thread's previous batch (ids continue from there). */
+  dict: string[];
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/** Per-thread encoder; batches must be read in the order they were taken. */
+export class HitEncoder {
+  private readonly dict = new Map<string, number>();
+  private added: string[] = [];
+  private rows: number[] = [];
+  private ids: Array<string | undefined> = [];
+  private times: Array<string | undefined> = [];
+
+  get count(): number {
+    return this.ids.length;
+  }
+
+  private code(v: unknown): number {
+    if (typeof v !== "string") return 0;
+    let id = this.dict.get(v);
+    if (id === undefined) {
+      id = this.dict.size + 1;
+      this.dict.set(v, id);
+      this.added.push(v);
+    }
+    return id;
+  }
+
+  add(rule: number, ordinal: number, ev: Record<string, unknown>): void {
+    const ui = ev.userIdentity as Record<string, unknown> | undefined;
+    let arn: string | undefined;
+    let keyId: string | undefined;
+    let uiAccount: string | undefined;
+    if (ui !== null && typeof ui === "object") {
+      arn = str(ui.arn);
+      if (arn === undefined) {
+        const ctx = ui.sessionContext as Record<string, unknown> | undefined;
+        const issuer =
+          ctx !== null && typeof ctx === "object"
+            ? (ctx.sessionIssuer as Record<string, unknown> | undefined)
+            : undefined;
+        if (issuer !== null && typeof issuer === "object") arn = str(issuer.arn);
+      }
+      keyId = str(ui.accessKeyId);
+      uiAccount = str(ui.accountId);
+    }
+    this.rows.push(
+      rule,
+      ordinal,
+      this.code(ev.eventSource),
+      this.code(ev.eventName),
+      this.code(ev.awsRegion),
+      this.code(ev.sourceIPAddress),
+      this.code(ev.userAgent),
+      this.code(ev.errorCode),
+      this.code(arn),
+      this.code(keyId),
+      this.code(str(ev.recipientAccountId) ?? uiAccount),
+    );
+    this.ids.push(str(ev.eventID));
+    this.times.push(str(ev.eventTime));
+  }
+
+  /** Drops rows of an unfinished unit (dictionary additions stay pending: they are already in the map). */
+  dropRows(): void {
+    this.rows = [];
+    this.ids = [];
+    this.times = [];
+  }
+
+  take(): HitBatch {
+    const batch: HitBatch = { rows: Uint32Array.from(this.rows), ids: this.ids, times: this.times, dict: this.added };
+    this.rows = [];
+    this.ids = [];
+    this.times = [];
+    this.added = [];
+    return batch;
+  }
+}
+
+/** How the store turns a unit number into an origin. */
+export interface UnitInfo {
+  file: string;
+  originKind: "line" | "index";
+  /** Added to line numbers (ranges of a chunked file continue the previous range's numbering). */
+  lineBase: number;
+}
+
+/** Rule data shared by all findings of a rule. */
+export interface RuleMeta {
+  rule: FindingRule;
+  techniques: string[];
+  tactics: string[];
+}
+
+/** The findings of a scan, sorted; Finding objects are built when read. Iterable, with length and at(). */
+export interface FindingList extends Iterable<Finding> {
+  readonly length: number;
+  at(index: number): Finding | undefined;
+  toArray(): Finding[];
+}
+
+export class FindingStore implements FindingList {
+  private cols = new Uint32Array(STRIDE * 1024);
+  private units = new Uint32Array(1024);
+  private dictOf = new Uint8Array(1024);
+  private ids: Array<string | undefined> = [];
+  private times: Array<string | undefined> = [];
+  private readonly dicts = new Map<number, string[]>();
+  private n = 0;
+  private order: Uint32Array | undefined;
+  private unitInfo: ReadonlyMap<number, UnitInfo> = new Map();
+
+  constructor(private readonly rules: readonly RuleMeta[]) {}
+
+  get length(): number {
+    return this.n;
+  }
+
+  /** Adds one batch taken from the encoder of thread `thread` (dictionary entries accumulate per thread). */
+  append(batch: HitBatch, unit: number, thread: number): void {
+    let dict = this.dicts.get(thread);
+    if (!dict) {
+      dict = [""];
+      this.dicts.set(thread, dict);
+    }
+    for (const s of batch.dict) dict.push(s);
+    const count = batch.ids.length;
+    if (count === 0) return;
+    this.ensure(this.n + count);
+    this.cols.set(batch.rows, this.n * STRIDE);
+    this.units.fill(unit, this.n, this.n + count);
+    this.dictOf.fill(thread, this.n, this.n + count);
+    for (let i = 0; i < count; i++) {
+      this.ids.push(batch.ids[i]);
+      this.times.push(batch.times[i]);
+    }
+    this.n += count;
+    this.order = undefined;
+  }
+
+  private ensure(size: number): void {
+    if (size <= this.units.length) return;
+    let cap = this.units.length;
+    while (cap < size) cap *= 2;
+    const cols = new Uint32Array(cap * STRIDE);
+    cols.set(this.cols);
+    this.cols = cols;
+    const units = new Uint32Array(cap);
+    units.set(this.units);
+    this.units = units;
+    const dictOf = new Uint8Array(cap);
+    dictOf.set(this.dictOf);
+    this.dictOf = dictOf;
+  }
+
+  /**
+   * Fixes origins and sorts: by eventTime, then file, then line/index, then rule ID — the same order whatever
+   * the number of workers.
+   */
+  finish(units: ReadonlyMap<number, UnitInfo>): void {
+    this.unitInfo = units;
+    const fileRank = new Map<number, number>();
+    const files = [...new Set([...units.values()].map((u) => u.file))].sort();
+    const rankOfFile = new Map(files.map((f, i) => [f, i]));
+    for (const [id, u] of units) fileRank.set(id, rankOfFile.get(u.file) ?? 0);
+    const ruleRank = this.rules
+      .map((r, i) => [r.rule.id, i] as const)
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .reduce((acc, [, i], rank) => {
+        acc[i] = rank;
+        return acc;
+      }, new Uint32Array(this.rules.length));
+    const cols = this.cols;
+    const unitsCol = this.units;
+    const times = this.times;
+    const lineBase = (i: number) => units.get(unitsCol[i] as number)?.lineBase ?? 0;
+    const order = new Uint32Array(this.n);
+    for (let i = 0; i < this.n; i++) order[i] = i;
+    order.sort((a, b) => {
+      const ta = times[a] ?? "";
+      const tb = times[b] ?? "";
+      if (ta !== tb) return ta < tb ? -1 : 1;
+      const fa = fileRank.get(unitsCol[a] as number) ?? 0;
+      const fb = fileRank.get(unitsCol[b] as number) ?? 0;
+      if (fa !== fb) return fa - fb;
+      const oa = (cols[a * STRIDE + 1] as number) + lineBase(a);
+      const ob = (cols[b * STRIDE + 1] as number) + lineBase(b);
+      if (oa !== ob) return oa - ob;
+      return (ruleRank[cols[a * STRIDE] as number] as number) - (ruleRank[cols[b * STRIDE] as number] as number);
+    });
+    this.order = order;
+  }
+
+  /** The finding at a position of the sorted list. */
+  at(index: number): Finding | undefined {
+    if (index < 0 || index >= this.n) return undefined;
+    const i = this.order ? (this.order[index] as number) : index;
+    const base = i * STRIDE;
+    const cols = this.cols;
+    const meta = this.rules[cols[base] as number] as RuleMeta;
+    const dict = this.dicts.get(this.dictOf[i] as number) ?? [""];
+    const info = this.unitInfo.get(this.units[i] as number);
+    const ordinal = cols[base + 1] as number;
+    const file = info?.file ?? "";
+    const origin: Origin =
+      info?.originKind === "line" ? { file, line: ordinal + info.lineBase } : { file, index: ordinal };
+    const dictValue = (k: number): string | undefined => {
+      const code = cols[base + 2 + k] as number;
+      return code === 0 ? undefined : dict[code];
+    };
+    // built field by field so JSON output keeps a readable key order
+    const f = { rule: meta.rule, techniques: meta.techniques, tactics: meta.tactics } as Finding;
+    const id = this.ids[i];
+    const time = this.times[i];
+    if (id !== undefined) f.eventID = id;
+    if (time !== undefined) f.eventTime = time;
+    for (let k = 0; k < FIELDS.length; k++) {
+      const v = dictValue(k);
+      if (v !== undefined) f[FIELDS[k] as (typeof FIELDS)[number]] = v;
+      if (FIELDS[k] === "errorCode") f.attempt = v !== undefined;
+    }
+    f.origin = origin;
+    return f;
+  }
+
+  *[Symbol.iterator](): Iterator<Finding> {
+    for (let i = 0; i < this.n; i++) yield this.at(i) as Finding;
+  }
+
+  toArray(): Finding[] {
+    return [...this];
+  }
+}
