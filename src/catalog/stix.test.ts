@@ -510,7 +510,7 @@ describe("importStix: broken input", () => {
     const b = clone(exportStix(sample()));
     const ext = (apOf(b, "T1078").extensions as Record<string, Record<string, unknown>>)[TECHTRAIL_EXTENSION_ID];
     if (ext) ext.x_techtrail_events = ["not an event"];
-    fails(b, /expected a CloudTrail event/, "objects.8.events.0");
+    fails(b, /expected a CloudTrail event/, `objects.8.extensions.${TECHTRAIL_EXTENSION_ID}.x_techtrail_events.0`);
   });
 
   it("reports invalid JSON text with the file name", () => {

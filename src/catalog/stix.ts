@@ -662,6 +662,24 @@ function differingFields<T extends object>(ours: T, theirs: T, fields: ReadonlyA
   return fields.filter((f) => norm(ours[f]) !== norm(theirs[f])).map(String);
 }
 
+/** Where a technique field comes from in an attack-pattern, so errors point into the bundle. */
+const BUNDLE_FIELD: Record<string, string[]> = {
+  tactics: ["kill_chain_phases"],
+  platforms: ["x_mitre_platforms"],
+  detection: ["x_mitre_detection"],
+  version: ["x_mitre_version"],
+  references: ["external_references"],
+  aliases: ["extensions", TECHTRAIL_EXTENSION_ID, "x_techtrail_aliases"],
+  services: ["extensions", TECHTRAIL_EXTENSION_ID, "x_techtrail_services"],
+  events: ["extensions", TECHTRAIL_EXTENSION_ID, "x_techtrail_events"],
+  dataSources: ["extensions", TECHTRAIL_EXTENSION_ID, "x_techtrail_data_sources"],
+  idNote: ["extensions", TECHTRAIL_EXTENSION_ID, "x_techtrail_id_note"],
+};
+function bundlePath(path: ReadonlyArray<PropertyKey>): string[] {
+  const [head, ...rest] = path.map(String);
+  return [...(BUNDLE_FIELD[head ?? ""] ?? (head !== undefined ? [head] : [])), ...rest];
+}
+
 interface MergeOptions {
   source: string;
   file: string;
@@ -1034,7 +1052,7 @@ function mergeBundle(
       for (const i of res.error.issues)
         problems.push({
           source: file,
-          field: [`objects.${c.index}`, ...i.path.map(String)].join("."),
+          field: [`objects.${c.index}`, ...bundlePath(i.path)].join("."),
           message: `${c.stixId} (${id}): ${i.message}`,
         });
       continue;
