@@ -7,6 +7,7 @@ import { registerDemoCommands } from "./commands/demo.js";
 import { registerIncidentCommands } from "./commands/incident.js";
 import { registerScanCommands } from "./commands/scan.js";
 import { registerServeCommand } from "./commands/serve.js";
+import { registerCoverageCommand } from "./commands/coverage.js";
 import { registerPlaybooksCommand } from "./commands/playbooks.js";
 import { registerStartCommand } from "./commands/start.js";
 import { registerStatsCommand } from "./commands/stats.js";
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerStartCommand(program);
   registerStatsCommand(program);
   registerPlaybooksCommand(program);
+  registerCoverageCommand(program);
   registerScanCommands(program);
   registerIncidentCommands(program);
   registerDemoCommands(program);

@@ -1,0 +1,279 @@
+// Detection coverage of a monitoring profile, per technique and weighted by how often techniques occur in
+// incidents: visible (a data source that reveals the technique is effectively on), detected (a deployed rule
+// is tagged with it, per the rule engine's tag resolution, and a CloudTrail source that reveals it is on, since
+// the rules read CloudTrail) and validated (detected and that
+// rule fired when logs of the technique were scanned with the scan engine). Scores per level are
+// Σ frequency × covered / Σ frequency; with no incidents, every active technique weighs 1 (with a note).
+import { z } from "zod";
+import { techniqueFrequency } from "../analytics/frequency.js";
+import { type AnalyticsFilterInput, Scope } from "../analytics/model.js";
+import type { AnalyticsSource } from "../analytics/query.js";
+import type { Catalog } from "../catalog/catalog.js";
+import { compareIds } from "../catalog/catalog.js";
+import { buildNavigatorLayers, type NavigatorLayer } from "../catalog/layer.js";
+import { compileSigmaRules, resolveRuleTechniques } from "../rules/index.js";
+import { readRuleFiles } from "../scan/rule-files.js";
+import { scanPaths } from "../scan/scan.js";
+import type { MonitoringProfile } from "./profile.js";
+
+export const TechniqueCoverage = z.object({
+  id: z.string(),
+  name: z.string(),
+  tactics: z.array(z.string()),
+  /** Incidents with the technique (0 in uniform mode when never seen). */
+  incidents: z.number().int().nonnegative(),
+  weight: z.number(),
+  visible: z.boolean(),
+  /** Effective data sources of the profile that reveal it. */
+  visibleVia: z.array(z.string()),
+  detected: z.boolean(),
+  /** Deployed rules tagged with it. */
+  rules: z.array(z.string()),
+  /** null when no logs were scanned. */
+  validated: z.boolean().nullable(),
+  /** Deployed rules tagged with it that fired on the scanned logs. */
+  firedRules: z.array(z.string()),
+});
+export type TechniqueCoverage = z.infer<typeof TechniqueCoverage>;
+
+export const CoverageScores = z.object({
+  visible: z.number(),
+  detected: z.number(),
+  validated: z.number().nullable(),
+});
+export type CoverageScores = z.infer<typeof CoverageScores>;
+
+export const CoverageResult = z.object({
+  profile: z.object({
+    name: z.string(),
+    file: z.string(),
+    effective: z.array(z.string()),
+    ineffective: z.array(z.object({ id: z.string(), requires: z.string() })),
+    ruleDirs: z.array(z.string()),
+    builtinRules: z.boolean(),
+  }),
+  weighting: z.enum(["incidents", "uniform"]),
+  note: z.string().optional(),
+  scope: Scope.optional(),
+  rules: z.object({ deployed: z.number().int(), failed: z.number().int(), withTechniques: z.number().int() }),
+  validation: z
+    .object({
+      logs: z.array(z.string()),
+      events: z.number().int(),
+      findings: z.number().int(),
+      techniquesFired: z.array(z.string()),
+    })
+    .nullable(),
+  /** Σ weight × covered / Σ weight, per level (0..1). */
+  scores: CoverageScores,
+  /** Same without weights: share of techniques covered. */
+  unweighted: CoverageScores,
+  techniques: z.array(TechniqueCoverage),
+  /** Most frequent techniques that the profile would not see at all, then those seen but not detected. */
+  unseen: z.array(z.object({ id: z.string(), name: z.string(), incidents: z.number().int() })),
+  undetected: z.array(z.object({ id: z.string(), name: z.string(), incidents: z.number().int() })),
+});
+export type CoverageResult = z.infer<typeof CoverageResult>;
+
+export interface CoverageOptions {
+  /** Incidents per technique; absent or empty → uniform weights over active techniques. */
+  frequency?: ReadonlyMap<string, number>;
+  /** CloudTrail files or folders to scan for the validated level. */
+  validateLogs?: string[];
+  /** Scan worker threads (default: the scan engine's default). */
+  workers?: number;
+  /** Most entries in the unseen / undetected lists (default 10). */
+  limit?: number;
+  /** Replaces the note on uniform weighting (the caller knows why there are no frequencies). */
+  note?: string;
+}
+
+/** Deployed rules of a profile and the catalog techniques each is tagged with. */
+export async function deployedRules(
+  catalog: Catalog,
+  profile: MonitoringProfile,
+): Promise<{ byTechnique: Map<string, string[]>; deployed: number; failed: number; withTechniques: number }> {
+  const { files, problems } = await readRuleFiles(profile.ruleDirs, { builtin: profile.builtinRules });
+  const { rules, errors } = compileSigmaRules(files);
+  const byTechnique = new Map<string, string[]>();
+  let withTechniques = 0;
+  for (const r of rules) {
+    const { techniques } = resolveRuleTechniques(r, catalog);
+    if (techniques.length) withTechniques++;
+    for (const t of techniques) {
+      const list = byTechnique.get(t) ?? [];
+      list.push(r.id);
+      byTechnique.set(t, list);
+    }
+  }
+  return { byTechnique, deployed: rules.length, failed: errors.length + problems.length, withTechniques };
+}
+
+export async function computeCoverage(
+  catalog: Catalog,
+  profile: MonitoringProfile,
+  opts: CoverageOptions = {},
+): Promise<CoverageResult> {
+  const on = new Set(profile.effective);
+  const rules = await deployedRules(catalog, profile);
+  const freq = opts.frequency ?? new Map<string, number>();
+  const total = [...freq.values()].reduce((s, n) => s + n, 0);
+  const weighting = total > 0 ? "incidents" : "uniform";
+
+  let validation: CoverageResult["validation"] = null;
+  const fired = new Map<string, Set<string>>();
+  if (opts.validateLogs?.length) {
+    const scan = await scanPaths(
+      opts.validateLogs,
+      {
+        ruleDirs: profile.ruleDirs,
+        builtinRules: profile.builtinRules,
+        ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+      },
+      { catalog },
+    );
+    for (const t of scan.summary.techniques) fired.set(t.id, new Set(t.rules));
+    validation = {
+      logs: opts.validateLogs,
+      events: scan.summary.events.read,
+      findings: scan.summary.findings.total,
+      techniquesFired: [...fired.keys()].sort(compareIds),
+    };
+  }
+
+  const techniques: TechniqueCoverage[] = [];
+  for (const t of catalog.techniques) {
+    const incidents = freq.get(t.id) ?? 0;
+    if (t.status !== "active" && incidents === 0) continue;
+    const visibleVia = t.dataSources.filter((d) => on.has(d));
+    const visible = visibleVia.length > 0;
+    const ruleIds = rules.byTechnique.get(t.id) ?? [];
+    // Deployed rules are Sigma rules over CloudTrail: they can only fire when a CloudTrail source that
+    // reveals the technique is on (S3 object reads need S3 data events, not just GuardDuty).
+    const detected = ruleIds.length > 0 && visibleVia.some((d) => d.startsWith("cloudtrail-"));
+    const firedRules = ruleIds.filter((r) => fired.get(t.id)?.has(r));
+    techniques.push({
+      id: t.id,
+      name: t.name,
+      tactics: [...t.tactics],
+      incidents,
+      weight: weighting === "incidents" ? incidents : 1,
+      visible,
+      visibleVia,
+      detected,
+      rules: ruleIds,
+      validated: validation ? detected && firedRules.length > 0 : null,
+      firedRules,
+    });
+  }
+  // Techniques seen in incidents but missing from the catalog cannot be covered: they still weigh.
+  for (const [id, n] of freq)
+    if (!catalog.technique(id))
+      techniques.push({
+        id,
+        name: "(not in catalog)",
+        tactics: [],
+        incidents: n,
+        weight: n,
+        visible: false,
+        visibleVia: [],
+        detected: false,
+        rules: [],
+        validated: validation ? false : null,
+        firedRules: [],
+      });
+
+  const score = (pick: (t: TechniqueCoverage) => boolean, weighted: boolean) => {
+    let num = 0;
+    let den = 0;
+    for (const t of techniques) {
+      const w = weighted ? t.weight : 1;
+      den += w;
+      if (pick(t)) num += w;
+    }
+    return den > 0 ? num / den : 0;
+  };
+  const scores = (weighted: boolean): CoverageScores => ({
+    visible: score((t) => t.visible, weighted),
+    detected: score((t) => t.detected, weighted),
+    validated: validation ? score((t) => t.validated === true, weighted) : null,
+  });
+  const limit = Math.max(1, opts.limit ?? 10);
+  const byFreq = [...techniques].sort((a, b) => b.incidents - a.incidents || compareIds(a.id, b.id));
+  const brief = (t: TechniqueCoverage) => ({ id: t.id, name: t.name, incidents: t.incidents });
+  const result: CoverageResult = {
+    profile: {
+      name: profile.name,
+      file: profile.file,
+      effective: profile.effective,
+      ineffective: profile.ineffective,
+      ruleDirs: profile.ruleDirs,
+      builtinRules: profile.builtinRules,
+    },
+    weighting,
+    rules: { deployed: rules.deployed, failed: rules.failed, withTechniques: rules.withTechniques },
+    validation,
+    scores: scores(true),
+    unweighted: scores(false),
+    techniques: techniques.sort((a, b) => compareIds(a.id, b.id)),
+    unseen: byFreq
+      .filter((t) => !t.visible && (weighting === "uniform" || t.incidents > 0))
+      .slice(0, limit)
+      .map(brief),
+    undetected: byFreq
+      .filter((t) => t.visible && !t.detected && (weighting === "uniform" || t.incidents > 0))
+      .slice(0, limit)
+      .map(brief),
+  };
+  if (weighting === "uniform")
+    result.note = opts.note ?? "no incidents with techniques in the store: every active technique weighs the same";
+  return result;
+}
+
+/** Coverage weighted by technique frequency from the incident store (uniform when the scope is empty). */
+export async function coverageFromStore(
+  src: AnalyticsSource,
+  catalog: Catalog,
+  profile: MonitoringProfile,
+  filter: AnalyticsFilterInput = {},
+  opts: Omit<CoverageOptions, "frequency"> = {},
+): Promise<CoverageResult> {
+  const freq = await techniqueFrequency(src, catalog, filter);
+  const frequency = new Map(freq.techniques.map((t) => [t.id, t.incidents]));
+  const note = freq.scope.empty
+    ? `${freq.scope.note ?? "no incidents"}: every active technique weighs the same`
+    : freq.tagged === 0
+      ? "no incident in scope has technique tags: every active technique weighs the same"
+      : undefined;
+  const r = await computeCoverage(catalog, profile, { ...opts, frequency, ...(note ? { note } : {}) });
+  r.scope = freq.scope;
+  return r;
+}
+
+/** Navigator layers: coverage (1 visible, 2 detected, 3 validated) and incident frequency. */
+export function coverageLayers(
+  catalog: Catalog,
+  r: CoverageResult,
+): {
+  coverage: { attack: NavigatorLayer; full: NavigatorLayer };
+  frequency: { attack: NavigatorLayer; full: NavigatorLayer };
+} {
+  const known = r.techniques.filter((t) => catalog.technique(t.id));
+  const level = (t: TechniqueCoverage) => (t.validated ? 3 : t.detected ? 2 : t.visible ? 1 : 0);
+  const coverage = buildNavigatorLayers(catalog, new Map(known.map((t) => [t.id, level(t)])), {
+    name: `coverage: ${r.profile.name}`,
+    description: `Detection coverage of monitoring profile ${r.profile.name}: 0 unseen, 1 visible, 2 detected, 3 validated`,
+    aggregate: "max",
+    colors: ["#ff6666", "#ffe766", "#8ec843", "#2e7d32"],
+  });
+  const frequency = buildNavigatorLayers(
+    catalog,
+    new Map(known.filter((t) => t.incidents > 0).map((t) => [t.id, t.incidents])),
+    {
+      name: "incident frequency",
+      description: "Incidents per technique from the techtrail incident register",
+      aggregate: "sum",
+    },
+  );
+  return { coverage, frequency };
+}

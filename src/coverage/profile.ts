@@ -1,0 +1,129 @@
+// Monitoring profiles: which log and detection sources (IDs from catalog/data-sources.yaml) are switched
+// on and which rule folders are deployed. Read from YAML with positions, checked against the catalog;
+// a source whose umbrella (`requires`) is off is reported and treated as off.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { z } from "zod";
+import type { Catalog } from "../catalog/catalog.js";
+import { type Problem, TechtrailError } from "../core/errors.js";
+import { packagePath } from "../core/paths.js";
+import { locatedProblems, parseYaml } from "../core/yaml.js";
+
+export const BUILTIN_PROFILES_DIR = packagePath("profiles");
+/** The word used in a profile's `rules` list for the rules shipped in rules/builtin. */
+export const BUILTIN_RULES = "builtin";
+
+export const MonitoringProfileDoc = z.strictObject({
+  name: z.string().trim().min(1, "name is required"),
+  description: z.string().default(""),
+  /** Data source IDs that are on. */
+  dataSources: z.array(z.string().min(1)).min(1, "switch on at least one data source"),
+  /** Deployed rule folders: `builtin`, or paths (relative to the profile file). */
+  rules: z.array(z.string().min(1)).default([]),
+});
+export type MonitoringProfileDoc = z.infer<typeof MonitoringProfileDoc>;
+
+export const MonitoringProfile = z.object({
+  name: z.string(),
+  description: z.string(),
+  file: z.string(),
+  /** Sources listed as on. */
+  dataSources: z.array(z.string()),
+  /** Sources that actually work (listed, and their umbrella is on too). */
+  effective: z.array(z.string()),
+  /** Listed sources that do not work because their umbrella is off, with the reason. */
+  ineffective: z.array(z.object({ id: z.string(), requires: z.string() })),
+  builtinRules: z.boolean(),
+  /** Absolute rule folders other than the built-in ones. */
+  ruleDirs: z.array(z.string()),
+});
+export type MonitoringProfile = z.infer<typeof MonitoringProfile>;
+
+/** Validates profile text; `file` is used for messages and to resolve relative rule folders. */
+export function parseProfile(text: string, file: string, catalog: Catalog): MonitoringProfile {
+  const parsed = parseYaml(text, file);
+  const res = MonitoringProfileDoc.safeParse(parsed.value ?? {});
+  if (!res.success)
+    throw new TechtrailError("VALIDATION", `invalid monitoring profile ${file}`, {
+      problems: locatedProblems(parsed, res.error.issues, file),
+    });
+  const doc = res.data;
+  const known = new Map(catalog.dataSources.map((d) => [d.id, d]));
+  const problems: Problem[] = [];
+  const at = (path: Array<string | number>, message: string) => {
+    const pos = parsed.locate(path);
+    problems.push({
+      source: file,
+      field: path.join("."),
+      message,
+      ...(pos ? { line: pos.line, column: pos.column } : {}),
+    });
+  };
+  doc.dataSources.forEach((id, i) => {
+    if (!known.has(id)) at(["dataSources", i], `unknown data source ${id} (known: ${[...known.keys()].join(", ")})`);
+    else if (doc.dataSources.indexOf(id) !== i) at(["dataSources", i], `data source ${id} is listed twice`);
+  });
+  const base = dirname(resolve(file));
+  const ruleDirs: string[] = [];
+  let builtinRules = false;
+  doc.rules.forEach((r, i) => {
+    if (r === BUILTIN_RULES) {
+      builtinRules = true;
+      return;
+    }
+    const dir = isAbsolute(r) ? r : join(base, r);
+    if (!existsSync(dir)) at(["rules", i], `rule folder ${r} does not exist (resolved to ${dir})`);
+    else ruleDirs.push(dir);
+  });
+  if (problems.length) throw new TechtrailError("VALIDATION", `invalid monitoring profile ${file}`, { problems });
+  const on = new Set(doc.dataSources);
+  const ineffective: Array<{ id: string; requires: string }> = [];
+  const effective: string[] = [];
+  for (const id of doc.dataSources) {
+    const req = known.get(id)?.requires;
+    if (req && !on.has(req)) ineffective.push({ id, requires: req });
+    else effective.push(id);
+  }
+  return MonitoringProfile.parse({
+    name: doc.name,
+    description: doc.description,
+    file,
+    dataSources: doc.dataSources,
+    effective,
+    ineffective,
+    builtinRules,
+    ruleDirs,
+  });
+}
+
+/** Built-in profile names (file names without .yaml). */
+export function builtinProfileNames(): string[] {
+  try {
+    return readdirSync(BUILTIN_PROFILES_DIR)
+      .filter((n) => /\.ya?ml$/.test(n))
+      .map((n) => n.replace(/\.ya?ml$/, ""))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Loads a profile file, or a built-in profile by name (`cloudtrail-only`). */
+export function loadProfile(ref: string, catalog: Catalog): MonitoringProfile {
+  let file = ref;
+  if (!existsSync(file)) {
+    const named = join(BUILTIN_PROFILES_DIR, `${basename(ref).replace(/\.ya?ml$/, "")}.yaml`);
+    if (!/[/\\]/.test(ref) && existsSync(named)) file = named;
+    else
+      throw new TechtrailError("NOT_FOUND", `monitoring profile ${ref} not found`, {
+        problems: [{ source: ref, message: `no such file; built-in profiles: ${builtinProfileNames().join(", ")}` }],
+      });
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new TechtrailError("IO", `cannot read monitoring profile ${file}: ${(e as Error).message}`);
+  }
+  return parseProfile(text, file, catalog);
+}
