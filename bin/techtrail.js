@@ -5,9 +5,7 @@ import { fileURLToPath } from "node:url";
 
 const main = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 if (!existsSync(main)) {
-  process.stderr.write(
-    "techtrail: the compiled CLI is missing; run `npm run build` (npm ci does it for you).\n",
-  );
+  process.stderr.write("techtrail: the compiled CLI is missing; run `npm run build` (npm ci does it for you).\n");
   process.exit(2);
 }
 await import(main);
