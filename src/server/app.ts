@@ -10,6 +10,7 @@ import type { AppEnv, ServerDeps, ServerLimits } from "./context.js";
 import { errorResponse, toTechtrailError } from "./errors.js";
 import { json, limitBody, MB } from "./http.js";
 import { openApiDocument } from "./openapi.js";
+import { analyticsRoutes } from "./routes/analytics.js";
 import { authRoutes } from "./routes/auth.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { incidentRoutes } from "./routes/incidents.js";
@@ -77,6 +78,7 @@ export function createApp(opts: AppOptions): Hono<AppEnv> {
   app.route("/api/catalog", catalogRoutes(deps));
   app.route("/api/incidents", incidentRoutes(deps));
   app.route("/api/scan", scanRoutes(deps));
+  app.route("/api", analyticsRoutes(deps));
 
   app.all("/api/*", (c) => {
     throw new TechtrailError("NOT_FOUND", `no API endpoint ${c.req.method} ${c.req.path}`);

@@ -2,9 +2,21 @@
 // (z.toJSONSchema, JSON Schema 2020-12 as OpenAPI 3.1 uses). ROUTES is the list of documented endpoints; a test
 // checks it against the routes the app really serves.
 import { z } from "zod";
+import {
+  ActorMatch,
+  ActorsResult,
+  CooccurrenceResult,
+  FrequencyResult,
+  PathsResult,
+  TimingResult,
+  TrendResult,
+} from "../analytics/model.js";
 import { ApiToken, LoginRequest, NewToken, NewUser, PasswordChange, User, UserPatch } from "../auth/model.js";
 import { CatalogMeta, Technique } from "../catalog/model.js";
+import { CoverageResult } from "../coverage/coverage.js";
 import { AuditEntry, Incident, IncidentSummary, NewIncident } from "../incidents/model.js";
+import { GapsResult } from "../playbooks/gaps.js";
+import { AnalyticsQuery } from "./routes/analytics.js";
 import { DiffQuery, LayerRequest, MatrixQuery, SearchQuery, TechniqueListQuery } from "./routes/catalog.js";
 import {
   CloseBody,
@@ -294,6 +306,43 @@ documentRoutes(
     role: "responder",
     query: ScanQuery,
     bodyTypes: { "multipart/form-data": { description: "one or more files in the field `file` (plain names only)" } },
+  },
+  ...(
+    [
+      ["/api/stats/frequency", "Incidents per technique and tactic with their share", FrequencyResult],
+      ["/api/stats/trend", "Quarterly technique trend (quarter = current quarter, quarters = how many)", TrendResult],
+      [
+        "/api/stats/cooccurrence",
+        "Technique pairs seen together (minCount, limit, sort=count|lift)",
+        CooccurrenceResult,
+      ],
+      ["/api/stats/paths", "Tactic paths and transitions", PathsResult],
+      ["/api/stats/actors", "Threat actor technique profiles", ActorsResult],
+      ["/api/stats/actors/match/{key}", "Actors whose profile resembles an incident", ActorMatch],
+      ["/api/stats/timing", "Time to detect and contain, by detection source", TimingResult],
+      ["/api/stats/mitigations", "Mitigations ranked by the incidents they would have addressed", undefined],
+      ["/api/playbooks/gaps", "Techniques seen in incidents without an active, reviewed playbook", GapsResult],
+      ["/api/coverage", "Detection coverage of a built-in monitoring profile, weighted by incidents", CoverageResult],
+    ] as Array<[string, string, z.ZodType | undefined]>
+  ).map(
+    ([path, summary, response]): RouteDoc => ({
+      method: "get",
+      path,
+      summary,
+      tag: "analytics",
+      role: "viewer",
+      query: AnalyticsQuery,
+      ...(response ? { response } : {}),
+    }),
+  ),
+  { method: "get", path: "/api/playbooks", summary: "Response playbooks", tag: "analytics", role: "viewer" },
+  { method: "get", path: "/api/playbooks/{id}", summary: "One playbook", tag: "analytics", role: "viewer" },
+  {
+    method: "get",
+    path: "/api/coverage/profiles",
+    summary: "Built-in monitoring profile names",
+    tag: "analytics",
+    role: "viewer",
   },
 );
 
