@@ -1,5 +1,5 @@
-// Detection coverage against a monitoring profile: per technique visible / detected / validated, the
-// frequency-weighted score of each level, and the most frequent techniques that would go unseen.
+// Detection coverage against a built-in monitoring profile: per technique visible / detected / validated, the
+// frequency-weighted score of each level, and the most frequent techniques that would go unseen or undetected.
 import { useState } from "react";
 import { Badge, ErrorBox, Loading, PageTitle, pct } from "../components/common";
 import { type CoverageReport, levelOf } from "../coverage";
@@ -7,29 +7,35 @@ import { href, Link } from "../router";
 import { useApi } from "../use-api";
 
 export function CoveragePage() {
+  const profiles = useApi<{ items: string[] }>("/api/coverage/profiles");
   const [profile, setProfile] = useState("");
-  const cov = useApi<CoverageReport>("/api/coverage", { profile: profile || undefined });
-  const profiles = cov.data?.profiles ?? [];
-  const rows = [...(cov.data?.techniques ?? [])].sort(
-    (a, b) => (b.incidents ?? b.frequency ?? 0) - (a.incidents ?? a.frequency ?? 0) || a.id.localeCompare(b.id),
-  );
+  const [all, setAll] = useState(false);
+  const cov = useApi<CoverageReport>("/api/coverage", { profile: profile || undefined, limit: 10 });
+  const rows = (cov.data?.techniques ?? [])
+    .filter((r) => all || r.incidents > 0)
+    .sort((a, b) => b.incidents - a.incidents || a.id.localeCompare(b.id));
   return (
     <section>
       <PageTitle
         actions={
-          profiles.length ? (
+          <div className="toolbar">
+            {profiles.data?.items.length ? (
+              <label className="inline">
+                Monitoring profile
+                <select value={profile} onChange={(e) => setProfile(e.target.value)} name="profile">
+                  {profiles.data.items.map((p, n) => (
+                    <option key={p} value={n === 0 ? "" : p}>
+                      {p}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            ) : null}
             <label className="inline">
-              Monitoring profile
-              <select value={profile} onChange={(e) => setProfile(e.target.value)}>
-                <option value="">default</option>
-                {profiles.map((p) => (
-                  <option key={p.id} value={p.id}>
-                    {p.name ?? p.id}
-                  </option>
-                ))}
-              </select>
+              <input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} />
+              every technique
             </label>
-          ) : null
+          </div>
         }
       >
         Detection coverage
@@ -39,37 +45,42 @@ export function CoveragePage() {
       {cov.loading && !cov.data ? <Loading /> : null}
       {cov.data ? (
         <>
-          {cov.data.scores ? (
-            <dl className="facts inline-facts" data-testid="coverage-scores">
-              {Object.entries(cov.data.scores).map(([k, v]) => (
-                <div key={k} className="fact-row">
-                  <dt>{k}</dt>
-                  <dd>{v === null ? "—" : pct(v)}</dd>
-                </div>
-              ))}
-            </dl>
-          ) : null}
-          {cov.data.unseen?.length ? (
-            <>
-              <h2>Frequent techniques that would go unseen</h2>
-              <ul>
-                {cov.data.unseen.slice(0, 10).map((u) => (
-                  <li key={u.id}>
-                    <Link to={href("techniques", u.id)} className="tid">
-                      {u.id}
-                    </Link>{" "}
-                    {u.name ?? ""} <small className="muted">{u.incidents ?? u.frequency ?? ""}</small>
-                  </li>
-                ))}
-              </ul>
-            </>
-          ) : null}
+          {cov.data.note ? <p className="notice">{cov.data.note}</p> : null}
+          <div className="score-cards" data-testid="coverage-scores">
+            {(["visible", "detected", "validated"] as const).map((k) => (
+              <div key={k} className={`card score cov-${k}`}>
+                <div className="score-value">{cov.data?.scores[k] === null ? "—" : pct(cov.data?.scores[k] ?? 0)}</div>
+                <div>{k}</div>
+                <small className="muted">
+                  {k === "validated" && cov.data?.scores.validated === null
+                    ? "no logs scanned (techtrail coverage --validate)"
+                    : `${cov.data?.weighting === "incidents" ? "weighted by incidents" : "every technique equal"}; ${pct(cov.data?.unweighted[k] ?? 0)} of techniques`}
+                </small>
+              </div>
+            ))}
+          </div>
+          <p className="muted">
+            Profile <strong>{cov.data.profile.name}</strong>: {cov.data.profile.effective.length} data sources on,{" "}
+            {cov.data.rules.deployed} rules deployed ({cov.data.rules.withTechniques} tagged with techniques).
+          </p>
+          <div className="grid-2">
+            <div>
+              <h2>Frequent techniques it would not see</h2>
+              <TopList rows={cov.data.unseen} empty="None: every technique seen in incidents is visible." />
+            </div>
+            <div>
+              <h2>Seen but not detected</h2>
+              <TopList rows={cov.data.undetected} empty="None." />
+            </div>
+          </div>
+          <h2>Techniques {all ? "" : "seen in incidents"}</h2>
           <table className="table compact" data-testid="coverage-table">
             <thead>
               <tr>
                 <th>Technique</th>
                 <th className="num">Incidents</th>
                 <th>Level</th>
+                <th>Visible through</th>
                 <th>Rules</th>
               </tr>
             </thead>
@@ -80,19 +91,48 @@ export function CoveragePage() {
                     <Link to={href("techniques", r.id)} className="tid">
                       {r.id}
                     </Link>{" "}
-                    {r.name ?? ""}
+                    {r.name}
                   </td>
-                  <td className="num">{r.incidents ?? r.frequency ?? "—"}</td>
+                  <td className="num">{r.incidents}</td>
                   <td>
                     <Badge kind={`cov-${levelOf(r)}`}>{levelOf(r)}</Badge>
                   </td>
-                  <td className="small">{(r.rules ?? []).join(", ")}</td>
+                  <td className="small">{r.visibleVia.join(", ") || "—"}</td>
+                  <td className="small">
+                    {r.rules.length ? (
+                      <details>
+                        <summary>
+                          {r.rules.length} rule{r.rules.length === 1 ? "" : "s"}
+                        </summary>
+                        {r.rules.join(", ")}
+                      </details>
+                    ) : (
+                      "—"
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
+          {rows.length === 0 ? <p className="muted">No technique in scope; tick "every technique".</p> : null}
         </>
       ) : null}
     </section>
+  );
+}
+
+function TopList({ rows, empty }: { rows: Array<{ id: string; name: string; incidents: number }>; empty: string }) {
+  if (!rows.length) return <p className="muted">{empty}</p>;
+  return (
+    <ol>
+      {rows.map((u) => (
+        <li key={u.id}>
+          <Link to={href("techniques", u.id)} className="tid">
+            {u.id}
+          </Link>{" "}
+          {u.name} <small className="muted">({u.incidents} incidents)</small>
+        </li>
+      ))}
+    </ol>
   );
 }

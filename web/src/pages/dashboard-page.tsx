@@ -22,7 +22,17 @@ interface Trend {
   scope: Scope;
   quarters: Array<{ quarter: string; incidents: number }>;
   current: string | null;
-  techniques: Array<{ id: string; name: string | null; counts: number[]; change: number; isNew: boolean }>;
+  previous: string | null;
+  techniques: Array<{
+    id: string;
+    name: string | null;
+    counts: number[];
+    current: number;
+    previous: number;
+    change: number;
+    changePct: number | null;
+    isNew: boolean;
+  }>;
   newTechniques: string[];
 }
 interface Cooccurrence {
@@ -75,7 +85,7 @@ const hours = (s: number | null) => (s === null ? null : Math.round((s / 3600) *
 
 export function DashboardPage() {
   const [demo, setDemo] = useState<"" | "0" | "1">("");
-  const q: Query = { demo: demo || undefined };
+  const q: Query = { demo: demo === "1" ? "only" : demo === "0" ? "exclude" : undefined };
   const freq = useApi<Frequency>("/api/stats/frequency", { ...q, limit: 15 });
   const trend = useApi<Trend>("/api/stats/trend", { ...q, quarters: 6, limit: 6 });
   const co = useApi<Cooccurrence>("/api/stats/cooccurrence", { ...q, limit: 40 });
@@ -113,7 +123,10 @@ export function DashboardPage() {
   const coOption = useMemo<ChartOption | null>(() => {
     const d = co.data;
     if (!d?.pairs.length) return null;
-    const ids = [...new Set(d.pairs.flatMap((p) => [p.a, p.b]))].sort().slice(0, 20);
+    // The 20 most frequent techniques among the pairs, most frequent first.
+    const ids = [...new Set(d.pairs.flatMap((p) => [p.a, p.b]))]
+      .sort((a, b) => (d.singles[b] ?? 0) - (d.singles[a] ?? 0) || a.localeCompare(b))
+      .slice(0, 20);
     const idx = new Map(ids.map((id, n) => [id, n]));
     const cells: Array<[number, number, number]> = [];
     let max = 1;
@@ -125,7 +138,7 @@ export function DashboardPage() {
       max = Math.max(max, p.count);
     }
     return {
-      grid: { left: 90, right: 20, top: 10, bottom: 90 },
+      grid: { left: 90, right: 110, top: 10, bottom: 90 },
       tooltip: { position: "top" },
       xAxis: { type: "category", data: ids, axisLabel: { rotate: 60 }, splitArea: { show: true } },
       yAxis: { type: "category", data: ids, splitArea: { show: true } },
@@ -133,10 +146,10 @@ export function DashboardPage() {
         min: 0,
         max,
         calculable: true,
-        orient: "horizontal",
-        left: "center",
-        bottom: 0,
-        itemHeight: 80,
+        orient: "vertical",
+        right: 10,
+        top: "middle",
+        text: ["incidents with both", ""],
         inRange: { color: ["#eef3f8", "#1f4e79"] },
       },
       series: [{ type: "heatmap", name: "incidents with both", data: cells, label: { show: ids.length <= 12 } }],
@@ -231,6 +244,42 @@ export function DashboardPage() {
               ) : (
                 empty(trend.data.scope.note)
               )}
+              {trend.data.techniques.length ? (
+                <table className="table compact" data-testid="trend-movers">
+                  <thead>
+                    <tr>
+                      <th>Technique</th>
+                      <th className="num">{trend.data.previous ?? "previous"}</th>
+                      <th className="num">{trend.data.current ?? "current"}</th>
+                      <th className="num">Change</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {[...trend.data.techniques]
+                      .sort((a, b) => Math.abs(b.change) - Math.abs(a.change) || a.id.localeCompare(b.id))
+                      .slice(0, 8)
+                      .map((t) => (
+                        <tr key={t.id}>
+                          <td>
+                            <Link to={href("techniques", t.id)} className="tid">
+                              {t.id}
+                            </Link>{" "}
+                            {t.name ?? ""} {t.isNew ? <span className="badge badge-warn">new</span> : null}
+                          </td>
+                          <td className="num">{t.previous}</td>
+                          <td className="num">{t.current}</td>
+                          <td className="num">
+                            {t.change > 0 ? "+" : ""}
+                            {t.change}
+                            {t.changePct !== null
+                              ? ` (${t.changePct > 0 ? "+" : ""}${Math.round(t.changePct * 100)}%)`
+                              : ""}
+                          </td>
+                        </tr>
+                      ))}
+                  </tbody>
+                </table>
+              ) : null}
               {trend.data.newTechniques.length ? (
                 <p>
                   New in {trend.data.current}:{" "}

@@ -1,86 +1,121 @@
-// Playbook gaps: techniques ranked by priority (frequency × severity weight × trend) with what is missing —
-// no playbook, a stale one, or only a draft — and response-capability gaps such as a long time to contain.
-import { Badge, ErrorBox, fmtDuration, Loading, PageTitle } from "../components/common";
+// Playbook gaps: techniques ranked by priority (severity-weighted frequency × trend) with their playbook status —
+// no playbook, a stale one, or only a draft — and response-capability gaps (long median time to detect/contain).
+import { useState } from "react";
+import { Badge, ErrorBox, fmtDay, fmtDuration, Loading, PageTitle } from "../components/common";
 import { href, Link } from "../router";
 import { useApi } from "../use-api";
 
 interface GapRow {
+  rank: number;
   id: string;
-  name?: string | null;
-  priority?: number;
-  score?: number;
-  incidents?: number;
-  weighted?: number;
-  trend?: number;
-  gap?: string;
-  status?: string;
-  reason?: string;
-  playbooks?: Array<string | { id: string; title?: string; status?: string }>;
+  name: string | null;
+  incidents: number;
+  weighted: number;
+  trendFactor: number;
+  priority: number;
+  status: "no-playbook" | "draft" | "stale" | "ok";
+  playbooks: Array<{ id: string; status: string; lastReviewed: string; via: "technique" | "parent" }>;
+  reason: string;
 }
-interface CapabilityGap {
-  id?: string;
-  technique?: string;
-  name?: string | null;
-  kind?: string;
-  message?: string;
-  reason?: string;
-  medianToContain?: number | null;
+interface ResponseGap {
+  id: string;
+  name: string | null;
+  kind: "contain" | "detect";
+  median: number;
+  thresholdSeconds: number;
+  samples: number;
+  playbooks: string[];
 }
-interface GapsResponse {
-  gaps?: GapRow[];
-  items?: GapRow[];
-  techniques?: GapRow[];
-  capability?: CapabilityGap[];
-  capabilityGaps?: CapabilityGap[];
-  scope?: { incidents: number; note?: string };
+interface GapsResult {
+  scope: { incidents: number; empty: boolean; note?: string };
+  asOf: string;
+  staleMonths: number;
+  trendQuarters: { current: string | null; previous: string | null };
+  techniques: GapRow[];
+  next: string[];
+  responseGaps: ResponseGap[];
+  playbooks: number;
 }
-
-const gapKind = (g: GapRow) => g.gap ?? g.status ?? "";
 
 export function GapsPage() {
-  const gaps = useApi<GapsResponse>("/api/playbooks/gaps");
-  const rows = gaps.data ? (gaps.data.gaps ?? gaps.data.items ?? gaps.data.techniques ?? []) : [];
-  const capability = gaps.data ? (gaps.data.capability ?? gaps.data.capabilityGaps ?? []) : [];
+  const [demo, setDemo] = useState<"include" | "exclude" | "only">("include");
+  const [onlyGaps, setOnlyGaps] = useState(true);
+  const gaps = useApi<GapsResult>("/api/playbooks/gaps", { demo });
+  const rows = (gaps.data?.techniques ?? []).filter((g) => !onlyGaps || g.status !== "ok");
   return (
     <section>
-      <PageTitle>Playbook gaps</PageTitle>
-      <p className="muted">Which playbook should we write next? Techniques ranked by frequency × severity × trend.</p>
+      <PageTitle
+        actions={
+          <div className="toolbar">
+            <label className="inline">
+              Incidents
+              <select value={demo} onChange={(e) => setDemo(e.target.value as typeof demo)}>
+                <option value="include">real and demo</option>
+                <option value="exclude">real only</option>
+                <option value="only">demo only</option>
+              </select>
+            </label>
+            <label className="inline">
+              <input type="checkbox" checked={onlyGaps} onChange={(e) => setOnlyGaps(e.target.checked)} />
+              gaps only
+            </label>
+          </div>
+        }
+      >
+        Playbook gaps
+      </PageTitle>
+      <p className="muted">
+        Which playbook do we write next? Techniques ranked by severity-weighted incident count × trend.
+      </p>
       {gaps.error ? <ErrorBox error={gaps.error} feature="playbook gaps" /> : null}
       {gaps.loading && !gaps.data ? <Loading /> : null}
       {gaps.data ? (
         <>
-          {gaps.data.scope?.note ? <p className="notice">{gaps.data.scope.note}</p> : null}
+          {gaps.data.scope.note ? <p className="notice">{gaps.data.scope.note}</p> : null}
+          <p className="muted" data-testid="gaps-summary">
+            {gaps.data.scope.incidents} incidents · {gaps.data.playbooks} playbooks · {gaps.data.next.length} gaps ·
+            stale after {gaps.data.staleMonths} months · trend {gaps.data.trendQuarters.previous ?? "—"} →{" "}
+            {gaps.data.trendQuarters.current ?? "—"}
+          </p>
           <table className="table" data-testid="gaps-table">
             <thead>
               <tr>
                 <th className="num">#</th>
                 <th>Technique</th>
-                <th className="num">Priority</th>
                 <th className="num">Incidents</th>
-                <th>Gap</th>
+                <th className="num">Weighted</th>
+                <th className="num">Trend</th>
+                <th className="num">Priority</th>
+                <th>Status</th>
                 <th>Playbooks</th>
               </tr>
             </thead>
             <tbody>
-              {rows.map((g, n) => (
+              {rows.map((g) => (
                 <tr key={g.id}>
-                  <td className="num">{n + 1}</td>
+                  <td className="num">{g.rank}</td>
                   <td>
                     <Link to={href("techniques", g.id)} className="tid">
                       {g.id}
                     </Link>{" "}
-                    {g.name ?? ""}
+                    {g.name ?? "(not in catalog)"}
                   </td>
-                  <td className="num">{(g.priority ?? g.score)?.toFixed(1) ?? "—"}</td>
-                  <td className="num">{g.incidents ?? "—"}</td>
+                  <td className="num">{g.incidents}</td>
+                  <td className="num">{g.weighted}</td>
+                  <td className="num">×{g.trendFactor.toFixed(2)}</td>
+                  <td className="num">{g.priority.toFixed(1)}</td>
                   <td>
-                    {gapKind(g) ? <Badge kind={gapKind(g)}>{gapKind(g)}</Badge> : null}{" "}
-                    {g.reason ? <small className="muted">{g.reason}</small> : null}
+                    <Badge kind={g.status}>{g.status}</Badge> <small className="muted">{g.reason}</small>
                   </td>
                   <td className="small">
-                    {(g.playbooks ?? [])
-                      .map((p) => (typeof p === "string" ? p : `${p.title ?? p.id}${p.status ? ` (${p.status})` : ""}`))
-                      .join(", ") || "—"}
+                    {g.playbooks.length
+                      ? g.playbooks
+                          .map(
+                            (p) =>
+                              `${p.id} (${p.status}, reviewed ${fmtDay(p.lastReviewed)}${p.via === "parent" ? ", via parent" : ""})`,
+                          )
+                          .join("; ")
+                      : "—"}
                   </td>
                 </tr>
               ))}
@@ -89,24 +124,40 @@ export function GapsPage() {
           {rows.length === 0 ? (
             <p className="muted">No gap: every technique seen has an active, reviewed playbook.</p>
           ) : null}
-          {capability.length ? (
-            <>
-              <h2>Response-capability gaps</h2>
-              <ul>
-                {capability.map((c) => (
-                  <li key={`${c.id ?? c.technique ?? ""}:${c.kind ?? ""}:${c.message ?? c.reason ?? ""}`}>
-                    {(c.technique ?? c.id) ? (
-                      <Link to={href("techniques", (c.technique ?? c.id) as string)} className="tid">
-                        {c.technique ?? c.id}
-                      </Link>
-                    ) : null}{" "}
-                    {c.name ?? ""} — {c.message ?? c.reason ?? c.kind}
-                    {c.medianToContain ? ` (median time to contain ${fmtDuration(c.medianToContain)})` : ""}
-                  </li>
+          <h2>Response-capability gaps</h2>
+          {gaps.data.responseGaps.length === 0 ? (
+            <p className="muted">No technique with a long median time to detect or contain.</p>
+          ) : (
+            <table className="table compact" data-testid="response-gaps">
+              <thead>
+                <tr>
+                  <th>Technique</th>
+                  <th>Slow to</th>
+                  <th className="num">Median</th>
+                  <th className="num">Threshold</th>
+                  <th className="num">Incidents</th>
+                  <th>Playbooks</th>
+                </tr>
+              </thead>
+              <tbody>
+                {gaps.data.responseGaps.map((r) => (
+                  <tr key={`${r.id}:${r.kind}`}>
+                    <td>
+                      <Link to={href("techniques", r.id)} className="tid">
+                        {r.id}
+                      </Link>{" "}
+                      {r.name ?? ""}
+                    </td>
+                    <td>{r.kind}</td>
+                    <td className="num">{fmtDuration(r.median)}</td>
+                    <td className="num">{fmtDuration(r.thresholdSeconds)}</td>
+                    <td className="num">{r.samples}</td>
+                    <td className="small">{r.playbooks.join(", ") || "—"}</td>
+                  </tr>
                 ))}
-              </ul>
-            </>
-          ) : null}
+              </tbody>
+            </table>
+          )}
         </>
       ) : null}
     </section>

@@ -23,6 +23,8 @@ const LEVEL_TEXT: Record<CoverageLevel, string> = {
   visible: "visible",
   none: "not covered",
 };
+/** Short cell marks; the colour carries the level, the mark makes it readable in grey print. */
+const LEVEL_MARK: Record<CoverageLevel, string> = { validated: "VAL", detected: "DET", visible: "VIS", none: "—" };
 
 export function MatrixPage({ demo }: { demo?: string | null }) {
   const [mode, setMode] = useState<Mode>("frequency");
@@ -89,7 +91,7 @@ export function MatrixPage({ demo }: { demo?: string | null }) {
             {mode === "frequency"
               ? `· darker = more incidents (busiest technique: ${matrix.data.maxIncidents})`
               : coverage.data
-                ? `· profile ${coverage.data.profile?.name ?? coverage.data.profile?.id ?? "default"}`
+                ? `· monitoring profile ${coverage.data.profile.name} (see Coverage to choose another)`
                 : ""}
           </p>
           <Legend mode={mode} />
@@ -134,7 +136,7 @@ function Legend({ mode }: { mode: Mode }) {
     <div className="legend" aria-hidden="true">
       {(Object.keys(LEVEL_TEXT) as CoverageLevel[]).map((l) => (
         <span key={l}>
-          <span className={`swatch cov-${l}`} /> {LEVEL_TEXT[l]}{" "}
+          <span className={`swatch cov-${l}`} /> {LEVEL_MARK[l]} {LEVEL_TEXT[l]}{" "}
         </span>
       ))}
     </div>
@@ -164,7 +166,9 @@ function Cell(props: {
             {cell.incidentsWithSubtechniques}
           </span>
         ) : (
-          <span className="count">{LEVEL_TEXT[coverage?.get(cell.id) ?? "none"]}</span>
+          <span className="count" title={LEVEL_TEXT[coverage?.get(cell.id) ?? "none"]}>
+            {LEVEL_MARK[coverage?.get(cell.id) ?? "none"]}
+          </span>
         )}
       </div>
       {cell.subtechniques.length > 0 ? (
@@ -185,7 +189,13 @@ function Cell(props: {
               <Link to={href("techniques", s.id)} title={`${s.id} ${s.name}`}>
                 <span className="tid">{s.id}</span> {s.name}
               </Link>
-              {mode === "frequency" ? <span className="count">{s.incidents}</span> : null}
+              {mode === "frequency" ? (
+                <span className="count">{s.incidents}</span>
+              ) : (
+                <span className="count" title={LEVEL_TEXT[coverage?.get(s.id) ?? "none"]}>
+                  {LEVEL_MARK[coverage?.get(s.id) ?? "none"]}
+                </span>
+              )}
             </li>
           ))}
         </ul>

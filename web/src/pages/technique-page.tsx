@@ -1,38 +1,38 @@
 // A technique: description, tactics, the CloudTrail events that reveal it, data sources, detection notes,
 // mitigations, sub-techniques, the built-in detection rules tagged with it, the playbooks that cover it and
 // the incidents that used it.
-import { isMissingEndpoint } from "../api";
-import { Badge, DemoBadge, ErrorBox, fmtDay, Loading, NotAvailable, PageTitle } from "../components/common";
+import { Badge, DemoBadge, ErrorBox, fmtDay, Loading, PageTitle } from "../components/common";
+import { type CoverageReport, levelOf } from "../coverage";
 import { href, hrefQuery, Link } from "../router";
 import type { IncidentPage, TechniqueDetail } from "../types";
 import { useApi } from "../use-api";
 
-interface RuleRow {
-  id: string;
-  title: string;
-  level?: string;
-  file?: string;
-  techniques?: string[];
-}
 interface PlaybookRow {
   id: string;
   title: string;
-  status?: string;
-  owner?: string;
-  lastReviewed?: string | null;
-  techniques?: string[];
+  techniques: string[];
+  owner: string;
+  status: string;
+  last_reviewed: string;
+  missingPhases: string[];
 }
 
 export function TechniquePage({ id }: { id: string }) {
   const enc = encodeURIComponent(id);
   const t = useApi<TechniqueDetail>(`/api/catalog/techniques/${enc}`);
   const incidents = useApi<IncidentPage>("/api/incidents", { technique: id, limit: 20, sort: "date", order: "desc" });
-  const rules = useApi<{ items: RuleRow[] }>("/api/rules", { technique: id });
-  const playbooks = useApi<{ items: PlaybookRow[] }>("/api/playbooks", { technique: id });
+  // Rules deployed by the default monitoring profile that are tagged with the technique.
+  const coverage = useApi<CoverageReport>("/api/coverage");
+  const playbooks = useApi<{ items: PlaybookRow[] }>("/api/playbooks");
 
   if (t.error) return <ErrorBox error={t.error} />;
   if (!t.data) return <Loading />;
   const d = t.data;
+  const cov = coverage.data?.techniques.find((r) => r.id === d.id);
+  // A playbook covers the technique when it names it or its parent.
+  const covering = (playbooks.data?.items ?? []).filter(
+    (p) => p.techniques.includes(d.id) || (d.parent !== null && p.techniques.includes(d.parent)),
+  );
 
   return (
     <section className="technique">
@@ -123,44 +123,50 @@ export function TechniquePage({ id }: { id: string }) {
       </div>
 
       <h2>Detection rules</h2>
-      {rules.error ? (
-        isMissingEndpoint(rules.error) ? (
-          <NotAvailable feature="a rule list" />
-        ) : (
-          <ErrorBox error={rules.error} />
-        )
-      ) : rules.data ? (
-        rules.data.items.length ? (
-          <ul data-testid="technique-rules">
-            {rules.data.items.map((r) => (
-              <li key={r.id}>
-                {r.title} {r.level ? <Badge kind="level">{r.level}</Badge> : null}{" "}
-                <small className="muted">{r.file ?? r.id}</small>
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <p className="muted">No deployed rule is tagged with this technique.</p>
-        )
+      {coverage.error ? (
+        <ErrorBox error={coverage.error} feature="detection coverage (rules per technique)" />
+      ) : coverage.data ? (
+        <div data-testid="technique-rules">
+          <p className="muted">
+            Monitoring profile {coverage.data.profile.name}:{" "}
+            {cov ? (
+              <Badge kind={`cov-${levelOf(cov)}`}>{levelOf(cov)}</Badge>
+            ) : (
+              <Badge kind="cov-none">not covered</Badge>
+            )}{" "}
+            {cov?.visibleVia.length
+              ? `visible through ${cov.visibleVia.join(", ")}`
+              : "no data source of the profile reveals it"}
+          </p>
+          {cov?.rules.length ? (
+            <ul>
+              {cov.rules.map((r) => (
+                <li key={r}>
+                  <code>{r}</code>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="muted">No deployed rule is tagged with this technique.</p>
+          )}
+        </div>
       ) : (
         <Loading />
       )}
 
       <h2>Playbooks</h2>
       {playbooks.error ? (
-        isMissingEndpoint(playbooks.error) ? (
-          <NotAvailable feature="playbooks" />
-        ) : (
-          <ErrorBox error={playbooks.error} />
-        )
+        <ErrorBox error={playbooks.error} feature="playbooks" />
       ) : playbooks.data ? (
-        playbooks.data.items.length ? (
+        covering.length ? (
           <ul data-testid="technique-playbooks">
-            {playbooks.data.items.map((p) => (
+            {covering.map((p) => (
               <li key={p.id}>
-                {p.title} {p.status ? <Badge kind={p.status}>{p.status}</Badge> : null}{" "}
+                <strong>{p.title}</strong> <Badge kind={p.status}>{p.status}</Badge>{" "}
                 <small className="muted">
-                  {p.owner ? `owner ${p.owner}` : ""} {p.lastReviewed ? `· reviewed ${fmtDay(p.lastReviewed)}` : ""}
+                  {p.id} · owner {p.owner} · reviewed {fmtDay(p.last_reviewed)}
+                  {p.techniques.includes(d.id) ? "" : ` · covers the parent ${d.parent}`}
+                  {p.missingPhases.length ? ` · missing phases: ${p.missingPhases.join(", ")}` : ""}
                 </small>
               </li>
             ))}
@@ -177,7 +183,8 @@ export function TechniquePage({ id }: { id: string }) {
       {incidents.data ? (
         <>
           <p className="muted" data-testid="technique-incident-count">
-            {incidents.data.total} incident{incidents.data.total === 1 ? "" : "s"} (including sub-techniques).{" "}
+            {incidents.data.total} incident{incidents.data.total === 1 ? "" : "s"}
+            {d.subtechniques.length ? " (including sub-techniques)" : ""}.{" "}
             {incidents.data.total > incidents.data.items.length ? (
               <a href={hrefQuery("#/incidents", { technique: d.id })}>See all</a>
             ) : null}
