@@ -460,6 +460,24 @@ describe("importStix: third-party ATT&CK bundles", () => {
   });
 });
 
+describe("importStix: several versions of one object", () => {
+  it("keeps the newest version and reports the older one", () => {
+    const b = thirdPartyBundle() as { objects: Array<Record<string, unknown>> };
+    const ap = b.objects.find((o) => o.type === "attack-pattern") as Record<string, unknown>;
+    const newer = { ...clone(ap), name: "Renamed later", modified: "2025-01-01T00:00:00.000Z" };
+    b.objects.unshift(newer);
+    const { catalog, report } = importStix(sample(), b, { source: "v" });
+    assert.equal(catalog.require("T1400").name, "Renamed later");
+    assert.ok(report.skipped.some((s) => s.stixId === ap.id && /older version \(objects\.4\)/.test(s.reason)));
+    const same = thirdPartyBundle() as { objects: Array<Record<string, unknown>> };
+    same.objects.push(clone(same.objects[3] ?? {}));
+    assert.throws(
+      () => importStix(sample(), same, { source: "v" }),
+      (e: unknown) => e instanceof TechtrailError && /duplicate id with the same modified time/.test(e.describe()),
+    );
+  });
+});
+
 describe("importStix: broken input", () => {
   const c = sample();
   const fails = (json: unknown, re: RegExp, field?: string) =>

@@ -560,6 +560,8 @@ interface Parsed {
   objects: StixObject[];
   byId: Map<string, { obj: StixObject; index: number }>;
   typed: Map<string, unknown>;
+  /** Superseded versions of objects that appear more than once. */
+  olderVersions: Array<{ id: string; type: string; index: number }>;
 }
 
 const MAX_PROBLEMS = 50;
@@ -589,6 +591,7 @@ function validateBundle(json: unknown, file: string): Parsed {
   const objects: StixObject[] = [];
   const byId = new Map<string, { obj: StixObject; index: number }>();
   const typed = new Map<string, unknown>();
+  const olderVersions: Array<{ id: string; type: string; index: number }> = [];
   bundle.objects.forEach((raw, index) => {
     const head = StixObject.safeParse(raw);
     if (!head.success) {
@@ -604,15 +607,24 @@ function validateBundle(json: unknown, file: string): Parsed {
     const obj = head.data;
     const prev = byId.get(obj.id);
     if (prev) {
-      problems.push({
-        source: file,
-        field: `objects.${index}.id`,
-        message: `${obj.id}: duplicate id (also objects.${prev.index})`,
-      });
-      return;
+      // STIX lets a bundle carry several versions of one object: the newest `modified` wins.
+      const mod = (o: StixObject) => (typeof o.modified === "string" ? o.modified : "");
+      if (mod(obj) === mod(prev.obj)) {
+        problems.push({
+          source: file,
+          field: `objects.${index}.id`,
+          message: `${obj.id}: duplicate id with the same modified time (also objects.${prev.index})`,
+        });
+        return;
+      }
+      const [older, newer] = mod(obj) > mod(prev.obj) ? [prev, { obj, index }] : [{ obj, index }, prev];
+      olderVersions.push({ id: obj.id, type: obj.type, index: older.index });
+      if (newer.obj === prev.obj) return;
+      objects[objects.indexOf(prev.obj)] = obj;
+      typed.delete(obj.id);
     }
     byId.set(obj.id, { obj, index });
-    objects.push(obj);
+    if (!prev) objects.push(obj);
     if (!obj.id.startsWith(`${obj.type}--`))
       problems.push({
         source: file,
@@ -642,7 +654,7 @@ function validateBundle(json: unknown, file: string): Parsed {
   const specVersion =
     bundle.spec_version ??
     (objects.every((o) => (o as { spec_version?: unknown }).spec_version === undefined) ? "2.0" : "2.1");
-  return { specVersion, objects, byId, typed };
+  return { specVersion, objects, byId, typed, olderVersions };
 }
 
 /** Reads the techtrail extension of an object (also accepting the properties at top level). */
@@ -708,6 +720,12 @@ function mergeBundle(
     skipped: [],
     ignoredTypes: {},
   };
+  for (const v of p.olderVersions)
+    report.skipped.push({
+      type: v.type,
+      stixId: v.id,
+      reason: `older version (objects.${v.index}) of an object given twice`,
+    });
   for (const o of p.objects)
     if (
       !PARSERS[o.type] &&
