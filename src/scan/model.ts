@@ -162,6 +162,8 @@ export const ScanOptions = z.strictObject({
   builtinRules: z.boolean().default(true),
   /** Worker threads; 0 scans in the calling thread. Default: number of cores. */
   workers: z.number().int().min(0).max(64).optional(),
+  /** Skip records no rule can match without parsing them (off: parse every record; same findings, slower). */
+  prefilter: z.boolean().default(true),
   /** Stop at the first problem (rule error, skipped record or file). */
   strict: z.boolean().default(false),
   /** Records longer than this are skipped as too-large (bounded memory). */

@@ -203,6 +203,7 @@ export async function scanPaths(
   const units = await planUnits(files, opts.chunkBytes);
   const engine: EngineOptions = {
     maxRecordBytes: opts.maxRecordBytes,
+    prefilter: opts.prefilter,
     strict: opts.strict,
     skipExamples: opts.skipExamples,
   };
