@@ -9,6 +9,7 @@ import { registerScanCommands } from "./commands/scan.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerCoverageCommand } from "./commands/coverage.js";
 import { registerPlaybooksCommand } from "./commands/playbooks.js";
+import { registerReportCommand } from "./commands/report.js";
 import { registerStartCommand } from "./commands/start.js";
 import { registerStatsCommand } from "./commands/stats.js";
 import { registerUserCommands } from "./commands/user.js";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerStatsCommand(program);
   registerPlaybooksCommand(program);
   registerCoverageCommand(program);
+  registerReportCommand(program);
   registerScanCommands(program);
   registerIncidentCommands(program);
   registerDemoCommands(program);

@@ -1,0 +1,73 @@
+// `techtrail report [--quarter 2026Q3 | --from --to] --format md|html|json [--out FILE]`: the quarterly
+// incident-response report (analytics, playbook priorities, detection coverage) as one file.
+import type { Command } from "commander";
+import { TechtrailError } from "../../core/errors.js";
+import { writeFileAtomic } from "../../core/fs.js";
+import { loadProfile } from "../../coverage/profile.js";
+import { loadPlaybooks } from "../../playbooks/playbooks.js";
+import { renderReport } from "../../report/render.js";
+import { buildReport } from "../../report/report.js";
+import { addFilterOptions, type FilterOptions, filterFromOptions, withStore } from "../analytics-options.js";
+import { log } from "../output.js";
+import { openCatalog } from "./catalog.js";
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function registerReportCommand(program: Command): void {
+  const cmd = program
+    .command("report")
+    .description(
+      "quarterly incident-response report: frequency, trend, co-occurrence, paths, actors, timing, mitigations, playbooks, coverage",
+    )
+    .option("--format <fmt>", "md, html or json", "md")
+    .option("--out <file>", "write to this file instead of stdout")
+    .option("--title <text>", "report title")
+    .option("--profile <file|name>", "monitoring profile for the coverage section", "cloudtrail-guardduty")
+    .option("--no-coverage", "leave out the coverage section")
+    .option("--playbooks <dir>", "extra playbook folder (repeatable)", collect)
+    .option("--catalog <dir>", "catalog folder to use instead of the built-in one")
+    .option("--json", "same as --format json");
+  addFilterOptions(cmd);
+  cmd.action(async (_o, c: Command) => {
+    const o = c.opts() as FilterOptions & {
+      format: string;
+      out?: string;
+      title?: string;
+      profile: string;
+      coverage: boolean;
+      playbooks?: string[];
+      catalog?: string;
+      json?: boolean;
+    };
+    const format = o.json ? "json" : o.format.toLowerCase();
+    if (format !== "md" && format !== "html" && format !== "json")
+      throw new TechtrailError("VALIDATION", `--format must be md, html or json, got ${o.format}`, {
+        problems: [{ field: "--format", message: "expected md, html or json" }],
+      });
+    const catalog = openCatalog(o);
+    // Dates are the report period; the other filters narrow the incidents.
+    const {
+      from: _f,
+      to: _t,
+      ...filter
+    } = filterFromOptions({ ...o, quarter: undefined, from: undefined, to: undefined });
+    const playbooks = loadPlaybooks(catalog, { dirs: o.playbooks ?? [] }).playbooks;
+    const profile = o.coverage ? loadProfile(o.profile, catalog) : undefined;
+    const report = await withStore(o, (s) =>
+      buildReport(s, catalog, {
+        ...(o.quarter ? { quarter: o.quarter } : {}),
+        ...(o.from ? { from: o.from } : {}),
+        ...(o.to ? { to: filterFromOptions({ to: o.to }).to as string } : {}),
+        filter,
+        playbooks,
+        ...(profile ? { profile } : {}),
+        ...(o.title ? { title: o.title } : {}),
+      }),
+    );
+    const text = renderReport(report, catalog, format);
+    if (o.out) {
+      writeFileAtomic(o.out, text);
+      log(`report for ${report.period.label} (${report.summary.incidents} incidents) written to ${o.out}`);
+    } else process.stdout.write(text);
+  });
+}

@@ -1,0 +1,407 @@
+// Renders a ReportData as Markdown, self-contained HTML (inline SVG charts from charts.ts, print CSS,
+// no scripts, no external requests) or JSON. Both text formats come from the same section list, so
+// they always carry the same tables and notes.
+import { formatDuration } from "../analytics/timing.js";
+import type { Catalog } from "../catalog/catalog.js";
+import { cooccurrenceChart, frequencyChart, matrixChart, sourceChart, trendChart } from "./charts.js";
+import type { ReportData } from "./report.js";
+
+export type ReportFormat = "md" | "html" | "json";
+
+interface Table {
+  caption?: string;
+  headers: string[];
+  rows: Array<Array<string | number>>;
+  /** Right-align these column indexes. */
+  numeric?: number[];
+}
+
+interface Section {
+  id: string;
+  title: string;
+  text: string[];
+  tables: Table[];
+  chart?: () => string | null;
+  chartAlt?: string;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
+
+function sections(r: ReportData, catalog: Catalog): Section[] {
+  const out: Section[] = [];
+  const s = r.summary;
+  const change =
+    s.previousPeriodIncidents > 0
+      ? ` (${signed(s.incidents - s.previousPeriodIncidents)} against the previous period's ${s.previousPeriodIncidents})`
+      : "";
+  const summaryText = [
+    `${s.incidents} incident(s) in ${r.period.label}${change}; ${s.tagged} with technique tags.`,
+    `Severity: ${Object.entries(s.bySeverity)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}.`,
+  ];
+  if (s.demo > 0) summaryText.push(`${s.demo} of them are demo incidents (techtrail demo seed).`);
+  if (Object.keys(r.filter).length) summaryText.push(`Filter: ${JSON.stringify(r.filter)}.`);
+  if (r.empty) summaryText.push(r.note ?? "No incidents in this period.");
+  out.push({ id: "summary", title: "Summary", text: summaryText, tables: [] });
+  if (r.empty) return out;
+
+  const top = r.frequency.techniques[0];
+  out.push({
+    id: "frequency",
+    title: "Most frequent techniques",
+    text: top ? [`${top.id} ${top.name ?? ""} appeared in ${pct(top.share)} of incidents.`] : [],
+    chart: () => frequencyChart(r),
+    chartAlt: "Bar chart of incidents per technique",
+    tables: [
+      {
+        headers: ["Technique", "Name", "Incidents", "Share"],
+        numeric: [2, 3],
+        rows: r.frequency.techniques
+          .slice(0, 20)
+          .map((t) => [t.id, t.name ?? "(not in catalog)", t.incidents, pct(t.share)]),
+      },
+      {
+        caption: "Tactics (incidents with at least one technique of the tactic)",
+        headers: ["Tactic", "Name", "Incidents", "Share"],
+        numeric: [2, 3],
+        rows: r.frequency.tactics.map((t) => [t.id, t.name, t.incidents, pct(t.share)]),
+      },
+    ],
+  });
+  out.push({
+    id: "matrix",
+    title: "Tactic × technique matrix",
+    text: ["Incidents per technique, placed under each tactic the technique belongs to (top 20 techniques)."],
+    chart: () => matrixChart(r, catalog),
+    chartAlt: "Heatmap of techniques by tactic",
+    tables: [],
+  });
+  const t = r.trend;
+  out.push({
+    id: "trend",
+    title: `Trend to ${t.current ?? r.period.label}`,
+    text: [
+      `Incidents per quarter: ${t.quarters.map((q) => `${q.quarter} ${q.incidents}`).join(", ")}.`,
+      t.newTechniques.length
+        ? `New in ${t.current}: ${t.newTechniques.map((id) => `${id} ${catalog.technique(id)?.name ?? ""}`.trim()).join("; ")}.`
+        : `No technique is new in ${t.current}.`,
+    ],
+    chart: () => trendChart(r),
+    chartAlt: "Line chart of incidents per technique per quarter",
+    tables: [
+      {
+        headers: ["Technique", "Name", ...t.quarters.map((q) => q.quarter), "Change", ""],
+        numeric: t.quarters.map((_, i) => i + 2).concat([t.quarters.length + 2]),
+        rows: t.techniques
+          .slice(0, 15)
+          .map((x) => [
+            x.id,
+            x.name ?? "",
+            ...x.counts,
+            `${signed(x.change)}${x.changePct === null ? "" : ` (${signed(Math.round(x.changePct * 100))}%)`}`,
+            x.isNew ? "new" : "",
+          ]),
+      },
+    ],
+  });
+  const c = r.cooccurrence;
+  out.push({
+    id: "cooccurrence",
+    title: "Techniques that occur together",
+    text: [
+      `${c.multiTechnique} incident(s) with two or more techniques; ${c.distinctPairs} distinct pair(s). Lift above 1 means the pair occurs together more often than chance.`,
+    ],
+    chart: () => cooccurrenceChart(r),
+    chartAlt: "Heatmap of technique pair counts",
+    tables: [
+      {
+        headers: ["Technique A", "Technique B", "Incidents", "Support", "Conf. A→B", "Conf. B→A", "Lift"],
+        numeric: [2, 3, 4, 5, 6],
+        rows: c.pairs
+          .slice(0, 15)
+          .map((p) => [p.a, p.b, p.count, pct(p.support), pct(p.confidenceAB), pct(p.confidenceBA), p.lift.toFixed(2)]),
+      },
+    ],
+  });
+  out.push({
+    id: "paths",
+    title: "Tactic progressions",
+    text: ["Tactics in the order their techniques were first seen inside each incident."],
+    tables: [
+      {
+        headers: ["Incidents", "Share", "Path"],
+        numeric: [0, 1],
+        rows: r.paths.paths.map((p) => [p.incidents, pct(p.share), p.names.join(" → ")]),
+      },
+    ],
+  });
+  const a = r.actors;
+  out.push({
+    id: "actors",
+    title: "Threat actors",
+    text: a.actors.length
+      ? [`Signature: techniques in at least ${pct(a.minShare)} of an actor's incidents.`]
+      : ["No incident in the period is attributed to a threat actor."],
+    tables: a.actors.length
+      ? [
+          {
+            headers: ["Actor", "Incidents", "Signature techniques"],
+            numeric: [1],
+            rows: a.actors.map((x) => [x.name, x.incidents, x.signature.join(", ")]),
+          },
+          {
+            caption: "Most similar actor pairs (Jaccard similarity of signatures)",
+            headers: ["Actor A", "Actor B", "Jaccard", "Shared"],
+            numeric: [2],
+            rows: a.similarity.slice(0, 8).map((x) => [x.a, x.b, x.jaccard.toFixed(2), x.shared.join(", ")]),
+          },
+        ]
+      : [],
+  });
+  const tm = r.timing;
+  const d = formatDuration;
+  out.push({
+    id: "timing",
+    title: "Detection and response times",
+    text: [
+      `Time to detect: median ${d(tm.overall.timeToDetect.median)}, p90 ${d(tm.overall.timeToDetect.p90)} (${tm.overall.timeToDetect.samples} incidents). Time to contain: median ${d(tm.overall.timeToContain.median)}, p90 ${d(tm.overall.timeToContain.p90)} (${tm.overall.timeToContain.samples} incidents).`,
+    ],
+    chart: () => sourceChart(r),
+    chartAlt: "Detection-source mix",
+    tables: [
+      {
+        caption: "Detection sources",
+        headers: ["Source", "Incidents", "Share", "Detect median", "Detect p90", "Contain median", "Contain p90"],
+        numeric: [1, 2, 3, 4, 5, 6],
+        rows: tm.bySource.map((x) => [
+          x.name ?? x.key,
+          x.incidents,
+          pct(x.share),
+          d(x.timeToDetect.median),
+          d(x.timeToDetect.p90),
+          d(x.timeToContain.median),
+          d(x.timeToContain.p90),
+        ]),
+      },
+      {
+        caption: "Per technique",
+        headers: ["Technique", "Incidents", "Detect median", "Detect p90", "Contain median", "Contain p90"],
+        numeric: [1, 2, 3, 4, 5],
+        rows: tm.byTechnique
+          .slice(0, 15)
+          .map((x) => [
+            x.key,
+            x.incidents,
+            d(x.timeToDetect.median),
+            d(x.timeToDetect.p90),
+            d(x.timeToContain.median),
+            d(x.timeToContain.p90),
+          ]),
+      },
+    ],
+  });
+  const m = r.mitigations;
+  out.push({
+    id: "mitigations",
+    title: "Mitigation impact",
+    text: [
+      `Catalog mitigations ranked by the severity-weighted number of incidents (P1=${m.weights.P1}, P2=${m.weights.P2}, P3=${m.weights.P3}, P4=${m.weights.P4}) that involved a technique the mitigation addresses.`,
+    ],
+    tables: [
+      {
+        headers: ["Mitigation", "Name", "Score", "Incidents", "Main techniques", "Example incidents"],
+        numeric: [2, 3],
+        rows: m.mitigations.slice(0, 12).map((x) => [
+          x.id,
+          x.name,
+          x.score,
+          x.incidents,
+          x.techniques
+            .slice(0, 3)
+            .map((y) => y.id)
+            .join(", "),
+          x.examples.map((e) => e.key).join(", "),
+        ]),
+      },
+    ],
+  });
+  if (r.gaps) {
+    const g = r.gaps;
+    out.push({
+      id: "playbooks",
+      title: "Playbook priorities",
+      text: [
+        `Priority = severity-weighted incidents × trend factor. Write or review next: ${g.next.slice(0, 5).join(", ") || "nothing"}.`,
+        g.responseGaps.length
+          ? `Response-capability gaps: ${g.responseGaps
+              .slice(0, 5)
+              .map((x) => `${x.id} slow to ${x.kind} (median ${d(x.median)})`)
+              .join("; ")}.`
+          : "No response-capability gap above the thresholds.",
+      ],
+      tables: [
+        {
+          headers: ["#", "Technique", "Name", "Priority", "Status", "Playbooks"],
+          numeric: [0, 3],
+          rows: g.techniques
+            .slice(0, 15)
+            .map((x) => [x.rank, x.id, x.name ?? "", x.priority, x.status, x.playbooks.map((p) => p.id).join(", ")]),
+        },
+      ],
+    });
+  }
+  if (r.coverage) {
+    const cv = r.coverage;
+    out.push({
+      id: "coverage",
+      title: `Detection coverage: ${cv.profile.name}`,
+      text: [
+        `Frequency-weighted: visible ${pct(cv.scores.visible)}, detected ${pct(cv.scores.detected)}.`,
+        cv.unseen.length
+          ? `Frequent techniques this monitoring would not see: ${cv.unseen.map((x) => `${x.id} (${x.incidents})`).join(", ")}.`
+          : "Every technique seen in the period is visible to this monitoring.",
+        cv.undetected.length
+          ? `Visible but not detected by a deployed rule: ${cv.undetected.map((x) => `${x.id} (${x.incidents})`).join(", ")}.`
+          : "",
+      ].filter(Boolean),
+      tables: [
+        {
+          headers: ["Technique", "Incidents", "Visible", "Detected", "Sources"],
+          numeric: [1],
+          rows: [...cv.techniques]
+            .sort((x, y) => y.incidents - x.incidents)
+            .slice(0, 15)
+            .map((x) => [
+              x.id,
+              x.incidents,
+              x.visible ? "yes" : "no",
+              x.detected ? "yes" : "no",
+              x.visibleVia.join(", "),
+            ]),
+        },
+      ],
+    });
+  }
+  return out;
+}
+
+const mdCell = (v: string | number) => String(v).replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+export function renderMarkdown(r: ReportData, catalog: Catalog): string {
+  const lines = [
+    `# ${r.title}`,
+    "",
+    `Period ${r.period.from} – ${r.period.to} · catalog ${r.catalog.name} ${r.catalog.version} · generated ${r.generatedAt}`,
+    "",
+  ];
+  for (const s of sections(r, catalog)) {
+    lines.push(`## ${s.title}`, "");
+    for (const p of s.text) lines.push(p, "");
+    for (const t of s.tables) {
+      if (t.rows.length === 0) continue;
+      if (t.caption) lines.push(`*${t.caption}*`, "");
+      lines.push(`| ${t.headers.map(mdCell).join(" | ")} |`);
+      lines.push(`| ${t.headers.map((_, i) => (t.numeric?.includes(i) ? "---:" : "---")).join(" | ")} |`);
+      for (const row of t.rows) lines.push(`| ${row.map(mdCell).join(" | ")} |`);
+      lines.push("");
+    }
+  }
+  if (!r.empty) lines.push("Charts are in the HTML version of this report (`techtrail report --format html`).", "");
+  return lines.join("\n");
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
+  );
+}
+
+const CSS = `
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #1f2328; margin: 0; background: #f6f8fa; }
+main { max-width: 860px; margin: 0 auto; padding: 32px 24px 64px; background: #fff; }
+h1 { font-size: 1.7rem; margin: 0 0 4px; }
+h2 { font-size: 1.25rem; margin: 36px 0 8px; padding-bottom: 4px; border-bottom: 2px solid #2f5d8a; }
+.meta { color: #57606a; font-size: 0.85rem; margin: 0 0 12px; }
+nav { font-size: 0.85rem; margin: 12px 0 0; }
+nav a { color: #2f5d8a; margin-right: 12px; text-decoration: none; }
+p { line-height: 1.5; margin: 6px 0; }
+figure { margin: 12px 0; }
+figure svg { max-width: 100%; height: auto; display: block; }
+figcaption { font-size: 0.8rem; color: #57606a; }
+table { border-collapse: collapse; width: 100%; margin: 10px 0 16px; font-size: 0.82rem; }
+caption { text-align: left; font-weight: 600; padding: 4px 0; }
+th, td { border-bottom: 1px solid #d0d7de; padding: 4px 6px; text-align: left; vertical-align: top; }
+th { background: #f0f3f6; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+.empty { padding: 16px; background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; }
+@page { size: A4; margin: 14mm; }
+@media print {
+  body { background: #fff; }
+  main { max-width: none; padding: 0; }
+  nav { display: none; }
+  h2 { break-after: avoid; }
+  figure, table { break-inside: avoid; }
+}
+`;
+
+export function renderHtml(r: ReportData, catalog: Catalog): string {
+  const secs = sections(r, catalog);
+  const body: string[] = [];
+  body.push(`<h1>${escapeHtml(r.title)}</h1>`);
+  body.push(
+    `<p class="meta">Period ${escapeHtml(r.period.from)} – ${escapeHtml(r.period.to)} · catalog ${escapeHtml(`${r.catalog.name} ${r.catalog.version}`)} · generated ${escapeHtml(r.generatedAt)}</p>`,
+  );
+  if (secs.length > 1)
+    body.push(`<nav>${secs.map((s) => `<a href="#${s.id}">${escapeHtml(s.title)}</a>`).join("")}</nav>`);
+  for (const s of secs) {
+    body.push(`<section id="${s.id}">`, `<h2>${escapeHtml(s.title)}</h2>`);
+    const cls = r.empty && s.id === "summary" ? ' class="empty"' : "";
+    for (const p of s.text) body.push(`<p${cls}>${escapeHtml(p)}</p>`);
+    const svg = s.chart?.();
+    if (svg)
+      body.push(
+        `<figure role="img" aria-label="${escapeHtml(s.chartAlt ?? s.title)}">${svg}<figcaption>${escapeHtml(s.chartAlt ?? "")}</figcaption></figure>`,
+      );
+    for (const t of s.tables) {
+      if (t.rows.length === 0) continue;
+      const n = (i: number) => (t.numeric?.includes(i) ? ' class="n"' : "");
+      body.push("<table>");
+      if (t.caption) body.push(`<caption>${escapeHtml(t.caption)}</caption>`);
+      body.push(
+        `<thead><tr>${t.headers.map((h, i) => `<th${n(i)}>${escapeHtml(h)}</th>`).join("")}</tr></thead><tbody>`,
+      );
+      for (const row of t.rows)
+        body.push(`<tr>${row.map((c, i) => `<td${n(i)}>${escapeHtml(String(c))}</td>`).join("")}</tr>`);
+      body.push("</tbody></table>");
+    }
+    body.push("</section>");
+  }
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="generator" content="techtrail">
+<title>${escapeHtml(r.title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+${body.join("\n")}
+</main>
+</body>
+</html>
+`;
+}
+
+export function renderReport(r: ReportData, catalog: Catalog, format: ReportFormat): string {
+  if (format === "json") return `${JSON.stringify(r, null, 2)}\n`;
+  if (format === "md") return renderMarkdown(r, catalog);
+  return renderHtml(r, catalog);
+}
