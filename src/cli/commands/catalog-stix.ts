@@ -93,6 +93,7 @@ export function registerStixCommands(cat: Command, globalOpts: (cmd: Command) =>
       const base = o.catalog ? loadCatalogDir(o.catalog) : loadBuiltinCatalog();
       const { catalog, report } = importStix(base, parseStixJson(text, file), { source: o.source, file });
       let written: string | null = null;
+      let nothingNew = false;
       const header = `Catalog merged by techtrail catalog import: ${base.meta.name} ${base.meta.version} + ${o.source} (${basename(file)}).`;
       if (o.dryRun) {
         // report only
@@ -116,12 +117,15 @@ export function registerStixCommands(cat: Command, globalOpts: (cmd: Command) =>
           report.added,
           `Imported from ${o.source} (${basename(file)}) by techtrail catalog import.`,
         );
-        if (files.size > 0) writeFolderAtomic(o.catalog, files, o.catalog);
-        written = o.catalog;
+        if (files.size > 0) {
+          writeFolderAtomic(o.catalog, files, o.catalog);
+          written = o.catalog;
+        } else nothingNew = true;
       }
       if (o.json) return printJson({ report, written });
       out(formatImportReport(report));
       if (written) out(`wrote merged catalog (${catalog.techniques.length} techniques) to ${written}`);
+      else if (nothingNew) out(`nothing new for ${o.catalog}: it already holds everything the bundle adds`);
       else if (!o.dryRun)
         log("nothing written: give --out DIR or --out FILE.json, or --catalog DIR to merge into that folder");
     });
