@@ -29,6 +29,7 @@ const TS_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,
  * Returns the canonical form or undefined.
  */
 export function normaliseTimestamp(input: string): string | undefined {
+  if (isCanonical(input)) return input;
   const m = TS_RE.exec(input.trim());
   if (!m) return undefined;
   const [, y, mo, d, h = "00", mi = "00", s = "00", frac = "", zone = "Z"] = m;
@@ -42,6 +43,21 @@ export function normaliseTimestamp(input: string): string | undefined {
   if (check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d)) return undefined;
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
   return canonicalTimestamp(t);
+}
+
+const CANONICAL_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.(?!000)\d{3})?Z$/;
+const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Fast path for text already in canonical form (every import of an export): range checks, no Date. */
+function isCanonical(s: string): boolean {
+  const m = CANONICAL_RE.exec(s);
+  if (!m) return false;
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  if (mo < 1 || mo > 12 || d < 1 || d > (DAYS[mo - 1] ?? 0)) return false;
+  if (mo === 2 && d === 29 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0))) return false;
+  return Number(m[4]) <= 23 && Number(m[5]) <= 59 && Number(m[6]) <= 59;
 }
 
 /** Canonical text of an epoch-milliseconds time. */
@@ -207,11 +223,16 @@ export const Timeline = z
     closed: Timestamp.optional(),
   })
   .superRefine((t, ctx) => {
+    const ms: Partial<Record<TimelineField, number>> = {};
+    for (const f of TIMELINE_FIELDS) {
+      const v = t[f];
+      if (v !== undefined) ms[f] = Date.parse(v);
+    }
     for (const [a, b] of ORDER) {
-      const va = t[a];
-      const vb = t[b];
-      if (va !== undefined && vb !== undefined && Date.parse(vb) < Date.parse(va))
-        ctx.addIssue({ code: "custom", path: [b], message: `${b} (${vb}) is before ${a} (${va})` });
+      const va = ms[a];
+      const vb = ms[b];
+      if (va !== undefined && vb !== undefined && vb < va)
+        ctx.addIssue({ code: "custom", path: [b], message: `${b} (${t[b]}) is before ${a} (${t[a]})` });
     }
   });
 export type Timeline = z.infer<typeof Timeline>;

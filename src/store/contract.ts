@@ -79,6 +79,7 @@ export function registerStoreContract(name: string, factory: () => Promise<Store
     before(async () => {
       fx = await factory();
       store = fx.store;
+      store.setTaxonomy((id) => (id.startsWith("T1486") || id.startsWith("T1496") ? ["TA0040"] : ["TA0005"]));
     });
     after(async () => {
       await fx.cleanup();
@@ -183,6 +184,15 @@ export function registerStoreContract(name: string, factory: () => Promise<Store
       const both = await store.list({ techniques: [["T1078.A001"], ["T1486.A001"]] });
       assert.equal(both.total, 0, "groups are ANDed");
       assert.equal((await store.list({ threatActor: "  bucket   BARONS " })).total, 1);
+      assert.deepEqual(
+        (await store.list({ families: ["T1486"] })).items.map((i) => i.key),
+        ["IR-2025-0001"],
+      );
+      assert.equal((await store.list({ families: ["T1496"] })).total, all.total - 1);
+      assert.equal((await store.list({ tactics: ["TA0040"] })).total, all.total);
+      assert.equal((await store.list({ tactics: ["TA0005"], text: "ransom" })).total, 0);
+      assert.equal((await store.list({ tactics: ["TA0040"], severity: ["P1"] })).total, 2);
+      assert.equal((await store.list({ tactics: ["TA0040"], families: ["T1486"], tag: "ransom" })).total, 1);
       assert.equal((await store.list({ tag: "Ransom" })).total, 1);
       assert.equal((await store.list({ since: "2025-01-01", until: "2026-01-01" })).total, 1);
       assert.equal((await store.list({ until: "2025-01-01" })).total, 1);

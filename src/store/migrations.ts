@@ -58,12 +58,13 @@ CREATE TABLE incidents (
   doc ${json(d)} NOT NULL,
   UNIQUE (year, seq)
 );
-CREATE INDEX incidents_at ON incidents (incident_at);
+-- (Date order comes from the analytics index of migration 2, which starts with incident_at.)
 CREATE INDEX incidents_status_at ON incidents (status, incident_at);
 CREATE INDEX incidents_severity_at ON incidents (severity, incident_at);
 CREATE INDEX incidents_actor ON incidents (actor_key, incident_at);
 CREATE INDEX incidents_campaign ON incidents (campaign_key);
-CREATE INDEX incidents_demo ON incidents (is_demo);
+-- Text filters scan this small covering index instead of the rows (which carry the document).
+CREATE INDEX incidents_title ON incidents (title);
 
 -- One row per technique tag so analytics can count and filter by technique without parsing documents.
 CREATE TABLE incident_techniques (
@@ -76,15 +77,18 @@ CREATE TABLE incident_techniques (
   findings ${json(d)} NOT NULL,
   first_seen TEXT,
   PRIMARY KEY (incident_key, technique_id)
-);
+)${d === "sqlite" ? " WITHOUT ROWID" : ""};
 CREATE INDEX incident_techniques_technique ON incident_techniques (technique_id, incident_key);
 
-CREATE TABLE incident_tags (
+-- One row per distinct filterable facet of an incident: \`tag:<label>\`, \`family:<technique base ID>\`
+-- (T1496 for T1496.A008) and \`tactic:<ID>\` (from the catalog when the tag was written). Each is unique per
+-- incident, so "how many incidents have X" is a count over one index range, without DISTINCT.
+CREATE TABLE incident_facets (
+  facet TEXT NOT NULL,
   incident_key TEXT NOT NULL REFERENCES incidents (key) ON DELETE CASCADE,
-  tag TEXT NOT NULL,
-  PRIMARY KEY (incident_key, tag)
-);
-CREATE INDEX incident_tags_tag ON incident_tags (tag, incident_key);
+  PRIMARY KEY (facet, incident_key)
+)${d === "sqlite" ? " WITHOUT ROWID" : ""};
+CREATE INDEX incident_facets_incident ON incident_facets (incident_key);
 
 -- Last sequence number handed out per year (never decreases, so deleted keys are not reused).
 CREATE TABLE key_counters (

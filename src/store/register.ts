@@ -89,7 +89,9 @@ export class IncidentRegister {
   constructor(
     readonly store: Store,
     readonly catalog: Catalog,
-  ) {}
+  ) {
+    store.setTaxonomy((id) => catalog.technique(id)?.tactics ?? []);
+  }
 
   /** Validates and stores a new incident (techniques must exist and not be revoked). */
   async add(input: unknown, ctx: ChangeContext): Promise<Incident> {
@@ -259,23 +261,28 @@ export class IncidentRegister {
   filterFor(q: ListQuery): IncidentFilterInput {
     const { technique, tactic, from, to, ...rest } = q;
     const f: IncidentFilterInput = { ...rest };
-    const groups: string[][] = [];
     if (technique?.length) {
-      const ids = new Set<string>();
-      for (const ref of technique) {
-        const id = requireTechniqueRef(this.catalog, ref);
-        ids.add(id);
-        for (const s of this.catalog.subtechniques(id)) ids.add(s.id);
-      }
-      groups.push([...ids]);
+      // A technique with sub-techniques matches its whole family; a leaf matches itself.
+      const ids = technique.map((ref) => requireTechniqueRef(this.catalog, ref));
+      const isFamily = (id: string) => !id.includes(".") && this.catalog.subtechniques(id).length > 0;
+      if (ids.every(isFamily)) f.families = ids;
+      else if (!ids.some(isFamily)) f.techniques = [ids];
+      else f.techniques = [[...new Set(ids.flatMap((id) => [id, ...this.catalog.subtechniques(id).map((s) => s.id)]))]];
     }
-    if (tactic?.length) {
-      const ids = new Set<string>();
-      for (const ta of tactic) for (const t of this.catalog.byTactic(ta)) ids.add(t.id);
-      if (ids.size === 0) ids.add("-none-");
-      groups.push([...ids]);
-    }
-    if (groups.length) f.techniques = groups;
+    if (tactic?.length)
+      f.tactics = tactic.map((ta) => {
+        const found = this.catalog.tactic(ta);
+        if (!found)
+          throw new TechtrailError("NOT_FOUND", `unknown tactic ${ta}`, {
+            problems: [
+              {
+                field: "tactic",
+                message: `known: ${this.catalog.tactics.map((t) => `${t.id} (${t.shortname})`).join(", ")}`,
+              },
+            ],
+          });
+        return found.id;
+      });
     const ts = (v: string, field: string) => {
       const n = normaliseTimestamp(v);
       if (!n)
@@ -352,9 +359,10 @@ export class IncidentRegister {
   /** Adds scan findings as evidence to an existing incident's technique tags. */
   async attach(
     key: string,
-    findings: readonly FindingLike[],
+    found: Iterable<FindingLike>,
     ctx: ChangeContext,
   ): Promise<{ incident: Incident; changed: boolean; unknown: string[] }> {
+    const findings = [...found];
     let unknown: string[] = [];
     const res = await this.store.update(
       key,
@@ -371,10 +379,11 @@ export class IncidentRegister {
 
   /** Stores a draft incident whose technique tags carry the findings as evidence. */
   async createFromFindings(
-    findings: readonly FindingLike[],
+    found: Iterable<FindingLike>,
     opts: { title?: string; source?: string },
     ctx: ChangeContext,
   ): Promise<{ incident: Incident; unknown: string[] }> {
+    const findings = [...found];
     if (findings.length === 0)
       throw new TechtrailError("VALIDATION", "the scan produced no findings: there is nothing to make an incident of");
     const { draft, unknown } = draftFromFindings(findings, this.catalog, opts);

@@ -1,6 +1,7 @@
 // The incident store written once over SqlDb (sql.ts) for both SQLite and PostgreSQL.
 // An incident is one `incidents` row (filter columns + the document without techniques), one
-// `incident_techniques` row per technique tag and one `incident_tags` row per label.
+// `incident_techniques` row per technique tag and one `incident_facets` row per distinct label, technique
+// family and tactic (the facets make filtered counts cheap).
 // Every change writes its audit row in the same transaction, so history and data cannot disagree.
 import { type Problem, TechtrailError, zodProblems } from "../core/errors.js";
 import {
@@ -51,6 +52,7 @@ const TECHNIQUE_COLUMNS = [
   "findings",
   "first_seen",
 ] as const;
+const DOC_COLUMN = INCIDENT_COLUMNS.indexOf("doc");
 const AUDIT_COLUMNS = ["incident_key", "action", "actor", "at", "before", "after", "note"] as const;
 
 /** Fixed-width UTC text so that SQLite compares times correctly as strings (PostgreSQL casts it). */
@@ -123,8 +125,17 @@ function techniqueRows(i: Incident): SqlValue[][] {
   ]);
 }
 
-function tagRows(i: Incident): SqlValue[][] {
-  return i.tags.map((t) => [i.key, t]);
+/** Maps a technique ID to its tactic IDs (from the catalog); without it no tactic facets are written. */
+export type Taxonomy = (techniqueId: string) => readonly string[];
+
+export function facetsOf(i: Incident, taxonomy?: Taxonomy): string[] {
+  const out = new Set<string>();
+  for (const t of i.tags) out.add(`tag:${t}`);
+  for (const t of i.techniques) {
+    out.add(`family:${t.id.split(".")[0]}`);
+    if (taxonomy) for (const ta of taxonomy(t.id)) out.add(`tactic:${ta}`);
+  }
+  return [...out];
 }
 
 function auditRow(
@@ -179,6 +190,15 @@ function escapeLike(s: string): string {
   return s.replace(/[!%_]/g, (c) => `!${c}`);
 }
 
+/** A membership set with fewer rows than this drives the query; larger ones are probed per row. */
+const SMALL_SET = 2000;
+
+interface Cond {
+  sql?: string;
+  params?: SqlValue[];
+  set?: { table: "incident_techniques" | "incident_facets"; column: string; values: string[] };
+}
+
 class DryRunDone extends Error {
   constructor(readonly result: ImportResult) {
     super("dry run");
@@ -207,10 +227,35 @@ export class SqlStore implements Store {
     return rebuild(row.doc, await this.loadTechniques(db, key));
   }
 
-  private async insert(db: SqlDb, incidents: readonly Incident[]): Promise<void> {
-    await db.insertMany("incidents", INCIDENT_COLUMNS, incidents.map(incidentRow));
-    await db.insertMany("incident_techniques", TECHNIQUE_COLUMNS, incidents.flatMap(techniqueRows));
-    await db.insertMany("incident_tags", ["incident_key", "tag"], incidents.flatMap(tagRows));
+  private taxonomy: Taxonomy | undefined;
+
+  /** Tactic facets come from the catalog: the register sets this from the catalog it validates against. */
+  setTaxonomy(taxonomy: Taxonomy): void {
+    this.taxonomy = taxonomy;
+  }
+
+  private facetRows(i: Incident): SqlValue[][] {
+    return facetsOf(i, this.taxonomy).map((f) => [f, i.key]);
+  }
+
+  /** Inserts the rows of new incidents; returns each incident's full JSON (for the audit row). */
+  private async insert(db: SqlDb, incidents: readonly Incident[]): Promise<string[]> {
+    const rows = incidents.map(incidentRow);
+    await db.insertMany("incidents", INCIDENT_COLUMNS, rows);
+    const techRows = incidents.map(techniqueRows);
+    await db.insertMany("incident_techniques", TECHNIQUE_COLUMNS, techRows.flat());
+    await db.insertMany(
+      "incident_facets",
+      ["facet", "incident_key"],
+      incidents.flatMap((i) => this.facetRows(i)),
+    );
+    // The document JSON is already built: splice the techniques in rather than serialising everything again.
+    return incidents.map((i, n) => {
+      const doc = rows[n]?.[DOC_COLUMN] as string;
+      return i.techniques.length
+        ? `${doc.slice(0, -1)},"techniques":${JSON.stringify(i.techniques)}}`
+        : doc.replace(/}$/, ',"techniques":[]}');
+    });
   }
 
   private async audit(db: SqlDb, rows: SqlValue[][]): Promise<void> {
@@ -286,7 +331,8 @@ export class SqlStore implements Store {
       }
     const nextByYear = new Map<number, number>();
     for (const [y, n] of needByYear) nextByYear.set(y, await this.reserve(db, y, n));
-    return inputs.map((i, n) => {
+    // Inputs are parsed NewIncident values already: only the store-assigned fields are added here.
+    return inputs.map((i) => {
       let key = i.key;
       if (key === undefined) {
         const y = keyYear(i, now);
@@ -294,19 +340,14 @@ export class SqlStore implements Store {
         nextByYear.set(y, seq + 1);
         key = `IR-${y}-${String(seq).padStart(4, "0")}`;
       }
-      const res = Incident.safeParse({ ...i, key, createdAt: i.createdAt ?? now, updatedAt: i.updatedAt ?? now });
-      if (!res.success)
-        throw new TechtrailError("VALIDATION", `invalid incident ${key}`, {
-          problems: zodProblems(res.error.issues, inputs.length > 1 ? `record ${n + 1}` : undefined),
-        });
-      return res.data;
+      return { ...i, key, createdAt: i.createdAt ?? now, updatedAt: i.updatedAt ?? now };
     });
   }
 
   async create(input: NewIncident, ctx: ChangeContext): Promise<Incident> {
     return this.db.transaction(async (tx) => {
-      const [incident] = await this.prepare(tx, [input]);
-      if (!incident) throw new TechtrailError("INTERNAL", "no incident prepared");
+      const [prepared] = await this.prepare(tx, [input]);
+      const incident = Incident.parse(prepared);
       await this.insert(tx, [incident]);
       await this.audit(tx, [auditRow(incident.key, "create", ctx, null, incident, incident.updatedAt)]);
       return incident;
@@ -351,9 +392,9 @@ export class SqlStore implements Store {
         next.key,
       ]);
       await tx.run("DELETE FROM incident_techniques WHERE incident_key = ?", [next.key]);
-      await tx.run("DELETE FROM incident_tags WHERE incident_key = ?", [next.key]);
+      await tx.run("DELETE FROM incident_facets WHERE incident_key = ?", [next.key]);
       await tx.insertMany("incident_techniques", TECHNIQUE_COLUMNS, techniqueRows(next));
-      await tx.insertMany("incident_tags", ["incident_key", "tag"], tagRows(next));
+      await tx.insertMany("incident_facets", ["facet", "incident_key"], this.facetRows(next));
       await this.audit(tx, [auditRow(next.key, action, ctx, current, next, now)]);
       return { incident: next, changed: true };
     });
@@ -377,13 +418,18 @@ export class SqlStore implements Store {
   ): Promise<ImportResult> {
     const dryRun = opts.dryRun ?? false;
     if (incidents.length === 0) return { created: 0, keys: [], dryRun };
+    let result: ImportResult;
     try {
-      return await this.db.transaction(async (tx) => {
+      result = await this.db.transaction(async (tx) => {
         const prepared = await this.prepare(tx, incidents);
-        await this.insert(tx, prepared);
+        const json = await this.insert(tx, prepared);
         await this.audit(
           tx,
-          prepared.map((i) => auditRow(i.key, "import", ctx, null, i, i.updatedAt)),
+          prepared.map((i, n) => {
+            const row = auditRow(i.key, "import", ctx, null, null, i.updatedAt);
+            row[AUDIT_COLUMNS.indexOf("after")] = json[n] ?? null;
+            return row;
+          }),
         );
         const result = { created: prepared.length, keys: prepared.map((i) => i.key), dryRun };
         // Throwing is the way to roll the transaction back after a complete trial run.
@@ -394,52 +440,78 @@ export class SqlStore implements Store {
       if (e instanceof DryRunDone) return e.result;
       throw e;
     }
+    // Large imports change the data distribution: refresh PostgreSQL's planner statistics. (SQLite's plans
+    // do not depend on statistics here: list() picks IN or EXISTS itself.)
+    if (incidents.length >= 1000 && this.db.dialect === "postgres") await this.db.run("ANALYZE");
+    return result;
   }
 
-  private where(f: IncidentFilter): { sql: string; params: SqlValue[] } {
-    const conds: string[] = [];
-    const params: SqlValue[] = [];
-    const inList = (col: string, values: readonly string[]) => {
-      conds.push(`${col} IN (${values.map(() => "?").join(", ")})`);
-      params.push(...values);
+  /** Filter conditions; membership conditions (techniques, facets) are rendered per query plan. */
+  private conditions(f: IncidentFilter): Cond[] {
+    const conds: Cond[] = [];
+    const plain = (sql: string, params: SqlValue[]) => conds.push({ sql, params });
+    const list = (values: readonly string[]) => values.map(() => "?").join(", ");
+    if (f.status?.length) plain(`i.status IN (${list(f.status)})`, f.status);
+    if (f.severity?.length) plain(`i.severity IN (${list(f.severity)})`, f.severity);
+    for (const group of f.techniques ?? [])
+      conds.push({
+        set: { table: "incident_techniques", column: "technique_id", values: group.map((t) => t.trim().toUpperCase()) },
+      });
+    const facet = (prefix: string, values: readonly string[] | undefined) => {
+      if (values?.length)
+        conds.push({ set: { table: "incident_facets", column: "facet", values: values.map((v) => `${prefix}:${v}`) } });
     };
-    if (f.status?.length) inList("i.status", f.status);
-    if (f.severity?.length) inList("i.severity", f.severity);
-    for (const group of f.techniques ?? []) {
-      conds.push(
-        `i.key IN (SELECT incident_key FROM incident_techniques WHERE technique_id IN (${group.map(() => "?").join(", ")}))`,
+    facet(
+      "family",
+      f.families?.map((v) => v.trim().toUpperCase()),
+    );
+    facet(
+      "tactic",
+      f.tactics?.map((v) => v.trim().toUpperCase()),
+    );
+    facet("tag", f.tag ? [f.tag.trim().toLowerCase()] : undefined);
+    if (f.threatActor) plain("i.actor_key = ?", [nameKey(f.threatActor)]);
+    if (f.campaign) plain("i.campaign_key = ?", [nameKey(f.campaign)]);
+    if (f.since) plain("i.incident_at >= ?", [tsParam(f.since)]);
+    if (f.until) plain("i.incident_at < ?", [tsParam(f.until)]);
+    if (f.demo !== undefined) plain("i.is_demo = ?", [f.demo]);
+    if (f.text) plain("LOWER(i.title) LIKE ? ESCAPE '!'", [`%${escapeLike(f.text.toLowerCase())}%`]);
+    return conds;
+  }
+
+  /**
+   * Renders conditions. A small membership set drives the query (`key IN (...)`); a large one is probed
+   * per row (`EXISTS`) so that a page walks the date index and stops after LIMIT rows.
+   */
+  private async where(conds: readonly Cond[]): Promise<{ sql: string; params: SqlValue[] }> {
+    const parts: string[] = [];
+    const params: SqlValue[] = [];
+    for (const c of conds) {
+      if (!c.set) {
+        parts.push(c.sql ?? "TRUE");
+        params.push(...(c.params ?? []));
+        continue;
+      }
+      const { table, column, values } = c.set;
+      const ph = values.map(() => "?").join(", ");
+      const small = (await this.estimate(c.set)) < SMALL_SET;
+      parts.push(
+        small
+          ? `i.key IN (SELECT incident_key FROM ${table} WHERE ${column} IN (${ph}))`
+          : `EXISTS (SELECT 1 FROM ${table} x WHERE x.incident_key = i.key AND x.${column} IN (${ph}))`,
       );
-      params.push(...group.map((t) => t.trim().toUpperCase()));
+      params.push(...values);
     }
-    if (f.threatActor) {
-      conds.push("i.actor_key = ?");
-      params.push(nameKey(f.threatActor));
-    }
-    if (f.campaign) {
-      conds.push("i.campaign_key = ?");
-      params.push(nameKey(f.campaign));
-    }
-    if (f.tag) {
-      conds.push("i.key IN (SELECT incident_key FROM incident_tags WHERE tag = ?)");
-      params.push(f.tag.trim().toLowerCase());
-    }
-    if (f.since) {
-      conds.push("i.incident_at >= ?");
-      params.push(tsParam(f.since));
-    }
-    if (f.until) {
-      conds.push("i.incident_at < ?");
-      params.push(tsParam(f.until));
-    }
-    if (f.demo !== undefined) {
-      conds.push("i.is_demo = ?");
-      params.push(f.demo);
-    }
-    if (f.text) {
-      conds.push("LOWER(i.title) LIKE ? ESCAPE '!'");
-      params.push(`%${escapeLike(f.text.toLowerCase())}%`);
-    }
-    return { sql: conds.length ? `WHERE ${conds.join(" AND ")}` : "", params };
+    return { sql: parts.length ? `WHERE ${parts.join(" AND ")}` : "", params };
+  }
+
+  /** Rows of a membership set, counted only up to SMALL_SET (one short index range scan). */
+  private async estimate(set: NonNullable<Cond["set"]>): Promise<number> {
+    const rows = await this.db.query<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${set.table} WHERE ${set.column} IN (${set.values.map(() => "?").join(", ")}) LIMIT ${SMALL_SET}) s`,
+      set.values,
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 
   private parseFilter(filter: IncidentFilterInput): IncidentFilter {
@@ -451,7 +523,8 @@ export class SqlStore implements Store {
 
   async list(filter: IncidentFilterInput = {}): Promise<IncidentPage> {
     const f = this.parseFilter(filter);
-    const { sql: where, params } = this.where(f);
+    const conds = this.conditions(f);
+    const { sql: where, params } = await this.where(conds);
     const dir = f.order === "asc" ? "ASC" : "DESC";
     const orderBy =
       f.sort === "key"
@@ -468,7 +541,7 @@ export class SqlStore implements Store {
        FROM incidents i ${where} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
       [...params, f.limit, f.offset],
     );
-    const total = await this.count(f);
+    const total = await this.countConds(conds);
     const items = rows.map((r) =>
       IncidentSummary.parse({
         key: r.key,
@@ -485,15 +558,26 @@ export class SqlStore implements Store {
   }
 
   async count(filter: IncidentFilterInput = {}): Promise<number> {
-    const f = this.parseFilter(filter);
-    const { sql: where, params } = this.where(f);
-    const rows = await this.db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM incidents i ${where}`, params);
+    return this.countConds(this.conditions(this.parseFilter(filter)));
+  }
+
+  private async countConds(conds: readonly Cond[]): Promise<number> {
+    const only = conds.length === 1 ? conds[0]?.set : undefined;
+    // One technique or facet alone: rows are unique per incident, so the index range count is exact.
+    const sql =
+      only && only.values.length === 1
+        ? { sql: `WHERE ${only.column} = ?`, params: only.values, from: only.table }
+        : { ...(await this.where(conds)), from: "incidents i" };
+    const rows = await this.db.query<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM ${sql.from} ${sql.sql}`,
+      sql.params,
+    );
     return Number(rows[0]?.n ?? 0);
   }
 
   async exportAll(filter: IncidentFilterInput = {}): Promise<Incident[]> {
     const f = this.parseFilter(filter);
-    const { sql: where, params } = this.where(f);
+    const { sql: where, params } = await this.where(this.conditions(f));
     const docs = await this.db.query<{ key: string; doc: unknown }>(
       `SELECT i.key, i.doc FROM incidents i ${where} ORDER BY i.year, i.seq`,
       params,

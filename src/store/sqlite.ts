@@ -100,6 +100,8 @@ export async function openSqliteStore(file: string, opts: SqliteOptions = {}): P
     db.pragma("foreign_keys = ON");
     // NORMAL is durable across process crashes in WAL mode; only an OS crash may drop the last commits.
     db.pragma("synchronous = NORMAL");
+    // 64 MiB page cache: big imports update several indexes at once.
+    db.pragma("cache_size = -65536");
   } catch (e) {
     throw new TechtrailError("IO", `cannot open SQLite database ${path}: ${(e as Error).message}`, { cause: e });
   }

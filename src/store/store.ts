@@ -17,6 +17,10 @@ export const IncidentFilter = z.strictObject({
   severity: z.array(Severity).optional(),
   /** Each inner list is an OR-group of technique IDs; every group must match (technique AND tactic). */
   techniques: z.array(z.array(z.string().min(1)).min(1)).optional(),
+  /** Technique families (base IDs: T1496 matches T1496 and every T1496.xxx); any of them. */
+  families: z.array(z.string().min(1)).optional(),
+  /** Tactic IDs (TA0040), as the catalog placed the techniques when they were tagged; any of them. */
+  tactics: z.array(z.string().min(1)).optional(),
   /** Threat actor name, matched case- and spacing-insensitively. */
   threatActor: z.string().min(1).optional(),
   campaign: z.string().min(1).optional(),
@@ -81,5 +85,7 @@ export interface Store {
   /** Full incidents in key order, optionally filtered. */
   exportAll(filter?: IncidentFilterInput): Promise<Incident[]>;
   history(key: string): Promise<AuditEntry[]>;
+  /** Technique → tactic IDs used for tactic facets of incidents written from now on (the catalog's placement). */
+  setTaxonomy(taxonomy: (techniqueId: string) => readonly string[]): void;
   close(): Promise<void>;
 }

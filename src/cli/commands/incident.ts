@@ -598,7 +598,8 @@ export function registerIncidentCommands(program: Command): void {
       await withRegister(o, async (reg) => {
         const { findings } = await scanPaths(paths, {}, { catalog: reg.catalog });
         const r = await reg.attach(key, findings, resolveActor(o));
-        if (o.json) return printJson({ incident: r.incident, findings: findings.length, unknownTechniques: r.unknown });
+        const n = [...findings].length;
+        if (o.json) return printJson({ incident: r.incident, findings: n, unknownTechniques: r.unknown });
         out(
           `${r.incident.key}: ${findings.length} finding(s) attached; techniques ${r.incident.techniques.map((t) => t.id).join(", ") || "none"}`,
         );
