@@ -1,5 +1,6 @@
 // Public library API of techtrail. Everything a program may use is exported from here.
 
+export * from "./analytics/index.js";
 export { Catalog, type CatalogStats, compareIds, normaliseEventQuery } from "./catalog/catalog.js";
 export {
   type CatalogDiff,
@@ -41,6 +42,39 @@ export {
   uuidv5,
 } from "./catalog/stix.js";
 export * from "./core/errors.js";
+export {
+  CoverageResult,
+  CoverageScores,
+  computeCoverage,
+  coverageFromStore,
+  coverageLayers,
+  deployedRules,
+  TechniqueCoverage,
+} from "./coverage/coverage.js";
+export {
+  BUILTIN_PROFILES_DIR,
+  builtinProfileNames,
+  loadProfile,
+  MonitoringProfile,
+  MonitoringProfileDoc,
+  parseProfile,
+} from "./coverage/profile.js";
+export { GapRow, GapStatus, GapsResult, playbookGaps, ResponseGap, trendFactor } from "./playbooks/gaps.js";
+export {
+  BUILTIN_PLAYBOOKS_DIR,
+  coveredTechniques,
+  loadPlaybooks,
+  PHASES,
+  Playbook,
+  PlaybookMeta,
+  type PlaybookRegistry,
+  PlaybookStatus,
+  parsePlaybook,
+  playbooksFor,
+  requirePlaybook,
+} from "./playbooks/playbooks.js";
+export { escapeHtml, type ReportFormat, renderHtml, renderMarkdown, renderReport } from "./report/render.js";
+export { buildReport, ReportData, type ReportOptions, ReportPeriod, reportPeriod } from "./report/report.js";
 export {
   CloudTrailRecord,
   type CompiledRule,
