@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under src/ and test/ with Node's test runner (TypeScript through tsx).
+// Runs every *.test.ts under src/, test/ and web/src/ with Node's test runner (TypeScript through tsx).
 // Fails when no test file exists or when no test ran, so a green run always means tests executed.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const roots = ["src", "test"];
+const roots = ["src", "test", "web/src"];
 const filter = process.argv.slice(2);
 function walk(dir, out) {
   let entries;

@@ -314,6 +314,12 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     assert.equal(await page.getByTestId("incident-actions").count(), 0);
     assert.equal(await page.getByTestId("technique-picker").count(), 0);
     await shot(page, "13-viewer-incident");
+    // Typing the form's URL shows why instead of a form whose submit would fail.
+    await page.goto(`${base}/#/incidents/new`);
+    await page.getByTestId("needs-role").waitFor();
+    assert.equal(await page.getByRole("button", { name: "Create incident" }).count(), 0);
+    await page.goto(`${base}/#/scan`);
+    await page.getByTestId("needs-role").waitFor();
 
     // The server refuses the viewer's session even with a valid CSRF token.
     const req = page.context().request;
@@ -327,6 +333,24 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     const del = await req.delete(`${base}/api/incidents/${key}`, { headers: { "X-CSRF-Token": me.csrfToken } });
     assert.equal(del.status(), 403);
     assert.equal((await req.get(`${base}/api/incidents/${key}`)).status(), 200, "the incident is still there");
+
+    // Signing out ends the session on the server too.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("User name").waitFor();
+    assert.equal((await req.get(`${base}/api/auth/me`)).status(), 401);
+  });
+
+  test("an admin manages users; the Users page is admin-only", async () => {
+    const page = await newPage();
+    await signIn(page, "admin1");
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users" }).click();
+    const table = page.locator("table");
+    await table.getByText("responder1").waitFor();
+    await page.getByLabel("New user").fill("analyst2");
+    await page.getByRole("button", { name: "Add user" }).click();
+    await page.getByText("One-time password").waitFor();
+    await table.getByText("analyst2").waitFor();
+    await shot(page, "14-users");
   });
 
   test("no request left 127.0.0.1, no console error, no CSP violation", () => {

@@ -25,6 +25,15 @@ export function NotAvailable({ feature }: { feature: string }) {
   );
 }
 
+/** Shown instead of a page whose actions the signed-in role may not take (the server refuses them too). */
+export function NeedsRole({ need, what }: { need: string; what: string }) {
+  return (
+    <div className="notice" data-testid="needs-role">
+      <strong>Not for your role.</strong> {what} needs the {need} role or higher.
+    </div>
+  );
+}
+
 /** An error box; a missing endpoint shows the "not available" state instead. */
 export function ErrorBox({ error, feature }: { error: unknown; feature?: string }) {
   if (feature && isMissingEndpoint(error)) return <NotAvailable feature={feature} />;

@@ -2,8 +2,10 @@
 // fields by column name, then add/remove technique tags through POST /api/incidents/:key/techniques.
 import { type FormEvent, useEffect, useState } from "react";
 import { api } from "../api";
-import { ErrorBox, Loading, PageTitle } from "../components/common";
-import { type Picked, TechniquePicker } from "../components/technique-picker";
+import { useAuth } from "../auth";
+import { ErrorBox, Loading, NeedsRole, PageTitle } from "../components/common";
+import { TechniquePicker } from "../components/technique-picker";
+import { changedColumns, type Draft, draftOf, EMPTY, newIncidentBody, type TagDraft } from "../incident-draft";
 import { href, navigate } from "../router";
 import {
   CONFIDENCES,
@@ -13,148 +15,22 @@ import {
   INITIAL_ACCESS,
   type Incident,
   SEVERITIES,
-  type Severity,
 } from "../types";
 import { useApi } from "../use-api";
 
-interface TagDraft extends Picked {
-  confidence: Confidence;
-  evidence: string;
-}
-
-interface Draft {
-  title: string;
-  summary: string;
-  severity: Severity;
-  firstActivity: string;
-  detected: string;
-  contained: string;
-  detectionSource: string;
-  initialAccess: string;
-  threatActor: string;
-  campaign: string;
-  accounts: string;
-  regions: string;
-  services: string;
-  impact: string[];
-  tags: string;
-  notes: string;
-  techniques: TagDraft[];
-}
-
-const EMPTY: Draft = {
-  title: "",
-  summary: "",
-  severity: "P3",
-  firstActivity: "",
-  detected: "",
-  contained: "",
-  detectionSource: "",
-  initialAccess: "",
-  threatActor: "",
-  campaign: "",
-  accounts: "",
-  regions: "",
-  services: "",
-  impact: [],
-  tags: "",
-  notes: "",
-  techniques: [],
-};
-
-/** `2026-03-04T10:22:00Z` → `2026-03-04T10:22` for <input type="datetime-local"> (times are UTC). */
-function toLocalInput(ts: string | undefined): string {
-  return ts ? ts.slice(0, 16) : "";
-}
-function fromLocalInput(v: string): string | undefined {
-  return v ? `${v.length === 16 ? `${v}:00` : v}Z` : undefined;
-}
-const words = (s: string) =>
-  s
-    .split(/[,\s]+/)
-    .map((w) => w.trim())
-    .filter(Boolean);
-
-function draftOf(i: Incident, names: Map<string, string>): Draft {
-  return {
-    title: i.title,
-    summary: i.summary,
-    severity: i.severity,
-    firstActivity: toLocalInput(i.timeline.firstActivity),
-    detected: toLocalInput(i.timeline.detected),
-    contained: toLocalInput(i.timeline.contained),
-    detectionSource: i.detectionSource ?? "",
-    initialAccess: i.initialAccess ?? "",
-    threatActor: i.threatActor ?? "",
-    campaign: i.campaign ?? "",
-    accounts: i.accounts.join(", "),
-    regions: i.regions.join(", "),
-    services: i.services.join(", "),
-    impact: [...i.impact],
-    tags: i.tags.join(", "),
-    notes: i.notes,
-    techniques: i.techniques.map((t) => ({
-      id: t.id,
-      name: names.get(t.id) ?? "",
-      confidence: t.confidence,
-      evidence: t.evidence,
-    })),
-  };
-}
-
-function newIncidentBody(d: Draft): Record<string, unknown> {
-  const timeline: Record<string, string> = {};
-  for (const f of ["firstActivity", "detected", "contained"] as const) {
-    const v = fromLocalInput(d[f]);
-    if (v) timeline[f] = v;
-  }
-  const body: Record<string, unknown> = {
-    title: d.title,
-    summary: d.summary,
-    severity: d.severity,
-    status: timeline.contained ? "contained" : "open",
-    timeline,
-    accounts: words(d.accounts),
-    regions: words(d.regions),
-    services: words(d.services),
-    impact: d.impact,
-    tags: words(d.tags),
-    notes: d.notes,
-    techniques: d.techniques.map((t) => ({ id: t.id, confidence: t.confidence, evidence: t.evidence })),
-  };
-  if (d.detectionSource) body.detectionSource = d.detectionSource;
-  if (d.initialAccess) body.initialAccess = d.initialAccess;
-  if (d.threatActor.trim()) body.threatActor = d.threatActor;
-  if (d.campaign.trim()) body.campaign = d.campaign;
-  return body;
-}
-
-/** Changed fields as the PATCH body's `set` (CSV column names; "" clears). */
-function changedColumns(before: Draft, after: Draft): Record<string, string> {
-  const set: Record<string, string> = {};
-  const cols: Array<[keyof Draft, string, (d: Draft) => string]> = [
-    ["title", "title", (d) => d.title],
-    ["summary", "summary", (d) => d.summary],
-    ["severity", "severity", (d) => d.severity],
-    ["firstActivity", "first_activity", (d) => fromLocalInput(d.firstActivity) ?? ""],
-    ["detected", "detected", (d) => fromLocalInput(d.detected) ?? ""],
-    ["contained", "contained", (d) => fromLocalInput(d.contained) ?? ""],
-    ["detectionSource", "detection_source", (d) => d.detectionSource],
-    ["initialAccess", "initial_access", (d) => d.initialAccess],
-    ["threatActor", "threat_actor", (d) => d.threatActor.trim()],
-    ["campaign", "campaign", (d) => d.campaign.trim()],
-    ["accounts", "accounts", (d) => words(d.accounts).join(",")],
-    ["regions", "regions", (d) => words(d.regions).join(",")],
-    ["services", "services", (d) => words(d.services).join(",")],
-    ["impact", "impact", (d) => d.impact.join(",")],
-    ["tags", "tags", (d) => words(d.tags).join(",")],
-    ["notes", "notes", (d) => d.notes],
-  ];
-  for (const [, col, get] of cols) if (get(before) !== get(after)) set[col] = get(after);
-  return set;
-}
-
 export function IncidentFormPage({ incidentKey }: { incidentKey?: string }) {
+  const auth = useAuth();
+  if (!auth.can("responder"))
+    return (
+      <section>
+        <PageTitle>{incidentKey ? `Edit ${incidentKey}` : "New incident"}</PageTitle>
+        <NeedsRole need="responder" what="Creating and editing incidents" />
+      </section>
+    );
+  return <IncidentForm {...(incidentKey ? { incidentKey } : {})} />;
+}
+
+function IncidentForm({ incidentKey }: { incidentKey?: string }) {
   const existing = useApi<Incident>(incidentKey ? `/api/incidents/${encodeURIComponent(incidentKey)}` : null);
   const [original, setOriginal] = useState<Draft | null>(null);
   const [d, setD] = useState<Draft>(EMPTY);

@@ -31,7 +31,7 @@ export function MatrixPage({ demo }: { demo?: string | null }) {
   const [demoFilter, setDemoFilter] = useState<DemoFilter>(demo === "1" ? "demo" : demo === "0" ? "real" : "all");
   const [expandAll, setExpandAll] = useState(false);
   const matrix = useApi<Matrix>("/api/catalog/matrix", {
-    demo: demoFilter === "all" ? undefined : demoFilter === "demo" ? "1" : "0",
+    demo: demoFilter === "all" ? undefined : demoFilter === "demo" ? "only" : "exclude",
   });
   const coverage = useApi<CoverageReport>(mode === "coverage" ? "/api/coverage" : null);
   const covMap = coverage.data ? coverageByTechnique(coverage.data) : undefined;

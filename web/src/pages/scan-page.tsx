@@ -5,7 +5,7 @@
 import { type FormEvent, useMemo, useState } from "react";
 import { api, withQuery } from "../api";
 import { useAuth } from "../auth";
-import { Badge, ErrorBox, fmtDate, NotAvailable, PageTitle } from "../components/common";
+import { Badge, ErrorBox, fmtDate, NeedsRole, PageTitle } from "../components/common";
 import { href, Link, navigate } from "../router";
 
 interface Finding {
@@ -103,7 +103,7 @@ export function ScanPage() {
     return (
       <section>
         <PageTitle>Scan logs</PageTitle>
-        <NotAvailable feature="scans for your role (responder or admin needed)" />
+        <NeedsRole need="responder" what="Scanning logs" />
       </section>
     );
 

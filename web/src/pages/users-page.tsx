@@ -2,7 +2,7 @@
 import { type FormEvent, useState } from "react";
 import { api } from "../api";
 import { useAuth } from "../auth";
-import { ErrorBox, Loading, NotAvailable, PageTitle } from "../components/common";
+import { ErrorBox, Loading, NeedsRole, PageTitle } from "../components/common";
 import type { Role, User } from "../types";
 import { useApi } from "../use-api";
 
@@ -20,7 +20,7 @@ export function UsersPage() {
     return (
       <section>
         <PageTitle>Users</PageTitle>
-        <NotAvailable feature="user management for your role (admin needed)" />
+        <NeedsRole need="admin" what="Managing users" />
       </section>
     );
 
