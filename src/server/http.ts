@@ -120,9 +120,9 @@ export function json(c: Context, value: unknown, status: ContentfulStatusCode = 
   return c.body(safeJsonText(value), status, { "Content-Type": "application/json; charset=UTF-8" });
 }
 
-/** A JSON response from already serialised (safe) text. */
-export function jsonText(c: Context, text: string): Response {
-  return c.body(text, 200, { "Content-Type": "application/json; charset=UTF-8" });
+/** A JSON response from already serialised (safe) text or its UTF-8 bytes. */
+export function jsonText(c: Context, text: string | Uint8Array): Response {
+  return c.body(text as string | Uint8Array<ArrayBuffer>, 200, { "Content-Type": "application/json; charset=UTF-8" });
 }
 
 /** Comma-separated list in a query parameter. */

@@ -1,8 +1,10 @@
 // View models the web UI needs that are compositions of library results: technique summaries, the
 // tactic × technique matrix with incident counts per technique, and the per-technique incident count.
+
+import { type AnalyticsFilterInput, parseAnalyticsFilter } from "../analytics/model.js";
+import { type AnalyticsSource, incidentTechniqueLists, scopeOf } from "../analytics/query.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Technique } from "../catalog/model.js";
-import type { IncidentFilterInput, Store } from "../store/store.js";
 
 export function techniqueSummary(t: Technique) {
   return {
@@ -75,25 +77,20 @@ export function buildMatrix(
 
 /** Exact per-technique counts plus per-parent counts where an incident counts once per parent. */
 export async function matrixCounts(
-  store: Store,
-  filter: Omit<IncidentFilterInput, "limit" | "offset"> = {},
+  src: AnalyticsSource,
+  filter: AnalyticsFilterInput = {},
 ): Promise<{ counts: Map<string, number>; parentCounts: Map<string, number>; total: number }> {
+  const f = parseAnalyticsFilter(filter);
   const counts = new Map<string, number>();
   const parentCounts = new Map<string, number>();
-  let total = 0;
-  const pageSize = 100_000;
-  for (let offset = 0; ; offset += pageSize) {
-    const page = await store.list({ ...filter, limit: pageSize, offset });
-    total = page.total;
-    for (const i of page.items) {
-      const parents = new Set<string>();
-      for (const id of new Set(i.techniques)) {
-        counts.set(id, (counts.get(id) ?? 0) + 1);
-        parents.add(id.split(".")[0] as string);
-      }
-      for (const p of parents) parentCounts.set(p, (parentCounts.get(p) ?? 0) + 1);
+  const [scope, lists] = await Promise.all([scopeOf(src, f), incidentTechniqueLists(src, f)]);
+  for (const i of lists) {
+    const parents = new Set<string>();
+    for (const id of new Set(i.techniques)) {
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+      parents.add(id.split(".")[0] as string);
     }
-    if (offset + page.items.length >= page.total || page.items.length === 0) break;
+    for (const p of parents) parentCounts.set(p, (parentCounts.get(p) ?? 0) + 1);
   }
-  return { counts, parentCounts, total };
+  return { counts, parentCounts, total: scope.incidents };
 }

@@ -3,6 +3,7 @@
 // The catalog is immutable while the server runs, so list responses are serialised once and cached.
 import { Hono } from "hono";
 import { z } from "zod";
+import type { AnalyticsSource } from "../../analytics/query.js";
 import type { Catalog } from "../../catalog/catalog.js";
 import { diffCatalogs, diffToJson } from "../../catalog/diff.js";
 import { buildNavigatorLayers, LayerScores } from "../../catalog/layer.js";
@@ -14,6 +15,7 @@ import { TechtrailError } from "../../core/errors.js";
 import { type AppEnv, requireRole, type ServerDeps } from "../context.js";
 import { json, jsonText, readJson, readQuery, safeJsonText } from "../http.js";
 import { buildMatrix, matrixCounts, techniqueSummary } from "../views.js";
+import { AnalyticsQuery, analyticsFilter } from "./analytics.js";
 
 const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
@@ -31,10 +33,17 @@ export const CatalogRef = z
   .string()
   .refine((v) => v === "current" || CATALOG_VERSION_RE.test(v), "expected `current` or a release version like 2026.10");
 export const DiffQuery = z.strictObject({ from: CatalogRef, to: CatalogRef.default("current") });
-export const MatrixQuery = z.strictObject({
-  demo: flag.optional(),
-  includeRevoked: flag.optional(),
-});
+/** The analytics filter (period, severity, account, actor, tag, demo) plus whether revoked techniques show. */
+export const MatrixQuery = AnalyticsQuery.pick({
+  from: true,
+  to: true,
+  quarter: true,
+  severity: true,
+  account: true,
+  actor: true,
+  tag: true,
+  demo: true,
+}).extend({ includeRevoked: flag.optional() });
 export const LayerRequest = z.strictObject({
   scores: z.union([LayerScores, z.array(z.strictObject({ id: z.string(), score: z.number().finite() }))]),
   name: z.string().max(200).optional(),
@@ -47,15 +56,18 @@ export function catalogRoutes(deps: ServerDeps): Hono<AppEnv> {
   const catalog = deps.catalog;
   const releasesDir = deps.releasesDir ?? BUILTIN_RELEASES_DIR;
   const viewer = requireRole("viewer");
-  const cache = new Map<string, string>();
-  const cached = (key: string, make: () => unknown): string => {
+  // Serialised, UTF-8 encoded responses of fixed views (stats, lists, details, diffs, STIX).
+  const cache = new Map<string, Uint8Array>();
+  const cached = (key: string, make: () => unknown): Uint8Array => {
     let v = cache.get(key);
     if (v === undefined) {
-      v = safeJsonText(make());
-      if (cache.size < 500) cache.set(key, v);
+      v = Buffer.from(safeJsonText(make()));
+      if (cache.size < 1000) cache.set(key, v);
     }
     return v;
   };
+  // Search results by query: bounded, oldest entry dropped first (Map keeps insertion order).
+  const searches = new Map<string, Uint8Array>();
   const openRef = (ref: string): Catalog => (ref === "current" ? catalog : openCatalogRef(ref, { releasesDir }));
 
   r.get("/", viewer, (c) =>
@@ -95,11 +107,20 @@ export function catalogRoutes(deps: ServerDeps): Hono<AppEnv> {
 
   r.get("/search", viewer, (c) => {
     const q = readQuery(c, SearchQuery);
-    const hits = searchCatalog(catalog, q.q, { limit: q.limit, includeRevoked: q.includeRevoked ?? false });
-    return json(c, {
-      query: q.q,
-      items: hits.map((h) => ({ ...techniqueSummary(h.technique), score: h.score, matched: h.matched })),
-    });
+    const key = `${q.limit}:${q.includeRevoked ? 1 : 0}:${q.q}`;
+    let body = searches.get(key);
+    if (body === undefined) {
+      const hits = searchCatalog(catalog, q.q, { limit: q.limit, includeRevoked: q.includeRevoked ?? false });
+      body = Buffer.from(
+        safeJsonText({
+          query: q.q,
+          items: hits.map((h) => ({ ...techniqueSummary(h.technique), score: h.score, matched: h.matched })),
+        }),
+      );
+      if (searches.size >= 2000) searches.delete(searches.keys().next().value as string);
+      searches.set(key, body);
+    }
+    return jsonText(c, body);
   });
 
   r.get("/event/:name", viewer, (c) => {
@@ -121,9 +142,12 @@ export function catalogRoutes(deps: ServerDeps): Hono<AppEnv> {
   });
 
   r.get("/export/stix", viewer, (c) => {
-    const text = cache.get("stix") ?? serializeStix(exportStix(catalog));
-    cache.set("stix", text);
-    return c.body(text, 200, {
+    let text = cache.get("stix");
+    if (text === undefined) {
+      text = Buffer.from(serializeStix(exportStix(catalog)));
+      cache.set("stix", text);
+    }
+    return c.body(text as Uint8Array<ArrayBuffer>, 200, {
       "Content-Type": "application/json; charset=UTF-8",
       "Content-Disposition": `attachment; filename="techtrail-catalog-${catalog.meta.version}.stix.json"`,
     });
@@ -144,8 +168,8 @@ export function catalogRoutes(deps: ServerDeps): Hono<AppEnv> {
   r.get("/matrix", viewer, async (c) => {
     const q = readQuery(c, MatrixQuery);
     const { counts, parentCounts, total } = await matrixCounts(
-      deps.store,
-      q.demo === undefined ? {} : { demo: q.demo },
+      deps.store as unknown as AnalyticsSource,
+      analyticsFilter(q),
     );
     return json(
       c,
