@@ -59,6 +59,55 @@ export {
   MonitoringProfileDoc,
   parseProfile,
 } from "./coverage/profile.js";
+export {
+  ACTORS as DEMO_ACTORS,
+  DEMO_NOW,
+  type DemoOptions,
+  generateDemoIncidents,
+  SCENARIOS as DEMO_SCENARIOS,
+} from "./incidents/demo.js";
+export { draftFromFindings, type FindingLike, findingRef, mergeFindings } from "./incidents/evidence.js";
+export {
+  COLUMNS as INCIDENT_CSV_COLUMNS,
+  EXPORT_FORMAT as INCIDENT_EXPORT_FORMAT,
+  type FileFormat as IncidentFileFormat,
+  parseColumnMap,
+  parseIncidentFile,
+  serialiseIncidents,
+} from "./incidents/io.js";
+export {
+  AccountId,
+  AuditAction,
+  AuditEntry,
+  ChangeContext,
+  Confidence,
+  DetectionSource,
+  FindingRef,
+  formatIncidentKey,
+  ImpactCategory,
+  Incident,
+  type IncidentInput,
+  IncidentKey,
+  IncidentStatus,
+  IncidentSummary,
+  InitialAccessVector,
+  incidentDate,
+  NewIncident,
+  type NewIncidentInput,
+  normaliseName,
+  normaliseTimestamp,
+  parseIncidentKey,
+  Severity,
+  TechniqueTag,
+  Timeline as IncidentTimeline,
+} from "./incidents/model.js";
+export {
+  checkNewIncident,
+  requireTechniqueRef,
+  resolveTechniqueRef,
+  type TechniqueResolution,
+  validateNewIncident,
+} from "./incidents/validate.js";
 export { GapRow, GapStatus, GapsResult, playbookGaps, ResponseGap, trendFactor } from "./playbooks/gaps.js";
 export {
   BUILTIN_PLAYBOOKS_DIR,
@@ -116,3 +165,22 @@ export {
   TechniqueSeen,
   TimelineEntry,
 } from "./scan/index.js";
+export { DEFAULT_DB_FILE, type OpenStoreOptions, openStore, storeTarget } from "./store/open.js";
+export { openPostgresStore, type PostgresOptions } from "./store/postgres.js";
+export {
+  type FieldChanges,
+  IncidentRegister,
+  type ListQuery,
+  type RemapChange,
+  type RemapResult,
+  type TagRequest,
+} from "./store/register.js";
+export { SqlStore, type Taxonomy } from "./store/sql-store.js";
+export { openSqliteStore, type SqliteOptions } from "./store/sqlite.js";
+export {
+  type ImportResult,
+  IncidentFilter,
+  type IncidentFilterInput,
+  type IncidentPage,
+  type Store,
+} from "./store/store.js";
