@@ -1,0 +1,130 @@
+// End-to-end after `techtrail demo seed`: playbooks list/show/gaps, coverage with each built-in profile,
+// coverage --validate over the Stratus Red Team detonation logs (../shared/data/stratus-detonation-logs,
+// Apache-2.0) with Navigator layers, and clear errors for a bad playbook and a bad profile.
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { runCli, runCliJson, SHARED } from "./cli-helper.js";
+
+let dir: string;
+let db: string;
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), "techtrail-pbcov-"));
+  db = join(dir, "demo.db");
+  const r = runCli(["demo", "seed", "--db", db]);
+  assert.equal(r.status, 0, r.stderr);
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test("playbooks list, show and gaps", () => {
+  const list = runCliJson<Array<{ id: string; missingPhases: string[] }>>(["playbooks", "list", "--json"]);
+  assert.equal(list.length, 5);
+  assert.ok(list.every((p) => p.missingPhases.length === 0));
+  const show = runCli(["playbooks", "show", "s3-ransomware"]);
+  assert.equal(show.status, 0);
+  assert.match(show.stdout, /## Eradicate and recover/);
+  assert.match(show.stdout, /aws s3api put-bucket-versioning/);
+  const gaps = runCliJson<{
+    scope: { incidents: number };
+    techniques: Array<{ rank: number; status: string; priority: number }>;
+    next: string[];
+  }>(["playbooks", "gaps", "--db", db, "--json"]);
+  assert.ok(gaps.scope.incidents > 0);
+  assert.ok(gaps.techniques.length > 5);
+  assert.ok(gaps.next.length > 0, "the demo register has techniques without an active playbook");
+  const pr = gaps.techniques.map((t) => t.priority);
+  assert.deepEqual(
+    pr,
+    [...pr].sort((a, b) => b - a),
+    "ranked by priority",
+  );
+  const text = runCli(["playbooks", "gaps", "--db", db, "--stale-months", "1"]);
+  assert.match(text.stdout, /write or review next: /);
+  assert.match(text.stdout, /stale/);
+  const missing = runCli(["playbooks", "show", "no-such-playbook"]);
+  assert.equal(missing.status, 3);
+});
+
+test("a playbook naming an unknown technique is refused with file and line", () => {
+  const pbDir = join(dir, "pb");
+  mkdirSync(pbDir);
+  writeFileSync(
+    join(pbDir, "bad.md"),
+    "---\nid: bad\ntitle: Bad\ntechniques:\n  - T1078.A001\n  - T1078.A999\nowner: x\nstatus: active\nlast_reviewed: 2026-01-01\n---\n## Prepare\n",
+  );
+  const r = runCli(["playbooks", "list", "--playbooks", pbDir]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /bad\.md:6:\d+ \[techniques\.1\]: unknown technique ID T1078\.A999/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+});
+
+test("coverage with each built-in profile; more monitoring sees more", () => {
+  const score = (profile: string) =>
+    runCliJson<{ weighting: string; scores: { visible: number; detected: number }; unseen: unknown[] }>([
+      "coverage",
+      "--profile",
+      profile,
+      "--db",
+      db,
+      "--json",
+    ]);
+  const ct = score("cloudtrail-only");
+  const gd = score("cloudtrail-guardduty");
+  const all = score("everything");
+  assert.equal(ct.weighting, "incidents");
+  assert.ok(ct.scores.visible <= gd.scores.visible && gd.scores.visible <= all.scores.visible);
+  assert.ok(ct.scores.visible < all.scores.visible, "CloudTrail alone misses data-plane techniques");
+  assert.ok(ct.unseen.length > 0);
+  assert.equal(all.scores.visible, 1);
+  const text = runCli(["coverage", "--profile", "cloudtrail-only", "--db", db]);
+  assert.match(text.stdout, /frequency-weighted score: visible \d+\.\d%/);
+  assert.match(text.stdout, /would NOT see/);
+});
+
+test("coverage --validate scans the Stratus logs and writes Navigator layers", () => {
+  const layers = join(dir, "layers");
+  const r = runCliJson<{
+    validation: { events: number; techniquesFired: string[] };
+    scores: { validated: number };
+    techniques: Array<{ id: string; validated: boolean; detected: boolean }>;
+    layers: string[];
+  }>([
+    "coverage",
+    "--profile",
+    "everything",
+    "--db",
+    db,
+    "--validate",
+    join(SHARED, "data/stratus-detonation-logs/raw"),
+    "--layer-dir",
+    layers,
+    "--json",
+  ]);
+  assert.equal(r.validation.events, 310);
+  assert.ok(r.validation.techniquesFired.length > 10);
+  assert.ok(r.scores.validated > 0 && r.scores.validated < 1);
+  assert.ok(
+    r.techniques.every((t) => !t.validated || t.detected),
+    "validated implies detected",
+  );
+  assert.equal(r.layers.length, 4);
+  const cov = JSON.parse(readFileSync(join(layers, "coverage-full.json"), "utf8"));
+  assert.equal(cov.versions.layer, "4.5");
+  assert.ok(cov.techniques.some((t: { score: number }) => t.score === 3));
+  const freq = JSON.parse(readFileSync(join(layers, "frequency-attack.json"), "utf8"));
+  assert.ok(freq.techniques.length > 0);
+});
+
+test("a malformed profile gives file, line and field", () => {
+  const file = join(dir, "bad.yaml");
+  writeFileSync(file, "name: bad\ndataSources:\n  - cloudtrail-management\n  - guardduty-everything\n");
+  const r = runCli(["coverage", "--profile", file, "--db", db]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /bad\.yaml:4:\d+ \[dataSources\.1\]: unknown data source guardduty-everything/);
+  const none = runCli(["coverage", "--profile", "nope", "--db", db]);
+  assert.equal(none.status, 3);
+  assert.match(none.stderr, /built-in profiles: cloudtrail-guardduty, cloudtrail-only, everything/);
+});
