@@ -1,6 +1,9 @@
 // Public library API of techtrail. Everything a program may use is exported from here.
 
 export * from "./analytics/index.js";
+export { AuthStore, type AuthStoreOptions, openAuthStore, TOKEN_PREFIX } from "./auth/auth-store.js";
+export * from "./auth/model.js";
+export { generatePassword, hashPassword, verifyPassword } from "./auth/password.js";
 export { Catalog, type CatalogStats, compareIds, normaliseEventQuery } from "./catalog/catalog.js";
 export {
   type CatalogDiff,
@@ -165,6 +168,9 @@ export {
   TechniqueSeen,
   TimelineEntry,
 } from "./scan/index.js";
+export { type AppOptions, createApp, DEFAULT_LIMITS } from "./server/app.js";
+export { openApiDocument } from "./server/openapi.js";
+export { DEFAULT_HOST, DEFAULT_PORT, type RunningService, type ServiceOptions, startService } from "./server/serve.js";
 export { DEFAULT_DB_FILE, type OpenStoreOptions, openStore, storeTarget } from "./store/open.js";
 export { openPostgresStore, type PostgresOptions } from "./store/postgres.js";
 export {
