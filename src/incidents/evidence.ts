@@ -165,6 +165,7 @@ export function draftFromFindings(
 ): { draft: NewIncidentInput; unknown: string[] } {
   const { techniques, unknown } = mergeFindings([], findings, catalog);
   const rules = [...new Set(findings.map((f) => f.rule.id))];
+  const ruleTitles = [...new Set(findings.map((f) => f.rule.title || f.rule.id))];
   const base = withFindingContext(
     {
       accounts: [] as string[],
@@ -177,12 +178,15 @@ export function draftFromFindings(
   const levels = findings.map((f) => f.rule.level ?? "");
   const severity = levels.includes("critical") ? "P1" : levels.includes("high") ? "P2" : "P3";
   const draft: NewIncidentInput = {
-    title: opts.title ?? `Draft from scan${opts.source ? ` of ${opts.source}` : ""}: ${rules.slice(0, 3).join(", ")}`,
+    title: (
+      opts.title ??
+      `Draft from scan: ${ruleTitles.slice(0, 2).join("; ")}${ruleTitles.length > 2 ? ` (+${ruleTitles.length - 2} more)` : ""}`
+    ).slice(0, 200),
     summary: `Created from ${findings.length} scan finding(s)${opts.source ? ` in ${opts.source}` : ""} by ${rules.length} rule(s). Review and complete before triage.`,
     status: "open",
     severity,
     ...base,
-    timeline: { ...base.timeline, detected: opts.now ?? canonicalTimestamp(Date.now()) },
+    timeline: { ...base.timeline, detected: opts.now ?? canonicalTimestamp(Math.floor(Date.now() / 1000) * 1000) },
     techniques,
     tags: ["draft", "from-scan"],
   };

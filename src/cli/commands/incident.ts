@@ -8,6 +8,7 @@ import type { Catalog } from "../../catalog/catalog.js";
 import { loadBuiltinCatalog, loadCatalogDir } from "../../catalog/load.js";
 import { TechtrailError } from "../../core/errors.js";
 import { writeFileAtomic } from "../../core/fs.js";
+import type { FindingLike } from "../../incidents/evidence.js";
 import { COLUMNS, type Column, type FileFormat } from "../../incidents/io.js";
 import { type ChangeContext, Confidence, type Incident, type NewIncidentInput } from "../../incidents/model.js";
 import { requireTechniqueRef, resolveTechniqueRef } from "../../incidents/validate.js";
@@ -47,6 +48,28 @@ export async function withRegister<T>(opts: StoreOpts, fn: (reg: IncidentRegiste
   } finally {
     await store.close();
   }
+}
+
+/**
+ * `scan --create-incident`: stores a draft incident whose technique tags carry the scan's findings as
+ * evidence, and says so on stderr (stdout keeps the scan output).
+ */
+export async function createIncidentFromScan(
+  findings: Iterable<FindingLike>,
+  opts: StoreOpts & { title?: string; source: string },
+): Promise<Incident> {
+  return withRegister(opts, async (reg) => {
+    const { incident, unknown } = await reg.createFromFindings(
+      findings,
+      { source: opts.source, ...(opts.title ? { title: opts.title } : {}) },
+      resolveActor(opts),
+    );
+    log(
+      `techtrail: draft incident ${incident.key} created in ${reg.store.location} with ${incident.techniques.length} technique(s): ${incident.techniques.map((t) => t.id).join(", ")}`,
+    );
+    if (unknown.length) log(`techtrail: techniques not in the catalog were skipped: ${unknown.join(", ")}`);
+    return incident;
+  });
 }
 
 const interactive = () => process.stdin.isTTY === true && process.stderr.isTTY === true;

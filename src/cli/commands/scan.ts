@@ -21,6 +21,7 @@ import {
 } from "../../scan/index.js";
 import { EXIT_FINDINGS, EXIT_OK, EXIT_SCAN_ERROR } from "../exit-codes.js";
 import { log, table, truncate } from "../output.js";
+import { createIncidentFromScan } from "./incident.js";
 
 const FORMATS = ["table", "json", "jsonl", "csv"] as const;
 type Format = (typeof FORMATS)[number];
@@ -35,6 +36,10 @@ interface ScanCliOpts {
   workers?: string;
   strict?: boolean;
   quiet?: boolean;
+  createIncident?: boolean;
+  title?: string;
+  db?: string;
+  actor?: string;
 }
 
 /** Buffered line writer honouring back-pressure; to a temp file renamed into place on success. */
@@ -214,6 +219,7 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
       `techtrail: ${s.events.read.toLocaleString("en-US")} events in ${s.files.scanned} file(s), ${s.findings.total} finding(s), ${s.techniques.length} technique(s), ${s.skipped.total} skipped, ${s.rules.loaded} rules (${s.rules.failed} failed), ${(s.durationMs / 1000).toFixed(2)} s, ${s.eventsPerSecond.toLocaleString("en-US")} events/s`,
     );
   }
+  if (o.createIncident) await createIncidentFromScan(findings, { ...o, source: paths.join(", ") });
   return findings.length > 0 ? EXIT_FINDINGS : EXIT_OK;
 }
 
@@ -241,6 +247,13 @@ export function registerScanCommands(program: Command): void {
     .option("--workers <n>", "worker threads (default: number of cores; 0 = none)")
     .option("--strict", "stop at the first problem (rule error, skipped record or unreadable file)")
     .option("--quiet", "no progress or closing statistics on stderr")
+    .option("--create-incident", "store a draft incident whose technique tags carry the findings as evidence")
+    .option("--title <text>", "title of the draft incident (with --create-incident)")
+    .option(
+      "--db <file|url>",
+      "incident store for --create-incident (default: TECHTRAIL_DATABASE_URL, TECHTRAIL_DB, ./techtrail.db)",
+    )
+    .option("--actor <name>", "who creates the incident, for the audit trail")
     .action(async (paths: string[], o: ScanCliOpts) => {
       try {
         process.exitCode = await runScan(paths, o);
