@@ -78,4 +78,23 @@ describe("analytics endpoints", () => {
     assert.equal((await get("/api/coverage?profile=/etc/passwd")).status, 404);
     assert.equal((await get("/api/coverage?profile=../profiles/x")).status, 404);
   });
+
+  test("reports: JSON, Markdown and self-contained HTML with a script-free CSP", async () => {
+    const j = await get("/api/reports?quarter=2026Q4");
+    assert.equal(j.status, 200, JSON.stringify(j.body).slice(0, 300));
+    assert.equal((j.body.period as { label: string }).label, "2026Q4");
+    const md = await f.app.request("/api/reports?quarter=2026Q4&format=md", bearer(f.tokens.viewer));
+    assert.equal(md.status, 200);
+    assert.match(md.headers.get("content-type") ?? "", /markdown/);
+    assert.match(await md.text(), /2026Q4/);
+    const html = await f.app.request("/api/reports?quarter=2026Q4&format=html&download=1", bearer(f.tokens.viewer));
+    assert.equal(html.status, 200);
+    const csp = html.headers.get("content-security-policy") ?? "";
+    assert.match(csp, /default-src 'none'/);
+    assert.doesNotMatch(csp, /script-src/);
+    assert.match(html.headers.get("content-disposition") ?? "", /attachment/);
+    assert.doesNotMatch(await html.text(), /<script/i);
+    assert.equal((await get("/api/reports?quarter=2026Q9")).status, 400);
+    assert.equal((await get("/api/reports?format=pdf")).status, 400);
+  });
 });

@@ -16,7 +16,7 @@ import { CatalogMeta, Technique } from "../catalog/model.js";
 import { CoverageResult } from "../coverage/coverage.js";
 import { AuditEntry, Incident, IncidentSummary, NewIncident } from "../incidents/model.js";
 import { GapsResult } from "../playbooks/gaps.js";
-import { AnalyticsQuery } from "./routes/analytics.js";
+import { AnalyticsQuery, ReportQuery } from "./routes/analytics.js";
 import { DiffQuery, LayerRequest, MatrixQuery, SearchQuery, TechniqueListQuery } from "./routes/catalog.js";
 import {
   CloseBody,
@@ -335,6 +335,15 @@ documentRoutes(
       ...(response ? { response } : {}),
     }),
   ),
+  {
+    method: "get",
+    path: "/api/reports",
+    summary: "Quarterly (or from/to) report as JSON, Markdown or self-contained HTML",
+    tag: "analytics",
+    role: "viewer",
+    query: ReportQuery,
+    responseTypes: ["text/markdown", "text/html"],
+  },
   { method: "get", path: "/api/playbooks", summary: "Response playbooks", tag: "analytics", role: "viewer" },
   { method: "get", path: "/api/playbooks/{id}", summary: "One playbook", tag: "analytics", role: "viewer" },
   {

@@ -21,6 +21,8 @@ import { coverageFromStore } from "../../coverage/coverage.js";
 import { builtinProfileNames, loadProfile } from "../../coverage/profile.js";
 import { playbookGaps } from "../../playbooks/gaps.js";
 import { loadPlaybooks, type PlaybookRegistry, requirePlaybook } from "../../playbooks/playbooks.js";
+import { renderReport } from "../../report/render.js";
+import { buildReport, type ReportOptions } from "../../report/report.js";
 import { type AppEnv, requireRole, type ServerDeps } from "../context.js";
 import { json, readQuery } from "../http.js";
 
@@ -49,8 +51,25 @@ export const AnalyticsQuery = z.strictObject({
 });
 type AnalyticsQuery = z.output<typeof AnalyticsQuery>;
 
+export const ReportQuery = AnalyticsQuery.omit({
+  limit: true,
+  quarters: true,
+  minCount: true,
+  minShare: true,
+  sort: true,
+  staleMonths: true,
+}).extend({
+  format: z.enum(["json", "md", "html"]).default("json"),
+  download: z
+    .enum(["0", "1"])
+    .transform((x) => x === "1")
+    .optional(),
+});
+
 /** The analytics filter of a query (the library validates the values and names bad fields). */
-export function analyticsFilter(q: AnalyticsQuery): AnalyticsFilterInput {
+export function analyticsFilter(
+  q: Omit<Partial<AnalyticsQuery>, "demo"> & Pick<AnalyticsQuery, "demo">,
+): AnalyticsFilterInput {
   const f: AnalyticsFilterInput = {};
   if (q.quarter) {
     if (q.from || q.to)
@@ -140,6 +159,46 @@ export function analyticsRoutes(deps: ServerDeps): Hono<AppEnv> {
     return json(c, await playbookGaps(src, cat, playbooks().playbooks, f, opt({ staleMonths: v.staleMonths })));
   });
   r.get("/playbooks/:id", viewer, (c) => json(c, requirePlaybook(playbooks(), c.req.param("id"))));
+
+  r.get("/reports", viewer, async (c) => {
+    const v = readQuery(c, ReportQuery);
+    const names = builtinProfileNames();
+    if (v.profile !== undefined && !names.includes(v.profile))
+      throw new TechtrailError("NOT_FOUND", `no built-in monitoring profile ${v.profile}`, {
+        problems: [{ field: "profile", message: `known profiles: ${names.join(", ") || "none"}` }],
+      });
+    // The period is the report's own (quarter, or from/to); the other filters narrow the incidents.
+    const period = analyticsFilter({
+      ...v,
+      severity: undefined,
+      account: undefined,
+      actor: undefined,
+      tag: undefined,
+      demo: "include",
+      quarter: undefined,
+    });
+    const filter = analyticsFilter({ ...v, from: undefined, to: undefined, quarter: undefined });
+    const opts: ReportOptions = { filter, playbooks: playbooks().playbooks };
+    if (v.quarter) opts.quarter = v.quarter;
+    if (period.from) opts.from = period.from;
+    if (period.to) opts.to = period.to;
+    if (v.profile) opts.profile = loadProfile(v.profile, cat);
+    const data = await buildReport(src, cat, opts);
+    if (v.format === "json") return json(c, data);
+    const text = renderReport(data, cat, v.format);
+    const name = `techtrail-report-${data.period.label.replace(/[^A-Za-z0-9-]+/g, "_")}.${v.format}`;
+    return c.body(text, 200, {
+      "Content-Type": v.format === "html" ? "text/html; charset=UTF-8" : "text/markdown; charset=UTF-8",
+      "Content-Disposition": `${v.download ? "attachment" : "inline"}; filename="${name}"`,
+      // The HTML report is self-contained: inline style, inline SVG charts, no script at all.
+      ...(v.format === "html"
+        ? {
+            "Content-Security-Policy":
+              "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'",
+          }
+        : {}),
+    });
+  });
 
   r.get("/coverage/profiles", viewer, (c) => json(c, { items: builtinProfileNames() }));
   r.get("/coverage", viewer, async (c) => {
