@@ -6,7 +6,7 @@
 // Screenshots of each main page go to .screenshots/ (git-ignored).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -162,9 +162,14 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   }
 
+  /** The "Incidents: all / real / demo" select of the matrix and dashboard. */
+  function incidentsSelect(page: Page) {
+    return page.locator("label", { hasText: /^Incidents/ }).locator("select");
+  }
+
   async function realMatrixCount(page: Page, id: string): Promise<{ total: number; count: number }> {
     await page.goto(`${base}/#/matrix`);
-    await page.getByLabel("Incidents").selectOption("real");
+    await incidentsSelect(page).selectOption("real");
     await page.getByTestId("matrix").waitFor();
     // Wait until the filtered matrix arrived (the demo-inclusive one has far more incidents).
     await page.waitForFunction(
@@ -237,7 +242,7 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
 
     // Counted on the dashboard.
     await page.goto(`${base}/#/dashboard`);
-    await page.getByLabel("Incidents").selectOption("0");
+    await incidentsSelect(page).selectOption("0");
     if (offers("/api/stats/frequency")) {
       await page.waitForFunction(
         () => document.querySelector("[data-testid=dashboard-incidents]")?.textContent === "1",
@@ -285,6 +290,38 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     const scanKey = /#\/incidents\/(IR-\d{4}-\d+)/.exec(page.url())?.[1];
     assert.ok(scanKey && scanKey !== key);
     assert.equal((await realMatrixCount(page, "T1562")).total, 2);
+
+    // Import a JSON file through the list page: checked first, then stored; the export returns it.
+    const importFile = join(dir, "import.json");
+    writeFileSync(
+      importFile,
+      JSON.stringify([
+        {
+          title: "Imported: root user console login",
+          severity: "P1",
+          timeline: { detected: "2026-10-05T08:00:00Z" },
+          techniques: [{ id: "T1078.A002", confidence: "confirmed" }],
+        },
+      ]),
+    );
+    await page.goto(`${base}/#/incidents?demo=0`);
+    await page.getByText("Export / import").click();
+    await page.getByTestId("import-file").setInputFiles(importFile);
+    await page.getByRole("button", { name: "Check", exact: true }).click();
+    await page.getByText("1 incident would be created").waitFor();
+    assert.equal((await realMatrixCount(page, "T1078")).total, 2, "a dry run stores nothing");
+    await page.goto(`${base}/#/incidents?demo=0`);
+    await page.getByText("Export / import").click();
+    await page.getByTestId("import-file").setInputFiles(importFile);
+    await page.getByRole("button", { name: "Check", exact: true }).click();
+    await page.getByRole("button", { name: "Import 1 incident" }).click();
+    await page.getByTestId("import-done").waitFor();
+    await page.getByTestId("incident-table").getByText("Imported: root user console login").waitFor();
+    const exported = await page.context().request.get(`${base}/api/incidents/export?format=json&demo=0`);
+    assert.equal(exported.status(), 200);
+    const titles = ((await exported.json()) as { incidents: Array<{ title: string }> }).incidents.map((i) => i.title);
+    assert.equal(titles.length, 3);
+    assert.ok(titles.includes("Imported: root user console login"));
 
     for (const [path, name] of [
       ["gaps", "10-gaps"],
@@ -350,6 +387,15 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     await page.getByRole("button", { name: "Add user" }).click();
     await page.getByText("One-time password").waitFor();
     await table.getByText("analyst2").waitFor();
+    // An API token for the viewer: its secret is shown once and works as a Bearer token.
+    await page.getByLabel("For user").selectOption("viewer1");
+    await page.getByLabel("Token name").fill("dashboards");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const secret = (await page.getByTestId("token-secret").locator("code").textContent()) ?? "";
+    assert.match(secret, /^tt_/);
+    await page.getByTestId("token-table").getByText("dashboards").waitFor();
+    const me = await fetch(`${base}/api/auth/me`, { headers: { Authorization: `Bearer ${secret}` } });
+    assert.equal(((await me.json()) as { role: string; via: string }).via, "token");
     await shot(page, "14-users");
   });
 

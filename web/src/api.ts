@@ -5,6 +5,8 @@
 export interface Problem {
   field: string;
   message: string;
+  source?: string;
+  line?: number;
 }
 
 export class ApiError extends Error {
@@ -47,6 +49,8 @@ export interface RequestOptions {
   method?: "GET" | "POST" | "PATCH" | "DELETE";
   json?: unknown;
   form?: FormData;
+  /** A raw body (an import file's text) with its content type. */
+  raw?: { body: string; type: string };
   signal?: AbortSignal;
   /** Do not announce a 401 (the sign-in check itself). */
   quiet401?: boolean;
@@ -91,6 +95,10 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
     headers["Content-Type"] = "application/json";
     body = JSON.stringify(opts.json);
   } else if (opts.form) body = opts.form;
+  else if (opts.raw) {
+    headers["Content-Type"] = opts.raw.type;
+    body = opts.raw.body;
+  }
   if (method !== "GET" && csrfToken) headers[csrfHeader] = csrfToken;
   const init: RequestInit = { method, headers, credentials: "same-origin" };
   if (body !== undefined) init.body = body;

@@ -2,6 +2,7 @@
 // the page for the current hash route.
 import { AuthProvider, useAuth } from "./auth";
 import { Loading } from "./components/common";
+import { AccountPage } from "./pages/account-page";
 import { CoveragePage } from "./pages/coverage-page";
 import { DashboardPage } from "./pages/dashboard-page";
 import { GapsPage } from "./pages/gaps-page";
@@ -62,9 +63,9 @@ function Shell() {
           ))}
         </nav>
         <div className="who">
-          <span data-testid="who">
+          <a data-testid="who" href={href("account")} title="Account and password">
             {auth.me.user.name} <span className="badge">{auth.me.role}</span>
-          </span>
+          </a>
           <button type="button" className="link" onClick={() => void auth.signOut()}>
             Sign out
           </button>
@@ -101,6 +102,8 @@ function Page({ route }: { route: Route }) {
       return <ReleasesPage from={route.query.get("from")} to={route.query.get("to")} />;
     case "users":
       return <UsersPage />;
+    case "account":
+      return <AccountPage />;
     default:
       return (
         <section>

@@ -4,9 +4,12 @@
 export type Role = "viewer" | "responder" | "admin";
 
 export interface User {
+  id: string;
   name: string;
   role: Role;
-  displayName?: string | null;
+  disabled: boolean;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface Me {

@@ -44,7 +44,8 @@ export function ErrorBox({ error, feature }: { error: unknown; feature?: string 
       {problems.length > 0 && (
         <ul>
           {problems.map((p) => (
-            <li key={`${p.field}:${p.message}`}>
+            <li key={`${p.source ?? ""}:${p.line ?? ""}:${p.field}:${p.message}`}>
+              {p.line !== undefined ? `line ${p.line}: ` : ""}
               {p.field ? <code>{p.field}</code> : null} {p.message}
             </li>
           ))}

@@ -3,6 +3,7 @@
 import { type FormEvent, useState } from "react";
 import { RequireRole } from "../auth";
 import { Badge, DemoBadge, ErrorBox, fmtDay, Loading, PageTitle } from "../components/common";
+import { IncidentTransfer } from "../components/incident-transfer";
 import { href, hrefQuery, Link, navigate } from "../router";
 import { type IncidentPage, SEVERITIES, STATUSES } from "../types";
 import { useApi } from "../use-api";
@@ -109,6 +110,7 @@ export function IncidentsPage({ query }: { query: URLSearchParams }) {
           </button>
         </div>
       </form>
+      <IncidentTransfer filters={current} onImported={list.reload} />
       {list.error ? <ErrorBox error={list.error} /> : null}
       {list.loading && !list.data ? <Loading /> : null}
       {list.data ? (

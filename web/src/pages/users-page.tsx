@@ -5,6 +5,7 @@ import { useAuth } from "../auth";
 import { ErrorBox, Loading, NeedsRole, PageTitle } from "../components/common";
 import type { Role, User } from "../types";
 import { useApi } from "../use-api";
+import { TokensSection } from "./tokens-section";
 
 const ROLES: Role[] = ["viewer", "responder", "admin"];
 
@@ -48,7 +49,7 @@ export function UsersPage() {
 
   return (
     <section>
-      <PageTitle>Users</PageTitle>
+      <PageTitle>Users and API tokens</PageTitle>
       {error ? <ErrorBox error={error} /> : null}
       {created?.password ? (
         <p className="notice">
@@ -72,7 +73,9 @@ export function UsersPage() {
           <tbody>
             {users.data.items.map((u) => (
               <tr key={u.name}>
-                <td>{u.name}</td>
+                <td>
+                  {u.name} {u.disabled ? <span className="badge">disabled</span> : null}
+                </td>
                 <td>
                   <select
                     aria-label={`role of ${u.name}`}
@@ -128,6 +131,7 @@ export function UsersPage() {
           </button>
         </div>
       </form>
+      {users.data ? <TokensSection users={users.data.items} /> : null}
     </section>
   );
 }

@@ -1,0 +1,99 @@
+// Export the listed incidents (JSON or CSV download through GET /api/incidents/export with the same filters)
+// and, for responders, import a JSON or CSV file: a dry run first (POST /api/incidents/import?dryRun=1 validates
+// every record), then the import itself, all records or none.
+import { useState } from "react";
+import { request, withQuery } from "../api";
+import { RequireRole } from "../auth";
+import { ErrorBox } from "./common";
+
+interface ImportResult {
+  created: number;
+  keys: string[];
+  dryRun: boolean;
+}
+
+export function IncidentTransfer({ filters, onImported }: { filters: Record<string, string>; onImported: () => void }) {
+  const [file, setFile] = useState<File | null>(null);
+  const [checked, setChecked] = useState<ImportResult | null>(null);
+  const [done, setDone] = useState<ImportResult | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const exportFilters = Object.fromEntries(Object.entries(filters).filter(([k, v]) => v && k !== "offset"));
+
+  async function send(dryRun: boolean) {
+    if (!file) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const csv = /\.csv$/i.test(file.name) || file.type.includes("csv");
+      const res = await request<ImportResult>(withQuery("/api/incidents/import", { dryRun: dryRun ? 1 : undefined }), {
+        method: "POST",
+        raw: { body: await file.text(), type: csv ? "text/csv" : "application/json" },
+      });
+      if (dryRun) setChecked(res);
+      else {
+        setDone(res);
+        setChecked(null);
+        setFile(null);
+        onImported();
+      }
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <details className="transfer no-print">
+      <summary>Export / import</summary>
+      <div className="transfer-body">
+        <p>
+          Export the incidents matching the filters:{" "}
+          <a href={withQuery("/api/incidents/export", { ...exportFilters, format: "json" })} download>
+            JSON
+          </a>{" "}
+          ·{" "}
+          <a href={withQuery("/api/incidents/export", { ...exportFilters, format: "csv" })} download>
+            CSV
+          </a>
+        </p>
+        <RequireRole need="responder">
+          <div className="upload">
+            <label>
+              Import a JSON or CSV file (checked first; all records or none)
+              <input
+                type="file"
+                accept=".json,.csv,application/json,text/csv"
+                data-testid="import-file"
+                onChange={(e) => {
+                  setFile(e.target.files?.[0] ?? null);
+                  setChecked(null);
+                  setDone(null);
+                }}
+              />
+            </label>
+            <button type="button" disabled={!file || busy} onClick={() => void send(true)}>
+              Check
+            </button>
+            <button type="button" className="primary" disabled={!checked || busy} onClick={() => void send(false)}>
+              Import {checked ? `${checked.created} incident${checked.created === 1 ? "" : "s"}` : ""}
+            </button>
+          </div>
+          {checked ? (
+            <p className="notice" role="status">
+              {checked.created} incident{checked.created === 1 ? "" : "s"} would be created; nothing stored yet.
+            </p>
+          ) : null}
+          {done ? (
+            <p className="notice" role="status" data-testid="import-done">
+              Imported {done.created} incident{done.created === 1 ? "" : "s"}: {done.keys.slice(0, 10).join(", ")}
+              {done.keys.length > 10 ? " …" : ""}
+            </p>
+          ) : null}
+          {error ? <ErrorBox error={error} /> : null}
+        </RequireRole>
+      </div>
+    </details>
+  );
+}

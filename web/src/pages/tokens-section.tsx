@@ -1,0 +1,139 @@
+// Admin: API tokens (GET/POST/DELETE /api/tokens) for scripts and CI (`Authorization: Bearer tt_...`).
+// The secret is shown once, at creation; the server stores only its hash.
+import { type FormEvent, useState } from "react";
+import { api } from "../api";
+import { Badge, ErrorBox, fmtDate, Loading } from "../components/common";
+import type { Role, User } from "../types";
+import { useApi } from "../use-api";
+
+interface ApiToken {
+  id: string;
+  name: string;
+  user: string;
+  role: Role;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  expiresAt: string | null;
+}
+
+export function TokensSection({ users }: { users: User[] }) {
+  const tokens = useApi<{ items: ApiToken[] }>("/api/tokens");
+  const [user, setUser] = useState("");
+  const [name, setName] = useState("");
+  const [days, setDays] = useState("90");
+  const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  async function run(fn: () => Promise<void>) {
+    setError(null);
+    try {
+      await fn();
+      tokens.reload();
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  function create(e: FormEvent) {
+    e.preventDefault();
+    void run(async () => {
+      const body: Record<string, unknown> = { user: user || users[0]?.name, name: name.trim() || "api" };
+      if (days) body.expiresInDays = Number(days);
+      const res = await api.post<{ token: ApiToken; secret: string }>("/api/tokens", body);
+      setSecret({ name: res.token.name, secret: res.secret });
+      setName("");
+    });
+  }
+
+  return (
+    <>
+      <h2>API tokens</h2>
+      {error ? <ErrorBox error={error} /> : null}
+      {secret ? (
+        <p className="notice" data-testid="token-secret">
+          Token <strong>{secret.name}</strong> (shown only now): <code>{secret.secret}</code>
+        </p>
+      ) : null}
+      {tokens.error ? <ErrorBox error={tokens.error} /> : null}
+      {!tokens.data ? (
+        <Loading />
+      ) : (
+        <table className="table compact" data-testid="token-table">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>User</th>
+              <th>Role</th>
+              <th>Created</th>
+              <th>Last used</th>
+              <th>Expires</th>
+              <th>State</th>
+            </tr>
+          </thead>
+          <tbody>
+            {tokens.data.items.map((t) => (
+              <tr key={t.id}>
+                <td>{t.name}</td>
+                <td>{t.user}</td>
+                <td>{t.role}</td>
+                <td>{fmtDate(t.createdAt)}</td>
+                <td>{fmtDate(t.lastUsedAt)}</td>
+                <td>{fmtDate(t.expiresAt)}</td>
+                <td>
+                  {t.revokedAt ? (
+                    <Badge kind="closed">revoked</Badge>
+                  ) : (
+                    <button
+                      type="button"
+                      className="link danger"
+                      onClick={() => {
+                        if (window.confirm(`Revoke token ${t.name} of ${t.user}?`))
+                          void run(async () => void (await api.del(`/api/tokens/${encodeURIComponent(t.id)}`)));
+                      }}
+                    >
+                      revoke
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <form className="filters" onSubmit={create} aria-label="Create API token">
+        <label>
+          For user
+          <select value={user} onChange={(e) => setUser(e.target.value)} name="token-user">
+            {users.map((u) => (
+              <option key={u.name} value={u.name}>
+                {u.name} ({u.role})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Token name
+          <input value={name} onChange={(e) => setName(e.target.value)} name="token-name" placeholder="ci-import" />
+        </label>
+        <label>
+          Expires after (days)
+          <input
+            type="number"
+            min={1}
+            max={3650}
+            value={days}
+            onChange={(e) => setDays(e.target.value)}
+            name="token-days"
+            placeholder="never"
+          />
+        </label>
+        <div className="filter-buttons">
+          <button type="submit" className="primary">
+            Create token
+          </button>
+        </div>
+      </form>
+    </>
+  );
+}
