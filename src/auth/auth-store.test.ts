@@ -1,0 +1,128 @@
+// The auth store (users, sessions, API tokens) on SQLite and, when TECHTRAIL_TEST_DATABASE_URL is set
+// (scripts/with-postgres.sh), on PostgreSQL in a schema of its own.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import pg from "pg";
+import { isTechtrailError } from "../core/errors.js";
+import { openPostgresStore } from "../store/postgres.js";
+import { openSqliteStore } from "../store/sqlite.js";
+import type { Store } from "../store/store.js";
+import { openAuthStore } from "./auth-store.js";
+
+type Open = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
+
+const sqlite: Open = async () => {
+  const dir = mkdtempSync(join(tmpdir(), "techtrail-auth-"));
+  const store = await openSqliteStore(join(dir, "a.db"));
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+};
+
+const url = process.env.TECHTRAIL_TEST_DATABASE_URL;
+const postgres: Open = async () => {
+  const schema = `tt_auth_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const store = await openPostgresStore(url as string, { schema });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await c.end();
+    },
+  };
+};
+
+const code = (e: unknown) => (isTechtrailError(e) ? e.code : String(e));
+
+function contract(name: string, open: Open): void {
+  describe(`auth store on ${name}`, () => {
+    test("users: create, duplicate, password check, update, last admin, delete with sessions and tokens", async () => {
+      const { store, cleanup } = await open();
+      try {
+        const auth = await openAuthStore(store);
+        await auth.migrate(); // idempotent
+        assert.equal(await auth.countUsers(), 0);
+        const { user, generatedPassword } = await auth.createUser({ name: "Admin", role: "admin" });
+        assert.ok(generatedPassword && generatedPassword.length === 20);
+        assert.equal(user.role, "admin");
+        await assert.rejects(
+          auth.createUser({ name: "admin", password: "another password" }),
+          (e) => code(e) === "CONFLICT",
+        );
+        await assert.rejects(
+          auth.createUser({ name: "x y", password: "long enough pw" }),
+          (e) => code(e) === "VALIDATION",
+        );
+        await assert.rejects(auth.createUser({ name: "short", password: "short" }), (e) => code(e) === "VALIDATION");
+        assert.equal((await auth.checkPassword("ADMIN", generatedPassword))?.name, "Admin");
+        assert.equal(await auth.checkPassword("admin", "wrong password"), undefined);
+        assert.equal(await auth.checkPassword("nobody", generatedPassword), undefined);
+        await assert.rejects(auth.updateUser("admin", { role: "viewer" }), (e) => code(e) === "CONFLICT");
+        await assert.rejects(auth.updateUser("admin", { disabled: true }), (e) => code(e) === "CONFLICT");
+        await assert.rejects(auth.deleteUser("admin"), (e) => code(e) === "CONFLICT");
+        await auth.createUser({ name: "eve", role: "responder", password: "eve's password" });
+        const s = await auth.createSession(await auth.requireUser("eve"));
+        const t = await auth.createToken({ user: "eve", name: "ci" });
+        assert.equal((await auth.sessionPrincipal(s.token))?.user.name, "eve");
+        await auth.updateUser("eve", { password: "eve's new password" });
+        assert.equal(await auth.sessionPrincipal(s.token), undefined, "a new password ends sessions");
+        assert.equal((await auth.tokenPrincipal(t.secret))?.role, "responder");
+        await auth.updateUser("eve", { disabled: true });
+        assert.equal(await auth.tokenPrincipal(t.secret), undefined, "a disabled user's tokens stop working");
+        assert.equal(await auth.checkPassword("eve", "eve's new password"), undefined);
+        await auth.deleteUser("eve");
+        assert.deepEqual(await auth.listTokens(), []);
+        assert.deepEqual(
+          (await auth.listUsers()).map((u) => u.name),
+          ["Admin"],
+        );
+      } finally {
+        await cleanup();
+      }
+    });
+
+    test("sessions expire; tokens: hashed, role capped by the user, revocable, expiring", async () => {
+      const { store, cleanup } = await open();
+      try {
+        const auth = await openAuthStore(store, { sessionTtlMs: 50 });
+        const { user } = await auth.createUser({ name: "val", role: "viewer", password: "val's password" });
+        const s = await auth.createSession(user);
+        assert.ok((await auth.sessionPrincipal(s.token))?.csrfToken);
+        await new Promise((r) => setTimeout(r, 80));
+        assert.equal(await auth.sessionPrincipal(s.token), undefined);
+        const t = await auth.createToken({ user: "val", name: "wants more", role: "admin" });
+        assert.match(t.secret, /^tt_[A-Za-z0-9_-]{43}$/);
+        const rows = await (
+          store as unknown as { db: { query: (s: string) => Promise<Array<Record<string, unknown>>> } }
+        ).db.query("SELECT token_hash FROM auth_tokens");
+        assert.ok(!JSON.stringify(rows).includes(t.secret.slice(3)), "the secret is not stored");
+        assert.equal((await auth.tokenPrincipal(t.secret))?.role, "viewer");
+        assert.equal(await auth.tokenPrincipal("tt_not-a-token"), undefined);
+        await auth.revokeToken(t.token.id);
+        assert.equal(await auth.tokenPrincipal(t.secret), undefined);
+        assert.ok((await auth.listTokens("val"))[0]?.revokedAt);
+        await assert.rejects(auth.revokeToken("missing"), (e) => code(e) === "NOT_FOUND");
+        await assert.rejects(auth.createToken({ user: "nobody" }), (e) => code(e) === "NOT_FOUND");
+      } finally {
+        await cleanup();
+      }
+    });
+  });
+}
+
+contract("SQLite", sqlite);
+if (url) contract("PostgreSQL", postgres);
+else
+  test("auth store on PostgreSQL", {
+    skip: "TECHTRAIL_TEST_DATABASE_URL is not set (scripts/with-postgres.sh sets it)",
+  }, () => {});
