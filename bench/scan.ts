@@ -11,13 +11,14 @@ import {
   createWriteStream,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
 import { open, readdir } from "node:fs/promises";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createGunzip, gzipSync } from "node:zlib";
@@ -626,35 +627,48 @@ interface ChildResult {
   findings: number;
   skipped: number;
   rules: number;
+  /** Whole scanPaths() call, including catalog load and rule compile. */
   ms: number;
+  /** Reading and matching only. */
+  scanMs: number;
   maxRssMB: number;
   engine: string;
   workers: number;
 }
 
+/** dist/ is used when every compiled scan module is newer than its source (workers start faster from JS). */
+function distIsFresh(): boolean {
+  const src = join(ROOT, "src/scan");
+  try {
+    for (const f of readdirSync(src)) {
+      if (!f.endsWith(".ts") || f.endsWith(".test.ts")) continue;
+      const js = join(ROOT, "dist/scan", f.replace(/\.ts$/, ".js"));
+      if (!existsSync(js) || statSync(js).mtimeMs < statSync(join(src, f)).mtimeMs) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function child(): Promise<void> {
   const target = arg("--child") as string;
-  const useDist =
-    existsSync(join(ROOT, "dist/scan/scan.js")) &&
-    statSync(join(ROOT, "dist/scan/scan.js")).mtimeMs >= statSync(join(ROOT, "src/scan/scan.ts")).mtimeMs &&
-    statSync(join(ROOT, "dist/scan/engine.js")).mtimeMs >= statSync(join(ROOT, "src/scan/engine.ts")).mtimeMs;
+  const useDist = distIsFresh();
   const mod = (await import(
     useDist ? join(ROOT, "dist/scan/index.js") : join(ROOT, "src/scan/index.ts")
   )) as typeof import("../src/scan/index.js");
   const t0 = performance.now();
-  const { findings, summary } = await mod.scanPaths([target], {
-    ruleDirs: [SIGMA],
-    workers: WORKERS,
-    timelineLimit: 100,
-  });
+  // findings are counted through the compact list, as the CLI writes them (no array of objects)
+  const { list, summary } = await mod.scanPaths([target], { ruleDirs: [SIGMA], workers: WORKERS, timelineLimit: 100 });
   const ms = performance.now() - t0;
   const out: ChildResult = {
     events: summary.events.read,
     evaluated: summary.events.evaluated,
-    findings: findings.length,
+    findings: list.length,
     skipped: summary.skipped.total,
     rules: summary.rules.loaded,
     ms,
+    scanMs: summary.scanMs,
     maxRssMB: process.resourceUsage().maxRSS / 1024,
     engine: useDist ? "dist (compiled JS)" : "src (tsx)",
     workers: summary.workers,
@@ -666,10 +680,7 @@ function runChild(target: string): ChildResult {
   const r = spawnSync(
     process.execPath,
     ["--import", "tsx", fileURLToPath(import.meta.url), "--child", target, "--workers", String(WORKERS)],
-    {
-      encoding: "utf8",
-      maxBuffer: 1 << 24,
-    },
+    { encoding: "utf8", maxBuffer: 1 << 24 },
   );
   if (r.status !== 0) throw new Error(`scan child failed: ${r.stderr}`);
   const line = r.stdout.trim().split("\n").pop() ?? "";
@@ -700,6 +711,16 @@ async function main(): Promise<void> {
   if (process.argv.includes("--child")) return child();
   await generate();
   if (process.argv.includes("--generate-only")) return;
+  if (!distIsFresh()) {
+    process.stderr.write("compiling dist/ (workers start faster from JS) ...\n");
+    spawnSync(
+      process.execPath,
+      [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json")],
+      {
+        stdio: "ignore",
+      },
+    );
+  }
   const jsonl = join(CORPUS, "events.jsonl");
   const gzFiles = await listGz(join(CORPUS, "s3"));
   const jsonlMB = statSync(jsonl).size / 1e6;
@@ -725,62 +746,75 @@ async function main(): Promise<void> {
   const jq = jqRun(jsonl, names, jqLines);
 
   const bareRate = rate(bare.events, bare.ms);
-  const jsonlRate = rate(scanJsonl.events, scanJsonl.ms);
-  const gzRate = rate(scanGz.events, scanGz.ms);
+  const jsonlRate = rate(scanJsonl.events, scanJsonl.scanMs);
+  const jsonlE2e = rate(scanJsonl.events, scanJsonl.ms);
+  const gzRate = rate(scanGz.events, scanGz.scanMs);
+  const gzE2e = rate(scanGz.events, scanGz.ms);
   const ceilRate = rate(EVENTS, ceiling.ms);
-  const rows: Array<[string, string, string]> = [
-    ["bare Node loop: JSON.parse every JSONL line (1 thread)", fmt(bareRate), `${(bare.ms / 1000).toFixed(2)} s`],
+  const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const rows: Array<[string, string, string, string]> = [
+    ["bare Node loop: JSON.parse every JSONL line (1 thread)", fmt(bareRate), fmt(bareRate), secs(bare.ms)],
     [
       `techtrail scan JSONL (${scanJsonl.workers} workers, ${scanJsonl.rules} rules)`,
       fmt(jsonlRate),
-      `${(scanJsonl.ms / 1000).toFixed(2)} s, ${fmt(scanJsonl.findings)} findings, ${fmt(scanJsonl.evaluated)} parsed, peak RSS ${scanJsonl.maxRssMB.toFixed(0)} MB`,
+      fmt(jsonlE2e),
+      `${secs(scanJsonl.scanMs)} scanning + ${secs(scanJsonl.ms - scanJsonl.scanMs)} start-up; ${fmt(scanJsonl.findings)} findings; ${fmt(scanJsonl.evaluated)} events parsed; peak RSS ${scanJsonl.maxRssMB.toFixed(0)} MB`,
     ],
     typeof jq === "string"
-      ? ["jq eventName filter", "-", jq]
+      ? ["jq eventName filter", "-", "-", jq]
       : [
           `jq eventName filter (first ${fmt(jqLines)} lines)`,
           fmt(rate(jq.events, jq.ms)),
-          `${(jq.ms / 1000).toFixed(2)} s`,
+          fmt(rate(jq.events, jq.ms)),
+          secs(jq.ms),
         ],
     [
       "gunzip alone, 1 stream",
       fmt(rate(EVENTS, one.ms)),
-      `${(one.ms / 1000).toFixed(2)} s, ${(one.bytes / 1e6 / (one.ms / 1000)).toFixed(0)} MB/s out`,
+      fmt(rate(EVENTS, one.ms)),
+      `${secs(one.ms)}, ${(one.bytes / 1e6 / (one.ms / 1000)).toFixed(0)} MB/s out`,
     ],
     [
       "gunzip alone, 2 parallel streams (two-core ceiling)",
       fmt(ceilRate),
-      `${(ceiling.ms / 1000).toFixed(2)} s, ${(ceiling.bytes / 1e6 / (ceiling.ms / 1000)).toFixed(0)} MB/s out`,
+      fmt(ceilRate),
+      `${secs(ceiling.ms)}, ${(ceiling.bytes / 1e6 / (ceiling.ms / 1000)).toFixed(0)} MB/s out`,
     ],
     [
       `techtrail scan .json.gz S3 tree (${scanGz.workers} workers)`,
       fmt(gzRate),
-      `${(scanGz.ms / 1000).toFixed(2)} s, ${fmt(scanGz.findings)} findings, peak RSS ${scanGz.maxRssMB.toFixed(0)} MB`,
+      fmt(gzE2e),
+      `${secs(scanGz.scanMs)} scanning + ${secs(scanGz.ms - scanGz.scanMs)} start-up; ${fmt(scanGz.findings)} findings; peak RSS ${scanGz.maxRssMB.toFixed(0)} MB`,
     ],
   ];
-  const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
+  const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => (r[i] ?? "").length), 12));
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
   console.log(
-    `\nScan benchmark: ${fmt(EVENTS)} events, ${availableParallelism()} cores, engine from ${scanJsonl.engine}\n`,
+    `\nScan benchmark: ${fmt(EVENTS)} events, ${availableParallelism()} cores, engine from ${scanJsonl.engine}, load average ${load}\n`,
   );
-  console.log(`${"run".padEnd(w[0] ?? 0)}  ${"events/s".padStart(w[1] ?? 0)}  notes`);
-  for (const r of rows) console.log(`${r[0].padEnd(w[0] ?? 0)}  ${r[1].padStart(w[1] ?? 0)}  ${r[2]}`);
+  const line = (r: string[]) =>
+    `${(r[0] ?? "").padEnd(w[0] ?? 0)}  ${(r[1] ?? "").padStart(w[1] ?? 0)}  ${(r[2] ?? "").padStart(w[2] ?? 0)}  ${r[3] ?? ""}`;
+  console.log(line(["run", "events/s", "end-to-end", "notes"]));
+  for (const r of rows) console.log(line(r));
+  const rss = Math.max(scanJsonl.maxRssMB, scanGz.maxRssMB);
+  // Throughput targets are checked on the scanning phase (what the bare loop measures too); end-to-end adds
+  // loading the catalog and compiling ~200 rules in each thread, a fixed start-up cost.
   const checks: Array<[string, boolean, string]> = [
-    ["JSONL >= 400,000 events/s", jsonlRate >= 400_000, fmt(jsonlRate)],
-    ["JSONL >= 2.5x bare parse loop", jsonlRate >= 2.5 * bareRate, `${(jsonlRate / bareRate).toFixed(2)}x`],
+    ["JSONL >= 400,000 events/s (scanning)", jsonlRate >= 400_000, fmt(jsonlRate)],
+    ["JSONL >= 2.5x bare parse loop (scanning)", jsonlRate >= 2.5 * bareRate, `${(jsonlRate / bareRate).toFixed(2)}x`],
+    ["JSONL >= 400,000 events/s (end-to-end)", jsonlE2e >= 400_000, fmt(jsonlE2e)],
     [
-      ".json.gz >= 80% of two-core gunzip ceiling",
+      ".json.gz >= 80% of two-core gunzip ceiling (scanning)",
       gzRate >= 0.8 * ceilRate,
       `${((100 * gzRate) / ceilRate).toFixed(0)}%`,
     ],
+    ["peak RSS <= 300 MB (whole process, all threads)", rss <= 300, `${rss.toFixed(0)} MB`],
     [
-      "peak RSS <= 300 MB",
-      Math.max(scanJsonl.maxRssMB, scanGz.maxRssMB) <= 300,
-      `${Math.max(scanJsonl.maxRssMB, scanGz.maxRssMB).toFixed(0)} MB`,
-    ],
-    [
-      "same events read by both scans",
-      scanJsonl.events === scanGz.events && scanGz.events === EVENTS,
-      `${fmt(scanJsonl.events)} / ${fmt(scanGz.events)}`,
+      "same events and findings from JSONL and .json.gz",
+      scanJsonl.events === scanGz.events && scanGz.events === EVENTS && scanJsonl.findings === scanGz.findings,
+      `${fmt(scanJsonl.events)} / ${fmt(scanGz.events)} events, ${fmt(scanJsonl.findings)} / ${fmt(scanGz.findings)} findings`,
     ],
   ];
   console.log("");

@@ -79,6 +79,8 @@ export function buildEngineRules(
 }
 
 const READ_CHUNK = 1 << 20;
+/** Matches handed over in batches of this size during a unit. */
+const HIT_BATCH = 16_384;
 const NO_PREFILTER: PrefilterPlan = { enabled: false, byName: new Map(), other: true };
 const HEAD_BYTES = 64 * 1024;
 
@@ -123,6 +125,8 @@ export function detectFormat(head: Buffer): InputFormat {
 export interface UnitHooks {
   /** Called now and then with the events and bytes read since the last call. */
   progress?(events: number, bytes: number): void;
+  /** Receives matches in batches while a big unit is scanned, so a thread never holds many of them. */
+  hits?(batch: HitBatch): void;
 }
 
 /** Scans one unit. Never throws for bad input: problems become skip counts and examples. */
@@ -149,7 +153,7 @@ export async function scanUnit(
     stopped: false,
   };
   rules.encoder.dropRows();
-  const sink = new EngineSink(res, rules, opts);
+  const sink = new EngineSink(res, rules, opts, hooks.hits);
   let lastRead = 0;
   let lastBytes = 0;
   const tick = () => {
@@ -410,6 +414,7 @@ class EngineSink implements RecordSink {
     private readonly res: UnitResult,
     private readonly rules: EngineRules,
     private readonly opts: EngineOptions,
+    private readonly flush: ((batch: HitBatch) => void) | undefined,
   ) {
     this.prefilter = new RecordPrefilter(opts.prefilter ? rules.plan : NO_PREFILTER);
   }
@@ -451,6 +456,7 @@ class EngineSink implements RecordSink {
       matched = true;
       this.rules.encoder.add(this.rules.position.get(rule) as number, ordinal, event);
     }
+    if (this.flush && this.rules.encoder.count >= HIT_BATCH) this.flush(this.rules.encoder.take());
     if (matched) res.matchedEvents++;
   }
 

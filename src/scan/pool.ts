@@ -12,10 +12,13 @@ import {
   scanUnit,
   type UnitResult,
 } from "./engine.js";
+import type { HitBatch } from "./hits.js";
 
 export interface PoolCallbacks {
   /** `thread`: which thread's HitEncoder encoded the result (worker index, or IN_THREAD). */
   result(res: UnitResult, thread: number): void;
+  /** A batch of matches of a unit still being scanned (they arrive before the unit's result). */
+  hits(unit: number, batch: HitBatch, thread: number): void;
   progress(events: number, bytes: number): void;
   /** Checked after each result: true stops the scan (strict mode). */
   stop(): boolean;
@@ -25,12 +28,20 @@ type WorkerMessage =
   | { type: "ready"; ruleIds: string[] }
   | { type: "progress"; events: number; bytes: number }
   | { type: "result"; result: UnitResult }
+  | { type: "hits"; unit: number; batch: HitBatch }
   | { type: "error"; message: string };
+
+/**
+ * A worker holds one unit's data at a time; a small old generation makes V8 collect (and give back) the
+ * garbage of rule compilation and parsing early, which keeps the process's peak memory low.
+ */
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 96 };
 
 /** Starts one worker; from a .ts source the worker goes through tsx (tests, `node --import tsx`). */
 function startWorker(workerData: unknown): Worker {
   const fromSource = import.meta.url.endsWith(".ts");
-  if (!fromSource) return new Worker(new URL("./scan-worker.js", import.meta.url), { workerData });
+  if (!fromSource)
+    return new Worker(new URL("./scan-worker.js", import.meta.url), { workerData, resourceLimits: WORKER_LIMITS });
   const entry = new URL("./scan-worker.ts", import.meta.url).href;
   let tsx = "tsx/esm/api";
   try {
@@ -39,7 +50,7 @@ function startWorker(workerData: unknown): Worker {
     // fall back to bare resolution from the worker
   }
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData });
+  return new Worker(boot, { eval: true, workerData, resourceLimits: WORKER_LIMITS });
 }
 
 export class ScanPool {
@@ -99,6 +110,7 @@ export class ScanPool {
       };
       this.handler = (w, m) => {
         if (m.type === "progress") cb.progress(m.events, m.bytes);
+        else if (m.type === "hits") cb.hits(m.unit, m.batch, this.workers.indexOf(w));
         else if (m.type === "result") {
           cb.result(m.result, this.workers.indexOf(w));
           feed(w);
@@ -132,7 +144,10 @@ export async function runInThread(
   cb: PoolCallbacks,
 ): Promise<void> {
   for (const u of units) {
-    const res = await scanUnit(u, rules, engine, { progress: (e, b) => cb.progress(e, b) });
+    const res = await scanUnit(u, rules, engine, {
+      progress: (e, b) => cb.progress(e, b),
+      hits: (batch) => cb.hits(u.id, batch, IN_THREAD),
+    });
     cb.result(res, IN_THREAD);
     if (cb.stop()) return;
   }

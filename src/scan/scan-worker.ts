@@ -24,7 +24,11 @@ const flush = () => {
 };
 port.on("message", async (msg: { type: "unit"; unit: ScanUnit }) => {
   try {
+    const unit = msg.unit.id;
     const result = await scanUnit(msg.unit, rules, init.engine, {
+      hits(batch) {
+        port.postMessage({ type: "hits", unit, batch }, [batch.rows.buffer as ArrayBuffer]);
+      },
       progress(events, bytes) {
         pendingEvents += events;
         pendingBytes += bytes;

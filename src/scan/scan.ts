@@ -307,6 +307,10 @@ async function scanWith(
   });
   const callbacks = {
     result: onResult,
+    hits: (unit: number, batch: HitBatch, thread: number) => {
+      store.append(batch, unit, thread);
+      hitsSoFar += batch.ids.length;
+    },
     progress: (e: number, b: number) => {
       events += e;
       bytes += b;

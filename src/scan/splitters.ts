@@ -208,15 +208,30 @@ export class ValueSplitter implements Splitter {
     const base = 0;
     while (i < len) {
       if (this.inString) {
-        const j = b.indexOf(QUOTE, i);
-        if (j < 0) {
+        // Short strings (most keys and values) are scanned here; long ones or ones with escapes go to the
+        // native indexOf, whose call costs more than a few bytes of loop.
+        let j = i;
+        const lim = i + 32 < len ? i + 32 : len;
+        while (j < lim) {
+          const d = b[j] as number;
+          if (d === QUOTE || d === BACKSLASH) break;
+          j++;
+        }
+        // (a quote right where a resumed scan starts may be escaped by a backslash before it: slow path)
+        if (j < lim && b[j] === QUOTE && (j > i || b[i - 1] !== BACKSLASH)) {
+          this.inString = false;
+          i = j + 1;
+          continue;
+        }
+        const q = b.indexOf(QUOTE, j);
+        if (q < 0) {
           i = len;
           break;
         }
-        let k = j - 1;
+        let k = q - 1;
         while (b[k] === BACKSLASH) k--;
-        i = j + 1;
-        if ((j - 1 - k) % 2 === 0) this.inString = false;
+        i = q + 1;
+        if ((q - 1 - k) % 2 === 0) this.inString = false;
         continue;
       }
       const c = b[i] as number;
