@@ -134,7 +134,7 @@ export function IncidentsPage({ query }: { query: URLSearchParams }) {
             <tbody>
               {list.data.items.map((i) => (
                 <tr key={i.key}>
-                  <td>
+                  <td className="nowrap">
                     <Link to={href("incidents", i.key)}>{i.key}</Link>
                   </td>
                   <td>
@@ -146,7 +146,7 @@ export function IncidentsPage({ query }: { query: URLSearchParams }) {
                   <td>
                     <Badge kind={i.severity}>{i.severity}</Badge>
                   </td>
-                  <td>{fmtDay(i.date)}</td>
+                  <td className="nowrap">{fmtDay(i.date)}</td>
                   <td>{i.threatActor ?? "—"}</td>
                   <td className="ids">
                     {i.techniques.map((t) => (

@@ -26,7 +26,10 @@ export function ReleasesPage({ from, to }: { from: string | null; to: string | n
       ) : (
         <>
           <p>
-            Current catalog: <strong data-testid="catalog-current">{rel.data.current}</strong>
+            Current catalog: <strong data-testid="catalog-current">{rel.data.current}</strong> ·{" "}
+            <a href="/api/catalog/export/stix" download>
+              download as STIX 2.1
+            </a>
           </p>
           <ul data-testid="release-list">
             {rel.data.releases.length === 0 ? <li className="muted">No release shipped.</li> : null}
