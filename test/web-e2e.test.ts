@@ -323,10 +323,25 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     assert.equal(titles.length, 3);
     assert.ok(titles.includes("Imported: root user console login"));
 
+    // Quarterly report: the HTML link serves a self-contained page.
+    await page.goto(`${base}/#/reports`);
+    if (offers("/api/reports")) {
+      const link = page.getByRole("link", { name: "Open the HTML report" });
+      await link.waitFor();
+      const href = await link.getAttribute("href");
+      const report = await page.context().request.get(`${base}${href}`);
+      assert.equal(report.status(), 200);
+      assert.match(report.headers()["content-type"] ?? "", /text\/html/);
+    } else {
+      t.diagnostic("the server has no /api/reports yet: checking the reports page's not-available state");
+      await page.getByTestId("not-available").waitFor();
+    }
+
     for (const [path, name] of [
       ["gaps", "10-gaps"],
       ["coverage", "11-coverage"],
       ["releases", "12-releases"],
+      ["reports", "15-reports"],
     ] as const) {
       await page.goto(`${base}/#/${path}`);
       await page.locator("h1").waitFor();

@@ -12,6 +12,7 @@ import { IncidentsPage } from "./pages/incidents-page";
 import { LoginPage } from "./pages/login-page";
 import { MatrixPage } from "./pages/matrix-page";
 import { ReleasesPage } from "./pages/releases-page";
+import { ReportsPage } from "./pages/reports-page";
 import { ScanPage } from "./pages/scan-page";
 import { TechniquePage } from "./pages/technique-page";
 import { UsersPage } from "./pages/users-page";
@@ -39,7 +40,8 @@ const NAV: NavItem[] = [
   { path: "scan", label: "Scan", role: "responder" },
   { path: "gaps", label: "Playbook gaps", role: "viewer" },
   { path: "coverage", label: "Coverage", role: "viewer" },
-  { path: "releases", label: "Catalog releases", role: "viewer" },
+  { path: "reports", label: "Reports", role: "viewer" },
+  { path: "releases", label: "Releases", role: "viewer" },
   { path: "users", label: "Users", role: "admin" },
 ];
 
@@ -98,6 +100,8 @@ function Page({ route }: { route: Route }) {
       return <GapsPage />;
     case "coverage":
       return <CoveragePage />;
+    case "reports":
+      return <ReportsPage />;
     case "releases":
       return <ReleasesPage from={route.query.get("from")} to={route.query.get("to")} />;
     case "users":

@@ -70,6 +70,19 @@ interface Timing {
   }>;
 }
 
+interface Mitigations {
+  scope: Scope;
+  weights: Record<string, number>;
+  mitigations: Array<{
+    id: string;
+    name: string;
+    score: number;
+    incidents: number;
+    techniques: Array<{ id: string; incidents: number }>;
+  }>;
+  unmitigated: number;
+}
+
 function Panel(props: { title: string; error: unknown; loading: boolean; children: React.ReactNode; wide?: boolean }) {
   return (
     <div className={`card panel${props.wide ? " wide" : ""}`}>
@@ -91,6 +104,7 @@ export function DashboardPage() {
   const co = useApi<Cooccurrence>("/api/stats/cooccurrence", { ...q, limit: 40 });
   const actors = useApi<Actors>("/api/stats/actors", q);
   const timing = useApi<Timing>("/api/stats/timing", q);
+  const mitigations = useApi<Mitigations>("/api/stats/mitigations", { ...q, limit: 8 });
 
   const freqOption = useMemo<ChartOption | null>(() => {
     const items = freq.data?.techniques.slice(0, 15).reverse();
@@ -370,6 +384,56 @@ export function DashboardPage() {
                 </table>
               ) : null}
             </>
+          ) : null}
+        </Panel>
+        <Panel
+          title="Mitigations that would have mattered most"
+          error={mitigations.error}
+          loading={mitigations.loading && !mitigations.data}
+          wide
+        >
+          {mitigations.data ? (
+            mitigations.data.mitigations.length ? (
+              <>
+                <p className="muted">
+                  Score = incidents involving a technique the mitigation addresses, weighted by severity (
+                  {Object.entries(mitigations.data.weights)
+                    .map(([k, v]) => `${k} ×${v}`)
+                    .join(", ")}
+                  ). {mitigations.data.unmitigated} incidents had no technique with a catalog mitigation.
+                </p>
+                <table className="table compact" data-testid="mitigations">
+                  <thead>
+                    <tr>
+                      <th>Mitigation</th>
+                      <th className="num">Score</th>
+                      <th className="num">Incidents</th>
+                      <th>Techniques</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {mitigations.data.mitigations.map((m) => (
+                      <tr key={m.id}>
+                        <td>
+                          <strong>{m.id}</strong> {m.name}
+                        </td>
+                        <td className="num">{m.score}</td>
+                        <td className="num">{m.incidents}</td>
+                        <td className="ids">
+                          {m.techniques.slice(0, 8).map((t) => (
+                            <Link key={t.id} to={href("techniques", t.id)} className="tid">
+                              {t.id}
+                            </Link>
+                          ))}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </>
+            ) : (
+              empty(mitigations.data.scope.note)
+            )
           ) : null}
         </Panel>
       </div>
