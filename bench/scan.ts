@@ -565,8 +565,9 @@ async function generate(): Promise<void> {
 
 // ---------- baselines ----------
 
-async function bareParseLoop(file: string): Promise<{ events: number; ms: number }> {
+async function bareParseLoop(file: string): Promise<{ events: number; ms: number; cpuMs: number }> {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const fh = await open(file, "r");
   let rest = Buffer.alloc(0);
   let events = 0;
@@ -591,7 +592,8 @@ async function bareParseLoop(file: string): Promise<{ events: number; ms: number
     rest = Buffer.from(b.subarray(p));
   }
   await fh.close();
-  return { events, ms: performance.now() - t0 };
+  const c = process.cpuUsage(c0);
+  return { events, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
 }
 
 async function listGz(dir: string, out: string[] = []): Promise<string[]> {
@@ -632,6 +634,8 @@ interface ChildResult {
   /** Reading and matching only. */
   scanMs: number;
   maxRssMB: number;
+  /** CPU time of the whole call, all threads (user + system). */
+  cpuMs: number;
   engine: string;
   workers: number;
 }
@@ -658,6 +662,7 @@ async function child(): Promise<void> {
     useDist ? join(ROOT, "dist/scan/index.js") : join(ROOT, "src/scan/index.ts")
   )) as typeof import("../src/scan/index.js");
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   // findings are counted through the compact list, as the CLI writes them (no array of objects)
   const { list, summary } = await mod.scanPaths([target], { ruleDirs: [SIGMA], workers: WORKERS, timelineLimit: 100 });
   const ms = performance.now() - t0;
@@ -670,6 +675,10 @@ async function child(): Promise<void> {
     ms,
     scanMs: summary.scanMs,
     maxRssMB: process.resourceUsage().maxRSS / 1024,
+    cpuMs: (() => {
+      const c = process.cpuUsage(c0);
+      return (c.user + c.system) / 1000;
+    })(),
     engine: useDist ? "dist (compiled JS)" : "src (tsx)",
     workers: summary.workers,
   };
@@ -753,12 +762,17 @@ async function main(): Promise<void> {
   const ceilRate = rate(EVENTS, ceiling.ms);
   const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const rows: Array<[string, string, string, string]> = [
-    ["bare Node loop: JSON.parse every JSONL line (1 thread)", fmt(bareRate), fmt(bareRate), secs(bare.ms)],
+    [
+      "bare Node loop: JSON.parse every JSONL line (1 thread)",
+      fmt(bareRate),
+      fmt(bareRate),
+      `${secs(bare.ms)}; CPU ${secs(bare.cpuMs)} (${((bare.cpuMs * 1000) / bare.events).toFixed(1)} µs/event)`,
+    ],
     [
       `techtrail scan JSONL (${scanJsonl.workers} workers, ${scanJsonl.rules} rules)`,
       fmt(jsonlRate),
       fmt(jsonlE2e),
-      `${secs(scanJsonl.scanMs)} scanning + ${secs(scanJsonl.ms - scanJsonl.scanMs)} start-up; ${fmt(scanJsonl.findings)} findings; ${fmt(scanJsonl.evaluated)} events parsed; peak RSS ${scanJsonl.maxRssMB.toFixed(0)} MB`,
+      `${secs(scanJsonl.scanMs)} scanning + ${secs(scanJsonl.ms - scanJsonl.scanMs)} start-up; ${fmt(scanJsonl.findings)} findings; ${fmt(scanJsonl.evaluated)} events parsed; CPU ${secs(scanJsonl.cpuMs)} all threads (${((scanJsonl.cpuMs * 1000) / scanJsonl.events).toFixed(1)} µs/event incl. start-up); peak RSS ${scanJsonl.maxRssMB.toFixed(0)} MB`,
     ],
     typeof jq === "string"
       ? ["jq eventName filter", "-", "-", jq]
@@ -784,7 +798,7 @@ async function main(): Promise<void> {
       `techtrail scan .json.gz S3 tree (${scanGz.workers} workers)`,
       fmt(gzRate),
       fmt(gzE2e),
-      `${secs(scanGz.scanMs)} scanning + ${secs(scanGz.ms - scanGz.scanMs)} start-up; ${fmt(scanGz.findings)} findings; peak RSS ${scanGz.maxRssMB.toFixed(0)} MB`,
+      `${secs(scanGz.scanMs)} scanning + ${secs(scanGz.ms - scanGz.scanMs)} start-up; ${fmt(scanGz.findings)} findings; CPU ${secs(scanGz.cpuMs)} all threads; peak RSS ${scanGz.maxRssMB.toFixed(0)} MB`,
     ],
   ];
   const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => (r[i] ?? "").length), 12));

@@ -211,7 +211,7 @@ export class ValueSplitter implements Splitter {
         // Short strings (most keys and values) are scanned here; long ones or ones with escapes go to the
         // native indexOf, whose call costs more than a few bytes of loop.
         let j = i;
-        const lim = i + 32 < len ? i + 32 : len;
+        const lim = Math.min(i + 32, len);
         while (j < lim) {
           const d = b[j] as number;
           if (d === QUOTE || d === BACKSLASH) break;
