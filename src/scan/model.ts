@@ -179,7 +179,7 @@ export const ScanOptions = z.strictObject({
     .min(4096)
     .default(32 * 1024 * 1024),
   /** Entries kept per principal in the summary timeline. */
-  timelineLimit: z.number().int().min(0).default(500),
+  timelineLimit: z.number().int().min(0).default(100),
   /** Examples of skipped records kept in the summary. */
   skipExamples: z.number().int().min(0).default(20),
 });
