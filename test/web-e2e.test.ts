@@ -216,7 +216,11 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     await page.getByLabel("Severity").selectOption("P2");
     await page.getByLabel("Detected (UTC)").fill("2026-11-02T09:30");
     await pick(page, "stolen access keys", "T1078.A001");
-    await pick(page, "disable cloudtrail", "T1562.008");
+    // The second one by keyboard: the best match is highlighted, Enter picks it.
+    await page.getByTestId("technique-picker").fill("disable cloudtrail");
+    await page.locator('[data-testid=picker-results] li.active[data-technique="T1562.008"]').waitFor();
+    await page.getByTestId("technique-picker").press("Enter");
+    await page.locator('[data-testid=picked-techniques] li[data-technique="T1562.008"]').waitFor();
     await shot(page, "03-incident-form");
     await page.getByRole("button", { name: "Create incident" }).click();
     await page.getByTestId("incident-title").waitFor();
@@ -238,6 +242,10 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     const afterCounts = await realMatrixCount(page, "T1078");
     assert.deepEqual(afterCounts, { total: 1, count: 1 });
     assert.equal(Number(await page.getByTestId("count-T1562").first().textContent()), 1);
+    // Sub-techniques expand inside the cell with their own counts.
+    const cell = page.locator('.matrix-cell[data-technique="T1078"]').first();
+    await cell.getByRole("button", { name: /sub-techniques/ }).click();
+    assert.match((await cell.locator(".subs").textContent()) ?? "", /T1078\.A001.*1/);
     await shot(page, "05-matrix-real");
 
     // Counted on the dashboard.
@@ -289,6 +297,9 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     assert.match((await page.getByTestId("incident-techniques").textContent()) ?? "", /T1562\.008/);
     const scanKey = /#\/incidents\/(IR-\d{4}-\d+)/.exec(page.url())?.[1];
     assert.ok(scanKey && scanKey !== key);
+    await page.getByRole("button", { name: "Close incident" }).click();
+    await page.locator(".badges .badge-closed").waitFor();
+    assert.match((await page.getByTestId("incident-history").textContent()) ?? "", /close/);
     assert.equal((await realMatrixCount(page, "T1562")).total, 2);
 
     // Import a JSON file through the list page: checked first, then stored; the export returns it.

@@ -1,10 +1,10 @@
 // The application shell: sign-in gate, top navigation (write and admin entries only for those roles) and
 // the page for the current hash route.
+import { lazy, Suspense } from "react";
 import { AuthProvider, useAuth } from "./auth";
 import { Loading } from "./components/common";
 import { AccountPage } from "./pages/account-page";
 import { CoveragePage } from "./pages/coverage-page";
-import { DashboardPage } from "./pages/dashboard-page";
 import { GapsPage } from "./pages/gaps-page";
 import { IncidentFormPage } from "./pages/incident-form-page";
 import { IncidentPage } from "./pages/incident-page";
@@ -18,6 +18,9 @@ import { TechniquePage } from "./pages/technique-page";
 import { UsersPage } from "./pages/users-page";
 import { href, type Route, useRoute } from "./router";
 import type { Role } from "./types";
+
+// The dashboard carries ECharts (most of the bundle): load it only when it is opened.
+const DashboardPage = lazy(() => import("./pages/dashboard-page").then((m) => ({ default: m.DashboardPage })));
 
 export function App() {
   return (
@@ -93,7 +96,11 @@ function Page({ route }: { route: Route }) {
       if (a) return <IncidentPage incidentKey={a} />;
       return <IncidentsPage query={route.query} />;
     case "dashboard":
-      return <DashboardPage />;
+      return (
+        <Suspense fallback={<Loading what="Loading charts" />}>
+          <DashboardPage />
+        </Suspense>
+      );
     case "scan":
       return <ScanPage />;
     case "gaps":
