@@ -1,7 +1,7 @@
 // Detection coverage against a built-in monitoring profile: per technique visible / detected / validated, the
 // frequency-weighted score of each level, and the most frequent techniques that would go unseen or undetected.
 import { useState } from "react";
-import { Badge, ErrorBox, Loading, PageTitle, pct } from "../components/common";
+import { Badge, ErrorBox, Loading, PageTitle, pct, plural } from "../components/common";
 import { type CoverageReport, levelOf } from "../coverage";
 import { href, Link } from "../router";
 import { useApi } from "../use-api";
@@ -130,7 +130,7 @@ function TopList({ rows, empty }: { rows: Array<{ id: string; name: string; inci
           <Link to={href("techniques", u.id)} className="tid">
             {u.id}
           </Link>{" "}
-          {u.name} <small className="muted">({u.incidents} incidents)</small>
+          {u.name} <small className="muted">({plural(u.incidents, "incident")})</small>
         </li>
       ))}
     </ol>

@@ -3,7 +3,7 @@
 import { useMemo, useState } from "react";
 import type { Query } from "../api";
 import { Chart, type ChartOption } from "../components/chart";
-import { ErrorBox, fmtDuration, Loading, PageTitle, pct } from "../components/common";
+import { ErrorBox, fmtDuration, Loading, PageTitle, pct, plural } from "../components/common";
 import { href, Link } from "../router";
 import { useApi } from "../use-api";
 
@@ -114,7 +114,7 @@ export function DashboardPage() {
       tooltip: { trigger: "axis" },
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", data: items.map((t) => t.id) },
-      series: [{ type: "bar", name: "incidents", data: items.map((t) => t.incidents) }],
+      series: [{ type: "bar", name: "incidents", data: items.map((t) => t.incidents), barMaxWidth: 24 }],
     };
   }, [freq.data]);
 
@@ -128,7 +128,13 @@ export function DashboardPage() {
       xAxis: { type: "category", data: d.quarters.map((x) => x.quarter) },
       yAxis: { type: "value", minInterval: 1 },
       series: [
-        { type: "bar", name: "all incidents", data: d.quarters.map((x) => x.incidents), itemStyle: { opacity: 0.35 } },
+        {
+          type: "bar",
+          name: "all incidents",
+          data: d.quarters.map((x) => x.incidents),
+          itemStyle: { opacity: 0.35 },
+          barMaxWidth: 48,
+        },
         ...d.techniques.slice(0, 6).map((t) => ({ type: "line", name: t.id, data: t.counts })),
       ],
     };
@@ -178,7 +184,7 @@ export function DashboardPage() {
       tooltip: { trigger: "axis" },
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", data: a.map((x) => x.name) },
-      series: [{ type: "bar", name: "incidents", data: a.map((x) => x.incidents) }],
+      series: [{ type: "bar", name: "incidents", data: a.map((x) => x.incidents), barMaxWidth: 24 }],
     };
   }, [actors.data]);
 
@@ -221,8 +227,8 @@ export function DashboardPage() {
           {freq.data ? (
             <>
               <p className="muted" data-testid="dashboard-scope">
-                <span data-testid="dashboard-incidents">{freq.data.scope.incidents}</span> incidents, {freq.data.tagged}{" "}
-                with techniques
+                <span data-testid="dashboard-incidents">{freq.data.scope.incidents}</span>{" "}
+                {freq.data.scope.incidents === 1 ? "incident" : "incidents"}, {freq.data.tagged} with techniques
               </p>
               {freqOption ? (
                 <Chart option={freqOption} label="Incidents per technique" height="l" testId="chart-frequency" />
@@ -310,11 +316,11 @@ export function DashboardPage() {
         <Panel title="Techniques seen together" error={co.error} loading={co.loading && !co.data} wide>
           {co.data ? (
             <>
-              <p className="muted">{co.data.multiTechnique} incidents with two or more techniques</p>
+              <p className="muted">{plural(co.data.multiTechnique, "incident")} with two or more techniques</p>
               {coOption ? (
                 <Chart option={coOption} label="Co-occurrence heatmap" height="l" testId="chart-cooccurrence" />
               ) : (
-                empty(co.data.scope.note)
+                empty(co.data.scope.note ?? "No pair of techniques seen often enough yet.")
               )}
             </>
           ) : null}
@@ -344,14 +350,14 @@ export function DashboardPage() {
                 <dt>Time to detect</dt>
                 <dd>
                   median {fmtDuration(timing.data.overall.timeToDetect.median)}, p90{" "}
-                  {fmtDuration(timing.data.overall.timeToDetect.p90)} ({timing.data.overall.timeToDetect.samples}{" "}
-                  incidents)
+                  {fmtDuration(timing.data.overall.timeToDetect.p90)} (
+                  {plural(timing.data.overall.timeToDetect.samples, "incident")})
                 </dd>
                 <dt>Time to contain</dt>
                 <dd>
                   median {fmtDuration(timing.data.overall.timeToContain.median)}, p90{" "}
-                  {fmtDuration(timing.data.overall.timeToContain.p90)} ({timing.data.overall.timeToContain.samples}{" "}
-                  incidents)
+                  {fmtDuration(timing.data.overall.timeToContain.p90)} (
+                  {plural(timing.data.overall.timeToContain.samples, "incident")})
                 </dd>
               </dl>
               {timingOption ? (
@@ -400,7 +406,7 @@ export function DashboardPage() {
                   {Object.entries(mitigations.data.weights)
                     .map(([k, v]) => `${k} ×${v}`)
                     .join(", ")}
-                  ). {mitigations.data.unmitigated} incidents had no technique with a catalog mitigation.
+                  ). {plural(mitigations.data.unmitigated, "incident")} had no technique with a catalog mitigation.
                 </p>
                 <table className="table compact" data-testid="mitigations">
                   <thead>

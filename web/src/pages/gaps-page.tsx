@@ -1,7 +1,7 @@
 // Playbook gaps: techniques ranked by priority (severity-weighted frequency × trend) with their playbook status —
 // no playbook, a stale one, or only a draft — and response-capability gaps (long median time to detect/contain).
 import { useState } from "react";
-import { Badge, ErrorBox, fmtDay, fmtDuration, Loading, PageTitle } from "../components/common";
+import { Badge, ErrorBox, fmtDay, fmtDuration, Loading, PageTitle, plural } from "../components/common";
 import { href, Link } from "../router";
 import { useApi } from "../use-api";
 
@@ -73,9 +73,9 @@ export function GapsPage() {
         <>
           {gaps.data.scope.note ? <p className="notice">{gaps.data.scope.note}</p> : null}
           <p className="muted" data-testid="gaps-summary">
-            {gaps.data.scope.incidents} incidents · {gaps.data.playbooks} playbooks · {gaps.data.next.length} gaps ·
-            stale after {gaps.data.staleMonths} months · trend {gaps.data.trendQuarters.previous ?? "—"} →{" "}
-            {gaps.data.trendQuarters.current ?? "—"}
+            {plural(gaps.data.scope.incidents, "incident")} · {plural(gaps.data.playbooks, "playbook")} ·{" "}
+            {plural(gaps.data.next.length, "gap")} · stale after {gaps.data.staleMonths} months · trend{" "}
+            {gaps.data.trendQuarters.previous ?? "—"} → {gaps.data.trendQuarters.current ?? "—"}
           </p>
           <table className="table" data-testid="gaps-table">
             <thead>
