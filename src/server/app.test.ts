@@ -140,6 +140,21 @@ describe("service basics", () => {
     assert.ok(res.headers.get("referrer-policy"));
   });
 
+  test("a loopback-bound service answers only to loopback host names (DNS rebinding)", async () => {
+    const app = createApp({
+      store: f.store,
+      catalog: f.catalog,
+      auth: f.auth,
+      webDir: null,
+      allowedHosts: ["127.0.0.1", "localhost"],
+    });
+    assert.equal((await app.request("http://127.0.0.1:4317/api/health")).status, 200);
+    assert.equal((await app.request("http://localhost/api/health")).status, 200);
+    const evil = await app.request("http://attacker.example:4317/api/health");
+    assert.equal(evil.status, 403);
+    assert.equal(((await evil.json()) as { error: { code: string } }).error.code, "FORBIDDEN");
+  });
+
   test("without a built UI, / explains that the UI is not built", async () => {
     const res = await f.app.request("/");
     assert.equal(res.status, 200);

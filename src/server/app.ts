@@ -16,7 +16,14 @@ import { catalogRoutes } from "./routes/catalog.js";
 import { incidentRoutes } from "./routes/incidents.js";
 import { scanRoutes } from "./routes/scan.js";
 import { userRoutes } from "./routes/users.js";
-import { authenticate, LoginLimiter, type LoginLimitOptions, type SecureCookies, securityHeaders } from "./security.js";
+import {
+  allowHosts,
+  authenticate,
+  LoginLimiter,
+  type LoginLimitOptions,
+  type SecureCookies,
+  securityHeaders,
+} from "./security.js";
 import { staticRoutes } from "./static.js";
 
 export interface AppOptions {
@@ -30,6 +37,8 @@ export interface AppOptions {
   /** Secure flag on cookies: "auto" (when the request is https), or forced. */
   secureCookies?: SecureCookies;
   loginLimit?: LoginLimitOptions;
+  /** Host names (without port) the service answers to; absent = any (the server sets it for loopback binds). */
+  allowedHosts?: readonly string[];
   log?: (line: string) => void;
 }
 
@@ -54,6 +63,7 @@ export function createApp(opts: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use("*", securityHeaders());
+  if (opts.allowedHosts) app.use("*", allowHosts(opts.allowedHosts));
   app.onError((err, c) => {
     const e = toTechtrailError(err);
     if (e.code === "INTERNAL")

@@ -32,6 +32,23 @@ export function securityHeaders(): MiddlewareHandler {
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/**
+ * Refuses requests whose Host header is not one of `hosts` (names without port), so a web page on another
+ * site cannot reach a loopback-bound service through DNS rebinding.
+ */
+export function allowHosts(hosts: readonly string[]): MiddlewareHandler {
+  const allowed = new Set(hosts.map((h) => h.toLowerCase()));
+  return async (c, next) => {
+    const host = (c.req.header("host") ?? new URL(c.req.url).host).toLowerCase();
+    const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.replace(/:\d+$/, "");
+    if (!allowed.has(name))
+      throw new TechtrailError("FORBIDDEN", `host ${name} is not served here (use ${[...allowed].join(" or ")})`, {
+        details: { reason: "host" },
+      });
+    await next();
+  };
+}
+
 /** Whether cookies get the Secure flag: forced on/off, or when the request came over https. */
 export type SecureCookies = boolean | "auto";
 

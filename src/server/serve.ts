@@ -88,6 +88,9 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
       ...opts.app,
     };
     if (opts.log) appOpts.log = opts.log;
+    // Bound to loopback: answer only to loopback names (DNS-rebinding protection).
+    if (appOpts.allowedHosts === undefined && /^(127\.|::1$|localhost$)/.test(host))
+      appOpts.allowedHosts = ["127.0.0.1", "localhost", "[::1]", host.includes(":") ? `[${host}]` : host];
     const app = createApp(appOpts);
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
