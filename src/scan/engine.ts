@@ -1,7 +1,7 @@
 // The per-unit scanner shared by worker threads and in-thread scans: reads one file (or one byte range of a
 // big JSON Lines file, or a stream), detects its format from the content, splits records, pre-filters them,
 // parses candidates and evaluates the candidate rules. Returns compact hits; the caller builds findings.
-import { type FileHandle, open } from "node:fs/promises";
+import { type FileHandle, open, stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { type CompiledRule, compileSigmaRules, RuleIndex } from "../rules/index.js";
@@ -169,6 +169,11 @@ export async function scanUnit(
       await readStream(unit.stream, res, sink, opts, tick);
     } else {
       try {
+        // a FIFO or device would block open() or never end: only regular files are read
+        if (!(await stat(unit.file)).isFile()) {
+          sink.fileProblem("unreadable", "not a regular file");
+          return res;
+        }
         fh = await open(unit.file, "r");
       } catch (e) {
         sink.fileProblem("unreadable", `cannot open: ${errText(e)}`);

@@ -59,6 +59,7 @@ export class ScanPool {
   private handler: ((w: Worker, m: WorkerMessage) => void) | undefined;
   private failure: ((e: unknown) => void) | undefined;
   private earlyError: unknown;
+  private closing = false;
 
   constructor(size: number, ruleFiles: readonly RuleFile[], engine: EngineOptions) {
     for (let i = 0; i < size; i++) {
@@ -75,6 +76,10 @@ export class ScanPool {
       w.on("error", (e) =>
         this.fail(new TechtrailError("INTERNAL", `scan worker crashed: ${e.message}`, { cause: e })),
       );
+      // a worker that stops while units are pending would otherwise leave the scan waiting forever
+      w.on("exit", (code) => {
+        if (!this.closing) this.fail(new TechtrailError("INTERNAL", `scan worker exited unexpectedly (code ${code})`));
+      });
     }
   }
 
@@ -129,6 +134,7 @@ export class ScanPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

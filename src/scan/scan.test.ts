@@ -364,3 +364,17 @@ describe("scanPaths: bad input", () => {
     );
   });
 });
+
+describe("scanPaths: special files", () => {
+  it("does not block on a FIFO given as input", async () => {
+    const dir = tmp();
+    const fifo = join(dir, "pipe");
+    const { execFileSync } = await import("node:child_process");
+    execFileSync("mkfifo", [fifo]);
+    writeFileSync(join(dir, "ok.jsonl"), JSON.stringify(sample()[30]));
+    const r = await scanPaths([fifo, join(dir, "ok.jsonl")], opts, { catalog });
+    assert.equal(r.summary.skipped.byReason.unreadable, 1);
+    assert.match(r.summary.skipped.examples[0]?.message ?? "", /not a regular file/);
+    assert.equal(r.findings.length, 1);
+  });
+});
