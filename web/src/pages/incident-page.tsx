@@ -19,6 +19,57 @@ const TIMELINE: Array<[keyof Incident["timeline"], string]> = [
   ["closed", "Closed"],
 ];
 
+interface ActorMatch {
+  incident: string;
+  attributedTo: string | null;
+  matches: Array<{ actor: string; name: string; jaccard: number; shared: string[]; incidents: number }>;
+  note?: string;
+}
+
+/** Known threat actors whose technique signature resembles this incident's (Jaccard similarity). */
+function ActorMatches({ incidentKey }: { incidentKey: string }) {
+  const m = useApi<ActorMatch>(`/api/stats/actors/match/${encodeURIComponent(incidentKey)}`, { limit: 5 });
+  if (m.error) return <ErrorBox error={m.error} feature="actor matching" />;
+  if (!m.data) return <Loading />;
+  const top = m.data.matches.filter((x) => x.jaccard > 0);
+  return (
+    <div data-testid="actor-matches">
+      {m.data.attributedTo ? <p>Attributed to {m.data.attributedTo}.</p> : null}
+      {m.data.note ? <p className="muted">{m.data.note}</p> : null}
+      {top.length ? (
+        <table className="table compact">
+          <thead>
+            <tr>
+              <th>Actor</th>
+              <th className="num">Similarity</th>
+              <th>Shared techniques</th>
+              <th className="num">Their incidents</th>
+            </tr>
+          </thead>
+          <tbody>
+            {top.map((x) => (
+              <tr key={x.actor}>
+                <td>{x.name}</td>
+                <td className="num">{x.jaccard.toFixed(2)}</td>
+                <td className="ids">
+                  {x.shared.map((t) => (
+                    <Link key={t} to={href("techniques", t)} className="tid">
+                      {t}
+                    </Link>
+                  ))}
+                </td>
+                <td className="num">{x.incidents}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : m.data.note ? null : (
+        <p className="muted">No known actor uses a similar set of techniques.</p>
+      )}
+    </div>
+  );
+}
+
 export function IncidentPage({ incidentKey }: { incidentKey: string }) {
   const base = `/api/incidents/${encodeURIComponent(incidentKey)}`;
   const inc = useApi<Incident>(base);
@@ -208,6 +259,10 @@ export function IncidentPage({ incidentKey }: { incidentKey: string }) {
           <p className="prewrap">{i.lessonsLearned}</p>
         </>
       ) : null}
+
+      <h2>Similar threat actors</h2>
+      {/* Remounted after each change so the match follows the tags. */}
+      <ActorMatches key={i.updatedAt} incidentKey={i.key} />
 
       <h2>History</h2>
       {history.error ? <ErrorBox error={history.error} /> : null}
