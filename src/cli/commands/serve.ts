@@ -7,6 +7,7 @@ import { DEFAULT_HOST, DEFAULT_PORT, startService } from "../../server/serve.js"
 import { log, out } from "../output.js";
 
 interface ServeOpts {
+  secureCookies?: boolean;
   host: string;
   port: string;
   demo: boolean;
@@ -25,6 +26,7 @@ export async function runServe(o: ServeOpts): Promise<void> {
   };
   if (o.db !== undefined) opts.db = o.db;
   if (o.web !== undefined) opts.webDir = o.web;
+  if (o.secureCookies) opts.app = { secureCookies: true };
   const svc = await startService(opts);
   out(`techtrail listening on ${svc.url}`);
   out(
@@ -55,7 +57,8 @@ export function addServeOptions(cmd: Command): Command {
       "--db <file|url>",
       "SQLite file or postgres:// URL (default: TECHTRAIL_DATABASE_URL, TECHTRAIL_DB, ./techtrail.db)",
     )
-    .option("--web <dir>", "folder of the built web UI (default: web/dist of the package)");
+    .option("--web <dir>", "folder of the built web UI (default: web/dist of the package)")
+    .option("--secure-cookies", "always mark cookies Secure (behind an https reverse proxy)");
 }
 
 export function registerServeCommand(program: Command): void {
