@@ -2,11 +2,13 @@
 // from the demo generator into .bench/analytics/, reused while it has the expected size and schema) over
 // the whole store, over one quarter and with a severity filter, and the full quarterly report (all
 // analyses + playbook gaps + coverage + HTML with charts). Targets: each query ≤ 200 ms, report ≤ 3 s.
-// Baseline measured in the same run: the naive way (export the quarter's incidents, count in JS).
+// Cold (fresh connection: facts snapshot read from the cache table) and warm (same process) timings; the
+// snapshot rebuild after a change is reported too. Baselines in the same run: export + count, plain SQL.
 // Writes the figures to docs/benchmarks.md, section "Analytics".
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
+import { loadFacts } from "../src/analytics/facts.js";
 import {
   actorProfiles,
   matchIncidentToActors,
@@ -27,8 +29,8 @@ import { playbookGaps } from "../src/playbooks/gaps.js";
 import { loadPlaybooks } from "../src/playbooks/playbooks.js";
 import { renderHtml } from "../src/report/render.js";
 import { buildReport } from "../src/report/report.js";
-import { SCHEMA_VERSION } from "../src/store/migrations.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
+import type { Store } from "../src/store/store.js";
 
 const N = Number(process.env.BENCH_ANALYTICS_INCIDENTS ?? 100_000);
 const QUERY_TARGET_MS = 200;
@@ -36,7 +38,7 @@ const REPORT_TARGET_MS = 3000;
 const RUNS = 3;
 const dir = join(process.cwd(), ".bench", "analytics");
 mkdirSync(dir, { recursive: true });
-const dbFile = join(dir, `store-${N}-v${SCHEMA_VERSION}.db`);
+const dbFile = join(dir, `store-${N}.db`);
 const catalog = loadBuiltinCatalog();
 
 let store = await openSqliteStore(dbFile);
@@ -65,23 +67,48 @@ const profile = loadProfile("cloudtrail-guardduty", catalog);
 
 interface Row {
   name: string;
-  ms: number;
+  /** First call on a fresh connection: what one CLI command pays (facts read from the cache table). */
+  cold: number;
+  /** Best of the following calls on a warm connection (what the web server pays). */
+  warm: number;
   target: number;
   detail: string;
 }
 const rows: Row[] = [];
 
-async function time(name: string, target: number, fn: () => Promise<string>): Promise<number> {
-  let best = Number.POSITIVE_INFINITY;
-  let detail = "";
+async function time(name: string, target: number, fn: (s: Store) => Promise<string>): Promise<number> {
+  const fresh = await openSqliteStore(dbFile);
+  let t0 = performance.now();
+  let detail = await fn(fresh);
+  const cold = performance.now() - t0;
+  await fresh.close();
+  let warm = Number.POSITIVE_INFINITY;
   for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    detail = await fn();
-    best = Math.min(best, performance.now() - t0);
+    t0 = performance.now();
+    detail = await fn(store);
+    warm = Math.min(warm, performance.now() - t0);
   }
-  rows.push({ name, ms: best, target, detail });
-  process.stderr.write(`  ${name}: ${best.toFixed(1)} ms\n`);
-  return best;
+  rows.push({ name, cold, warm, target, detail });
+  process.stderr.write(`  ${name}: cold ${cold.toFixed(1)} ms, warm ${warm.toFixed(1)} ms\n`);
+  return cold;
+}
+
+// The facts snapshot after a change to the register: rebuilt from the tables once, then cached.
+await store.db.run("DELETE FROM analytics_cache");
+{
+  const fresh = await openSqliteStore(dbFile);
+  const t0 = performance.now();
+  const facts = await loadFacts(fresh);
+  const ms = performance.now() - t0;
+  await fresh.close();
+  rows.push({
+    name: "facts snapshot rebuilt from the tables (first query after any change)",
+    cold: ms,
+    warm: Number.NaN,
+    target: 0,
+    detail: `${facts.n} incidents, ${facts.techCodes.length} technique tags`,
+  });
+  process.stderr.write(`  facts rebuild: ${ms.toFixed(0)} ms\n`);
 }
 
 const scopes: Array<[string, AnalyticsFilterInput]> = [
@@ -90,67 +117,82 @@ const scopes: Array<[string, AnalyticsFilterInput]> = [
   ["P1+P2, whole store", { severity: ["P1", "P2"] }],
 ];
 for (const [label, f] of scopes) {
-  await time(`frequency (${label})`, QUERY_TARGET_MS, async () => {
-    const r = await techniqueFrequency(store, catalog, f);
+  await time(`frequency (${label})`, QUERY_TARGET_MS, async (s) => {
+    const r = await techniqueFrequency(s, catalog, f);
     return `${r.scope.incidents} incidents, ${r.techniques.length} techniques`;
   });
-  await time(`co-occurrence (${label})`, QUERY_TARGET_MS, async () => {
-    const r = await techniqueCooccurrence(store, catalog, f);
+  await time(`co-occurrence (${label})`, QUERY_TARGET_MS, async (s) => {
+    const r = await techniqueCooccurrence(s, catalog, f);
     return `${r.distinctPairs} pairs`;
   });
-  await time(`tactic paths (${label})`, QUERY_TARGET_MS, async () => {
-    const r = await tacticPaths(store, catalog, f);
+  await time(`tactic paths (${label})`, QUERY_TARGET_MS, async (s) => {
+    const r = await tacticPaths(s, catalog, f);
     return `${r.paths.length} top paths`;
   });
-  await time(`actor profiles (${label})`, QUERY_TARGET_MS, async () => {
-    const r = await actorProfiles(store, catalog, f);
+  await time(`actor profiles (${label})`, QUERY_TARGET_MS, async (s) => {
+    const r = await actorProfiles(s, catalog, f);
     return `${r.actors.length} actors`;
   });
-  await time(`timing and sources (${label})`, QUERY_TARGET_MS, async () => {
-    const r = await responseTiming(store, catalog, f);
+  await time(`timing and sources (${label})`, QUERY_TARGET_MS, async (s) => {
+    const r = await responseTiming(s, catalog, f);
     return `${r.byTechnique.length} techniques, ${r.bySource.length} sources`;
   });
-  await time(`mitigation impact (${label})`, QUERY_TARGET_MS, async () => {
-    const r = await mitigationImpact(store, catalog, f);
+  await time(`mitigation impact (${label})`, QUERY_TARGET_MS, async (s) => {
+    const r = await mitigationImpact(s, catalog, f);
     return `${r.mitigations.length} mitigations`;
   });
 }
-await time(`trend, 4 quarters to ${quarter}`, QUERY_TARGET_MS, async () => {
-  const r = await techniqueTrend(store, catalog, {}, { quarter, quarters: 4 });
+await time(`trend, 4 quarters to ${quarter}`, QUERY_TARGET_MS, async (s) => {
+  const r = await techniqueTrend(s, catalog, {}, { quarter, quarters: 4 });
   return `${r.techniques.length} techniques, ${r.newTechniques.length} new`;
 });
-await time("trend, 8 quarters, whole store", QUERY_TARGET_MS, async () => {
-  const r = await techniqueTrend(store, catalog, {}, { quarters: 8 });
+await time("trend, 8 quarters, whole store", QUERY_TARGET_MS, async (s) => {
+  const r = await techniqueTrend(s, catalog, {}, { quarters: 8 });
   return `${r.techniques.length} techniques`;
 });
 if (sampleKey)
-  await time(`incident → actor match (${sampleKey})`, QUERY_TARGET_MS, async () => {
-    const r = await matchIncidentToActors(store, catalog, sampleKey);
+  await time(`incident → actor match (${sampleKey})`, QUERY_TARGET_MS, async (s) => {
+    const r = await matchIncidentToActors(s, catalog, sampleKey);
     return `${r.matches.length} actors compared`;
   });
-await time(`playbook gaps (whole store)`, QUERY_TARGET_MS * 3, async () => {
-  const r = await playbookGaps(store, catalog, playbooks, {});
+await time(`playbook gaps (whole store)`, QUERY_TARGET_MS * 3, async (s) => {
+  const r = await playbookGaps(s, catalog, playbooks, {});
   return `${r.techniques.length} techniques ranked (frequency + trend + timing)`;
 });
 
-const reportMs = await time(`full quarterly report ${reportQuarter} (HTML)`, REPORT_TARGET_MS, async () => {
-  const r = await buildReport(store, catalog, { quarter: reportQuarter, playbooks, profile });
+const reportMs = await time(`full quarterly report ${reportQuarter} (HTML)`, REPORT_TARGET_MS, async (s) => {
+  const r = await buildReport(s, catalog, { quarter: reportQuarter, playbooks, profile });
   const html = renderHtml(r, catalog);
   return `${r.summary.incidents} incidents, ${(html.length / 1024).toFixed(0)} KiB, ${(html.match(/<svg[\s>]/g) ?? []).length} charts`;
 });
 
-// Baseline: what the analytics would cost without SQL aggregates — export the quarter, count in JS.
-const tb = performance.now();
+// Baselines measured in the same run: the naive way (export the quarter's incidents, count in JS) and a
+// plain SQL aggregate (GROUP BY on the technique rows joined to incidents, no facts snapshot).
+let tb = performance.now();
 const all = await store.exportAll({ since: from, until: to, limit: 100_000 });
 const naive = new Map<string, number>();
 for (const i of all) for (const t of i.techniques) naive.set(t.id, (naive.get(t.id) ?? 0) + 1);
-const baselineMs = performance.now() - tb;
-const sqlQuarter = rows.find((r) => r.name === `frequency (quarter ${quarter})`)?.ms ?? Number.NaN;
+const naiveMs = performance.now() - tb;
+const factsQuarter = rows.find((r) => r.name === `frequency (quarter ${quarter})`)?.cold ?? Number.NaN;
 rows.push({
   name: `baseline: export ${quarter} and count in JS`,
-  ms: baselineMs,
+  cold: naiveMs,
+  warm: Number.NaN,
   target: 0,
-  detail: `${all.length} incidents; SQL frequency is ${(baselineMs / sqlQuarter).toFixed(0)}× faster`,
+  detail: `${all.length} incidents; the facts-based frequency (cold) is ${(naiveMs / factsQuarter).toFixed(0)}× faster`,
+});
+tb = performance.now();
+const grouped = await store.db.query(
+  "SELECT t.technique_id AS id, COUNT(*) AS n FROM incidents i CROSS JOIN incident_techniques t ON t.incident_key = i.key WHERE i.severity IN ('P1', 'P2') GROUP BY t.technique_id",
+);
+const sqlMs = performance.now() - tb;
+const factsSev = rows.find((r) => r.name === "frequency (P1+P2, whole store)")?.cold ?? Number.NaN;
+rows.push({
+  name: "baseline: SQL GROUP BY join, P1+P2 over the whole store",
+  cold: sqlMs,
+  warm: Number.NaN,
+  target: 0,
+  detail: `${grouped.length} techniques; the facts-based frequency (cold) is ${(sqlMs / factsSev).toFixed(1)}× faster`,
 });
 await store.close();
 
@@ -161,14 +203,16 @@ const lines = [
   "",
   `\`npm run bench:analytics\`, ${new Date().toISOString().slice(0, 10)}.`,
   "",
-  `Incidents: ${count.toLocaleString("en-US")} (demo generator, seed 2026), SQLite (WAL) with the analytics covering indexes, ${cpus().length} cores, Node ${process.version}, load average ${load.toFixed(1)}; best of ${RUNS} runs each.`,
+  `Incidents: ${count.toLocaleString("en-US")} (demo generator, seed 2026), SQLite (WAL) with the analytics covering indexes, ${cpus().length} cores, Node ${process.version}, load average ${load.toFixed(1)}; warm = best of ${RUNS} runs.`,
   "",
-  "| measurement | result | target | |",
-  "|---|---|---|---|",
+  "Cold: first call on a fresh connection, the cost of one CLI command (facts read from the cache table). Warm: later calls in the same process (the web server). Targets apply to cold.",
+  "",
+  "| measurement | cold | warm | target | |",
+  "|---|---|---|---|---|",
   ...rows.map((r) =>
     r.target > 0
-      ? `| ${r.name} — ${r.detail} | ${fmt(r.ms)} | ≤ ${fmt(r.target)} | ${r.ms <= r.target ? "PASS" : "FAIL"} |`
-      : `| ${r.name} — ${r.detail} | ${fmt(r.ms)} | – | baseline |`,
+      ? `| ${r.name} — ${r.detail} | ${fmt(r.cold)} | ${fmt(r.warm)} | ≤ ${fmt(r.target)} | ${r.cold <= r.target ? "PASS" : "FAIL"} |`
+      : `| ${r.name} — ${r.detail} | ${fmt(r.cold)} | ${Number.isNaN(r.warm) ? "–" : fmt(r.warm)} | – | ${r.name.startsWith("baseline") ? "baseline" : "one-off"} |`,
   ),
   "",
 ];
@@ -176,7 +220,9 @@ const table = lines.join("\n");
 process.stdout.write(`${table}\n`);
 for (const r of rows)
   if (r.target > 0)
-    process.stdout.write(`${r.ms <= r.target ? "PASS" : "FAIL"} ${r.name}: ${fmt(r.ms)} (target ${fmt(r.target)})\n`);
+    process.stdout.write(
+      `${r.cold <= r.target ? "PASS" : "FAIL"} ${r.name}: cold ${fmt(r.cold)}, warm ${fmt(r.warm)} (target ${fmt(r.target)})\n`,
+    );
 
 const doc = join(process.cwd(), "docs", "benchmarks.md");
 const current = existsSync(doc) ? readFileSync(doc, "utf8") : "# Benchmarks\n";

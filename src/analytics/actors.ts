@@ -5,6 +5,7 @@
 import type { Catalog } from "../catalog/catalog.js";
 import { compareIds } from "../catalog/catalog.js";
 import { TechtrailError } from "../core/errors.js";
+import { type Facts, factsFor, loadFacts, selectIncidents, techniquesOf } from "./facts.js";
 import {
   type ActorMatch,
   type ActorProfile,
@@ -12,7 +13,7 @@ import {
   type AnalyticsFilterInput,
   parseAnalyticsFilter,
 } from "./model.js";
-import { type AnalyticsSource, joinTechniques, num, ratio, scopeOf, str, whereFor } from "./query.js";
+import { type AnalyticsSource, ratio } from "./query.js";
 
 export const DEFAULT_MIN_SHARE = 0.2;
 
@@ -43,24 +44,24 @@ interface RawProfile {
   counts: Map<string, number>;
 }
 
-async function rawProfiles(
-  src: AnalyticsSource,
-  filter: ReturnType<typeof parseAnalyticsFilter>,
-): Promise<RawProfile[]> {
-  const d = src.db.dialect;
-  const w = whereFor(filter, d, { extra: ["i.actor_key IS NOT NULL"] });
-  const inc = await src.db.query(
-    `SELECT i.actor_key AS k, MIN(i.threat_actor) AS name, COUNT(*) AS n FROM incidents i ${w.sql} GROUP BY i.actor_key`,
-    w.params,
-  );
-  const tech = await src.db.query(
-    `SELECT i.actor_key AS k, t.technique_id AS id, COUNT(*) AS n FROM ${joinTechniques(d)} ${w.sql} GROUP BY i.actor_key, t.technique_id`,
-    w.params,
-  );
-  const profiles = new Map<string, RawProfile>();
-  for (const r of inc)
-    profiles.set(str(r.k), { key: str(r.k), name: str(r.name) || str(r.k), incidents: num(r.n), counts: new Map() });
-  for (const r of tech) profiles.get(str(r.k))?.counts.set(str(r.id), num(r.n));
+/** Per attributed actor in the selection: incidents and incidents per technique. */
+function rawProfiles(facts: Facts, sel: Int32Array): RawProfile[] {
+  const profiles = new Map<number, RawProfile>();
+  for (const i of sel) {
+    const a = facts.actor[i] as number;
+    if (a < 0) continue;
+    let p = profiles.get(a);
+    if (!p) {
+      const actor = facts.actors[a] as { key: string; name: string };
+      p = { key: actor.key, name: actor.name, incidents: 0, counts: new Map() };
+      profiles.set(a, p);
+    }
+    p.incidents++;
+    for (const c of techniquesOf(facts, i)) {
+      const id = facts.techIds[c] as string;
+      p.counts.set(id, (p.counts.get(id) ?? 0) + 1);
+    }
+  }
   return [...profiles.values()].sort((a, b) => b.incidents - a.incidents || (a.key < b.key ? -1 : 1));
 }
 
@@ -86,9 +87,9 @@ export async function actorProfiles(
     throw new TechtrailError("VALIDATION", `minShare must be in (0, 1], got ${minShare}`, {
       problems: [{ field: "minShare", message: "expected a share between 0 and 1" }],
     });
-  const scope = await scopeOf(src, f);
+  const { facts, sel, scope } = await factsFor(src, f);
   if (scope.empty) return { scope, minShare, actors: [], similarity: [] };
-  const raw = await rawProfiles(src, f);
+  const raw = rawProfiles(facts, sel);
   if (raw.length === 0) scope.note = "no incident in scope is attributed to a threat actor";
   const actors: ActorProfile[] = raw.map((p) => ({
     key: p.key,
@@ -128,45 +129,26 @@ export async function matchIncidentToActors(
 ): Promise<ActorMatch> {
   const f = parseAnalyticsFilter(filter);
   const key = incidentKey.trim().toUpperCase();
-  const rows = await src.db.query("SELECT key, actor_key, threat_actor FROM incidents WHERE key = ?", [key]);
-  const row = rows[0];
-  if (!row) throw new TechtrailError("NOT_FOUND", `no incident ${incidentKey} in the store`);
-  const techRows = await src.db.query(
-    "SELECT technique_id FROM incident_techniques WHERE incident_key = ? ORDER BY ord",
-    [key],
-  );
-  const techniques = techRows.map((r) => str(r.technique_id));
+  const facts = await loadFacts(src);
+  const idx = facts.keys.indexOf(key);
+  if (idx < 0) throw new TechtrailError("NOT_FOUND", `no incident ${incidentKey} in the store`);
+  const techniques = Array.from(techniquesOf(facts, idx), (c) => facts.techIds[c] as string);
   const own = new Set(techniques);
-  const ownActor = row.actor_key === null || row.actor_key === undefined ? null : str(row.actor_key);
+  const a = facts.actor[idx] as number;
   const minShare = opts.minShare ?? DEFAULT_MIN_SHARE;
   const result: ActorMatch = {
     incident: key,
     techniques,
-    attributedTo: row.threat_actor === null || row.threat_actor === undefined ? null : str(row.threat_actor),
+    attributedTo: a >= 0 ? (facts.actors[a]?.name ?? null) : null,
     matches: [],
   };
   if (techniques.length === 0) {
     result.note = `${key} has no technique tags to compare`;
     return result;
   }
-  const raw = await rawProfiles(src, f);
-  // Leave the incident out of its own actor's profile, if the filter included it.
-  const inScope = (
-    await src.db.query(
-      `SELECT COUNT(*) AS n FROM incidents i ${whereFor(f, src.db.dialect, { extra: ["i.key = ?"] }).sql}`,
-      [key, ...whereFor(f, src.db.dialect).params],
-    )
-  )[0];
-  if (ownActor && num(inScope?.n) > 0) {
-    const p = raw.find((r) => r.key === ownActor);
-    if (p) {
-      p.incidents -= 1;
-      for (const id of own) {
-        const n = p.counts.get(id);
-        if (n !== undefined) p.counts.set(id, n - 1);
-      }
-    }
-  }
+  // Leave the incident out of its own actor's profile.
+  const sel = (await selectIncidents(src, facts, f)).filter((i) => i !== idx);
+  const raw = rawProfiles(facts, sel);
   for (const p of raw) {
     if (p.incidents <= 0) continue;
     const sig = signature(p.counts, p.incidents, minShare);

@@ -1,10 +1,11 @@
 // Technique co-occurrence: for every pair of techniques seen in the same incident, the pair count,
-// support, confidence both ways and lift. Technique lists come from SQL one row per incident; pairs are
-// counted in JS with integer-coded IDs (a typed matrix), which stays fast for 100,000 incidents.
+// support, confidence both ways and lift. Pairs are counted over the incident facts snapshot with
+// integer-coded technique IDs in a typed k × k matrix, which stays fast for 100,000 incidents.
 import type { Catalog } from "../catalog/catalog.js";
 import { compareIds } from "../catalog/catalog.js";
+import { type Facts, factsFor, techniquesOf } from "./facts.js";
 import { type AnalyticsFilterInput, type CooccurrenceResult, type Pair, parseAnalyticsFilter } from "./model.js";
-import { type AnalyticsSource, incidentTechniqueLists, ratio, scopeOf } from "./query.js";
+import { type AnalyticsSource, ratio } from "./query.js";
 
 export interface CooccurrenceOptions {
   /** Pairs seen in fewer incidents are left out (default 2). */
@@ -67,6 +68,42 @@ export function countPairs(lists: ReadonlyArray<readonly string[]>): {
   return { ids, singles, pairs, multi };
 }
 
+/** Pair counts over the selected incidents of a facts snapshot (integer codes, a k × k matrix). */
+function countCodedPairs(
+  facts: Facts,
+  sel: Int32Array,
+): { singles: Map<string, number>; pairs: Map<string, number>; multi: number } {
+  const k = facts.techIds.length;
+  const single = new Uint32Array(k);
+  const matrix = new Uint32Array(k * k);
+  let multi = 0;
+  for (const i of sel) {
+    const codes = techniquesOf(facts, i);
+    if (codes.length > 1) multi++;
+    for (let x = 0; x < codes.length; x++) {
+      const a = codes[x] as number;
+      single[a] = (single[a] ?? 0) + 1;
+      for (let y = x + 1; y < codes.length; y++) {
+        const b = codes[y] as number;
+        const cell = a < b ? a * k + b : b * k + a;
+        matrix[cell] = (matrix[cell] ?? 0) + 1;
+      }
+    }
+  }
+  const singles = new Map<string, number>();
+  for (let c = 0; c < k; c++) if ((single[c] ?? 0) > 0) singles.set(facts.techIds[c] as string, single[c] ?? 0);
+  const pairs = new Map<string, number>();
+  for (let a = 0; a < k; a++)
+    for (let b = a + 1; b < k; b++) {
+      const n = matrix[a * k + b] ?? 0;
+      if (n === 0) continue;
+      const ia = facts.techIds[a] as string;
+      const ib = facts.techIds[b] as string;
+      pairs.set(compareIds(ia, ib) <= 0 ? `${ia}|${ib}` : `${ib}|${ia}`, n);
+    }
+  return { singles, pairs, multi };
+}
+
 export async function techniqueCooccurrence(
   src: AnalyticsSource,
   _catalog: Catalog,
@@ -74,11 +111,10 @@ export async function techniqueCooccurrence(
   opts: CooccurrenceOptions = {},
 ): Promise<CooccurrenceResult> {
   const f = parseAnalyticsFilter(filter);
-  const scope = await scopeOf(src, f);
+  const { facts, sel, scope } = await factsFor(src, f);
   const empty = { scope, multiTechnique: 0, distinctPairs: 0, pairs: [], singles: {} };
   if (scope.empty) return empty;
-  const lists = await incidentTechniqueLists(src, f);
-  const { singles, pairs, multi } = countPairs(lists.map((l) => l.techniques));
+  const { singles, pairs, multi } = countCodedPairs(facts, sel);
   const n = scope.incidents;
   const minCount = Math.max(1, Math.floor(opts.minCount ?? 2));
   const out: Pair[] = [];

@@ -3,7 +3,8 @@
 // listing the techniques and the most severe, most recent incidents behind each score.
 import type { Catalog } from "../catalog/catalog.js";
 import { compareIds } from "../catalog/catalog.js";
-import type { Severity } from "../incidents/model.js";
+import { canonicalTimestamp } from "../incidents/model.js";
+import { factsFor, severityName, techniquesOf } from "./facts.js";
 import {
   type AnalyticsFilterInput,
   type MitigationImpact,
@@ -11,23 +12,25 @@ import {
   parseAnalyticsFilter,
   SEVERITY_WEIGHT,
 } from "./model.js";
-import { type AnalyticsSource, incidentTechniqueLists, scopeOf } from "./query.js";
-
-interface Acc {
-  score: number;
-  incidents: number;
-  bySeverity: Record<string, number>;
-  techniques: Map<string, number>;
-  examples: Array<{ key: string; severity: string; date: string | null }>;
-}
+import type { AnalyticsSource } from "./query.js";
 
 const sevRank = (s: string) => (s in SEVERITY_WEIGHT ? Number(s.slice(1)) : 9);
 
-function better(a: { severity: string; date: string | null; key: string }, b: typeof a): boolean {
+interface Example {
+  key: string;
+  severity: string;
+  date: string | null;
+  at: number;
+}
+
+/** More severe first, then more recent, then higher key. */
+function better(a: Example, b: Example): boolean {
   const sa = sevRank(a.severity);
   const sb = sevRank(b.severity);
   if (sa !== sb) return sa < sb;
-  if ((a.date ?? "") !== (b.date ?? "")) return (a.date ?? "") > (b.date ?? "");
+  const ta = Number.isNaN(a.at) ? Number.NEGATIVE_INFINITY : a.at;
+  const tb = Number.isNaN(b.at) ? Number.NEGATIVE_INFINITY : b.at;
+  if (ta !== tb) return ta > tb;
   return a.key > b.key;
 }
 
@@ -38,67 +41,92 @@ export async function mitigationImpact(
   opts: { incidentLimit?: number; limit?: number } = {},
 ): Promise<MitigationsResult> {
   const f = parseAnalyticsFilter(filter);
-  const scope = await scopeOf(src, f);
+  const { facts, sel, scope } = await factsFor(src, f);
   const weights = { ...SEVERITY_WEIGHT };
   if (scope.empty) return { scope, weights, mitigations: [], unmitigated: 0 };
   const exampleLimit = Math.max(0, Math.floor(opts.incidentLimit ?? 10));
-  const lists = await incidentTechniqueLists(src, f);
-  const mitigationsOf = new Map<string, string[]>();
-  const acc = new Map<string, Acc>();
+  // Integer codes: technique code → mitigation indexes.
+  const mIds: string[] = [];
+  const mCode = new Map<string, number>();
+  const mitigationsOf: number[][] = facts.techIds.map((id) =>
+    (catalog.technique(id)?.mitigations ?? []).map((m) => {
+      let c = mCode.get(m.id);
+      if (c === undefined) {
+        c = mIds.length;
+        mCode.set(m.id, c);
+        mIds.push(m.id);
+      }
+      return c;
+    }),
+  );
+  const M = mIds.length;
+  const K = facts.techIds.length;
+  const score = new Float64Array(M);
+  const incidents = new Uint32Array(M);
+  const bySev = new Uint32Array(M * 4);
+  const techCounts = new Uint32Array(M * K);
+  const stamp = new Int32Array(M).fill(-1);
+  const examples: Example[][] = Array.from({ length: M }, () => []);
   let unmitigated = 0;
-  for (const l of lists) {
-    const hit = new Map<string, string[]>();
-    for (const id of l.techniques) {
-      let ms = mitigationsOf.get(id);
-      if (!ms) {
-        ms = catalog.technique(id)?.mitigations.map((m) => m.id) ?? [];
-        mitigationsOf.set(id, ms);
-      }
-      for (const m of ms) {
-        const list = hit.get(m) ?? [];
-        list.push(id);
-        hit.set(m, list);
-      }
-    }
-    if (hit.size === 0) {
-      unmitigated++;
-      continue;
-    }
-    const w = SEVERITY_WEIGHT[l.severity as Severity] ?? 1;
-    for (const [m, techs] of hit) {
-      let a = acc.get(m);
-      if (!a) {
-        a = { score: 0, incidents: 0, bySeverity: {}, techniques: new Map(), examples: [] };
-        acc.set(m, a);
-      }
-      a.score += w;
-      a.incidents++;
-      a.bySeverity[l.severity] = (a.bySeverity[l.severity] ?? 0) + 1;
-      for (const t of techs) a.techniques.set(t, (a.techniques.get(t) ?? 0) + 1);
-      if (exampleLimit > 0) {
-        const ex = { key: l.key, severity: l.severity, date: l.date };
-        const worst = a.examples[a.examples.length - 1];
-        if (a.examples.length < exampleLimit || (worst && better(ex, worst))) {
-          a.examples.push(ex);
-          a.examples.sort((x, y) => (better(x, y) ? -1 : better(y, x) ? 1 : 0));
-          if (a.examples.length > exampleLimit) a.examples.pop();
+  for (const i of sel) {
+    const codes = techniquesOf(facts, i);
+    if (codes.length === 0) continue;
+    const sevCode = facts.sev[i] as number;
+    const w = SEVERITY_WEIGHT[severityName(sevCode)];
+    let any = false;
+    let ex: Example | undefined;
+    for (const c of codes)
+      for (const m of mitigationsOf[c] ?? []) {
+        any = true;
+        techCounts[m * K + c] = (techCounts[m * K + c] ?? 0) + 1;
+        if (stamp[m] === i) continue;
+        stamp[m] = i;
+        score[m] = (score[m] ?? 0) + w;
+        incidents[m] = (incidents[m] ?? 0) + 1;
+        bySev[m * 4 + sevCode] = (bySev[m * 4 + sevCode] ?? 0) + 1;
+        if (exampleLimit > 0) {
+          const list = examples[m] as Example[];
+          const at = facts.at[i] as number;
+          ex ??= {
+            key: facts.keys[i] as string,
+            severity: severityName(sevCode),
+            date: Number.isNaN(at) ? null : canonicalTimestamp(at),
+            at,
+          };
+          const worst = list[list.length - 1];
+          if (list.length < exampleLimit || (worst && better(ex, worst))) {
+            let k = list.length;
+            while (k > 0 && better(ex, list[k - 1] as Example)) k--;
+            list.splice(k, 0, ex);
+            if (list.length > exampleLimit) list.pop();
+          }
         }
       }
-    }
+    if (!any) unmitigated++;
   }
-  const mitigations: MitigationImpact[] = [...acc.entries()]
-    .map(([id, a]) => ({
+  const mitigations: MitigationImpact[] = [];
+  for (let m = 0; m < M; m++) {
+    if ((incidents[m] ?? 0) === 0) continue;
+    const id = mIds[m] as string;
+    const sevs: Record<string, number> = {};
+    for (let s = 0; s < 4; s++) if ((bySev[m * 4 + s] ?? 0) > 0) sevs[severityName(s)] = bySev[m * 4 + s] ?? 0;
+    const techniques: Array<{ id: string; incidents: number }> = [];
+    for (let c = 0; c < K; c++) {
+      const n = techCounts[m * K + c] ?? 0;
+      if (n > 0) techniques.push({ id: facts.techIds[c] as string, incidents: n });
+    }
+    techniques.sort((x, y) => y.incidents - x.incidents || compareIds(x.id, y.id));
+    mitigations.push({
       id,
       name: catalog.mitigation(id)?.name ?? id,
-      score: a.score,
-      incidents: a.incidents,
-      bySeverity: a.bySeverity,
-      techniques: [...a.techniques.entries()]
-        .map(([tid, n]) => ({ id: tid, incidents: n }))
-        .sort((x, y) => y.incidents - x.incidents || compareIds(x.id, y.id)),
-      examples: a.examples,
-    }))
-    .sort((x, y) => y.score - x.score || y.incidents - x.incidents || (x.id < y.id ? -1 : 1));
+      score: score[m] ?? 0,
+      incidents: incidents[m] ?? 0,
+      bySeverity: sevs,
+      techniques,
+      examples: (examples[m] ?? []).map(({ key, severity, date }) => ({ key, severity, date })),
+    });
+  }
+  mitigations.sort((x, y) => y.score - x.score || y.incidents - x.incidents || (x.id < y.id ? -1 : 1));
   return {
     scope,
     weights,

@@ -1,6 +1,6 @@
 // SQL building blocks for analytics, written once for SQLite and PostgreSQL: the filter as a WHERE clause,
-// dialect expressions (quarter, durations, ordered string aggregation), per-incident technique lists and
-// small numeric helpers. Every query reads through the store's SqlDb; rows are checked before use.
+// ordered string aggregation, per-incident technique lists, the scope count and small numeric helpers.
+// Every query reads through the store's SqlDb; rows are checked before use.
 import { TechtrailError } from "../core/errors.js";
 import { canonicalTimestamp, nameKey } from "../incidents/model.js";
 import type { Dialect, SqlDb, SqlValue } from "../store/sql.js";
@@ -47,8 +47,8 @@ export function whereFor(
     params.push(nameKey(f.actor));
   }
   if (f.tag) {
-    conds.push(`${a}.key IN (SELECT incident_key FROM incident_tags WHERE tag = ?)`);
-    params.push(f.tag);
+    conds.push(`${a}.key IN (SELECT incident_key FROM incident_facets WHERE facet = ?)`);
+    params.push(`tag:${f.tag}`);
   }
   if (f.account) {
     conds.push(
@@ -73,34 +73,10 @@ export function joinTechniques(dialect: Dialect, i = "i", t = "t"): string {
   return `incidents ${i} ${dialect === "sqlite" ? "CROSS JOIN" : "JOIN"} incident_techniques ${t} ON ${t}.incident_key = ${i}.key`;
 }
 
-/** `2026Q3` from an incident date column. */
-export function quarterExpr(dialect: Dialect, col: string): string {
-  return dialect === "sqlite"
-    ? `(substr(${col}, 1, 4) || 'Q' || ((CAST(substr(${col}, 6, 2) AS INTEGER) + 2) / 3))`
-    : `to_char(${col} AT TIME ZONE 'UTC', 'YYYY"Q"Q')`;
-}
-
-/** Whole seconds from column a to column b (NULL when either is NULL). */
-export function secondsBetween(dialect: Dialect, a: string, b: string): string {
-  return dialect === "sqlite"
-    ? `CAST(ROUND((julianday(${b}) - julianday(${a})) * 86400) AS INTEGER)`
-    : `CAST(ROUND(EXTRACT(EPOCH FROM (${b} - ${a}))) AS BIGINT)`;
-}
-
 /** Comma-joined values of a group (NULLs skipped), optionally ordered. */
 export function stringAgg(dialect: Dialect, expr: string, orderBy?: string): string {
   const order = orderBy ? ` ORDER BY ${orderBy}` : "";
   return dialect === "sqlite" ? `group_concat(${expr}, ','${order})` : `string_agg(CAST(${expr} AS TEXT), ','${order})`;
-}
-
-/** A constant table `name(cols...)` for joining catalog knowledge (technique → tactic, → mitigation). */
-export function valuesCte(name: string, cols: string[], rows: SqlValue[][]): { sql: string; params: SqlValue[] } {
-  if (rows.length === 0) throw new TechtrailError("INTERNAL", `empty constant table ${name}`);
-  const ph = `(${cols.map(() => "CAST(? AS TEXT)").join(", ")})`;
-  return {
-    sql: `${name}(${cols.join(", ")}) AS (VALUES ${rows.map(() => ph).join(", ")})`,
-    params: rows.flat(),
-  };
 }
 
 export function num(v: unknown): number {
@@ -127,22 +103,10 @@ export function tsValue(v: unknown): string | null {
   return Number.isNaN(ms) ? null : canonicalTimestamp(ms);
 }
 
-/** Parses a comma list of integers (durations) into numbers, skipping blanks. */
-export function numberList(v: unknown): number[] {
-  if (v === null || v === undefined) return [];
-  const out: number[] = [];
-  for (const s of String(v).split(",")) {
-    if (s === "") continue;
-    const n = Number(s);
-    if (Number.isFinite(n)) out.push(n);
-  }
-  return out;
-}
-
 /** Linear-interpolation quantile (R type 7) of unsorted values; null for none. */
-export function quantile(values: number[], q: number, sorted = false): number | null {
+export function quantile(values: ArrayLike<number>, q: number, sorted = false): number | null {
   if (values.length === 0) return null;
-  const v = sorted ? values : [...values].sort((a, b) => a - b);
+  const v = sorted ? values : Float64Array.from(values).sort();
   const pos = (v.length - 1) * q;
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);

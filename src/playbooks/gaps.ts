@@ -3,10 +3,10 @@
 // playbooks, or whose playbook was not reviewed in N months; plus response-capability gaps (techniques
 // whose median time to contain or detect is long).
 import { z } from "zod";
+import { factsFor } from "../analytics/facts.js";
 import { techniqueSeverityCounts } from "../analytics/frequency.js";
 import { type AnalyticsFilterInput, parseAnalyticsFilter, Scope } from "../analytics/model.js";
 import type { AnalyticsSource } from "../analytics/query.js";
-import { scopeOf } from "../analytics/query.js";
 import { responseTiming } from "../analytics/timing.js";
 import { techniqueTrend } from "../analytics/trend.js";
 import type { Catalog } from "../catalog/catalog.js";
@@ -103,7 +103,7 @@ export async function playbookGaps(
   const f = parseAnalyticsFilter(filter);
   const staleMonths = opts.staleMonths ?? 12;
   const asOf = (opts.asOf ?? new Date().toISOString()).slice(0, 10);
-  const scope = await scopeOf(src, f);
+  const { scope } = await factsFor(src, f);
   const base = {
     scope,
     asOf,

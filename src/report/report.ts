@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { actorProfiles } from "../analytics/actors.js";
 import { techniqueCooccurrence } from "../analytics/cooccurrence.js";
+import { factsFor, severityName } from "../analytics/facts.js";
 import { techniqueFrequency } from "../analytics/frequency.js";
 import { mitigationImpact } from "../analytics/mitigations.js";
 import {
@@ -21,7 +22,7 @@ import {
   TrendResult,
 } from "../analytics/model.js";
 import { tacticPaths } from "../analytics/paths.js";
-import { type AnalyticsSource, num, str, tsValue, whereFor } from "../analytics/query.js";
+import { type AnalyticsSource, tsValue } from "../analytics/query.js";
 import { responseTiming } from "../analytics/timing.js";
 import { techniqueTrend } from "../analytics/trend.js";
 import type { Catalog } from "../catalog/catalog.js";
@@ -117,16 +118,13 @@ async function severityCounts(
   src: AnalyticsSource,
   f: AnalyticsFilter,
 ): Promise<{ by: Record<string, number>; demo: number }> {
-  const w = whereFor(f, src.db.dialect);
-  const rows = await src.db.query(
-    `SELECT i.severity AS s, COUNT(*) AS n, SUM(CASE WHEN i.is_demo THEN 1 ELSE 0 END) AS d FROM incidents i ${w.sql} GROUP BY i.severity`,
-    w.params,
-  );
+  const { facts, sel } = await factsFor(src, f);
   const by: Record<string, number> = { P1: 0, P2: 0, P3: 0, P4: 0 };
   let demo = 0;
-  for (const r of rows) {
-    by[str(r.s)] = num(r.n);
-    demo += num(r.d);
+  for (const i of sel) {
+    const s = severityName(facts.sev[i] as number);
+    by[s] = (by[s] ?? 0) + 1;
+    demo += facts.demo[i] ?? 0;
   }
   return { by, demo };
 }

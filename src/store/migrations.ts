@@ -115,7 +115,20 @@ ${appendOnly}
 export const MIGRATIONS: Migration[] = [
   { version: 1, name: "incident register", sql: { sqlite: initial("sqlite"), postgres: initial("postgres") } },
   { version: 2, name: "analytics covering indexes", sql: { sqlite: analyticsIndexes(), postgres: analyticsIndexes() } },
+  { version: 3, name: "analytics cache", sql: { sqlite: analyticsCache(), postgres: analyticsCache() } },
 ];
+
+/** One row per cached analytics snapshot (src/analytics/facts.ts), keyed by name, valid for its fingerprint. */
+function analyticsCache(): string {
+  return `
+CREATE TABLE analytics_cache (
+  name TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  data TEXT NOT NULL,
+  built_at TEXT NOT NULL
+);
+`;
+}
 
 /**
  * Covering indexes for src/analytics: aggregates over a date range join incident_techniques to incidents
