@@ -27,6 +27,8 @@ import { type AppEnv, requireRole, type ServerDeps } from "../context.js";
 import { json, readQuery } from "../http.js";
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+/** How long a coverage result is reused (its incident weights may be this much out of date). */
+export const COVERAGE_TTL_MS = 15_000;
 const count = (max: number) => z.coerce.number().int().min(1).max(max);
 
 /** Filter query parameters shared by every analytics endpoint. */
@@ -110,6 +112,10 @@ export function analyticsRoutes(deps: ServerDeps): Hono<AppEnv> {
   };
   const opt = <T extends object>(o: T): T =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+  // Coverage compiles every rule of the profile (about a second), so results are shared for a short while:
+  // the rule side cannot change while the server runs; the incident weights may lag by COVERAGE_TTL_MS.
+  const coverageCache = new Map<string, { at: number; result: Promise<unknown> }>();
 
   r.get("/stats/frequency", viewer, async (c) => {
     const { v, f } = q(c);
@@ -210,7 +216,14 @@ export function analyticsRoutes(deps: ServerDeps): Hono<AppEnv> {
       throw new TechtrailError("NOT_FOUND", `no built-in monitoring profile ${name ?? ""}`, {
         problems: [{ field: "profile", message: `known profiles: ${names.join(", ") || "none"}` }],
       });
-    return json(c, await coverageFromStore(src, cat, loadProfile(name, cat), f, opt({ limit: v.limit })));
+    const key = JSON.stringify([name, f, v.limit ?? null]);
+    const hit = coverageCache.get(key);
+    if (hit && Date.now() - hit.at < COVERAGE_TTL_MS) return json(c, await hit.result);
+    const result = coverageFromStore(src, cat, loadProfile(name, cat), f, opt({ limit: v.limit }));
+    coverageCache.set(key, { at: Date.now(), result });
+    result.catch(() => coverageCache.delete(key));
+    if (coverageCache.size > 200) coverageCache.delete(coverageCache.keys().next().value as string);
+    return json(c, await result);
   });
   return r;
 }
