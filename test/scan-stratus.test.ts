@@ -151,4 +151,13 @@ describe("scan: Invictus AWS dataset", () => {
     // the simulation used Stratus Red Team: its user agent shows up among the findings
     assert.ok(findings.some((f) => f.userAgent?.startsWith("stratus-red-team_")));
   });
+
+  it("finds exactly the same with the pre-filter off (real rules on real records)", async () => {
+    const catalog = loadBuiltinCatalog();
+    const paths = [INVICTUS, resolve(STRATUS, "raw")];
+    const on = await scanPaths(paths, { ruleDirs: [SIGMA] }, { catalog });
+    const off = await scanPaths(paths, { ruleDirs: [SIGMA], prefilter: false }, { catalog });
+    assert.ok(on.summary.events.evaluated < off.summary.events.evaluated);
+    assert.equal(JSON.stringify(on.findings), JSON.stringify(off.findings));
+  });
 });
