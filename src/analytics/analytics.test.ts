@@ -24,6 +24,7 @@ import {
   techniqueTrend,
 } from "./index.js";
 import { analyticsFixture } from "./test-helpers.js";
+import { quantileInPlace } from "./timing.js";
 
 const catalog = loadBuiltinCatalog();
 const FIXTURE = analyticsFixture(catalog.meta.version);
@@ -267,4 +268,19 @@ test("countPairs counts each pair once per incident, ignoring repeats", () => {
   assert.equal(r.pairs.get("B|C"), 1);
   assert.equal(r.singles.get("A"), 3);
   assert.equal(r.multi, 2);
+});
+
+test("linear-time quantiles equal the sorted (type 7) quantiles", () => {
+  let seed = 7;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  for (let n = 1; n < 60; n++) {
+    const values = Array.from({ length: n }, () => Math.round(rand() * 1000));
+    for (const q of [0, 0.1, 0.5, 0.9, 1]) {
+      assert.equal(quantileInPlace(Float64Array.from(values), q), quantile(values, q), `n=${n} q=${q}`);
+    }
+  }
+  assert.equal(quantileInPlace(new Float64Array(0), 0.5), null);
 });

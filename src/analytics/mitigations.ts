@@ -4,7 +4,7 @@
 import type { Catalog } from "../catalog/catalog.js";
 import { compareIds } from "../catalog/catalog.js";
 import { canonicalTimestamp } from "../incidents/model.js";
-import { factsFor, severityName, techniquesOf } from "./facts.js";
+import { type Facts, factsFor, severityName, techniquesOf } from "./facts.js";
 import {
   type AnalyticsFilterInput,
   type MitigationImpact,
@@ -14,24 +14,17 @@ import {
 } from "./model.js";
 import type { AnalyticsSource } from "./query.js";
 
-const sevRank = (s: string) => (s in SEVERITY_WEIGHT ? Number(s.slice(1)) : 9);
-
-interface Example {
-  key: string;
-  severity: string;
-  date: string | null;
-  at: number;
-}
-
-/** More severe first, then more recent, then higher key. */
-function better(a: Example, b: Example): boolean {
-  const sa = sevRank(a.severity);
-  const sb = sevRank(b.severity);
+/** Incident index a ranks before b: more severe, then more recent, then higher key. */
+function better(facts: Facts, a: number, b: number): boolean {
+  const sa = facts.sev[a] as number;
+  const sb = facts.sev[b] as number;
   if (sa !== sb) return sa < sb;
-  const ta = Number.isNaN(a.at) ? Number.NEGATIVE_INFINITY : a.at;
-  const tb = Number.isNaN(b.at) ? Number.NEGATIVE_INFINITY : b.at;
-  if (ta !== tb) return ta > tb;
-  return a.key > b.key;
+  const ta = facts.at[a] as number;
+  const tb = facts.at[b] as number;
+  const xa = Number.isNaN(ta) ? Number.NEGATIVE_INFINITY : ta;
+  const xb = Number.isNaN(tb) ? Number.NEGATIVE_INFINITY : tb;
+  if (xa !== xb) return xa > xb;
+  return (facts.keys[a] as string) > (facts.keys[b] as string);
 }
 
 export async function mitigationImpact(
@@ -66,7 +59,7 @@ export async function mitigationImpact(
   const bySev = new Uint32Array(M * 4);
   const techCounts = new Uint32Array(M * K);
   const stamp = new Int32Array(M).fill(-1);
-  const examples: Example[][] = Array.from({ length: M }, () => []);
+  const examples: number[][] = Array.from({ length: M }, () => []);
   let unmitigated = 0;
   for (const i of sel) {
     const codes = techniquesOf(facts, i);
@@ -74,7 +67,6 @@ export async function mitigationImpact(
     const sevCode = facts.sev[i] as number;
     const w = SEVERITY_WEIGHT[severityName(sevCode)];
     let any = false;
-    let ex: Example | undefined;
     for (const c of codes)
       for (const m of mitigationsOf[c] ?? []) {
         any = true;
@@ -85,19 +77,12 @@ export async function mitigationImpact(
         incidents[m] = (incidents[m] ?? 0) + 1;
         bySev[m * 4 + sevCode] = (bySev[m * 4 + sevCode] ?? 0) + 1;
         if (exampleLimit > 0) {
-          const list = examples[m] as Example[];
-          const at = facts.at[i] as number;
-          ex ??= {
-            key: facts.keys[i] as string,
-            severity: severityName(sevCode),
-            date: Number.isNaN(at) ? null : canonicalTimestamp(at),
-            at,
-          };
+          const list = examples[m] as number[];
           const worst = list[list.length - 1];
-          if (list.length < exampleLimit || (worst && better(ex, worst))) {
+          if (list.length < exampleLimit || (worst !== undefined && better(facts, i, worst))) {
             let k = list.length;
-            while (k > 0 && better(ex, list[k - 1] as Example)) k--;
-            list.splice(k, 0, ex);
+            while (k > 0 && better(facts, i, list[k - 1] as number)) k--;
+            list.splice(k, 0, i);
             if (list.length > exampleLimit) list.pop();
           }
         }
@@ -123,7 +108,14 @@ export async function mitigationImpact(
       incidents: incidents[m] ?? 0,
       bySeverity: sevs,
       techniques,
-      examples: (examples[m] ?? []).map(({ key, severity, date }) => ({ key, severity, date })),
+      examples: (examples[m] ?? []).map((i) => {
+        const at = facts.at[i] as number;
+        return {
+          key: facts.keys[i] as string,
+          severity: severityName(facts.sev[i] as number),
+          date: Number.isNaN(at) ? null : canonicalTimestamp(at),
+        };
+      }),
     });
   }
   mitigations.sort((x, y) => y.score - x.score || y.incidents - x.incidents || (x.id < y.id ? -1 : 1));
