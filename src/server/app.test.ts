@@ -1,14 +1,17 @@
 // API tests through app.request() on a temporary SQLite store: error mapping, catalog endpoints, security
 // headers, static fallback, OpenAPI document.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { createApp } from "./app.js";
 import { documentedRoutes } from "./openapi.js";
 import { resolveStaticPath } from "./static.js";
 import { bearer, type Fixture, makeFixture } from "./test-helpers.js";
+
+const SHARED = fileURLToPath(new URL("../../../shared/", import.meta.url));
 
 let f: Fixture;
 before(async () => {
@@ -91,6 +94,37 @@ describe("catalog endpoints", () => {
     );
     assert.equal(wrongType.status, 400);
     assert.match(((await wrongType.json()) as { error: { message: string } }).error.message, /scores\.T1078/);
+  });
+
+  test("catalog import preview (admin only) with a real ATT&CK bundle; the served catalog is unchanged", async () => {
+    // ../shared/data/attack-stix/enterprise-cloud-subset-stix20.json: MITRE ATT&CK (ATT&CK Terms of Use).
+    const bundle = readFileSync(join(SHARED, "data/attack-stix/enterprise-cloud-subset-stix20.json"), "utf8");
+    const send = (token: string, query = "?source=mitre-attack") =>
+      f.app.request(`/api/catalog/import${query}`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        body: bundle,
+      });
+    assert.equal((await send(f.tokens.responder)).status, 403);
+    assert.equal((await send(f.tokens.admin, "")).status, 400);
+    const res = await send(f.tokens.admin);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as {
+      applied: boolean;
+      report: { specVersion: string; added: { techniques: string[] } };
+      diff: { added: unknown[] };
+    };
+    assert.equal(body.applied, false);
+    assert.equal(body.report.specVersion, "2.0");
+    assert.ok(body.report.added.techniques.length > 0);
+    assert.equal(body.diff.added.length, body.report.added.techniques.length);
+    const stats = (await (await get("/api/catalog")).json()) as { techniques: number };
+    assert.equal(stats.techniques, f.catalog.techniques.length);
+    const broken = await f.app.request(
+      "/api/catalog/import?source=x",
+      bearer(f.tokens.admin, "POST", { type: "bundle", objects: [{ type: "attack-pattern" }] }),
+    );
+    assert.equal(broken.status, 400);
   });
 
   test("matrix counts incidents per technique and rolls sub-techniques up once per incident", async () => {

@@ -77,7 +77,7 @@ export function createApp(opts: AppOptions): Hono<AppEnv> {
   const jsonLimit = limitBody(deps.limits.jsonBytes);
   app.use("/api/*", async (c, next) => {
     const p = c.req.path;
-    if (p === "/api/scan" || p === "/api/incidents/import") return next();
+    if (p === "/api/scan" || p === "/api/incidents/import" || p === "/api/catalog/import") return next();
     return jsonLimit(c, next);
   });
 

@@ -17,7 +17,14 @@ import { CoverageResult } from "../coverage/coverage.js";
 import { AuditEntry, Incident, IncidentSummary, NewIncident } from "../incidents/model.js";
 import { GapsResult } from "../playbooks/gaps.js";
 import { AnalyticsQuery, ReportQuery } from "./routes/analytics.js";
-import { DiffQuery, LayerRequest, MatrixQuery, SearchQuery, TechniqueListQuery } from "./routes/catalog.js";
+import {
+  CatalogImportQuery,
+  DiffQuery,
+  LayerRequest,
+  MatrixQuery,
+  SearchQuery,
+  TechniqueListQuery,
+} from "./routes/catalog.js";
 import {
   CloseBody,
   ImportQuery,
@@ -200,6 +207,16 @@ documentRoutes(
     tag: "catalog",
     role: "viewer",
     body: LayerRequest,
+  },
+  {
+    method: "post",
+    path: "/api/catalog/import",
+    summary:
+      "Preview importing an ATT&CK-format STIX 2.0/2.1 bundle: report and diff (the served catalog is not changed)",
+    tag: "catalog",
+    role: "admin",
+    query: CatalogImportQuery,
+    bodyTypes: { "application/json": { description: "a STIX bundle" } },
   },
   {
     method: "get",

@@ -10,10 +10,10 @@ import { buildNavigatorLayers, LayerScores } from "../../catalog/layer.js";
 import { BUILTIN_RELEASES_DIR, listReleases, openCatalogRef } from "../../catalog/load.js";
 import { CATALOG_VERSION_RE } from "../../catalog/model.js";
 import { searchCatalog } from "../../catalog/search.js";
-import { exportStix, serializeStix } from "../../catalog/stix.js";
+import { exportStix, importStix, serializeStix } from "../../catalog/stix.js";
 import { TechtrailError } from "../../core/errors.js";
 import { type AppEnv, requireRole, type ServerDeps } from "../context.js";
-import { json, jsonText, readJson, readQuery, safeJsonText } from "../http.js";
+import { json, jsonText, limitBody, readJson, readJsonValue, readQuery, safeJsonText } from "../http.js";
 import { buildMatrix, matrixCounts, techniqueSummary } from "../views.js";
 import { AnalyticsQuery, analyticsFilter } from "./analytics.js";
 
@@ -44,6 +44,10 @@ export const MatrixQuery = AnalyticsQuery.pick({
   tag: true,
   demo: true,
 }).extend({ includeRevoked: flag.optional() });
+export const CatalogImportQuery = z.strictObject({
+  /** Name recorded as the provenance of imported techniques. */
+  source: z.string().trim().min(1, "source (a name for the bundle's origin) is required").max(100),
+});
 export const LayerRequest = z.strictObject({
   scores: z.union([LayerScores, z.array(z.strictObject({ id: z.string(), score: z.number().finite() }))]),
   name: z.string().max(200).optional(),
@@ -163,6 +167,15 @@ export function catalogRoutes(deps: ServerDeps): Hono<AppEnv> {
     if (body.description !== undefined) opts.description = body.description;
     if (body.aggregate !== undefined) opts.aggregate = body.aggregate;
     return json(c, buildNavigatorLayers(catalog, scores, opts));
+  });
+
+  // Admin: what importing a third-party ATT&CK bundle would change (a preview; the served catalog is never
+  // modified at runtime: apply with `techtrail catalog import` and restart).
+  r.post("/import", requireRole("admin"), limitBody(deps.limits.uploadBytes), async (c) => {
+    const q = readQuery(c, CatalogImportQuery);
+    const bundle = await readJsonValue(c);
+    const { catalog: merged, report } = importStix(catalog, bundle, { source: q.source, file: "upload" });
+    return json(c, { applied: false, report, diff: diffToJson(diffCatalogs(catalog, merged)) });
   });
 
   r.get("/matrix", viewer, async (c) => {
