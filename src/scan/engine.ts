@@ -68,11 +68,16 @@ export function buildEngineRules(
 ): EngineRules & { errors: ReturnType<typeof compileSigmaRules>["errors"] } {
   const { rules, errors } = compileSigmaRules(files);
   const texts = new Map(files.map((f) => [f.source, f.text]));
+  let plan: PrefilterPlan | undefined;
   return {
     rules,
     errors,
     index: new RuleIndex(rules),
-    plan: planPrefilter(rules, texts),
+    // built on first use: a main thread that hands all work to workers never needs it
+    get plan() {
+      plan ??= planPrefilter(rules, texts);
+      return plan;
+    },
     position: new Map(rules.map((r, i) => [r, i])),
     encoder: new HitEncoder(),
   };

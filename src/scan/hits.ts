@@ -41,14 +41,21 @@ export class HitEncoder {
     return this.ids.length;
   }
 
-  private code(v: unknown): number {
+  /** Last value and id per field: consecutive matches often share region, account, principal, agent. */
+  private readonly lastValue: Array<string | undefined> = new Array(FIELDS.length).fill(undefined);
+  private readonly lastId = new Uint32Array(FIELDS.length);
+
+  private code(k: number, v: unknown): number {
     if (typeof v !== "string") return 0;
+    if (v === this.lastValue[k]) return this.lastId[k] as number;
     let id = this.dict.get(v);
     if (id === undefined) {
       id = this.dict.size + 1;
       this.dict.set(v, id);
       this.added.push(v);
     }
+    this.lastValue[k] = v;
+    this.lastId[k] = id;
     return id;
   }
 
@@ -73,15 +80,15 @@ export class HitEncoder {
     this.rows.push(
       rule,
       ordinal,
-      this.code(ev.eventSource),
-      this.code(ev.eventName),
-      this.code(ev.awsRegion),
-      this.code(ev.sourceIPAddress),
-      this.code(ev.userAgent),
-      this.code(ev.errorCode),
-      this.code(arn),
-      this.code(keyId),
-      this.code(str(ev.recipientAccountId) ?? uiAccount),
+      this.code(0, ev.eventSource),
+      this.code(1, ev.eventName),
+      this.code(2, ev.awsRegion),
+      this.code(3, ev.sourceIPAddress),
+      this.code(4, ev.userAgent),
+      this.code(5, ev.errorCode),
+      this.code(6, arn),
+      this.code(7, keyId),
+      this.code(8, str(ev.recipientAccountId) ?? uiAccount),
     );
     this.ids.push(str(ev.eventID));
     this.times.push(str(ev.eventTime));
