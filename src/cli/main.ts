@@ -3,13 +3,13 @@
 import { Command, CommanderError } from "commander";
 import { isTechtrailError } from "../core/errors.js";
 import { registerCatalogCommands } from "./commands/catalog.js";
+import { registerCoverageCommand } from "./commands/coverage.js";
 import { registerDemoCommands } from "./commands/demo.js";
 import { registerIncidentCommands } from "./commands/incident.js";
-import { registerScanCommands } from "./commands/scan.js";
-import { registerServeCommand } from "./commands/serve.js";
-import { registerCoverageCommand } from "./commands/coverage.js";
 import { registerPlaybooksCommand } from "./commands/playbooks.js";
 import { registerReportCommand } from "./commands/report.js";
+import { registerScanCommands } from "./commands/scan.js";
+import { registerServeCommand } from "./commands/serve.js";
 import { registerStartCommand } from "./commands/start.js";
 import { registerStatsCommand } from "./commands/stats.js";
 import { registerUserCommands } from "./commands/user.js";
