@@ -41,15 +41,20 @@ const techniquesPerIncident = records.reduce((s, r) => s + r.techniques.length, 
 // ---- import ----
 const dbFile = join(dir, "store.db");
 let store = await openSqliteStore(dbFile);
+// The register sets the catalog's technique → tactic map on the store (tactic facets), as the CLI does.
 let reg = new IncidentRegister(store, catalog);
 process.stderr.write("bench:store: importing...\n");
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 const text = readFileSync(file, "utf8");
+// What `techtrail incident import` does: parse, then validate and write batch by batch in one transaction.
+const t1 = performance.now();
 const res = await reg.importText(text, { source: file, format: "json" }, ctx);
+const t2 = performance.now();
 // Closing checkpoints the WAL into the database file: part of the cost of an import.
 await store.close();
 const importS = (performance.now() - t0) / 1000;
+const phases = `read ${((t1 - t0) / 1000).toFixed(1)} s, parse+validate+write ${((t2 - t1) / 1000).toFixed(1)} s, close ${((performance.now() - t2) / 1000).toFixed(1)} s`;
 const cpu = process.cpuUsage(cpu0);
 const importCpuS = (cpu.user + cpu.system) / 1e6;
 const load = loadavg()[0] ?? 0;
@@ -115,7 +120,7 @@ lines.push("");
 lines.push("| measurement | result | target | |");
 lines.push("|---|---|---|---|");
 lines.push(
-  `| import (read + parse + validate + one transaction + close) | ${importS.toFixed(1)} s (${Math.round(N / importS).toLocaleString("en-US")} incidents/s; CPU ${importCpuS.toFixed(1)} s) | ≤ ${IMPORT_TARGET_S} s | ${pass(importOk)} |`,
+  `| import (read + parse + validate + one transaction + close) | ${importS.toFixed(1)} s (${Math.round(N / importS).toLocaleString("en-US")} incidents/s; ${phases}; CPU ${importCpuS.toFixed(1)} s) | ≤ ${IMPORT_TARGET_S} s | ${pass(importOk)} |`,
 );
 lines.push(
   `| baseline: one transaction per incident (${BASELINE_N.toLocaleString("en-US")} measured, extrapolated) | ${baselineS.toFixed(1)} s | – | ${(baselineS / importS).toFixed(1)}× slower |`,

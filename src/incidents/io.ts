@@ -303,18 +303,36 @@ export function detectFormat(file: string, text: string): FileFormat {
  * Parses and validates a whole incident file against the catalog. Returns every record or throws one
  * VALIDATION error listing every problem (row, column, field, reason): an import is all or nothing.
  */
-export function parseIncidentFile(text: string, catalog: Catalog, opts: ParseOptions = {}): NewIncident[] {
+/** A parsed incident file whose records are validated lazily, batch by batch. */
+export interface IncidentFileReader {
+  /** Records in the file. */
+  count: number;
+  /**
+   * Validated records in batches. Once a problem is found, later batches are still validated (so every
+   * problem is reported) but come out empty; after the last batch, throws one VALIDATION error listing them.
+   */
+  batches(size?: number): Generator<NewIncident[]>;
+}
+
+/**
+ * Parses an incident file (header and structure checked now) and returns a reader that validates the records
+ * against the catalog batch by batch: an import can write each batch while validating the next, in one
+ * transaction, and the parsed records are released as they go.
+ */
+export function readIncidentFile(text: string, catalog: Catalog, opts: ParseOptions = {}): IncidentFileReader {
   const source = opts.source ?? "input";
   const format = opts.format ?? detectFormat(source, text);
   const problems: Problem[] = [];
-  const out: NewIncident[] = [];
   const keys = new Map<string, string>();
+  const checkOpts = { allowRevoked: opts.allowRevoked ?? true };
   const checkKey = (i: NewIncident, where: string, p: Problem) => {
     if (i.key === undefined) return;
     const prev = keys.get(i.key);
     if (prev) problems.push({ ...p, field: "key", message: `duplicate key ${i.key} (also ${prev})` });
     else keys.set(i.key, where);
   };
+  let count: number;
+  let validate: (n: number) => NewIncident | undefined;
   if (format === "json") {
     let json: unknown;
     try {
@@ -332,15 +350,14 @@ export function parseIncidentFile(text: string, catalog: Catalog, opts: ParseOpt
     const fmt = (json as { format?: unknown }).format;
     if (!Array.isArray(json) && fmt !== undefined && fmt !== EXPORT_FORMAT)
       throw new TechtrailError("UNSUPPORTED", `${source}: unknown format ${String(fmt)} (expected ${EXPORT_FORMAT})`);
-    records.forEach((r, n) => {
-      const res = checkNewIncident(r, catalog, { source, allowRevoked: opts.allowRevoked ?? true });
-      const label = `record ${n + 1}`;
+    count = records.length;
+    validate = (n) => {
+      const res = checkNewIncident(records[n], catalog, { source, ...checkOpts });
+      records[n] = undefined; // release the parsed record
       for (const p of res.problems) problems.push({ ...p, field: `incidents.${n}${p.field ? `.${p.field}` : ""}` });
-      if (res.value) {
-        checkKey(res.value, label, { source, field: `incidents.${n}.key`, message: "" });
-        out.push(res.value);
-      }
-    });
+      if (res.value) checkKey(res.value, `record ${n + 1}`, { source, field: `incidents.${n}.key`, message: "" });
+      return res.value;
+    };
   } else {
     const rows = parseCsv(text, source);
     const header = rows[0];
@@ -379,18 +396,21 @@ export function parseIncidentFile(text: string, catalog: Catalog, opts: ParseOpt
       throw new TechtrailError("VALIDATION", `${source}: the header row cannot be imported; nothing was imported`, {
         problems,
       });
-    for (const row of rows.slice(1)) {
+    count = rows.length - 1;
+    validate = (n) => {
+      const row = rows[n + 1];
+      if (!row) return undefined;
       if (row.cells.length !== header.cells.length) {
         problems.push({
           source,
           line: row.line,
           message: `row has ${row.cells.length} cells, the header has ${header.cells.length}`,
         });
-        continue;
+        return undefined;
       }
       const flat: FlatIncident = {};
-      cols.forEach((c, n) => {
-        if (c && c !== "-") flat[c] = row.cells[n] ?? "";
+      cols.forEach((c, i) => {
+        if (c && c !== "-") flat[c] = row.cells[i] ?? "";
       });
       const at = (field: string | undefined): Problem => {
         const col = columnForPath(field);
@@ -402,19 +422,36 @@ export function parseIncidentFile(text: string, catalog: Catalog, opts: ParseOpt
       };
       const { raw, problems: cellProblems } = fromFlat(flat);
       for (const p of cellProblems) problems.push({ ...at(p.field), message: p.message });
-      if (cellProblems.length) continue;
-      const res = checkNewIncident(raw, catalog, { allowRevoked: opts.allowRevoked ?? true });
+      if (cellProblems.length) return undefined;
+      const res = checkNewIncident(raw, catalog, checkOpts);
       for (const p of res.problems) problems.push({ ...at(p.field), message: p.message });
-      if (res.value) {
-        checkKey(res.value, `line ${row.line}`, at("key"));
-        out.push(res.value);
-      }
-    }
+      if (res.value) checkKey(res.value, `line ${row.line}`, at("key"));
+      return res.value;
+    };
   }
-  if (problems.length)
-    throw new TechtrailError("VALIDATION", `${source}: ${problems.length} problem(s); nothing was imported`, {
-      problems,
-    });
+  return {
+    count,
+    *batches(size = 500) {
+      for (let start = 0; start < count; start += size) {
+        const batch: NewIncident[] = [];
+        for (let n = start; n < Math.min(count, start + size); n++) {
+          const v = validate(n);
+          if (v && problems.length === 0) batch.push(v);
+        }
+        yield problems.length ? [] : batch;
+      }
+      if (problems.length)
+        throw new TechtrailError("VALIDATION", `${source}: ${problems.length} problem(s); nothing was imported`, {
+          problems,
+        });
+    },
+  };
+}
+
+/** Parses and validates a whole file: every record, or one VALIDATION error listing every problem. */
+export function parseIncidentFile(text: string, catalog: Catalog, opts: ParseOptions = {}): NewIncident[] {
+  const out: NewIncident[] = [];
+  for (const batch of readIncidentFile(text, catalog, opts).batches()) for (const i of batch) out.push(i);
   return out;
 }
 

@@ -168,6 +168,32 @@ describe("incident register", () => {
     }
   });
 
+  test("a big file is validated on a worker thread: all imported, or nothing with every problem", async () => {
+    const make = (n: number, bad: number[]) =>
+      JSON.stringify({
+        incidents: Array.from({ length: n }, (_, k) => ({
+          title: `bulk ${k}`,
+          summary: "x".repeat(400),
+          timeline: { detected: "2023-05-01T00:00:00Z", ...(bad.includes(k) ? { contained: "2023-04-01" } : {}) },
+          techniques: [{ id: "T1078.A001" }, { id: "T1496.A008" }],
+        })),
+      });
+    const before = await store.count();
+    const badText = make(6000, [4500, 5999]);
+    assert.ok(badText.length > 2_000_000, "big enough for the worker");
+    const e = await expectError(reg.importText(badText, { format: "json", source: "bulk.json" }, ctx), "VALIDATION");
+    assert.deepEqual(
+      e.problems.map((p) => p.field),
+      ["incidents.4500.timeline.contained", "incidents.5999.timeline.contained"],
+    );
+    assert.equal(await store.count(), before);
+    const ok = await reg.importText(make(6000, []), { format: "json" }, ctx);
+    assert.equal(ok.created, 6000);
+    assert.equal(await store.count({ text: "bulk" }), 6000);
+    assert.equal(ok.keys.at(-1), "IR-2023-6000");
+    await store.db.run("DELETE FROM incidents WHERE key LIKE 'IR-2023-%'");
+  });
+
   test("remap moves revoked tags to their replacement, merges duplicates, audits each incident", async () => {
     const old = testCatalog({ old: true });
     const oldReg = new IncidentRegister(store, old);

@@ -14,7 +14,6 @@ import {
   type FileFormat,
   fromFlat,
   type ParseOptions,
-  parseIncidentFile,
   serialiseIncidents,
   splitList,
   toFlat,
@@ -31,6 +30,7 @@ import {
   type TechniqueTag,
   TechniqueTag as TechniqueTagSchema,
 } from "../incidents/model.js";
+import { readIncidentFileParallel } from "../incidents/parallel.js";
 import { catalogProblems, requireTechniqueRef, validateNewIncident } from "../incidents/validate.js";
 import type { ImportResult, IncidentFilterInput, IncidentPage, Store } from "./store.js";
 
@@ -305,9 +305,18 @@ export class IncidentRegister {
 
   /** Parses, validates and imports a file's text: every record or none. */
   async importText(text: string, opts: ParseOptions & { dryRun?: boolean }, ctx: ChangeContext): Promise<ImportResult> {
-    const records = parseIncidentFile(text, this.catalog, opts);
+    // Validated on a worker thread (big files) while earlier batches are written.
+    const reader = readIncidentFileParallel(text, this.catalog, opts);
+    // Keys of the file, to point conflicts at their records (filled as batches are validated).
+    const records: Array<{ key?: string | undefined }> = [];
+    async function* batches() {
+      for await (const b of reader) {
+        for (const r of b) records.push({ key: r.key });
+        yield b;
+      }
+    }
     try {
-      return await this.store.importMany(records, ctx, { dryRun: opts.dryRun ?? false });
+      return await this.store.importBatches(batches(), ctx, { dryRun: opts.dryRun ?? false });
     } catch (e) {
       // Point duplicate keys at their records in the file.
       if (e instanceof TechtrailError && e.code === "CONFLICT") {

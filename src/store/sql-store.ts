@@ -186,6 +186,8 @@ function sameContent(a: Incident, b: Incident): boolean {
   return JSON.stringify({ ...a, updatedAt: "" }) === JSON.stringify({ ...b, updatedAt: "" });
 }
 
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 function escapeLike(s: string): string {
   return s.replace(/[!%_]/g, (c) => `!${c}`);
 }
@@ -197,6 +199,15 @@ interface Cond {
   sql?: string;
   params?: SqlValue[];
   set?: { table: "incident_techniques" | "incident_facets"; column: string; values: string[] };
+}
+
+function conflictError(problems: Problem[]): TechtrailError {
+  const conflicts = problems.map((p) => /(IR-\d{4}-\d+)/.exec(p.message)?.[1] ?? "");
+  return new TechtrailError(
+    "CONFLICT",
+    problems.length === 1 ? (problems[0]?.message ?? "duplicate key") : `${problems.length} duplicate keys`,
+    { problems, details: { conflicts } },
+  );
 }
 
 class DryRunDone extends Error {
@@ -244,11 +255,10 @@ export class SqlStore implements Store {
     await db.insertMany("incidents", INCIDENT_COLUMNS, rows);
     const techRows = incidents.map(techniqueRows);
     await db.insertMany("incident_techniques", TECHNIQUE_COLUMNS, techRows.flat());
-    await db.insertMany(
-      "incident_facets",
-      ["facet", "incident_key"],
-      incidents.flatMap((i) => this.facetRows(i)),
-    );
+    // Sorted like the primary key (facet, incident): each facet's rows land together in the index.
+    const facets = incidents.flatMap((i) => this.facetRows(i));
+    facets.sort((a, b) => cmp(a[0] as string, b[0] as string) || cmp(a[1] as string, b[1] as string));
+    await db.insertMany("incident_facets", ["facet", "incident_key"], facets);
     // The document JSON is already built: splice the techniques in rather than serialising everything again.
     return incidents.map((i, n) => {
       const doc = rows[n]?.[DOC_COLUMN] as string;
@@ -293,33 +303,29 @@ export class SqlStore implements Store {
     return found;
   }
 
-  /** Assigns keys and bookkeeping times, validates, and checks for duplicates; runs inside a transaction. */
-  private async prepare(db: SqlDb, inputs: readonly NewIncident[]): Promise<Incident[]> {
-    const now = nowIso();
+  /**
+   * Explicit keys that are duplicated (against `seen`, the keys of the input so far) or already stored.
+   * Adds the batch's keys to `seen`.
+   */
+  private async keyConflicts(db: SqlDb, inputs: readonly NewIncident[], seen: Set<string>): Promise<Problem[]> {
     const explicit = inputs.filter((i) => i.key !== undefined).map((i) => i.key as string);
     const problems: Problem[] = [];
-    const conflicts: string[] = [];
-    const seen = new Set<string>();
     for (const k of explicit) {
-      if (seen.has(k)) {
-        problems.push({ field: "key", message: `duplicate key ${k} in the input` });
-        conflicts.push(k);
-      }
+      if (seen.has(k)) problems.push({ field: "key", message: `duplicate key ${k} in the input` });
       seen.add(k);
     }
-    for (const k of await this.existingKeys(db, explicit)) {
+    for (const k of await this.existingKeys(db, explicit))
       problems.push({ field: "key", message: `incident ${k} already exists` });
-      conflicts.push(k);
-    }
-    if (problems.length > 0)
-      throw new TechtrailError(
-        "CONFLICT",
-        problems.length === 1 ? (problems[0]?.message ?? "duplicate key") : `${problems.length} duplicate keys`,
-        { problems, details: { conflicts } },
-      );
+    return problems;
+  }
+
+  /** Assigns keys (next of their year unless given) and bookkeeping times; runs inside a transaction. */
+  private async prepare(db: SqlDb, inputs: readonly NewIncident[]): Promise<Incident[]> {
+    const now = nowIso();
     const maxByYear = new Map<number, number>();
-    for (const k of explicit) {
-      const { year, seq } = keyParts(k);
+    for (const i of inputs) {
+      if (i.key === undefined) continue;
+      const { year, seq } = keyParts(i.key);
       maxByYear.set(year, Math.max(maxByYear.get(year) ?? 0, seq));
     }
     await this.bumpCounters(db, maxByYear);
@@ -346,6 +352,8 @@ export class SqlStore implements Store {
 
   async create(input: NewIncident, ctx: ChangeContext): Promise<Incident> {
     return this.db.transaction(async (tx) => {
+      const conflicts = await this.keyConflicts(tx, [input], new Set());
+      if (conflicts.length) throw conflictError(conflicts);
       const [prepared] = await this.prepare(tx, [input]);
       const incident = Incident.parse(prepared);
       await this.insert(tx, [incident]);
@@ -416,25 +424,48 @@ export class SqlStore implements Store {
     ctx: ChangeContext,
     opts: { dryRun?: boolean } = {},
   ): Promise<ImportResult> {
+    return this.importBatches([incidents], ctx, opts);
+  }
+
+  /**
+   * Imports batches in one transaction. Batches are consumed lazily, so a caller can validate a big file
+   * batch by batch while earlier batches are written (memory stays flat); the iterator may throw after its
+   * last batch (e.g. validation problems), which rolls everything back. Key conflicts of every batch are
+   * collected and reported together.
+   */
+  async importBatches(
+    batches: Iterable<readonly NewIncident[]> | AsyncIterable<readonly NewIncident[]>,
+    ctx: ChangeContext,
+    opts: { dryRun?: boolean } = {},
+  ): Promise<ImportResult> {
     const dryRun = opts.dryRun ?? false;
-    if (incidents.length === 0) return { created: 0, keys: [], dryRun };
     let result: ImportResult;
     try {
       result = await this.db.transaction(async (tx) => {
-        const prepared = await this.prepare(tx, incidents);
-        const json = await this.insert(tx, prepared);
-        await this.audit(
-          tx,
-          prepared.map((i, n) => {
-            const row = auditRow(i.key, "import", ctx, null, null, i.updatedAt);
-            row[AUDIT_COLUMNS.indexOf("after")] = json[n] ?? null;
-            return row;
-          }),
-        );
-        const result = { created: prepared.length, keys: prepared.map((i) => i.key), dryRun };
+        const seen = new Set<string>();
+        const conflicts: Problem[] = [];
+        const keys: string[] = [];
+        for await (const batch of batches) {
+          conflicts.push(...(await this.keyConflicts(tx, batch, seen)));
+          // After a conflict, only keep checking: the transaction will be rolled back anyway.
+          if (conflicts.length || batch.length === 0) continue;
+          const prepared = await this.prepare(tx, batch);
+          const json = await this.insert(tx, prepared);
+          await this.audit(
+            tx,
+            prepared.map((i, n) => {
+              const row = auditRow(i.key, "import", ctx, null, null, i.updatedAt);
+              row[AUDIT_COLUMNS.indexOf("after")] = json[n] ?? null;
+              return row;
+            }),
+          );
+          for (const i of prepared) keys.push(i.key);
+        }
+        if (conflicts.length) throw conflictError(conflicts);
+        const r = { created: keys.length, keys, dryRun };
         // Throwing is the way to roll the transaction back after a complete trial run.
-        if (dryRun) throw new DryRunDone(result);
-        return result;
+        if (dryRun) throw new DryRunDone(r);
+        return r;
       });
     } catch (e) {
       if (e instanceof DryRunDone) return e.result;
@@ -442,7 +473,7 @@ export class SqlStore implements Store {
     }
     // Large imports change the data distribution: refresh PostgreSQL's planner statistics. (SQLite's plans
     // do not depend on statistics here: list() picks IN or EXISTS itself.)
-    if (incidents.length >= 1000 && this.db.dialect === "postgres") await this.db.run("ANALYZE");
+    if (result.created >= 1000 && this.db.dialect === "postgres") await this.db.run("ANALYZE");
     return result;
   }
 

@@ -82,6 +82,15 @@ export interface Store {
    * `dryRun` does all the work, including key assignment and conflict checks, then rolls back.
    */
   importMany(incidents: readonly NewIncident[], ctx: ChangeContext, opts?: { dryRun?: boolean }): Promise<ImportResult>;
+  /**
+   * Like importMany for batches consumed one after the other in the same transaction (big files are
+   * validated batch by batch while earlier batches are written); an iterator that throws rolls back.
+   */
+  importBatches(
+    batches: Iterable<readonly NewIncident[]> | AsyncIterable<readonly NewIncident[]>,
+    ctx: ChangeContext,
+    opts?: { dryRun?: boolean },
+  ): Promise<ImportResult>;
   /** Full incidents in key order, optionally filtered. */
   exportAll(filter?: IncidentFilterInput): Promise<Incident[]>;
   history(key: string): Promise<AuditEntry[]>;
