@@ -25,9 +25,13 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function makeFixture(extra: Partial<AppOptions> = {}): Promise<Fixture> {
+export async function makeFixture(
+  extra: Partial<AppOptions> = {},
+  open?: () => Promise<{ store: Store; cleanup: () => Promise<void> }>,
+): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), "techtrail-api-"));
-  const store = await openSqliteStore(join(dir, "t.db"));
+  const opened = open ? await open() : undefined;
+  const store = opened?.store ?? (await openSqliteStore(join(dir, "t.db")));
   const auth = await openAuthStore(store);
   const catalog = loadBuiltinCatalog();
   const tokens = {} as Record<Role, string>;
@@ -44,7 +48,8 @@ export async function makeFixture(extra: Partial<AppOptions> = {}): Promise<Fixt
     dir,
     tokens,
     async close() {
-      await store.close();
+      if (opened) await opened.cleanup();
+      else await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
