@@ -4,6 +4,7 @@
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
+import type { ErrorCode, Problem, TechtrailError } from "../core/errors.js";
 import { type CompiledRule, compileSigmaRules, RuleIndex } from "../rules/index.js";
 import { type HitBatch, HitEncoder } from "./hits.js";
 import type { SkipExample, SkipReason } from "./model.js";
@@ -51,6 +52,29 @@ export interface EngineOptions {
 export interface RuleFile {
   text: string;
   source: string;
+}
+
+/** What the main thread needs to know of a compiled rule set (plain data, sent by a worker). */
+export interface RuleSetInfo {
+  rules: Array<Pick<CompiledRule, "id" | "title" | "level" | "catalogRefs" | "attackRefs" | "tacticRefs">>;
+  errors: Array<{ code: ErrorCode; message: string; problems: Problem[] }>;
+}
+
+export function ruleSetInfo(compiled: {
+  rules: readonly CompiledRule[];
+  errors: readonly TechtrailError[];
+}): RuleSetInfo {
+  return {
+    rules: compiled.rules.map((r) => ({
+      id: r.id,
+      title: r.title,
+      level: r.level,
+      catalogRefs: r.catalogRefs,
+      attackRefs: r.attackRefs,
+      tacticRefs: r.tacticRefs,
+    })),
+    errors: compiled.errors.map((e) => ({ code: e.code, message: e.message, problems: e.problems })),
+  };
 }
 
 /** Compiled rules, their index and the pre-filter plan, built once per thread. */

@@ -8,6 +8,7 @@ import {
   type EngineOptions,
   type EngineRules,
   type RuleFile,
+  type RuleSetInfo,
   type ScanUnit,
   scanUnit,
   type UnitResult,
@@ -25,7 +26,7 @@ export interface PoolCallbacks {
 }
 
 type WorkerMessage =
-  | { type: "ready"; ruleIds: string[] }
+  | { type: "ready"; info: RuleSetInfo }
   | { type: "progress"; events: number; bytes: number }
   | { type: "result"; result: UnitResult }
   | { type: "hits"; unit: number; batch: HitBatch }
@@ -55,7 +56,8 @@ function startWorker(workerData: unknown): Worker {
 
 export class ScanPool {
   private readonly workers: Worker[] = [];
-  private readonly ready: Array<Promise<string[]>> = [];
+  private readonly ready: Array<Promise<RuleSetInfo>> = [];
+  private readonly readyFail: Array<(e: unknown) => void> = [];
   private handler: ((w: Worker, m: WorkerMessage) => void) | undefined;
   private failure: ((e: unknown) => void) | undefined;
   private earlyError: unknown;
@@ -65,14 +67,15 @@ export class ScanPool {
     for (let i = 0; i < size; i++) {
       const w = startWorker({ ruleFiles, engine });
       this.workers.push(w);
-      this.ready.push(
-        new Promise<string[]>((resolve) => {
-          w.on("message", (m: WorkerMessage) => {
-            if (m.type === "ready") resolve(m.ruleIds);
-            else this.handler?.(w, m);
-          });
-        }),
-      );
+      const ready = new Promise<RuleSetInfo>((resolve, reject) => {
+        this.readyFail.push(reject);
+        w.on("message", (m: WorkerMessage) => {
+          if (m.type === "ready") resolve(m.info);
+          else this.handler?.(w, m);
+        });
+      });
+      ready.catch(() => undefined); // observed through info() / run()
+      this.ready.push(ready);
       w.on("error", (e) =>
         this.fail(new TechtrailError("INTERNAL", `scan worker crashed: ${e.message}`, { cause: e })),
       );
@@ -88,8 +91,14 @@ export class ScanPool {
   }
 
   private fail(e: unknown): void {
+    for (const reject of this.readyFail) reject(e);
     if (this.failure) this.failure(e);
     else this.earlyError ??= e;
+  }
+
+  /** The rule set as the first worker compiled it (rules in order, with errors). */
+  info(): Promise<RuleSetInfo> {
+    return this.ready[0] as Promise<RuleSetInfo>;
   }
 
   /** Runs the units; `ruleIds` must be what the workers compiled (same files, same order). */
@@ -124,8 +133,8 @@ export class ScanPool {
       };
       const expected = ruleIds.join("\n");
       this.workers.forEach((w, i) => {
-        void (this.ready[i] as Promise<string[]>).then((ids) => {
-          if (ids.join("\n") !== expected)
+        void (this.ready[i] as Promise<RuleSetInfo>).then((info) => {
+          if (info.rules.map((r) => r.id).join("\n") !== expected)
             this.failure?.(new TechtrailError("INTERNAL", "a scan worker compiled a different rule set"));
           else feed(w);
         });

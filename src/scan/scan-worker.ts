@@ -1,7 +1,7 @@
-// Worker-thread entry of the scan pool: compiles the rules once, says ready (with the rule IDs, which the pool
-// checks against the main thread's), then scans the units it is sent and posts back compact results.
+// Worker-thread entry of the scan pool: compiles the rules once, says ready (with the rule metadata and errors,
+// so the main thread need not compile them), then scans the units it is sent and posts back compact results.
 import { parentPort, workerData } from "node:worker_threads";
-import { buildEngineRules, type EngineOptions, type RuleFile, type ScanUnit, scanUnit } from "./engine.js";
+import { buildEngineRules, type EngineOptions, type RuleFile, ruleSetInfo, type ScanUnit, scanUnit } from "./engine.js";
 
 interface Init {
   ruleFiles: RuleFile[];
@@ -12,7 +12,7 @@ const port = parentPort;
 if (!port) throw new Error("scan-worker must run in a worker thread");
 const init = workerData as Init;
 const rules = buildEngineRules(init.ruleFiles);
-port.postMessage({ type: "ready", ruleIds: rules.rules.map((r) => r.id) });
+port.postMessage({ type: "ready", info: ruleSetInfo(rules) });
 
 let pendingEvents = 0;
 let pendingBytes = 0;

@@ -14,6 +14,8 @@ import {
   detectFormat,
   type EngineOptions,
   type RuleFile,
+  type RuleSetInfo,
+  ruleSetInfo,
   type ScanUnit,
   type UnitResult,
 } from "./engine.js";
@@ -149,7 +151,7 @@ async function planUnits(files: readonly InputFile[], chunkBytes: number): Promi
   return units;
 }
 
-function ruleProblemsOf(e: TechtrailError): RuleProblem[] {
+function ruleProblemsOf(e: RuleSetInfo["errors"][number]): RuleProblem[] {
   if (e.problems.length === 0) return [{ code: e.code, message: e.message }];
   return e.problems.map((p) => {
     const rp: RuleProblem = { code: e.code, message: p.message };
@@ -235,7 +237,13 @@ async function scanWith(
 ): Promise<ScanResult> {
   const { t0, ruleFiles, readProblems, files, stdin, units, engine, pool } = prep;
   const catalog = hooks.catalog ?? loadBuiltinCatalog();
-  const rules = buildEngineRules(ruleFiles);
+  // With a pool, the workers compile the rules and report them; this thread compiles only if it scans too.
+  let compiled: ReturnType<typeof buildEngineRules> | undefined;
+  const compileHere = () => {
+    compiled ??= buildEngineRules(ruleFiles);
+    return compiled;
+  };
+  const rules: RuleSetInfo = pool ? await pool.info() : ruleSetInfo(compileHere());
   const ruleErrors: RuleProblem[] = [...readProblems, ...rules.errors.flatMap(ruleProblemsOf)];
   if (opts.strict && ruleErrors.length > 0) {
     const first = rules.errors[0];
@@ -325,11 +333,11 @@ async function scanWith(
       rules.rules.map((r) => r.id),
       callbacks,
     );
-  else await runInThread(ordered, rules, engine, callbacks);
+  else await runInThread(ordered, compileHere(), engine, callbacks);
   if (stdin && !stopped) {
     const unit: ScanUnit = { id: units.length, kind: "stream", file: "-", stream: hooks.stdin ?? process.stdin };
     unitsPerFile.set("-", 1);
-    await runInThread([unit], rules, engine, callbacks);
+    await runInThread([unit], compileHere(), engine, callbacks);
   }
   const scanMs = performance.now() - scanStart;
   report(true);
