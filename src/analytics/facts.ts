@@ -11,36 +11,59 @@ import type { SqlDb } from "../store/sql.js";
 import type { AnalyticsFilter, Scope } from "./model.js";
 import { type AnalyticsSource, describeEmpty, num, str, whereFor } from "./query.js";
 
-export const FACTS_FORMAT = 1;
+export const FACTS_FORMAT = 2;
 const SEVERITIES = Severity.options;
 
 /**
- * The cached snapshot as stored: numeric columns are little-endian typed-array bytes in base64 (seconds
- * for times, NaN when unknown), keys one string joined by newlines, dictionaries as small arrays. Reading
- * it back is a JSON parse of a few strings plus base64 decoding, checked against the incident count.
+ * The cached snapshot as stored: one text of newline-separated parts — a small JSON header (format,
+ * fingerprint, count, dictionaries), the incident keys joined by commas, then each numeric column as
+ * little-endian typed-array bytes in base64 (seconds for times, NaN when unknown). Reading it back is a
+ * split, one small JSON parse and base64 decoding, checked against the incident count and dictionaries.
  */
-const CachedFacts = z.strictObject({
+const CacheHeader = z.strictObject({
   format: z.literal(FACTS_FORMAT),
   fingerprint: z.string(),
   n: z.number().int().nonnegative(),
-  keys: z.string(),
   actors: z.array(z.tuple([z.string(), z.string()])),
   sources: z.array(z.string()),
   techIds: z.array(z.string()),
   tags: z.array(z.string()),
-  at: z.string(),
-  sev: z.string(),
-  actor: z.string(),
-  source: z.string(),
-  demo: z.string(),
-  ttd: z.string(),
-  ttc: z.string(),
-  techStart: z.string(),
-  techCodes: z.string(),
-  tagStart: z.string(),
-  tagCodes: z.string(),
 });
-type CachedFacts = z.infer<typeof CachedFacts>;
+const COLUMNS = [
+  "at",
+  "sev",
+  "actor",
+  "source",
+  "demo",
+  "ttd",
+  "ttc",
+  "techStart",
+  "techCodes",
+  "tagStart",
+  "tagCodes",
+] as const;
+type Column = (typeof COLUMNS)[number];
+interface CachedFacts extends z.infer<typeof CacheHeader> {
+  keys: string;
+  columns: Record<Column, string>;
+}
+
+function serialiseCache(c: CachedFacts): string {
+  const { keys, columns, ...header } = c;
+  return [JSON.stringify(header), keys, ...COLUMNS.map((k) => columns[k])].join("\n");
+}
+
+function parseCache(text: string): CachedFacts | undefined {
+  const parts = text.split("\n");
+  if (parts.length !== 2 + COLUMNS.length) return undefined;
+  const header = CacheHeader.safeParse(safeJson(parts[0] ?? ""));
+  if (!header.success) return undefined;
+  const columns = {} as Record<Column, string>;
+  COLUMNS.forEach((k, i) => {
+    columns[k] = parts[i + 2] ?? "";
+  });
+  return { ...header.data, keys: parts[1] ?? "", columns };
+}
 
 /** Facts as plain arrays while they are read from the tables. */
 interface FactsDoc {
@@ -275,42 +298,44 @@ function encodeFacts(f: Facts): CachedFacts {
     format: FACTS_FORMAT,
     fingerprint: f.fingerprint,
     n: f.n,
-    keys: f.keys.join("\n"),
+    keys: f.keys.join(","),
     actors: f.actors.map((a) => [a.key, a.name]),
     sources: f.sources,
     techIds: f.techIds,
     tags: f.tags,
-    at: b64(Float64Array.from(f.at, (v) => v / 1000)),
-    sev: b64(f.sev),
-    actor: b64(f.actor),
-    source: b64(f.source),
-    demo: b64(f.demo),
-    ttd: b64(f.ttd),
-    ttc: b64(f.ttc),
-    techStart: b64(f.techStart),
-    techCodes: b64(f.techCodes),
-    tagStart: b64(f.tagStart),
-    tagCodes: b64(f.tagCodes),
+    columns: {
+      at: b64(Float64Array.from(f.at, (v) => v / 1000)),
+      sev: b64(f.sev),
+      actor: b64(f.actor),
+      source: b64(f.source),
+      demo: b64(f.demo),
+      ttd: b64(f.ttd),
+      ttc: b64(f.ttc),
+      techStart: b64(f.techStart),
+      techCodes: b64(f.techCodes),
+      tagStart: b64(f.tagStart),
+      tagCodes: b64(f.tagCodes),
+    },
   };
 }
 
 /** Decodes a cache row; undefined when anything is inconsistent (the caller then rebuilds). */
 function decodeFacts(c: CachedFacts): Facts | undefined {
   const n = c.n;
-  const keys = n === 0 ? [] : c.keys.split("\n");
+  const keys = n === 0 ? [] : c.keys.split(",");
   if (keys.length !== n) return undefined;
-  const atS = unb64(c.at, Float64Array, n);
-  const sev = unb64(c.sev, Uint8Array, n);
-  const actor = unb64(c.actor, Int32Array, n);
-  const source = unb64(c.source, Int32Array, n);
-  const demo = unb64(c.demo, Uint8Array, n);
-  const ttd = unb64(c.ttd, Float64Array, n);
-  const ttc = unb64(c.ttc, Float64Array, n);
-  const techStart = unb64(c.techStart, Uint32Array, n + 1);
-  const tagStart = unb64(c.tagStart, Uint32Array, n + 1);
+  const atS = unb64(c.columns.at, Float64Array, n);
+  const sev = unb64(c.columns.sev, Uint8Array, n);
+  const actor = unb64(c.columns.actor, Int32Array, n);
+  const source = unb64(c.columns.source, Int32Array, n);
+  const demo = unb64(c.columns.demo, Uint8Array, n);
+  const ttd = unb64(c.columns.ttd, Float64Array, n);
+  const ttc = unb64(c.columns.ttc, Float64Array, n);
+  const techStart = unb64(c.columns.techStart, Uint32Array, n + 1);
+  const tagStart = unb64(c.columns.tagStart, Uint32Array, n + 1);
   if (!atS || !sev || !actor || !source || !demo || !ttd || !ttc || !techStart || !tagStart) return undefined;
-  const techCodes = unb64(c.techCodes, Uint16Array, techStart[n] ?? 0);
-  const tagCodes = unb64(c.tagCodes, Uint16Array, tagStart[n] ?? 0);
+  const techCodes = unb64(c.columns.techCodes, Uint16Array, techStart[n] ?? 0);
+  const tagCodes = unb64(c.columns.tagCodes, Uint16Array, tagStart[n] ?? 0);
   if (!techCodes || !tagCodes) return undefined;
   // Codes must point into their dictionaries.
   for (const x of techCodes) if (x >= c.techIds.length) return undefined;
@@ -355,8 +380,8 @@ export async function loadFacts(src: AnalyticsSource): Promise<Facts> {
   const rows = await db.query("SELECT fingerprint, data FROM analytics_cache WHERE name = ?", ["facts"]);
   const row = rows[0];
   if (row && str(row.fingerprint) === fingerprint) {
-    const parsed = CachedFacts.safeParse(safeJson(str(row.data)));
-    const facts = parsed.success && parsed.data.fingerprint === fingerprint ? decodeFacts(parsed.data) : undefined;
+    const parsed = parseCache(str(row.data));
+    const facts = parsed && parsed.fingerprint === fingerprint ? decodeFacts(parsed) : undefined;
     if (facts) {
       memo.set(db, facts);
       return facts;
@@ -366,7 +391,7 @@ export async function loadFacts(src: AnalyticsSource): Promise<Facts> {
   try {
     await db.run(
       "INSERT INTO analytics_cache (name, fingerprint, data, built_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET fingerprint = excluded.fingerprint, data = excluded.data, built_at = excluded.built_at",
-      ["facts", fingerprint, JSON.stringify(encodeFacts(facts)), new Date().toISOString()],
+      ["facts", fingerprint, serialiseCache(encodeFacts(facts)), new Date().toISOString()],
     );
   } catch {
     // A read-only connection cannot refresh the cache; the snapshot still serves this process.
