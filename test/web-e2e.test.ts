@@ -246,6 +246,10 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     const cell = page.locator('.matrix-cell[data-technique="T1078"]').first();
     await cell.getByRole("button", { name: /sub-techniques/ }).click();
     assert.match((await cell.locator(".subs").textContent()) ?? "", /T1078\.A001.*1/);
+    // A count opens the incident list filtered to the technique.
+    await page.getByTestId("count-T1078").first().click();
+    await page.getByTestId("incident-table").getByText(key).waitFor();
+    assert.match((await page.getByTestId("incident-count").textContent()) ?? "", /^1 incident\b/);
     await shot(page, "05-matrix-real");
 
     // Counted on the dashboard.
@@ -274,6 +278,22 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     await page.getByText("stolen access keys").first().waitFor();
     await page.getByRole("link", { name: key }).waitFor();
     await shot(page, "08-technique");
+
+    // Edit: severity, a tag, one technique removed; only the changes are sent and the history records them.
+    await page.goto(`${base}/#/incidents/${key}/edit`);
+    await page.getByLabel("Severity").selectOption("P1");
+    await page.getByLabel("Tags").fill("prod-account");
+    await page
+      .locator('[data-testid=picked-techniques] li[data-technique="T1562.008"]')
+      .getByRole("button", { name: "remove" })
+      .click();
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByTestId("incident-title").waitFor();
+    assert.match((await page.locator(".badges").textContent()) ?? "", /P1.*prod-account/);
+    const left = (await page.getByTestId("incident-techniques").textContent()) ?? "";
+    assert.match(left, /T1078\.A001/);
+    assert.doesNotMatch(left, /T1562\.008/);
+    assert.match((await page.getByTestId("incident-history").textContent()) ?? "", /update.*tag|tag.*update/s);
 
     // Scan a Stratus detonation log and file an incident from its findings.
     await page.goto(`${base}/#/scan`);

@@ -4,7 +4,7 @@
 import { useState } from "react";
 import { ErrorBox, Loading, PageTitle } from "../components/common";
 import { type CoverageLevel, type CoverageReport, coverageByTechnique } from "../coverage";
-import { href, Link } from "../router";
+import { href, hrefQuery, Link } from "../router";
 import type { Matrix, MatrixCell } from "../types";
 import { useApi } from "../use-api";
 
@@ -110,6 +110,7 @@ export function MatrixPage({ demo }: { demo?: string | null }) {
                     mode={mode}
                     coverage={covMap}
                     expandAll={expandAll}
+                    demoParam={demoFilter === "all" ? undefined : demoFilter === "demo" ? "1" : "0"}
                   />
                 ))}
               </div>
@@ -149,6 +150,8 @@ function Cell(props: {
   mode: Mode;
   coverage: Map<string, CoverageLevel> | undefined;
   expandAll: boolean;
+  /** The incident list's demo filter matching the matrix's (0 real only, 1 demo only). */
+  demoParam: string | undefined;
 }) {
   const { cell, max, mode, coverage } = props;
   const [open, setOpen] = useState(false);
@@ -162,9 +165,14 @@ function Cell(props: {
           <span className="tid">{cell.id}</span> {cell.name}
         </Link>
         {mode === "frequency" ? (
-          <span className="count" data-testid={`count-${cell.id}`} title="incidents (with sub-techniques)">
+          <a
+            className="count"
+            data-testid={`count-${cell.id}`}
+            title="incidents (with sub-techniques): open the list"
+            href={hrefQuery("#/incidents", { technique: cell.id, demo: props.demoParam })}
+          >
             {cell.incidentsWithSubtechniques}
-          </span>
+          </a>
         ) : (
           <span className="count" title={LEVEL_TEXT[coverage?.get(cell.id) ?? "none"]}>
             {LEVEL_MARK[coverage?.get(cell.id) ?? "none"]}
