@@ -171,7 +171,7 @@ export const ScanOptions = z.strictObject({
     .number()
     .int()
     .min(1024)
-    .default(16 * 1024 * 1024),
+    .default(4 * 1024 * 1024),
   /** Plain JSON Lines files larger than this are split into chunks scanned in parallel. */
   chunkBytes: z
     .number()

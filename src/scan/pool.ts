@@ -36,7 +36,7 @@ type WorkerMessage =
  * A worker holds one unit's data at a time; a small old generation makes V8 collect (and give back) the
  * garbage of rule compilation and parsing early, which keeps the process's peak memory low.
  */
-const WORKER_LIMITS = { maxOldGenerationSizeMb: 96 };
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 };
 
 /** Starts one worker; from a .ts source the worker goes through tsx (tests, `node --import tsx`). */
 function startWorker(workerData: unknown): Worker {
