@@ -390,6 +390,20 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     await page.goto(`${base}/#/incidents`);
     await page.getByTestId("incident-table").waitFor();
     assert.equal(await page.getByTestId("new-incident").count(), 0);
+    // Filters go to the URL and to the API: Impact-tactic P1 incidents only.
+    await page.locator('select[name="tactic"]').selectOption("TA0040");
+    await page.locator('select[name="severity"]').selectOption("P1");
+    const filtered = page.waitForResponse((r) => /\/api\/incidents\?.*tactic=TA0040/.test(r.url()));
+    await page.getByRole("button", { name: "Apply" }).click();
+    const total = ((await (await filtered).json()) as { total: number }).total;
+    assert.ok(total > 0);
+    assert.match(page.url(), /tactic=TA0040/);
+    await page
+      .getByTestId("incident-count")
+      .getByText(new RegExp(`^${total} incidents?`))
+      .waitFor();
+    const severities = await page.locator("[data-testid=incident-table] tbody tr td:nth-child(4)").allTextContents();
+    assert.ok(severities.length > 0 && severities.every((x) => x === "P1"), severities.join(","));
     const first = page.getByTestId("incident-table").locator("tbody tr a").first();
     const key = await first.textContent();
     await first.click();

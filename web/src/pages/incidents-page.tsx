@@ -5,7 +5,7 @@ import { RequireRole } from "../auth";
 import { Badge, DemoBadge, ErrorBox, fmtDay, Loading, PageTitle } from "../components/common";
 import { IncidentTransfer } from "../components/incident-transfer";
 import { href, hrefQuery, Link, navigate } from "../router";
-import { type IncidentPage, SEVERITIES, STATUSES } from "../types";
+import { type IncidentPage, SEVERITIES, STATUSES, type Tactic } from "../types";
 import { useApi } from "../use-api";
 
 const FIELDS = ["q", "status", "severity", "technique", "tactic", "actor", "demo", "sort", "order"] as const;
@@ -20,6 +20,7 @@ export function IncidentsPage({ query }: { query: URLSearchParams }) {
   const offset = Number(query.get("offset") ?? "0") || 0;
   const [draft, setDraft] = useState(current);
   const list = useApi<IncidentPage>("/api/incidents", { ...current, limit: PAGE, offset });
+  const catalog = useApi<{ tactics: Tactic[] }>("/api/catalog");
 
   const go = (values: Record<string, string>, off = 0) =>
     navigate(hrefQuery("#/incidents", { ...values, offset: off ? String(off) : undefined }));
@@ -72,7 +73,14 @@ export function IncidentsPage({ query }: { query: URLSearchParams }) {
         </label>
         <label>
           Tactic
-          <input name="tactic" value={draft.tactic} onChange={set("tactic")} placeholder="TA0040 or Impact" size={12} />
+          <select name="tactic" value={draft.tactic} onChange={set("tactic")}>
+            <option value="">any</option>
+            {(catalog.data?.tactics ?? []).map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+          </select>
         </label>
         <label>
           Actor
