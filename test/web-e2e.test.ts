@@ -224,6 +224,7 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     await shot(page, "03-incident-form");
     await page.getByRole("button", { name: "Create incident" }).click();
     await page.getByTestId("incident-title").waitFor();
+    assert.match(await page.title(), /^Incidents IR-\d{4}-\d+ · techtrail$/);
     // The markup in the title is text, not elements.
     assert.equal(await page.getByTestId("incident-title").textContent(), HOSTILE_TITLE);
     assert.equal(

@@ -1,6 +1,6 @@
 // The application shell: sign-in gate, top navigation (write and admin entries only for those roles) and
 // the page for the current hash route.
-import { lazy, Suspense } from "react";
+import { lazy, Suspense, useEffect } from "react";
 import { AuthProvider, useAuth } from "./auth";
 import { Loading } from "./components/common";
 import { AccountPage } from "./pages/account-page";
@@ -54,6 +54,18 @@ function Shell() {
   if (auth.checking) return <Loading what="Starting" />;
   if (!auth.me) return <LoginPage />;
   const section = route.parts[0] ?? "matrix";
+  return <SignedIn route={route} section={section} />;
+}
+
+function SignedIn({ route, section }: { route: Route; section: string }) {
+  const auth = useAuth();
+  // Tab and print titles name the page (and the record, on detail pages).
+  const label = NAV.find((n) => n.path === section)?.label ?? (section === "techniques" ? "Technique" : section);
+  const detail = route.parts[1] && route.parts[1] !== "new" ? ` ${route.parts[1]}` : "";
+  useEffect(() => {
+    document.title = `${label}${detail} · techtrail`;
+  }, [label, detail]);
+  if (!auth.me) return null;
   return (
     <>
       <header className="topbar">

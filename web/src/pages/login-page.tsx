@@ -1,5 +1,5 @@
 // Sign-in form: user name and password to POST /api/auth/login (the server sets an HttpOnly session cookie).
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 import { useAuth } from "../auth";
 import { errorText } from "../components/common";
 
@@ -9,6 +9,9 @@ export function LoginPage() {
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    document.title = "Sign in · techtrail";
+  }, []);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
