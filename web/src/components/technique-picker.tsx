@@ -64,11 +64,11 @@ export function TechniquePicker(props: { exclude: string[]; onPick: (t: Picked) 
       e.preventDefault();
       setActive((a) => Math.max(a - 1, 0));
     } else if (e.key === "Enter") {
+      // Enter in the picker never submits the surrounding form: it picks, or waits for the matches.
+      if (text.trim() === "") return;
+      e.preventDefault();
       const h = shown[active];
-      if (open && h) {
-        e.preventDefault();
-        pick(h);
-      }
+      if (open && h) pick(h);
     } else if (e.key === "Escape") setOpen(false);
   }
 
@@ -91,6 +91,7 @@ export function TechniquePicker(props: { exclude: string[]; onPick: (t: Picked) 
           onChange={(e) => setText(e.target.value)}
           onKeyDown={onKey}
           onFocus={() => setOpen(true)}
+          onBlur={() => setOpen(false)}
         />
       </label>
       {error ? <p className="error">{error}</p> : null}
