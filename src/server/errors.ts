@@ -3,6 +3,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
 import { type ErrorCode, isTechtrailError, TechtrailError } from "../core/errors.js";
 import { json } from "./http.js";
 
@@ -28,9 +29,26 @@ export function statusFor(e: TechtrailError): ContentfulStatusCode {
   return STATUS[e.code] ?? 500;
 }
 
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string; details: Record<string, unknown> };
-}
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.enum([
+      "VALIDATION",
+      "PARSE",
+      "NOT_FOUND",
+      "CONFLICT",
+      "UNSUPPORTED",
+      "IO",
+      "AUTH",
+      "FORBIDDEN",
+      "RATE_LIMIT",
+      "INTERNAL",
+    ]),
+    message: z.string(),
+    /** `problems` (located problems: field, message, ...) and code-specific facts. */
+    details: z.record(z.string(), z.unknown()),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
 
 export function errorBody(e: TechtrailError): ErrorBody {
   const details: Record<string, unknown> =

@@ -16,6 +16,7 @@ import { CatalogMeta, Technique } from "../catalog/model.js";
 import { CoverageResult } from "../coverage/coverage.js";
 import { AuditEntry, Incident, IncidentSummary, NewIncident } from "../incidents/model.js";
 import { GapsResult } from "../playbooks/gaps.js";
+import { ErrorBody } from "./errors.js";
 import { AnalyticsQuery, ReportQuery } from "./routes/analytics.js";
 import {
   CatalogImportQuery,
@@ -35,6 +36,7 @@ import {
 } from "./routes/incidents.js";
 import { ScanQuery } from "./routes/scan.js";
 import { TokenListQuery } from "./routes/users.js";
+import { Matrix, TechniqueSummary } from "./views.js";
 
 export interface RouteDoc {
   method: "get" | "post" | "patch" | "delete" | "put";
@@ -160,6 +162,7 @@ documentRoutes(
     tag: "catalog",
     role: "viewer",
     query: TechniqueListQuery,
+    response: z.object({ catalogVersion: z.string(), total: z.number(), items: z.array(TechniqueSummary) }),
   },
   {
     method: "get",
@@ -225,6 +228,7 @@ documentRoutes(
     tag: "catalog",
     role: "viewer",
     query: MatrixQuery,
+    response: Matrix,
   },
   {
     method: "get",
@@ -380,35 +384,7 @@ function schemaOf(s: z.ZodType, io: "input" | "output"): JsonSchema {
   return js;
 }
 
-const ErrorSchema: JsonSchema = {
-  type: "object",
-  required: ["error"],
-  properties: {
-    error: {
-      type: "object",
-      required: ["code", "message", "details"],
-      properties: {
-        code: {
-          type: "string",
-          enum: [
-            "VALIDATION",
-            "PARSE",
-            "NOT_FOUND",
-            "CONFLICT",
-            "UNSUPPORTED",
-            "IO",
-            "AUTH",
-            "FORBIDDEN",
-            "RATE_LIMIT",
-            "INTERNAL",
-          ],
-        },
-        message: { type: "string" },
-        details: { type: "object" },
-      },
-    },
-  },
-};
+const ErrorSchema: JsonSchema = schemaOf(ErrorBody, "output");
 
 let cached: JsonSchema | undefined;
 

@@ -1,12 +1,25 @@
-// View models the web UI needs that are compositions of library results: technique summaries, the
-// tactic × technique matrix with incident counts per technique, and the per-technique incident count.
-
+// View models the web UI needs that are compositions of library results (each a zod schema with its inferred
+// type, also used by the OpenAPI document): technique summaries and the tactic × technique matrix with incident
+// counts per technique.
+import { z } from "zod";
 import { type AnalyticsFilterInput, parseAnalyticsFilter } from "../analytics/model.js";
 import { type AnalyticsSource, incidentTechniqueLists, scopeOf } from "../analytics/query.js";
 import type { Catalog } from "../catalog/catalog.js";
-import type { Technique } from "../catalog/model.js";
+import { type Technique, TechniqueStatus } from "../catalog/model.js";
 
-export function techniqueSummary(t: Technique) {
+export const TechniqueSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  tactics: z.array(z.string()),
+  parent: z.string().nullable(),
+  status: TechniqueStatus,
+  services: z.array(z.string()),
+  events: z.array(z.string()),
+  aliases: z.array(z.string()),
+});
+export type TechniqueSummary = z.infer<typeof TechniqueSummary>;
+
+export function techniqueSummary(t: Technique): TechniqueSummary {
   return {
     id: t.id,
     name: t.name,
@@ -18,25 +31,32 @@ export function techniqueSummary(t: Technique) {
     aliases: t.aliases,
   };
 }
-export type TechniqueSummary = ReturnType<typeof techniqueSummary>;
 
-export interface MatrixCell {
-  id: string;
-  name: string;
-  status: Technique["status"];
+export const MatrixCell = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: TechniqueStatus,
   /** Incidents tagged with exactly this technique. */
-  incidents: number;
+  incidents: z.number().int(),
   /** Incidents tagged with this technique or one of its sub-techniques (counted once each). */
-  incidentsWithSubtechniques: number;
-  subtechniques: Array<{ id: string; name: string; status: Technique["status"]; incidents: number }>;
-}
+  incidentsWithSubtechniques: z.number().int(),
+  subtechniques: z.array(
+    z.object({ id: z.string(), name: z.string(), status: TechniqueStatus, incidents: z.number().int() }),
+  ),
+});
+export type MatrixCell = z.infer<typeof MatrixCell>;
 
-export interface Matrix {
-  catalogVersion: string;
-  totalIncidents: number;
-  maxIncidents: number;
-  tactics: Array<{ id: string; shortname: string; name: string; techniques: MatrixCell[] }>;
-}
+export const Matrix = z.object({
+  catalogVersion: z.string(),
+  /** Incidents matching the filter (with or without technique tags). */
+  totalIncidents: z.number().int(),
+  /** Largest incidentsWithSubtechniques of any cell, for colour scales. */
+  maxIncidents: z.number().int(),
+  tactics: z.array(
+    z.object({ id: z.string(), shortname: z.string(), name: z.string(), techniques: z.array(MatrixCell) }),
+  ),
+});
+export type Matrix = z.infer<typeof Matrix>;
 
 /**
  * Tactics as columns in kill-chain order, top-level techniques as cells, sub-techniques nested. A technique
