@@ -60,7 +60,7 @@ CREATE TABLE incidents (
 );
 -- (Date order comes from the analytics index of migration 2, which starts with incident_at.)
 CREATE INDEX incidents_status_at ON incidents (status, incident_at);
-CREATE INDEX incidents_severity_at ON incidents (severity, status, incident_at);
+CREATE INDEX incidents_severity_at ON incidents (severity, incident_at, status);
 CREATE INDEX incidents_actor ON incidents (actor_key, incident_at);
 CREATE INDEX incidents_campaign ON incidents (campaign_key);
 -- Text filters scan this small covering index instead of the rows (which carry the document).
