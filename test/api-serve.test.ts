@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -133,4 +135,21 @@ test("--no-demo on an empty store seeds nothing", async () => {
   assert.doesNotMatch(stdout, /seeded/);
   assert.match(stdout, /password: \S+/);
   await stop(child);
+});
+
+test("a start that cannot listen creates no admin and seeds nothing", async () => {
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+  const port = (blocker.address() as AddressInfo).port;
+  try {
+    const other = join(dir, "busy.db");
+    const r = runCli(["serve", "--port", String(port), "--db", other], { env: { TECHTRAIL_DATABASE_URL: "" } });
+    assert.equal(r.status, 6, r.stderr);
+    assert.match(r.stderr, /already in use/);
+    assert.doesNotMatch(r.stdout, /password/);
+    const users = runCli(["user", "list", "--json", "--db", other]);
+    assert.deepEqual(JSON.parse(users.stdout), []);
+  } finally {
+    blocker.close();
+  }
 });

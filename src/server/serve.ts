@@ -79,7 +79,6 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
     const catalog = opts.catalog ?? loadBuiltinCatalog();
     const auth = await openAuthStore(store);
     await auth.pruneSessions();
-    const init = await initialiseService(store, auth, catalog, { demo: opts.demo ?? true });
     const appOpts: AppOptions = {
       store,
       catalog,
@@ -106,6 +105,15 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
         ),
       );
     });
+    // Initialise only once the port is ours: a start that cannot listen must not create an admin whose
+    // password nobody saw.
+    let init: Awaited<ReturnType<typeof initialiseService>>;
+    try {
+      init = await initialiseService(store, auth, catalog, { demo: opts.demo ?? true });
+    } catch (e) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw e;
+    }
     const addr = server.address() as AddressInfo;
     const shownHost = host.includes(":") ? `[${host}]` : host;
     let closed = false;
