@@ -145,18 +145,17 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
 /** Brings the database to the latest schema version; refuses a database made by a newer techtrail. */
 export async function applyMigrations(db: SqlDb): Promise<number> {
-  await db.run(
-    `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`,
-  );
+  // Read first: an up-to-date database is opened without taking the write lock.
+  const before = await currentVersion(db);
+  if (before === SCHEMA_VERSION) return before;
+  if (before > SCHEMA_VERSION) throw newerSchema(before);
   return db.transaction(async (tx) => {
     if (tx.dialect === "postgres") await tx.query("SELECT pg_advisory_xact_lock(7468657472)");
-    const rows = await tx.query<{ v: number | null }>("SELECT MAX(version) AS v FROM schema_migrations");
-    const current = Number(rows[0]?.v ?? 0);
-    if (current > SCHEMA_VERSION)
-      throw new TechtrailError(
-        "UNSUPPORTED",
-        `the database has schema version ${current}, newer than this techtrail supports (${SCHEMA_VERSION}); upgrade techtrail`,
-      );
+    await tx.run(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    );
+    const current = await currentVersion(tx);
+    if (current > SCHEMA_VERSION) throw newerSchema(current);
     for (const m of MIGRATIONS) {
       if (m.version <= current) continue;
       for (const stmt of splitStatements(m.sql[tx.dialect])) await tx.run(stmt);
@@ -168,6 +167,24 @@ export async function applyMigrations(db: SqlDb): Promise<number> {
     }
     return current;
   });
+}
+
+async function currentVersion(db: SqlDb): Promise<number> {
+  const exists = await db.query(
+    db.dialect === "sqlite"
+      ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+      : "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'",
+  );
+  if (exists.length === 0) return 0;
+  const rows = await db.query<{ v: number | null }>("SELECT MAX(version) AS v FROM schema_migrations");
+  return Number(rows[0]?.v ?? 0);
+}
+
+function newerSchema(version: number): TechtrailError {
+  return new TechtrailError(
+    "UNSUPPORTED",
+    `the database has schema version ${version}, newer than this techtrail supports (${SCHEMA_VERSION}); upgrade techtrail`,
+  );
 }
 
 /** Splits a migration into statements; trigger/function bodies (BEGIN ... END; / $fn$ ... $fn$) stay whole. */

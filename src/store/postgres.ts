@@ -16,6 +16,18 @@ const toParam = (v: SqlValue | undefined): unknown => (typeof v === "bigint" ? v
 
 type Queryable = pg.Pool | pg.PoolClient;
 
+/** Unique violations, deadlocks and serialisation failures become CONFLICT errors. */
+function pgError(e: unknown): unknown {
+  const code = (e as { code?: string }).code;
+  if (code === "23505")
+    return new TechtrailError("CONFLICT", `the change conflicts with stored data: ${(e as Error).message}`, {
+      cause: e,
+    });
+  if (code === "40P01" || code === "40001")
+    return new TechtrailError("CONFLICT", "a concurrent change got in the way; try again", { cause: e });
+  return e;
+}
+
 class PgDb implements SqlDb {
   readonly dialect = "postgres" as const;
 
@@ -64,7 +76,7 @@ class PgDb implements SqlDb {
       return result;
     } catch (e) {
       await client.query("ROLLBACK").catch(() => undefined);
-      throw e;
+      throw pgError(e);
     } finally {
       client.release();
     }

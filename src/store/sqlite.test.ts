@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import Database from "better-sqlite3";
-import { registerStoreContract } from "./contract.js";
+import { TechtrailError } from "../core/errors.js";
+import { registerStoreContract, sampleIncident } from "./contract.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.js";
 import { openSqliteStore } from "./sqlite.js";
 
@@ -54,6 +55,30 @@ test("sqlite: a database from a newer techtrail is refused", async () => {
     db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'x')").run();
     db.close();
     await assert.rejects(openSqliteStore(file), /schema version 999/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("sqlite: a write lock held too long by another process is a CONFLICT asking to retry, not a crash", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "techtrail-sqlite-"));
+  try {
+    const file = join(dir, "busy.db");
+    await (await openSqliteStore(file)).close();
+    const other = new Database(file);
+    other.exec("BEGIN IMMEDIATE");
+    const store = await openSqliteStore(file, { busyTimeoutMs: 50 });
+    try {
+      await assert.rejects(
+        store.create(sampleIncident(), { actor: "t" }),
+        (e: unknown) => e instanceof TechtrailError && e.code === "CONFLICT" && /busy/.test(e.message),
+      );
+      other.exec("ROLLBACK");
+      assert.equal((await store.create(sampleIncident(), { actor: "t" })).key, "IR-2026-0001");
+    } finally {
+      await store.close();
+      other.close();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

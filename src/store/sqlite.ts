@@ -13,6 +13,24 @@ type Statement = Database.Statement<unknown[], unknown>;
 
 const toParam = (v: SqlValue | undefined): unknown => (typeof v === "boolean" ? (v ? 1 : 0) : (v ?? null));
 
+/** Lock timeouts and constraint violations become CONFLICT errors a person can act on. */
+function sqliteError(e: unknown): unknown {
+  const code = (e as { code?: string }).code ?? "";
+  if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED")
+    return new TechtrailError(
+      "CONFLICT",
+      "the SQLite store is busy (another process holds the write lock); try again",
+      {
+        cause: e,
+      },
+    );
+  if (code.startsWith("SQLITE_CONSTRAINT"))
+    return new TechtrailError("CONFLICT", `the change conflicts with stored data: ${(e as Error).message}`, {
+      cause: e,
+    });
+  return e;
+}
+
 class SqliteDb implements SqlDb {
   readonly dialect = "sqlite" as const;
 
@@ -65,14 +83,18 @@ class SqliteDb implements SqlDb {
   transaction<T>(fn: (tx: SqlDb) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this);
     return this.lock.run(async () => {
-      this.db.exec("BEGIN IMMEDIATE");
+      try {
+        this.db.exec("BEGIN IMMEDIATE");
+      } catch (e) {
+        throw sqliteError(e);
+      }
       try {
         const result = await fn(new SqliteDb(this.db, this.statements, this.lock, true));
         this.db.exec("COMMIT");
         return result;
       } catch (e) {
         if (this.db.inTransaction) this.db.exec("ROLLBACK");
-        throw e;
+        throw sqliteError(e);
       }
     });
   }
