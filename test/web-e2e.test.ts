@@ -279,6 +279,12 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     await page.getByText("stolen access keys").first().waitFor();
     await page.getByRole("link", { name: key }).waitFor();
     await shot(page, "08-technique");
+    // Its playbook, rendered from Markdown as elements.
+    await page.getByTestId("technique-playbooks").getByRole("link").first().click();
+    await page.getByTestId("playbook-body").locator("h3", { hasText: "Contain" }).waitFor();
+    assert.ok((await page.getByTestId("playbook-body").locator("li").count()) > 3);
+    assert.match((await page.getByTestId("playbook-techniques").textContent()) ?? "", /T1078/);
+    await shot(page, "08b-playbook");
 
     // Edit: severity, a tag, one technique removed; only the changes are sent and the history records them.
     await page.goto(`${base}/#/incidents/${key}/edit`);

@@ -11,6 +11,7 @@ import { IncidentPage } from "./pages/incident-page";
 import { IncidentsPage } from "./pages/incidents-page";
 import { LoginPage } from "./pages/login-page";
 import { MatrixPage } from "./pages/matrix-page";
+import { PlaybookPage } from "./pages/playbook-page";
 import { ReleasesPage } from "./pages/releases-page";
 import { ReportsPage } from "./pages/reports-page";
 import { ScanPage } from "./pages/scan-page";
@@ -60,7 +61,9 @@ function Shell() {
 function SignedIn({ route, section }: { route: Route; section: string }) {
   const auth = useAuth();
   // Tab and print titles name the page (and the record, on detail pages).
-  const label = NAV.find((n) => n.path === section)?.label ?? (section === "techniques" ? "Technique" : section);
+  const label =
+    NAV.find((n) => n.path === section)?.label ??
+    (section === "techniques" ? "Technique" : section === "playbooks" ? "Playbook" : section);
   const detail = route.parts[1] && route.parts[1] !== "new" ? ` ${route.parts[1]}` : "";
   useEffect(() => {
     document.title = `${label}${detail} · techtrail`;
@@ -117,6 +120,8 @@ function Page({ route }: { route: Route }) {
       return <ScanPage />;
     case "gaps":
       return <GapsPage />;
+    case "playbooks":
+      return a ? <PlaybookPage id={a} /> : <GapsPage />;
     case "coverage":
       return <CoveragePage />;
     case "reports":

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { Badge, ErrorBox, fmtDay, fmtDuration, Loading, PageTitle, plural } from "../components/common";
 import { href, Link } from "../router";
 import { useApi } from "../use-api";
+import type { Playbook } from "./playbook-page";
 
 interface GapRow {
   rank: number;
@@ -42,6 +43,7 @@ export function GapsPage() {
   const [onlyGaps, setOnlyGaps] = useState(true);
   const gaps = useApi<GapsResult>("/api/playbooks/gaps", { demo });
   const rows = (gaps.data?.techniques ?? []).filter((g) => !onlyGaps || g.status !== "ok");
+  const playbooks = useApi<{ items: Playbook[] }>("/api/playbooks");
   return (
     <section>
       <PageTitle
@@ -159,6 +161,38 @@ export function GapsPage() {
             </table>
           )}
         </>
+      ) : null}
+      <h2>Playbooks</h2>
+      {playbooks.error ? <ErrorBox error={playbooks.error} feature="playbooks" /> : null}
+      {playbooks.data ? (
+        <table className="table compact" data-testid="playbook-list">
+          <thead>
+            <tr>
+              <th>Playbook</th>
+              <th>Status</th>
+              <th>Owner</th>
+              <th>Reviewed</th>
+              <th className="num">Techniques</th>
+              <th>Missing phases</th>
+            </tr>
+          </thead>
+          <tbody>
+            {playbooks.data.items.map((p) => (
+              <tr key={p.id}>
+                <td>
+                  <Link to={href("playbooks", p.id)}>{p.title}</Link>
+                </td>
+                <td>
+                  <Badge kind={p.status}>{p.status}</Badge>
+                </td>
+                <td>{p.owner}</td>
+                <td className="nowrap">{fmtDay(p.last_reviewed)}</td>
+                <td className="num">{p.techniques.length}</td>
+                <td className="small">{p.missingPhases.join(", ") || "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       ) : null}
     </section>
   );

@@ -162,7 +162,10 @@ export function TechniquePage({ id }: { id: string }) {
           <ul data-testid="technique-playbooks">
             {covering.map((p) => (
               <li key={p.id}>
-                <strong>{p.title}</strong> <Badge kind={p.status}>{p.status}</Badge>{" "}
+                <Link to={href("playbooks", p.id)}>
+                  <strong>{p.title}</strong>
+                </Link>{" "}
+                <Badge kind={p.status}>{p.status}</Badge>{" "}
                 <small className="muted">
                   {p.id} · owner {p.owner} · reviewed {fmtDay(p.last_reviewed)}
                   {p.techniques.includes(d.id) ? "" : ` · covers the parent ${d.parent}`}
