@@ -36,13 +36,18 @@ type WorkerMessage =
  * A worker holds one unit's data at a time; a small old generation makes V8 collect (and give back) the
  * garbage of rule compilation and parsing early, which keeps the process's peak memory low.
  */
-const WORKER_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 };
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 16 };
 
 /** Starts one worker; from a .ts source the worker goes through tsx (tests, `node --import tsx`). */
 function startWorker(workerData: unknown): Worker {
   const fromSource = import.meta.url.endsWith(".ts");
+  // execArgv: [] so flags meant for the main script (--input-type, --eval, ...) do not break the workers
   if (!fromSource)
-    return new Worker(new URL("./scan-worker.js", import.meta.url), { workerData, resourceLimits: WORKER_LIMITS });
+    return new Worker(new URL("./scan-worker.js", import.meta.url), {
+      workerData,
+      resourceLimits: WORKER_LIMITS,
+      execArgv: [],
+    });
   const entry = new URL("./scan-worker.ts", import.meta.url).href;
   let tsx = "tsx/esm/api";
   try {
@@ -51,7 +56,7 @@ function startWorker(workerData: unknown): Worker {
     // fall back to bare resolution from the worker
   }
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData, resourceLimits: WORKER_LIMITS });
+  return new Worker(boot, { eval: true, workerData, resourceLimits: WORKER_LIMITS, execArgv: [] });
 }
 
 export class ScanPool {
