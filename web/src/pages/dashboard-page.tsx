@@ -4,6 +4,7 @@ import { useMemo, useState } from "react";
 import type { Query } from "../api";
 import { Chart, type ChartOption } from "../components/chart";
 import { ErrorBox, fmtDuration, Loading, PageTitle, pct, plural } from "../components/common";
+import { recentQuarters } from "../quarters";
 import { href, Link } from "../router";
 import { useApi } from "../use-api";
 
@@ -98,7 +99,12 @@ const hours = (s: number | null) => (s === null ? null : Math.round((s / 3600) *
 
 export function DashboardPage() {
   const [demo, setDemo] = useState<"" | "0" | "1">("");
-  const q: Query = { demo: demo === "1" ? "only" : demo === "0" ? "exclude" : undefined };
+  const [quarter, setQuarter] = useState("");
+  const quarters = useMemo(() => recentQuarters(new Date(), 12), []);
+  const q: Query = {
+    demo: demo === "1" ? "only" : demo === "0" ? "exclude" : undefined,
+    quarter: quarter || undefined,
+  };
   const freq = useApi<Frequency>("/api/stats/frequency", { ...q, limit: 15 });
   const trend = useApi<Trend>("/api/stats/trend", { ...q, quarters: 6, limit: 6 });
   const co = useApi<Cooccurrence>("/api/stats/cooccurrence", { ...q, limit: 40 });
@@ -210,14 +216,25 @@ export function DashboardPage() {
     <section>
       <PageTitle
         actions={
-          <label className="inline">
-            Incidents
-            <select value={demo} onChange={(e) => setDemo(e.target.value as "" | "0" | "1")}>
-              <option value="">real and demo</option>
-              <option value="0">real only</option>
-              <option value="1">demo only</option>
-            </select>
-          </label>
+          <div className="toolbar">
+            <label className="inline">
+              Period
+              <select value={quarter} onChange={(e) => setQuarter(e.target.value)} name="quarter">
+                <option value="">all time</option>
+                {quarters.map((x) => (
+                  <option key={x}>{x}</option>
+                ))}
+              </select>
+            </label>
+            <label className="inline">
+              Incidents
+              <select value={demo} onChange={(e) => setDemo(e.target.value as "" | "0" | "1")}>
+                <option value="">real and demo</option>
+                <option value="0">real only</option>
+                <option value="1">demo only</option>
+              </select>
+            </label>
+          </div>
         }
       >
         Dashboard

@@ -33,7 +33,11 @@ export function MatrixPage({ demo }: { demo?: string | null }) {
   const matrix = useApi<Matrix>("/api/catalog/matrix", {
     demo: demoFilter === "all" ? undefined : demoFilter === "demo" ? "only" : "exclude",
   });
-  const coverage = useApi<CoverageReport>(mode === "coverage" ? "/api/coverage" : null);
+  const [profile, setProfile] = useState("");
+  const profiles = useApi<{ items: string[] }>(mode === "coverage" ? "/api/coverage/profiles" : null);
+  const coverage = useApi<CoverageReport>(mode === "coverage" ? "/api/coverage" : null, {
+    profile: profile || undefined,
+  });
   const covMap = coverage.data ? coverageByTechnique(coverage.data) : undefined;
 
   return (
@@ -60,6 +64,18 @@ export function MatrixPage({ demo }: { demo?: string | null }) {
                 Detection coverage
               </button>
             </fieldset>
+            {mode === "coverage" && profiles.data?.items.length ? (
+              <label className="inline">
+                Monitoring profile
+                <select value={profile} onChange={(e) => setProfile(e.target.value)} name="profile">
+                  {profiles.data.items.map((p, n) => (
+                    <option key={p} value={n === 0 ? "" : p}>
+                      {p}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            ) : null}
             <label className="inline">
               Incidents
               <select value={demoFilter} onChange={(e) => setDemoFilter(e.target.value as DemoFilter)}>
@@ -91,7 +107,7 @@ export function MatrixPage({ demo }: { demo?: string | null }) {
             {mode === "frequency"
               ? `· darker = more incidents (busiest technique: ${matrix.data.maxIncidents})`
               : coverage.data
-                ? `· monitoring profile ${coverage.data.profile.name} (see Coverage to choose another)`
+                ? `· monitoring profile ${coverage.data.profile.name}`
                 : ""}
           </p>
           <Legend mode={mode} />
