@@ -128,6 +128,8 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
   /** A fresh browser context that records every request and every console error or CSP violation. */
   async function newPage(): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    // CI runs two test files at once on two cores: allow slow steps more than Playwright's 30 s default.
+    context.setDefaultTimeout(60_000);
     contexts.push(context);
     context.on("request", (r) => observed.requests.push(r.url()));
     // Runs through the DevTools protocol, not as page script, so the CSP does not apply to it.
