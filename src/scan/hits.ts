@@ -137,8 +137,8 @@ export class FindingStore implements FindingList {
   private cols = new Uint32Array(STRIDE * 1024);
   private units = new Uint32Array(1024);
   private dictOf = new Uint8Array(1024);
-  private ids: Array<string | undefined> = [];
-  private times: Array<string | undefined> = [];
+  private readonly ids = new PackedStrings(packUuid, unpackUuid, 16);
+  private readonly times = new PackedStrings(packTime, unpackTime, 8);
   private readonly dicts = new Map<number, string[]>();
   private n = 0;
   private order: Uint32Array | undefined;
@@ -206,13 +206,15 @@ export class FindingStore implements FindingList {
       }, new Uint32Array(this.rules.length));
     const cols = this.cols;
     const unitsCol = this.units;
-    const times = this.times;
+    // times as sortable keys: ISO-8601 UTC strings in the usual shape compare like their text
+    const times: string[] = new Array(this.n);
+    for (let i = 0; i < this.n; i++) times[i] = this.times.get(i) ?? "";
     const lineBase = (i: number) => units.get(unitsCol[i] as number)?.lineBase ?? 0;
     const order = new Uint32Array(this.n);
     for (let i = 0; i < this.n; i++) order[i] = i;
     order.sort((a, b) => {
-      const ta = times[a] ?? "";
-      const tb = times[b] ?? "";
+      const ta = times[a] as string;
+      const tb = times[b] as string;
       if (ta !== tb) return ta < tb ? -1 : 1;
       const fa = fileRank.get(unitsCol[a] as number) ?? 0;
       const fb = fileRank.get(unitsCol[b] as number) ?? 0;
@@ -244,8 +246,8 @@ export class FindingStore implements FindingList {
     };
     // built field by field so JSON output keeps a readable key order
     const f = { rule: meta.rule, techniques: meta.techniques, tactics: meta.tactics } as Finding;
-    const id = this.ids[i];
-    const time = this.times[i];
+    const id = this.ids.get(i);
+    const time = this.times.get(i);
     if (id !== undefined) f.eventID = id;
     if (time !== undefined) f.eventTime = time;
     for (let k = 0; k < FIELDS.length; k++) {
@@ -264,4 +266,89 @@ export class FindingStore implements FindingList {
   toArray(): Finding[] {
     return [...this];
   }
+}
+
+/**
+ * Strings stored compactly: values in the common shape are packed into fixed-size bytes (a UUID in 16 bytes,
+ * a second-precision UTC time in 8), others kept as strings. Both shapes round-trip exactly.
+ */
+class PackedStrings {
+  private bytes: Uint8Array;
+  /** 0 = absent, 1 = packed, 2 = kept in `other`. */
+  private kind: Uint8Array;
+  private readonly other = new Map<number, string>();
+  private n = 0;
+
+  constructor(
+    private readonly pack: (s: string, out: Uint8Array, at: number) => boolean,
+    private readonly unpack: (b: Uint8Array, at: number) => string,
+    private readonly width: number,
+  ) {
+    this.bytes = new Uint8Array(width * 1024);
+    this.kind = new Uint8Array(1024);
+  }
+
+  push(s: string | undefined): void {
+    if (this.n === this.kind.length) {
+      const kind = new Uint8Array(this.kind.length * 2);
+      kind.set(this.kind);
+      this.kind = kind;
+      const bytes = new Uint8Array(this.bytes.length * 2);
+      bytes.set(this.bytes);
+      this.bytes = bytes;
+    }
+    const i = this.n++;
+    if (s === undefined) this.kind[i] = 0;
+    else if (this.pack(s, this.bytes, i * this.width)) this.kind[i] = 1;
+    else {
+      this.kind[i] = 2;
+      this.other.set(i, s);
+    }
+  }
+
+  get(i: number): string | undefined {
+    const k = this.kind[i];
+    if (k === 1) return this.unpack(this.bytes, i * this.width);
+    if (k === 2) return this.other.get(i);
+    return undefined;
+  }
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const HEX = "0123456789abcdef";
+
+function packUuid(s: string, out: Uint8Array, at: number): boolean {
+  if (!UUID_RE.test(s)) return false;
+  const hex = s.replace(/-/g, "");
+  for (let j = 0; j < 16; j++) out[at + j] = Number.parseInt(hex.slice(2 * j, 2 * j + 2), 16);
+  return true;
+}
+
+function unpackUuid(b: Uint8Array, at: number): string {
+  let s = "";
+  for (let j = 0; j < 16; j++) {
+    const v = b[at + j] as number;
+    s += (HEX[v >> 4] as string) + (HEX[v & 15] as string);
+    if (j === 3 || j === 5 || j === 7 || j === 9) s += "-";
+  }
+  return s;
+}
+
+const TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+function packTime(s: string, out: Uint8Array, at: number): boolean {
+  if (!TIME_RE.test(s)) return false;
+  const ms = Date.parse(s);
+  // only values that print back identically (rejects e.g. 2024-02-30)
+  if (!Number.isFinite(ms) || unpackMs(ms) !== s) return false;
+  new DataView(out.buffer, out.byteOffset).setFloat64(at, ms);
+  return true;
+}
+
+function unpackMs(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}
+
+function unpackTime(b: Uint8Array, at: number): string {
+  return unpackMs(new DataView(b.buffer, b.byteOffset).getFloat64(at));
 }
