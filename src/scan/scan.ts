@@ -334,6 +334,8 @@ async function scanWith(
       callbacks,
     );
   else await runInThread(ordered, compileHere(), engine, callbacks);
+  // the workers' memory is given back before stdin, sorting and summarising
+  await pool?.close();
   if (stdin && !stopped) {
     const unit: ScanUnit = { id: units.length, kind: "stream", file: "-", stream: hooks.stdin ?? process.stdin };
     unitsPerFile.set("-", 1);
