@@ -69,49 +69,54 @@ function selectStats(v: Float64Array): DurationStats {
 }
 
 /**
- * Groups durations by an integer group per incident in two passes (count, then fill typed arrays),
- * so 100,000 incidents × several techniques need no per-value allocation; returns sorted arrays.
+ * Groups durations by an integer group per incident in two passes (count, then fill one shared buffer per
+ * measure, each group a contiguous slice), so 100,000 incidents × several techniques allocate two arrays.
  */
 class Grouped {
-  private readonly countsD: Uint32Array;
-  private readonly countsC: Uint32Array;
   readonly incidents: Uint32Array;
-  private d: Float64Array[] = [];
-  private c: Float64Array[] = [];
-  private fillD: Uint32Array;
-  private fillC: Uint32Array;
+  private readonly startD: Uint32Array;
+  private readonly startC: Uint32Array;
+  private d = new Float64Array(0);
+  private c = new Float64Array(0);
   constructor(readonly size: number) {
-    this.countsD = new Uint32Array(size);
-    this.countsC = new Uint32Array(size);
     this.incidents = new Uint32Array(size);
-    this.fillD = new Uint32Array(size);
-    this.fillC = new Uint32Array(size);
+    this.startD = new Uint32Array(size + 1);
+    this.startC = new Uint32Array(size + 1);
   }
   count(g: number, d: number, c: number): void {
     this.incidents[g] = (this.incidents[g] ?? 0) + 1;
-    if (d >= 0) this.countsD[g] = (this.countsD[g] ?? 0) + 1;
-    if (c >= 0) this.countsC[g] = (this.countsC[g] ?? 0) + 1;
+    if (d >= 0) this.startD[g + 1] = (this.startD[g + 1] ?? 0) + 1;
+    if (c >= 0) this.startC[g + 1] = (this.startC[g + 1] ?? 0) + 1;
   }
+  /** Turns counts into offsets; `add` then fills from each group's start. */
   allocate(): void {
-    this.d = Array.from(this.countsD, (n) => new Float64Array(n));
-    this.c = Array.from(this.countsC, (n) => new Float64Array(n));
+    for (let g = 0; g < this.size; g++) {
+      this.startD[g + 1] = (this.startD[g + 1] ?? 0) + (this.startD[g] ?? 0);
+      this.startC[g + 1] = (this.startC[g + 1] ?? 0) + (this.startC[g] ?? 0);
+    }
+    this.d = new Float64Array(this.startD[this.size] ?? 0);
+    this.c = new Float64Array(this.startC[this.size] ?? 0);
+    this.fillD = this.startD.slice(0, this.size);
+    this.fillC = this.startC.slice(0, this.size);
   }
+  private fillD = new Uint32Array(0);
+  private fillC = new Uint32Array(0);
   add(g: number, d: number, c: number): void {
     if (d >= 0) {
       const k = this.fillD[g] ?? 0;
-      (this.d[g] as Float64Array)[k] = d;
+      this.d[k] = d;
       this.fillD[g] = k + 1;
     }
     if (c >= 0) {
       const k = this.fillC[g] ?? 0;
-      (this.c[g] as Float64Array)[k] = c;
+      this.c[k] = c;
       this.fillC[g] = k + 1;
     }
   }
   stats(g: number): { timeToDetect: DurationStats; timeToContain: DurationStats } {
     return {
-      timeToDetect: selectStats(this.d[g] ?? new Float64Array(0)),
-      timeToContain: selectStats(this.c[g] ?? new Float64Array(0)),
+      timeToDetect: selectStats(this.d.subarray(this.startD[g] ?? 0, this.startD[g + 1] ?? 0)),
+      timeToContain: selectStats(this.c.subarray(this.startC[g] ?? 0, this.startC[g + 1] ?? 0)),
     };
   }
 }
