@@ -6,7 +6,16 @@
 // Screenshots of each main page go to .screenshots/ (git-ignored).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -249,11 +258,21 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     const cell = page.locator('.matrix-cell[data-technique="T1078"]').first();
     await cell.getByRole("button", { name: /sub-techniques/ }).click();
     assert.match((await cell.locator(".subs").textContent()) ?? "", /T1078\.A001.*1/);
+    await shot(page, "05-matrix-real");
+    // The frequency as an ATT&CK Navigator layer, saved from the page.
+    const [layerFile] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "ATT&CK IDs" }).click(),
+    ]);
+    const layer = JSON.parse(readFileSync((await layerFile.path()) as string, "utf8")) as {
+      techniques: Array<{ techniqueID: string; score?: number }>;
+    };
+    assert.ok(layer.techniques.some((x) => x.techniqueID === "T1078" && x.score === 1));
+    assert.ok(layer.techniques.some((x) => x.techniqueID === "T1562.008" && x.score === 1));
     // A count opens the incident list filtered to the technique.
     await page.getByTestId("count-T1078").first().click();
     await page.getByTestId("incident-table").getByText(key).waitFor();
     assert.match((await page.getByTestId("incident-count").textContent()) ?? "", /^1 incident\b/);
-    await shot(page, "05-matrix-real");
 
     // Counted on the dashboard.
     await page.goto(`${base}/#/dashboard`);

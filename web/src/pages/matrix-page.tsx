@@ -2,8 +2,10 @@
 // sub-techniques, coloured by incident frequency (GET /api/catalog/matrix) or by detection coverage
 // (GET /api/coverage) with a toggle. Colours are CSS classes (heat-0..5, cov-*), never inline styles.
 import { useState } from "react";
+import { api } from "../api";
 import { ErrorBox, Loading, PageTitle } from "../components/common";
 import { type CoverageLevel, type CoverageReport, coverageByTechnique } from "../coverage";
+import { downloadJson } from "../download";
 import { href, hrefQuery, Link } from "../router";
 import type { Matrix, MatrixCell } from "../types";
 import { useApi } from "../use-api";
@@ -25,6 +27,46 @@ const LEVEL_TEXT: Record<CoverageLevel, string> = {
 };
 /** Short cell marks; the colour carries the level, the mark makes it readable in grey print. */
 const LEVEL_MARK: Record<CoverageLevel, string> = { validated: "VAL", detected: "DET", visible: "VIS", none: "—" };
+
+/** Incidents per technique (exact IDs, sub-techniques separately) as Navigator layer scores. */
+export function matrixScores(m: Matrix): Record<string, number> {
+  const scores: Record<string, number> = {};
+  for (const ta of m.tactics)
+    for (const t of ta.techniques) {
+      if (t.incidents > 0) scores[t.id] = t.incidents;
+      for (const s of t.subtechniques) if (s.incidents > 0) scores[s.id] = s.incidents;
+    }
+  return scores;
+}
+
+function LayerButtons({ matrix, label }: { matrix: Matrix; label: string }) {
+  const [error, setError] = useState<unknown>(null);
+  async function download(variant: "attack" | "full") {
+    setError(null);
+    try {
+      const layers = await api.post<{ attack: unknown; full: unknown }>("/api/catalog/layer", {
+        scores: matrixScores(matrix),
+        name: `techtrail: incident frequency (${label})`,
+        description: `Incidents per technique, catalog ${matrix.catalogVersion}, ${matrix.totalIncidents} incidents`,
+      });
+      downloadJson(layers[variant], `techtrail-frequency-${variant}.layer.json`);
+    } catch (e) {
+      setError(e);
+    }
+  }
+  return (
+    <span className="toolbar no-print">
+      <span className="muted">ATT&CK Navigator layer:</span>
+      <button type="button" className="link" onClick={() => void download("attack")}>
+        ATT&CK IDs
+      </button>
+      <button type="button" className="link" onClick={() => void download("full")}>
+        catalog IDs
+      </button>
+      {error ? <ErrorBox error={error} /> : null}
+    </span>
+  );
+}
 
 export function MatrixPage({ demo }: { demo?: string | null }) {
   const [mode, setMode] = useState<Mode>("frequency");
@@ -110,7 +152,15 @@ export function MatrixPage({ demo }: { demo?: string | null }) {
                 ? `· monitoring profile ${coverage.data.profile.name}`
                 : ""}
           </p>
-          <Legend mode={mode} />
+          <div className="legend-row">
+            <Legend mode={mode} />
+            {mode === "frequency" && matrix.data.totalIncidents > 0 ? (
+              <LayerButtons
+                matrix={matrix.data}
+                label={demoFilter === "all" ? "all incidents" : `${demoFilter} incidents`}
+              />
+            ) : null}
+          </div>
           <div className="matrix" data-testid="matrix">
             {matrix.data.tactics.map((ta) => (
               <div className="matrix-col" key={ta.id}>
