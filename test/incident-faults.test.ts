@@ -3,7 +3,7 @@
 // TECHTRAIL_TEST_DATABASE_URL is set, as in .ci/run).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -53,7 +53,7 @@ describe("store faults", () => {
     const historyBefore = await store.history("IR-2026-0001");
     await store.close();
 
-    // A file big enough that the import spills pages to the WAL long before it commits.
+    // A file big enough that the import takes several seconds.
     const big = join(dir, "big.json");
     const incidents = generateDemoIncidents(loadBuiltinCatalog(), { incidents: 25_000, seed: 9 });
     writeFileSync(big, JSON.stringify({ format: "techtrail-incidents/1", incidents }));
@@ -64,17 +64,26 @@ describe("store faults", () => {
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
       child.on("exit", (code, signal) => resolve({ code, signal })),
     );
-    // Kill once the uncommitted transaction has written at least 8 MB to the WAL.
-    const wal = `${db}-wal`;
+    // Kill while the import's write transaction is open: a probe connection that cannot take the write
+    // lock (BEGIN IMMEDIATE fails at once) proves the child holds it; give it time to write batches first.
+    const probe = new Database(db, { timeout: 0 });
     let killedMidway = false;
-    for (let waited = 0; waited < 120_000; waited += 25) {
-      if (existsSync(wal) && statSync(wal).size > 8 * 1024 * 1024) {
-        killedMidway = child.kill("SIGKILL");
+    for (let waited = 0; waited < 180_000 && child.exitCode === null; waited += 20) {
+      let locked = false;
+      try {
+        probe.exec("BEGIN IMMEDIATE");
+        probe.exec("ROLLBACK");
+      } catch {
+        locked = true;
+      }
+      if (locked) {
+        await new Promise((r) => setTimeout(r, 1200));
+        killedMidway = child.exitCode === null && child.kill("SIGKILL");
         break;
       }
-      if (child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, 20));
     }
+    probe.close();
     const { signal } = await exited;
     assert.ok(killedMidway, "the import was still running when it was killed");
     assert.equal(signal, "SIGKILL");

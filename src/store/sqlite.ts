@@ -7,7 +7,7 @@ import Database from "better-sqlite3";
 import { TechtrailError } from "../core/errors.js";
 import { applyMigrations } from "./migrations.js";
 import { Mutex, type Row, type SqlDb, type SqlValue } from "./sql.js";
-import { SqlStore } from "./sql-store.js";
+import { SQLITE_CACHE_KIB, SqlStore } from "./sql-store.js";
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -126,7 +126,7 @@ export async function openSqliteStore(file: string, opts: SqliteOptions = {}): P
     // NORMAL is durable across process crashes in WAL mode; only an OS crash may drop the last commits.
     db.pragma("synchronous = NORMAL");
     // 64 MiB page cache: big imports update several indexes at once.
-    db.pragma("cache_size = -65536");
+    db.pragma(`cache_size = ${SQLITE_CACHE_KIB}`);
   } catch (e) {
     throw new TechtrailError("IO", `cannot open SQLite database ${path}: ${(e as Error).message}`, { cause: e });
   }
