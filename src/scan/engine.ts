@@ -242,7 +242,7 @@ export async function scanUnit(
   return res;
 }
 
-const EMPTY_BATCH: HitBatch = { rows: new Uint32Array(0), ids: [], times: [], dict: [] };
+const EMPTY_BATCH: HitBatch = { rows: new Uint32Array(0), count: 0, idOther: [], timeOther: [], dict: [] };
 
 function errText(e: unknown): string {
   const err = e as NodeJS.ErrnoException;

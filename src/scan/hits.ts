@@ -16,32 +16,128 @@ const FIELDS = [
   "accessKeyId",
   "accountId",
 ] as const;
-const STRIDE = 2 + FIELDS.length;
+/** Row: rule, ordinal, 9 dictionary codes, eventID as 4 words, eventTime as a float64 (2 words), flags. */
+const ID_AT = 2 + FIELDS.length;
+const TIME_AT = ID_AT + 4;
+const FLAGS_AT = TIME_AT + 2;
+const STRIDE = FLAGS_AT + 1;
+const ID_PACKED = 1;
+const TIME_PACKED = 2;
 
-/** Matches of one unit: rows of [rule, ordinal, ...dictionary ids (0 = absent)], eventIDs, eventTimes. */
+/**
+ * Matches of one unit, in rows of STRIDE words. eventIDs shaped as lower-case UUIDs and eventTimes shaped as
+ * `YYYY-MM-DDTHH:MM:SSZ` live in the row; other values travel in `idOther` / `timeOther` (row index, text).
+ */
 export interface HitBatch {
   rows: Uint32Array;
-  ids: Array<string | undefined>;
-  times: Array<string | undefined>;
-  /** Dictionary entries added since the thread's previous batch (ids continue from there). */
+  count: number;
+  idOther: Array<[number, string]>;
+  timeOther: Array<[number, string]>;
+  /** Dictionary entries added since the thread's previous batch (codes continue from there). */
   dict: string[];
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+const f64 = new Float64Array(1);
+const f64Words = new Uint32Array(f64.buffer);
+
+function hexNibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/** Packs a lower-case UUID into 4 words at out[at..]; false when the text has another shape. */
+function packUuid(s: string, out: number[], at: number): boolean {
+  if (s.length !== 36) return false;
+  let word = 0;
+  let digits = 0;
+  let w = 0;
+  for (let i = 0; i < 36; i++) {
+    const c = s.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return false;
+      continue;
+    }
+    const n = hexNibble(c);
+    if (n < 0) return false;
+    word = (word << 4) | n;
+    if (++digits === 8) {
+      out[at + w++] = word >>> 0;
+      word = 0;
+      digits = 0;
+    }
+  }
+  return true;
+}
+
+const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+function unpackUuid(cols: Uint32Array, at: number): string {
+  let h = "";
+  for (let k = 0; k < 4; k++) {
+    const v = cols[at + k] as number;
+    h +=
+      (HEX2[v >>> 24] as string) +
+      (HEX2[(v >>> 16) & 255] as string) +
+      (HEX2[(v >>> 8) & 255] as string) +
+      (HEX2[v & 255] as string);
+  }
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+const digits = (s: string, a: number, n: number): number => {
+  let v = 0;
+  for (let i = a; i < a + n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+};
+
+/** Epoch ms of `YYYY-MM-DDTHH:MM:SSZ` when it is a real date and time, else NaN. */
+function parseTime(s: string): number {
+  if (
+    s.length !== 20 ||
+    s[4] !== "-" ||
+    s[7] !== "-" ||
+    s[10] !== "T" ||
+    s[13] !== ":" ||
+    s[16] !== ":" ||
+    s[19] !== "Z"
+  )
+    return Number.NaN;
+  const y = digits(s, 0, 4);
+  const mo = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  const h = digits(s, 11, 2);
+  const mi = digits(s, 14, 2);
+  const se = digits(s, 17, 2);
+  if (y < 1000 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59)
+    return Number.NaN;
+  const ms = Date.UTC(y, mo - 1, d, h, mi, se);
+  // rejects 2024-02-30 and the like, which Date.UTC would roll over
+  return new Date(ms).getUTCDate() === d ? ms : Number.NaN;
+}
+
+const formatTime = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 
 /** Per-thread encoder; batches must be read in the order they were taken. */
 export class HitEncoder {
   private readonly dict = new Map<string, number>();
   private added: string[] = [];
   private rows: number[] = [];
-  private ids: Array<string | undefined> = [];
-  private times: Array<string | undefined> = [];
+  private n = 0;
+  private idOther: Array<[number, string]> = [];
+  private timeOther: Array<[number, string]> = [];
 
   get count(): number {
-    return this.ids.length;
+    return this.n;
   }
 
-  /** Last value and id per field: consecutive matches often share region, account, principal, agent. */
+  /** Last value and code per field: consecutive matches often share region, account, principal, agent. */
   private readonly lastValue: Array<string | undefined> = new Array(FIELDS.length).fill(undefined);
   private readonly lastId = new Uint32Array(FIELDS.length);
 
@@ -77,7 +173,9 @@ export class HitEncoder {
       keyId = str(ui.accessKeyId);
       uiAccount = str(ui.accountId);
     }
-    this.rows.push(
+    const rows = this.rows;
+    const at = rows.length;
+    rows.push(
       rule,
       ordinal,
       this.code(0, ev.eventSource),
@@ -89,23 +187,51 @@ export class HitEncoder {
       this.code(6, arn),
       this.code(7, keyId),
       this.code(8, str(ev.recipientAccountId) ?? uiAccount),
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
     );
-    this.ids.push(str(ev.eventID));
-    this.times.push(str(ev.eventTime));
+    let flags = 0;
+    const id = str(ev.eventID);
+    if (id !== undefined) {
+      if (packUuid(id, rows, at + ID_AT)) flags |= ID_PACKED;
+      else this.idOther.push([this.n, id]);
+    }
+    const time = str(ev.eventTime);
+    if (time !== undefined) {
+      const ms = parseTime(time);
+      if (ms === ms) {
+        f64[0] = ms;
+        rows[at + TIME_AT] = f64Words[0] as number;
+        rows[at + TIME_AT + 1] = f64Words[1] as number;
+        flags |= TIME_PACKED;
+      } else this.timeOther.push([this.n, time]);
+    }
+    rows[at + FLAGS_AT] = flags;
+    this.n++;
   }
 
   /** Drops rows of an unfinished unit (dictionary additions stay pending: they are already in the map). */
   dropRows(): void {
     this.rows = [];
-    this.ids = [];
-    this.times = [];
+    this.n = 0;
+    this.idOther = [];
+    this.timeOther = [];
   }
 
   take(): HitBatch {
-    const batch: HitBatch = { rows: Uint32Array.from(this.rows), ids: this.ids, times: this.times, dict: this.added };
-    this.rows = [];
-    this.ids = [];
-    this.times = [];
+    const batch: HitBatch = {
+      rows: Uint32Array.from(this.rows),
+      count: this.n,
+      idOther: this.idOther,
+      timeOther: this.timeOther,
+      dict: this.added,
+    };
+    this.dropRows();
     this.added = [];
     return batch;
   }
@@ -137,8 +263,8 @@ export class FindingStore implements FindingList {
   private cols = new Uint32Array(STRIDE * 1024);
   private units = new Uint32Array(1024);
   private dictOf = new Uint8Array(1024);
-  private readonly ids = new PackedStrings(packUuid, unpackUuid, 16);
-  private readonly times = new PackedStrings(packTime, unpackTime, 8);
+  private readonly idOther = new Map<number, string>();
+  private readonly timeOther = new Map<number, string>();
   private readonly dicts = new Map<number, string[]>();
   private n = 0;
   private order: Uint32Array | undefined;
@@ -158,16 +284,14 @@ export class FindingStore implements FindingList {
       this.dicts.set(thread, dict);
     }
     for (const s of batch.dict) dict.push(s);
-    const count = batch.ids.length;
+    const count = batch.count;
     if (count === 0) return;
     this.ensure(this.n + count);
-    this.cols.set(batch.rows, this.n * STRIDE);
+    this.cols.set(batch.rows.subarray(0, count * STRIDE), this.n * STRIDE);
     this.units.fill(unit, this.n, this.n + count);
     this.dictOf.fill(thread, this.n, this.n + count);
-    for (let i = 0; i < count; i++) {
-      this.ids.push(batch.ids[i]);
-      this.times.push(batch.times[i]);
-    }
+    for (const [i, s] of batch.idOther) this.idOther.set(this.n + i, s);
+    for (const [i, s] of batch.timeOther) this.timeOther.set(this.n + i, s);
     this.n += count;
     this.order = undefined;
   }
@@ -185,6 +309,19 @@ export class FindingStore implements FindingList {
     const dictOf = new Uint8Array(cap);
     dictOf.set(this.dictOf);
     this.dictOf = dictOf;
+  }
+
+  private timeMs(i: number): number {
+    const base = i * STRIDE;
+    if (((this.cols[base + FLAGS_AT] as number) & TIME_PACKED) === 0) return Number.NaN;
+    f64Words[0] = this.cols[base + TIME_AT] as number;
+    f64Words[1] = this.cols[base + TIME_AT + 1] as number;
+    return f64[0] as number;
+  }
+
+  private timeText(i: number): string | undefined {
+    const ms = this.timeMs(i);
+    return ms === ms ? formatTime(ms) : this.timeOther.get(i);
   }
 
   /**
@@ -206,16 +343,28 @@ export class FindingStore implements FindingList {
       }, new Uint32Array(this.rules.length));
     const cols = this.cols;
     const unitsCol = this.units;
-    // times as sortable keys: ISO-8601 UTC strings in the usual shape compare like their text
-    const times: string[] = new Array(this.n);
-    for (let i = 0; i < this.n; i++) times[i] = this.times.get(i) ?? "";
+    // Packed times compare as numbers; the rare others (and absent ones, as "") as text, which for the
+    // usual ISO-8601 UTC shape is the same order.
+    const ms = new Float64Array(this.n);
+    const text: Array<string | undefined> = new Array(this.n);
+    for (let i = 0; i < this.n; i++) {
+      ms[i] = this.timeMs(i);
+      if (ms[i] !== ms[i]) text[i] = this.timeOther.get(i) ?? "";
+    }
+    const textOf = (i: number): string => text[i] ?? formatTime(ms[i] as number);
     const lineBase = (i: number) => units.get(unitsCol[i] as number)?.lineBase ?? 0;
     const order = new Uint32Array(this.n);
     for (let i = 0; i < this.n; i++) order[i] = i;
     order.sort((a, b) => {
-      const ta = times[a] as string;
-      const tb = times[b] as string;
-      if (ta !== tb) return ta < tb ? -1 : 1;
+      const ma = ms[a] as number;
+      const mb = ms[b] as number;
+      if (ma === ma && mb === mb) {
+        if (ma !== mb) return ma - mb;
+      } else {
+        const ta = textOf(a);
+        const tb = textOf(b);
+        if (ta !== tb) return ta < tb ? -1 : 1;
+      }
       const fa = fileRank.get(unitsCol[a] as number) ?? 0;
       const fb = fileRank.get(unitsCol[b] as number) ?? 0;
       if (fa !== fb) return fa - fb;
@@ -246,8 +395,9 @@ export class FindingStore implements FindingList {
     };
     // built field by field so JSON output keeps a readable key order
     const f = { rule: meta.rule, techniques: meta.techniques, tactics: meta.tactics } as Finding;
-    const id = this.ids.get(i);
-    const time = this.times.get(i);
+    const id =
+      ((cols[base + FLAGS_AT] as number) & ID_PACKED) !== 0 ? unpackUuid(cols, base + ID_AT) : this.idOther.get(i);
+    const time = this.timeText(i);
     if (id !== undefined) f.eventID = id;
     if (time !== undefined) f.eventTime = time;
     for (let k = 0; k < FIELDS.length; k++) {
@@ -266,89 +416,4 @@ export class FindingStore implements FindingList {
   toArray(): Finding[] {
     return [...this];
   }
-}
-
-/**
- * Strings stored compactly: values in the common shape are packed into fixed-size bytes (a UUID in 16 bytes,
- * a second-precision UTC time in 8), others kept as strings. Both shapes round-trip exactly.
- */
-class PackedStrings {
-  private bytes: Uint8Array;
-  /** 0 = absent, 1 = packed, 2 = kept in `other`. */
-  private kind: Uint8Array;
-  private readonly other = new Map<number, string>();
-  private n = 0;
-
-  constructor(
-    private readonly pack: (s: string, out: Uint8Array, at: number) => boolean,
-    private readonly unpack: (b: Uint8Array, at: number) => string,
-    private readonly width: number,
-  ) {
-    this.bytes = new Uint8Array(width * 1024);
-    this.kind = new Uint8Array(1024);
-  }
-
-  push(s: string | undefined): void {
-    if (this.n === this.kind.length) {
-      const kind = new Uint8Array(this.kind.length * 2);
-      kind.set(this.kind);
-      this.kind = kind;
-      const bytes = new Uint8Array(this.bytes.length * 2);
-      bytes.set(this.bytes);
-      this.bytes = bytes;
-    }
-    const i = this.n++;
-    if (s === undefined) this.kind[i] = 0;
-    else if (this.pack(s, this.bytes, i * this.width)) this.kind[i] = 1;
-    else {
-      this.kind[i] = 2;
-      this.other.set(i, s);
-    }
-  }
-
-  get(i: number): string | undefined {
-    const k = this.kind[i];
-    if (k === 1) return this.unpack(this.bytes, i * this.width);
-    if (k === 2) return this.other.get(i);
-    return undefined;
-  }
-}
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const HEX = "0123456789abcdef";
-
-function packUuid(s: string, out: Uint8Array, at: number): boolean {
-  if (!UUID_RE.test(s)) return false;
-  const hex = s.replace(/-/g, "");
-  for (let j = 0; j < 16; j++) out[at + j] = Number.parseInt(hex.slice(2 * j, 2 * j + 2), 16);
-  return true;
-}
-
-function unpackUuid(b: Uint8Array, at: number): string {
-  let s = "";
-  for (let j = 0; j < 16; j++) {
-    const v = b[at + j] as number;
-    s += (HEX[v >> 4] as string) + (HEX[v & 15] as string);
-    if (j === 3 || j === 5 || j === 7 || j === 9) s += "-";
-  }
-  return s;
-}
-
-const TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-
-function packTime(s: string, out: Uint8Array, at: number): boolean {
-  if (!TIME_RE.test(s)) return false;
-  const ms = Date.parse(s);
-  // only values that print back identically (rejects e.g. 2024-02-30)
-  if (!Number.isFinite(ms) || unpackMs(ms) !== s) return false;
-  new DataView(out.buffer, out.byteOffset).setFloat64(at, ms);
-  return true;
-}
-
-function unpackMs(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
-}
-
-function unpackTime(b: Uint8Array, at: number): string {
-  return unpackMs(new DataView(b.buffer, b.byteOffset).getFloat64(at));
 }

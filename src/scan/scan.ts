@@ -163,7 +163,7 @@ function ruleProblemsOf(e: RuleSetInfo["errors"][number]): RuleProblem[] {
   });
 }
 
-const EMPTY_HITS: HitBatch = { rows: new Uint32Array(0), ids: [], times: [], dict: [] };
+const EMPTY_HITS: HitBatch = { rows: new Uint32Array(0), count: 0, idOther: [], timeOther: [], dict: [] };
 
 /** Orders findings by eventTime, then file, then line/index, then rule ID (same result for any worker count). */
 export function compareFindings(a: Finding, b: Finding): number {
@@ -297,7 +297,7 @@ async function scanWith(
   const store = new FindingStore(meta);
   const onResult = (r: UnitResult, thread: number) => {
     store.append(r.hits, r.id, thread);
-    hitsSoFar += r.hits.ids.length;
+    hitsSoFar += r.hits.count;
     r.hits = EMPTY_HITS;
     results.set(r.id, r);
     const left = (unitsPerFile.get(r.file) ?? 1) - 1;
@@ -317,7 +317,7 @@ async function scanWith(
     result: onResult,
     hits: (unit: number, batch: HitBatch, thread: number) => {
       store.append(batch, unit, thread);
-      hitsSoFar += batch.ids.length;
+      hitsSoFar += batch.count;
     },
     progress: (e: number, b: number) => {
       events += e;
