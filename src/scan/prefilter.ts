@@ -212,11 +212,14 @@ function literalOf(value: string): Need {
   for (const t of tokenizePattern(value)) {
     if (!("lit" in t)) continue;
     for (const piece of t.lit.split(/[^A-Za-z0-9 _.:@=+,;#%!~$()[\]{}|^`?*-]+/)) {
-      if (piece.length > best.length) best = piece;
+      if (selectivity(piece) > selectivity(best)) best = piece;
     }
   }
   return best.length >= 3 ? [best] : null;
 }
+
+/** Longer is rarer; digits and punctuation make a piece rarer than a plain word of the same length. */
+const selectivity = (piece: string): number => piece.length + (/[^A-Za-z]/.test(piece) ? 0.5 : 0);
 
 const EVENT_NAME_KEY = Buffer.from('"eventName"', "latin1");
 const KEY_LEN = EVENT_NAME_KEY.length;
