@@ -98,9 +98,8 @@ async function discover(paths: readonly string[]): Promise<{ files: InputFile[];
     if (st.isDirectory()) {
       try {
         await walkInputs(p, files);
-      } catch (e) {
-        files.push({ path: p, size: 0 });
-        void e;
+      } catch {
+        files.push({ path: p, size: 0 }); // an unreadable folder: the engine reports it
       }
     } else files.push({ path: p, size: st.size });
   }

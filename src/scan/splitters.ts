@@ -205,7 +205,6 @@ export class ValueSplitter implements Splitter {
     const len = b.length;
     let i = this.pos;
     let depth = this.depth;
-    const base = 0;
     while (i < len) {
       if (this.inString) {
         // Short strings (most keys and values) are scanned here; long ones or ones with escapes go to the
@@ -237,14 +236,14 @@ export class ValueSplitter implements Splitter {
       const c = b[i] as number;
       if (c === QUOTE) {
         this.inString = true;
-        if (depth === base && this.start < 0) this.start = i;
+        if (depth === 0 && this.start < 0) this.start = i;
         i++;
       } else if (c === 0x7b || c === 0x5b) {
-        if (depth === base && this.start < 0) this.start = i;
+        if (depth === 0 && this.start < 0) this.start = i;
         depth++;
         i++;
       } else if (c === 0x7d || c === 0x5d) {
-        if (depth === base) {
+        if (depth === 0) {
           // closing bracket of the enclosing array
           if (this.start >= 0) this.emit(i);
           if (this.mode !== "values") {
@@ -258,14 +257,14 @@ export class ValueSplitter implements Splitter {
         }
         depth--;
         i++;
-        if (depth === base) this.emit(i);
+        if (depth === 0) this.emit(i);
       } else if (c === 0x2c || c <= 0x20) {
         // separator or whitespace between values; ends a primitive element
-        if (depth === base && this.start >= 0) this.emit(i);
+        if (depth === 0 && this.start >= 0) this.emit(i);
         i++;
       } else {
         // start or inside a primitive (number, true, false, null)
-        if (depth === base && this.start < 0) this.start = i;
+        if (depth === 0 && this.start < 0) this.start = i;
         i++;
       }
       if (this.start >= 0 && i - this.start > this.maxRecordBytes) {
