@@ -378,3 +378,18 @@ describe("scanPaths: special files", () => {
     assert.equal(r.findings.length, 1);
   });
 });
+
+describe("scanPaths: progress", () => {
+  it("reports files, events and findings as it goes, ending with the totals", async () => {
+    const dir = tmp();
+    for (let i = 0; i < 4; i++) writeFileSync(join(dir, `f${i}.json`), JSON.stringify({ Records: sample() }));
+    const seen: Array<{ filesDone: number; events: number; findings: number }> = [];
+    const r = await scanPaths([dir], { ...opts, workers: 2 }, { catalog, onProgress: (p) => seen.push(p) });
+    const last = seen[seen.length - 1];
+    assert.ok(last);
+    assert.equal(last.filesDone, 4);
+    assert.equal(last.events, r.summary.events.read);
+    assert.equal(last.findings, r.findings.length);
+    for (let i = 1; i < seen.length; i++) assert.ok((seen[i]?.events ?? 0) >= (seen[i - 1]?.events ?? 0));
+  });
+});
