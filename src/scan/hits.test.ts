@@ -22,7 +22,9 @@ describe("HitEncoder and FindingStore", () => {
       awsRegion: "eu-west-1",
       userIdentity: { arn: `arn:aws:iam::1:user/u${i % 2}`, accessKeyId: "AKIA1", accountId: "1" },
     }));
-    events.forEach((e, i) => enc.add(i % 2, i + 1, e));
+    events.forEach((e, i) => {
+      enc.add(i % 2, i + 1, e);
+    });
     const store = new FindingStore(rules);
     store.append(enc.take(), 7, 0);
     store.finish(new Map([[7, { file: "f.jsonl", originKind: "line", lineBase: 10 }]]));

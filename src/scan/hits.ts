@@ -204,7 +204,7 @@ export class HitEncoder {
     const time = str(ev.eventTime);
     if (time !== undefined) {
       const ms = parseTime(time);
-      if (ms === ms) {
+      if (!Number.isNaN(ms)) {
         f64[0] = ms;
         rows[at + TIME_AT] = f64Words[0] as number;
         rows[at + TIME_AT + 1] = f64Words[1] as number;
@@ -321,7 +321,7 @@ export class FindingStore implements FindingList {
 
   private timeText(i: number): string | undefined {
     const ms = this.timeMs(i);
-    return ms === ms ? formatTime(ms) : this.timeOther.get(i);
+    return Number.isNaN(ms) ? this.timeOther.get(i) : formatTime(ms);
   }
 
   /**
@@ -349,7 +349,7 @@ export class FindingStore implements FindingList {
     const text: Array<string | undefined> = new Array(this.n);
     for (let i = 0; i < this.n; i++) {
       ms[i] = this.timeMs(i);
-      if (ms[i] !== ms[i]) text[i] = this.timeOther.get(i) ?? "";
+      if (Number.isNaN(ms[i])) text[i] = this.timeOther.get(i) ?? "";
     }
     const textOf = (i: number): string => text[i] ?? formatTime(ms[i] as number);
     const lineBase = (i: number) => units.get(unitsCol[i] as number)?.lineBase ?? 0;
@@ -358,7 +358,7 @@ export class FindingStore implements FindingList {
     order.sort((a, b) => {
       const ma = ms[a] as number;
       const mb = ms[b] as number;
-      if (ma === ma && mb === mb) {
+      if (!Number.isNaN(ma) && !Number.isNaN(mb)) {
         if (ma !== mb) return ma - mb;
       } else {
         const ta = textOf(a);
