@@ -160,7 +160,6 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
     workers = Number(o.workers);
   }
   const showProgress = process.stderr.isTTY === true && !o.quiet;
-  const catalog = loadBuiltinCatalog();
   let shown = false;
   const { list: findings, summary } = await scanPaths(
     paths,
@@ -170,8 +169,8 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
       strict: o.strict === true,
       ...(workers !== undefined ? { workers } : {}),
     },
+    // scanPaths loads the built-in catalog itself once the workers are starting (they compile rules meanwhile)
     {
-      catalog,
       ...(showProgress
         ? {
             onProgress: (p: ScanProgress) => {
@@ -205,7 +204,7 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
   if (o.summaryJson) writeFileAtomic(o.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
   if (o.layer) {
     const scores = new Map(summary.techniques.map((t) => [t.id, t.findings]));
-    const layers = buildNavigatorLayers(catalog, scores, {
+    const layers = buildNavigatorLayers(loadBuiltinCatalog(), scores, {
       name: "techtrail scan",
       description: `Techniques found by techtrail scan in ${paths.join(", ")}`,
     });
