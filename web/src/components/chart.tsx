@@ -30,15 +30,27 @@ export type ChartOption = EChartsCoreOption;
 
 export const PALETTE = ["#1f4e79", "#f2a541", "#3d9970", "#c0392b", "#7f5a83", "#2e86ab", "#8a6d3b", "#5d6d7e"];
 
-export function Chart(props: { option: ChartOption; height?: "s" | "m" | "l"; label: string; testId?: string }) {
+export function Chart(props: {
+  option: ChartOption;
+  height?: "s" | "m" | "l";
+  label: string;
+  testId?: string;
+  /** Called with the category name (for example a technique ID) of a clicked bar or point. */
+  onClick?: (name: string) => void;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
+  const onClick = useRef(props.onClick);
+  onClick.current = props.onClick;
 
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
     const c = echarts.init(el, null, { renderer: "canvas" });
     chart.current = c;
+    c.on("click", (p: { name?: string }) => {
+      if (p.name && onClick.current) onClick.current(p.name);
+    });
     const ro = new ResizeObserver(() => c.resize());
     ro.observe(el);
     return () => {

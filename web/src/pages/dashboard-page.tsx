@@ -5,7 +5,7 @@ import type { Query } from "../api";
 import { Chart, type ChartOption } from "../components/chart";
 import { ErrorBox, fmtDuration, Loading, PageTitle, pct, plural } from "../components/common";
 import { recentQuarters } from "../quarters";
-import { href, Link } from "../router";
+import { href, Link, navigate } from "../router";
 import { useApi } from "../use-api";
 
 interface Scope {
@@ -248,7 +248,13 @@ export function DashboardPage() {
                 {freq.data.scope.incidents === 1 ? "incident" : "incidents"}, {freq.data.tagged} with techniques
               </p>
               {freqOption ? (
-                <Chart option={freqOption} label="Incidents per technique" height="l" testId="chart-frequency" />
+                <Chart
+                  option={freqOption}
+                  label="Incidents per technique (click a bar for the technique)"
+                  height="l"
+                  testId="chart-frequency"
+                  onClick={(id) => navigate(href("techniques", id))}
+                />
               ) : (
                 empty(freq.data.scope.note)
               )}
