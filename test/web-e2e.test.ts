@@ -323,6 +323,7 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     await page.goto(`${base}/#/incidents/${key}/edit`);
     await page.getByLabel("Severity").selectOption("P1");
     await page.getByLabel("Tags").fill("prod-account");
+    await page.getByLabel("Lessons learned").fill("Rotate long-lived keys <b>now</b>");
     await page
       .locator('[data-testid=picked-techniques] li[data-technique="T1562.008"]')
       .getByRole("button", { name: "remove" })
@@ -333,6 +334,7 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     const left = (await page.getByTestId("incident-techniques").textContent()) ?? "";
     assert.match(left, /T1078\.A001/);
     assert.doesNotMatch(left, /T1562\.008/);
+    await page.getByText("Rotate long-lived keys <b>now</b>").waitFor();
     assert.match((await page.getByTestId("incident-history").textContent()) ?? "", /update.*tag|tag.*update/s);
 
     // Scan a Stratus detonation log and file an incident from its findings.

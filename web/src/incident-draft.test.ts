@@ -44,11 +44,16 @@ describe("incident form state", () => {
       title: "GPU instances in unused regions",
       detected: "2026-05-01T08:00",
       contained: "2026-05-01T12:00",
+      recovered: "2026-05-02T09:00",
       regions: "ap-south-2, sa-east-1",
       techniques: [{ id: "T1496.A008", name: "EC2 use", confidence: "likely", evidence: "" }],
     });
     assert.equal(body.status, "contained", "a containment time makes it contained");
-    assert.deepEqual(body.timeline, { detected: "2026-05-01T08:00:00Z", contained: "2026-05-01T12:00:00Z" });
+    assert.deepEqual(body.timeline, {
+      detected: "2026-05-01T08:00:00Z",
+      contained: "2026-05-01T12:00:00Z",
+      recovered: "2026-05-02T09:00:00Z",
+    });
     assert.deepEqual(body.regions, ["ap-south-2", "sa-east-1"]);
     assert.deepEqual(body.techniques, [{ id: "T1496.A008", confidence: "likely", evidence: "" }]);
     assert.equal("threatActor" in body, false);
@@ -71,5 +76,12 @@ describe("incident form state", () => {
     assert.deepEqual(changedColumns(before, { ...before, detected: "2026-11-03T07:00" }), {
       detected: "2026-11-03T07:00:00Z",
     });
+    assert.deepEqual(
+      changedColumns(before, { ...before, recovered: "2026-11-04T12:00", lessonsLearned: "rotate keys" }),
+      {
+        recovered: "2026-11-04T12:00:00Z",
+        lessons_learned: "rotate keys",
+      },
+    );
   });
 });

@@ -14,7 +14,9 @@ export interface Draft {
   severity: Severity;
   firstActivity: string;
   detected: string;
+  reported: string;
   contained: string;
+  recovered: string;
   detectionSource: string;
   initialAccess: string;
   threatActor: string;
@@ -25,6 +27,7 @@ export interface Draft {
   impact: string[];
   tags: string;
   notes: string;
+  lessonsLearned: string;
   techniques: TagDraft[];
 }
 
@@ -34,7 +37,9 @@ export const EMPTY: Draft = {
   severity: "P3",
   firstActivity: "",
   detected: "",
+  reported: "",
   contained: "",
+  recovered: "",
   detectionSource: "",
   initialAccess: "",
   threatActor: "",
@@ -45,6 +50,7 @@ export const EMPTY: Draft = {
   impact: [],
   tags: "",
   notes: "",
+  lessonsLearned: "",
   techniques: [],
 };
 
@@ -68,7 +74,9 @@ export function draftOf(i: Incident, names: Map<string, string>): Draft {
     severity: i.severity,
     firstActivity: toLocalInput(i.timeline.firstActivity),
     detected: toLocalInput(i.timeline.detected),
+    reported: toLocalInput(i.timeline.reported),
     contained: toLocalInput(i.timeline.contained),
+    recovered: toLocalInput(i.timeline.recovered),
     detectionSource: i.detectionSource ?? "",
     initialAccess: i.initialAccess ?? "",
     threatActor: i.threatActor ?? "",
@@ -79,6 +87,7 @@ export function draftOf(i: Incident, names: Map<string, string>): Draft {
     impact: [...i.impact],
     tags: i.tags.join(", "),
     notes: i.notes,
+    lessonsLearned: i.lessonsLearned,
     techniques: i.techniques.map((t) => ({
       id: t.id,
       name: names.get(t.id) ?? "",
@@ -90,7 +99,7 @@ export function draftOf(i: Incident, names: Map<string, string>): Draft {
 
 export function newIncidentBody(d: Draft): Record<string, unknown> {
   const timeline: Record<string, string> = {};
-  for (const f of ["firstActivity", "detected", "contained"] as const) {
+  for (const f of ["firstActivity", "detected", "reported", "contained", "recovered"] as const) {
     const v = fromLocalInput(d[f]);
     if (v) timeline[f] = v;
   }
@@ -106,6 +115,7 @@ export function newIncidentBody(d: Draft): Record<string, unknown> {
     impact: d.impact,
     tags: words(d.tags),
     notes: d.notes,
+    lessonsLearned: d.lessonsLearned,
     techniques: d.techniques.map((t) => ({ id: t.id, confidence: t.confidence, evidence: t.evidence })),
   };
   if (d.detectionSource) body.detectionSource = d.detectionSource;
@@ -124,7 +134,9 @@ export function changedColumns(before: Draft, after: Draft): Record<string, stri
     ["severity", "severity", (d) => d.severity],
     ["firstActivity", "first_activity", (d) => fromLocalInput(d.firstActivity) ?? ""],
     ["detected", "detected", (d) => fromLocalInput(d.detected) ?? ""],
+    ["reported", "reported", (d) => fromLocalInput(d.reported) ?? ""],
     ["contained", "contained", (d) => fromLocalInput(d.contained) ?? ""],
+    ["recovered", "recovered", (d) => fromLocalInput(d.recovered) ?? ""],
     ["detectionSource", "detection_source", (d) => d.detectionSource],
     ["initialAccess", "initial_access", (d) => d.initialAccess],
     ["threatActor", "threat_actor", (d) => d.threatActor.trim()],
@@ -135,6 +147,7 @@ export function changedColumns(before: Draft, after: Draft): Record<string, stri
     ["impact", "impact", (d) => d.impact.join(",")],
     ["tags", "tags", (d) => words(d.tags).join(",")],
     ["notes", "notes", (d) => d.notes],
+    ["lessonsLearned", "lessons_learned", (d) => d.lessonsLearned],
   ];
   for (const [, col, get] of cols) if (get(before) !== get(after)) set[col] = get(after);
   return set;

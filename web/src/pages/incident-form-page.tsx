@@ -130,8 +130,16 @@ function IncidentForm({ incidentKey }: { incidentKey?: string }) {
           <input type="datetime-local" name="detected" value={d.detected} onChange={set("detected")} />
         </label>
         <label>
+          Reported (UTC)
+          <input type="datetime-local" name="reported" value={d.reported} onChange={set("reported")} />
+        </label>
+        <label>
           Contained (UTC)
           <input type="datetime-local" name="contained" value={d.contained} onChange={set("contained")} />
+        </label>
+        <label>
+          Recovered (UTC)
+          <input type="datetime-local" name="recovered" value={d.recovered} onChange={set("recovered")} />
         </label>
         <label>
           Detection source
@@ -232,6 +240,10 @@ function IncidentForm({ incidentKey }: { incidentKey?: string }) {
         <label className="wide">
           Notes
           <textarea name="notes" value={d.notes} onChange={set("notes")} rows={4} />
+        </label>
+        <label className="wide">
+          Lessons learned
+          <textarea name="lessonsLearned" value={d.lessonsLearned} onChange={set("lessonsLearned")} rows={3} />
         </label>
         {error ? (
           <div className="wide">
