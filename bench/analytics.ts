@@ -273,6 +273,8 @@ for (const r of rows)
 const doc = join(process.cwd(), "docs", "benchmarks.md");
 const current = existsSync(doc) ? readFileSync(doc, "utf8") : "# Benchmarks\n";
 const section = /## Analytics\n[\s\S]*?(?=\n## |$)/;
-const next = section.test(current) ? current.replace(section, `${table.trimEnd()}\n`) : `${current.trimEnd()}\n\n${table}`;
+const next = section.test(current)
+  ? current.replace(section, `${table.trimEnd()}\n`)
+  : `${current.trimEnd()}\n\n${table}`;
 writeFileAtomic(doc, next.endsWith("\n") ? next : `${next}\n`);
 process.stderr.write(`bench:analytics: figures written to docs/benchmarks.md; report ${fmt(reportMs)}\n`);
