@@ -361,6 +361,8 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     assert.ok(scanKey && scanKey !== key);
     await page.getByRole("button", { name: "Close incident" }).click();
     await page.locator(".badges .badge-closed").waitFor();
+    // The page reloads the incident and its history separately: wait for the history row itself.
+    await page.getByTestId("incident-history").getByText(/close/).first().waitFor({ timeout: 60_000 });
     assert.match((await page.getByTestId("incident-history").textContent()) ?? "", /close/);
     assert.equal((await realMatrixCount(page, "T1562")).total, 2);
 
