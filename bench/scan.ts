@@ -664,7 +664,8 @@ async function child(): Promise<void> {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   // findings are counted through the compact list, as the CLI writes them (no array of objects)
-  const { list, summary } = await mod.scanPaths([target], { ruleDirs: [SIGMA], workers: WORKERS, timelineLimit: 100 });
+  const ruleDirs = process.argv.includes("--no-sigma") ? [] : [SIGMA];
+  const { list, summary } = await mod.scanPaths([target], { ruleDirs, workers: WORKERS, timelineLimit: 100 });
   const ms = performance.now() - t0;
   const out: ChildResult = {
     events: summary.events.read,
@@ -691,7 +692,7 @@ const [dir, target, sigma, workers] = process.argv.slice(2);
 const mod = await import(dir + "/dist/scan/index.js");
 const t0 = performance.now();
 const c0 = process.cpuUsage();
-const { list, summary } = await mod.scanPaths([target], { ruleDirs: [sigma], workers: Number(workers), timelineLimit: 100 });
+const { list, summary } = await mod.scanPaths([target], { ruleDirs: sigma ? [sigma] : [], workers: Number(workers), timelineLimit: 100 });
 const ms = performance.now() - t0;
 const c = process.cpuUsage(c0);
 process.stdout.write(JSON.stringify({
@@ -701,12 +702,21 @@ process.stdout.write(JSON.stringify({
 }) + "\\n");
 `;
 
-function runChild(target: string): ChildResult {
+function runChild(target: string, withSigma = true): ChildResult {
   const childFile = join(CORPUS, "..", "scan-child.mjs");
   if (distIsFresh()) writeFileSync(childFile, CHILD_JS);
   const args = distIsFresh()
-    ? [childFile, ROOT, target, SIGMA, String(WORKERS)]
-    : ["--import", "tsx", fileURLToPath(import.meta.url), "--child", target, "--workers", String(WORKERS)];
+    ? [childFile, ROOT, target, withSigma ? SIGMA : "", String(WORKERS)]
+    : [
+        "--import",
+        "tsx",
+        fileURLToPath(import.meta.url),
+        "--child",
+        target,
+        "--workers",
+        String(WORKERS),
+        ...(withSigma ? [] : ["--no-sigma"]),
+      ];
   const r = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`scan child failed: ${r.stderr}`);
   const line = r.stdout.trim().split("\n").pop() ?? "";
@@ -760,6 +770,8 @@ async function main(): Promise<void> {
   const bare = await bareParseLoop(jsonl);
   const scanJsonl = runChild(jsonl);
   const scanGz = runChild(join(CORPUS, "s3"));
+  // the same JSONL scan without the SigmaHQ rules: shows what their one catch-all rule costs
+  const builtinOnly = runChild(jsonl, false);
   const ceiling = await gunzipCeiling(gzFiles, 2);
   const one = await gunzipCeiling(gzFiles, 1);
   // the eventName filter jq gets: every name an indexed rule needs (what the pre-filter uses)
@@ -790,6 +802,12 @@ async function main(): Promise<void> {
       fmt(jsonlRate),
       fmt(jsonlE2e),
       `${secs(scanJsonl.scanMs)} scanning + ${secs(scanJsonl.ms - scanJsonl.scanMs)} start-up; ${fmt(scanJsonl.findings)} findings; ${fmt(scanJsonl.evaluated)} events parsed; CPU ${secs(scanJsonl.cpuMs)} all threads (${((scanJsonl.cpuMs * 1000) / scanJsonl.events).toFixed(1)} µs/event incl. start-up); peak RSS ${scanJsonl.maxRssMB.toFixed(0)} MB`,
+    ],
+    [
+      `techtrail scan JSONL, built-in rules only (${builtinOnly.rules} rules)`,
+      fmt(rate(builtinOnly.events, builtinOnly.scanMs)),
+      fmt(rate(builtinOnly.events, builtinOnly.ms)),
+      `${secs(builtinOnly.scanMs)} scanning; ${fmt(builtinOnly.findings)} findings; ${fmt(builtinOnly.evaluated)} events parsed; CPU ${secs(builtinOnly.cpuMs)}; peak RSS ${builtinOnly.maxRssMB.toFixed(0)} MB`,
     ],
     typeof jq === "string"
       ? ["jq eventName filter", "-", "-", jq]
