@@ -27,7 +27,7 @@ function startWorker(workerData: unknown): Worker {
 
 type Message =
   | { type: "count"; count: number }
-  | { type: "batch"; batch: NewIncident[] }
+  | { type: "batch"; json: string }
   | { type: "done" }
   | { type: "error"; code: ErrorCode; message: string; problems?: Problem[]; details?: unknown };
 
@@ -67,7 +67,8 @@ export async function* readIncidentFileParallel(
       const m = queue.shift() as Message;
       if (m.type === "batch") {
         worker.postMessage({ type: "more" });
-        yield m.batch;
+        // Validated records are plain JSON data (optional fields absent), so the text round-trips them.
+        yield JSON.parse(m.json) as NewIncident[];
       } else if (m.type === "done") return;
       else if (m.type === "error")
         throw new TechtrailError(m.code, m.message, { problems: m.problems ?? [], details: m.details });

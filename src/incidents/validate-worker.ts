@@ -26,7 +26,8 @@ async function main(): Promise<void> {
     for (const batch of reader.batches(500)) {
       while (credit <= 0) await new Promise<void>((r) => (wake = r));
       credit--;
-      port?.postMessage({ type: "batch", batch });
+      // JSON text crosses threads about twice as fast as a structured clone of the objects.
+      port?.postMessage({ type: "batch", json: JSON.stringify(batch) });
     }
     port?.postMessage({ type: "done" });
   } catch (e) {

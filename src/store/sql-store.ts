@@ -56,7 +56,12 @@ const DOC_COLUMN = INCIDENT_COLUMNS.indexOf("doc");
 const AUDIT_COLUMNS = ["incident_key", "action", "actor", "at", "before", "after", "note"] as const;
 
 /** Fixed-width UTC text so that SQLite compares times correctly as strings (PostgreSQL casts it). */
-const tsParam = (v: string | undefined): string | null => (v === undefined ? null : new Date(v).toISOString());
+const tsParam = (v: string | undefined): string | null => {
+  if (v === undefined) return null;
+  // Canonical second-precision text only lacks the milliseconds.
+  if (v.length === 20 && v.endsWith("Z")) return `${v.slice(0, 19)}.000Z`;
+  return new Date(v).toISOString();
+};
 
 function readTs(v: unknown): string | null {
   if (v === null || v === undefined) return null;
@@ -120,7 +125,7 @@ function techniqueRows(i: Incident): SqlValue[][] {
     t.catalogVersion,
     t.confidence,
     t.evidence,
-    JSON.stringify(t.findings),
+    t.findings.length ? JSON.stringify(t.findings) : "[]",
     t.firstSeen ?? null,
   ]);
 }
