@@ -256,6 +256,36 @@ function makeSplitter(format: InputFormat, sink: EngineSink, opts: EngineOptions
   return undefined;
 }
 
+/**
+ * Reads from `pos` to the end in chunks; the next read runs while the current chunk is processed. Chunks share
+ * two buffers, so `onChunk` must not keep references into them (the splitters copy what they keep). Stops
+ * when `onChunk` returns false.
+ */
+async function readAhead(fh: FileHandle, pos: number, onChunk: (chunk: Buffer) => boolean): Promise<void> {
+  const bufs = [Buffer.allocUnsafe(READ_CHUNK), Buffer.allocUnsafe(READ_CHUNK)] as const;
+  let k = 0;
+  let next: Promise<{ bytesRead: number }> = fh.read(bufs[0], 0, READ_CHUNK, pos);
+  for (;;) {
+    const { bytesRead } = await next;
+    if (bytesRead === 0) return;
+    const cur = bufs[k] as Buffer;
+    pos += bytesRead;
+    k ^= 1;
+    next = fh.read(bufs[k] as Buffer, 0, READ_CHUNK, pos);
+    let more: boolean;
+    try {
+      more = onChunk(cur.subarray(0, bytesRead));
+    } catch (e) {
+      await next.catch(() => undefined);
+      throw e;
+    }
+    if (!more) {
+      await next.catch(() => undefined);
+      return;
+    }
+  }
+}
+
 async function readPlain(
   fh: FileHandle,
   res: UnitResult,
@@ -263,39 +293,28 @@ async function readPlain(
   opts: EngineOptions,
   tick: () => void,
 ): Promise<void> {
-  let pos = 0;
-  const first = Buffer.allocUnsafe(READ_CHUNK);
-  const { bytesRead } = await fh.read(first, 0, READ_CHUNK, 0);
-  pos = bytesRead;
+  const first = Buffer.allocUnsafe(HEAD_BYTES);
+  const { bytesRead } = await fh.read(first, 0, HEAD_BYTES, 0);
   res.bytes += bytesRead;
   const head = first.subarray(0, bytesRead);
-  const format = detectFormat(head.subarray(0, HEAD_BYTES));
+  const format = detectFormat(head);
   res.format = format;
-  if (format === "empty" && bytesRead < READ_CHUNK) return;
+  if (format === "empty" && bytesRead < HEAD_BYTES) return;
   const splitter = makeSplitter(format === "empty" ? "values" : format, sink, opts);
   if (!splitter) {
     sink.fileProblem("unknown-format", 'content is not JSON (expected JSON Lines, a JSON array or {"Records": [...]})');
     return;
   }
   res.originKind = format === "jsonl" ? "line" : "index";
-  const jsonl = splitter instanceof JsonlSplitter ? splitter : undefined;
   splitter.push(head);
   tick();
-  while (!splitter.done && bytesRead > 0) {
-    const rest = jsonl ? jsonl.rest() : Buffer.alloc(0);
-    const buf = Buffer.allocUnsafe(rest.length + READ_CHUNK);
-    rest.copy(buf, 0);
-    const r = await fh.read(buf, rest.length, READ_CHUNK, pos);
-    if (r.bytesRead === 0) {
-      if (jsonl) jsonl.pushAssembled(buf.subarray(0, rest.length));
-      break;
-    }
-    pos += r.bytesRead;
-    res.bytes += r.bytesRead;
-    if (jsonl) jsonl.pushAssembled(buf.subarray(0, rest.length + r.bytesRead));
-    else splitter.push(buf.subarray(0, r.bytesRead));
-    tick();
-  }
+  if (!splitter.done && bytesRead === HEAD_BYTES)
+    await readAhead(fh, bytesRead, (chunk) => {
+      res.bytes += chunk.length;
+      splitter.push(chunk);
+      tick();
+      return !splitter.done;
+    });
   finish(splitter, res, sink);
 }
 
@@ -317,21 +336,14 @@ async function readRange(
     stopAt: unit.end,
   });
   let pos = from;
-  while (!splitter.done) {
-    const rest = splitter.rest();
-    const buf = Buffer.allocUnsafe(rest.length + READ_CHUNK);
-    rest.copy(buf, 0);
-    const r = await fh.read(buf, rest.length, READ_CHUNK, pos);
-    if (r.bytesRead === 0) {
-      splitter.pushAssembled(buf.subarray(0, rest.length));
-      break;
-    }
-    pos += r.bytesRead;
+  await readAhead(fh, from, (chunk) => {
+    pos += chunk.length;
     // count only the bytes of our own range, so the total over all ranges is the file size
-    res.bytes += Math.max(0, Math.min(pos, unit.end) - Math.max(pos - r.bytesRead, unit.start));
-    splitter.pushAssembled(buf.subarray(0, rest.length + r.bytesRead));
+    res.bytes += Math.max(0, Math.min(pos, unit.end) - Math.max(pos - chunk.length, unit.start));
+    splitter.push(chunk);
     tick();
-  }
+    return !splitter.done;
+  });
   finish(splitter, res, sink);
   res.lines = splitter.count;
 }

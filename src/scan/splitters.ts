@@ -64,9 +64,28 @@ export class JsonlSplitter implements Splitter {
     return p;
   }
 
+  /**
+   * Feeds a chunk without copying it: only a line cut by the chunk boundary is joined in a small buffer.
+   * The chunk may be reused by the caller afterwards (the pending partial line is copied).
+   */
   push(chunk: Buffer): void {
-    const p = this.rest();
-    this.pushAssembled(p.length > 0 ? Buffer.concat([p, chunk]) : chunk);
+    const pend = this.pending;
+    this.pending = null;
+    if (pend === null || pend.length === 0 || this.done) {
+      this.restLen = 0;
+      this.pushAssembled(chunk);
+    } else {
+      const nl = chunk.indexOf(NL);
+      this.restLen = pend.length;
+      if (nl < 0) this.pushAssembled(Buffer.concat([pend, chunk]));
+      else {
+        // the cut line ends in this chunk: finish it, then read the rest of the chunk in place
+        this.pushAssembled(Buffer.concat([pend, chunk.subarray(0, nl + 1)]));
+        this.restLen = 0;
+        if (nl + 1 < chunk.length) this.pushAssembled(chunk.subarray(nl + 1));
+      }
+    }
+    if (this.pending !== null) this.pending = Buffer.from(this.pending);
   }
 
   /** `buf` starts with the bytes returned by rest(). */
@@ -175,6 +194,13 @@ export class ValueSplitter implements Splitter {
     this.pos -= keepFrom;
     if (this.start >= 0) this.start -= keepFrom;
     this.scan();
+    // keep a copy of the unfinished element: the caller may reuse the chunk's memory
+    if (!this.done && !this.discarding) {
+      const from = this.start >= 0 ? this.start : this.pos;
+      this.buf = Buffer.from(this.buf.subarray(from));
+      this.pos -= from;
+      if (this.start >= 0) this.start -= from;
+    }
   }
 
   private openArray(): boolean {
