@@ -384,7 +384,8 @@ async function readStream(
   let source: AsyncIterable<Buffer> = raw;
   let gunzip: ReturnType<typeof createGunzip> | undefined;
   if (gzipped) {
-    gunzip = createGunzip({ chunkSize: 256 * 1024 });
+    // a deep read-ahead lets zlib (on the libuv pool) decompress while this thread splits and matches
+    gunzip = createGunzip({ chunkSize: 256 * 1024, readableHighWaterMark: 4 * 1024 * 1024 });
     const gz = gunzip;
     raw.on("error", (e) => gz.destroy(e));
     raw.pipe(gz);
