@@ -122,7 +122,16 @@ function parseTime(s: string): number {
   return new Date(ms).getUTCDate() === d ? ms : Number.NaN;
 }
 
-const formatTime = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
+let lastMs = Number.NaN;
+let lastText = "";
+/** `YYYY-MM-DDTHH:MM:SSZ` of epoch ms; consecutive findings often share the second, so the last is kept. */
+function formatTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastText = `${new Date(ms).toISOString().slice(0, 19)}Z`;
+  }
+  return lastText;
+}
 
 /** Per-thread encoder; batches must be read in the order they were taken. */
 export class HitEncoder {
