@@ -3,7 +3,7 @@
 // parses candidates and evaluates the candidate rules. Returns compact hits; the caller builds findings.
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
+import { createGunzip, type ZlibOptions } from "node:zlib";
 import type { ErrorCode, Problem, TechtrailError } from "../core/errors.js";
 import { type CompiledRule, compileSigmaRules, RuleIndex } from "../rules/index.js";
 import { type HitBatch, HitEncoder } from "./hits.js";
@@ -385,7 +385,12 @@ async function readStream(
   let gunzip: ReturnType<typeof createGunzip> | undefined;
   if (gzipped) {
     // a deep read-ahead lets zlib (on the libuv pool) decompress while this thread splits and matches
-    gunzip = createGunzip({ chunkSize: 256 * 1024, readableHighWaterMark: 4 * 1024 * 1024 });
+    // (zlib streams pass stream options on to Transform; the zlib typings do not list them)
+    const options: ZlibOptions & { readableHighWaterMark: number } = {
+      chunkSize: 256 * 1024,
+      readableHighWaterMark: 4 * 1024 * 1024,
+    };
+    gunzip = createGunzip(options);
     const gz = gunzip;
     raw.on("error", (e) => gz.destroy(e));
     raw.pipe(gz);
