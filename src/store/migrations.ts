@@ -116,7 +116,19 @@ export const MIGRATIONS: Migration[] = [
   { version: 1, name: "incident register", sql: { sqlite: initial("sqlite"), postgres: initial("postgres") } },
   { version: 2, name: "analytics covering indexes", sql: { sqlite: analyticsIndexes(), postgres: analyticsIndexes() } },
   { version: 3, name: "analytics cache", sql: { sqlite: analyticsCache(), postgres: analyticsCache() } },
+  { version: 4, name: "list order index", sql: { sqlite: listOrderIndex(), postgres: listOrderIndex() } },
 ];
+
+/**
+ * The incident list's default page (newest first, then key) walks a covering index instead of sorting rows
+ * and reading their documents, and gathers each row's techniques in tag order from a covering index too.
+ */
+function listOrderIndex(): string {
+  return `
+CREATE INDEX incidents_list_order ON incidents (incident_at, year, seq, key, title, status, severity, threat_actor, is_demo);
+CREATE INDEX incident_techniques_tag_order ON incident_techniques (incident_key, ord, technique_id);
+`;
+}
 
 /** One row per cached analytics snapshot (src/analytics/facts.ts), keyed by name, valid for its fingerprint. */
 function analyticsCache(): string {
