@@ -8,11 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
-import pg from "pg";
 import { loadBuiltinCatalog } from "../src/catalog/load.js";
 import { generateDemoIncidents } from "../src/incidents/demo.js";
 import { sampleIncident } from "../src/store/contract.js";
 import { openPostgresStore } from "../src/store/postgres.js";
+import { dropSchemas } from "../src/store/postgres-test-store.js";
 import type { SqlStore } from "../src/store/sql-store.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
 
@@ -150,10 +150,7 @@ describe("store faults", () => {
       await concurrentWriters(url, store, schema);
     } finally {
       await store.close();
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await c.end();
+      await dropSchemas(url, [schema]);
     }
   });
 });

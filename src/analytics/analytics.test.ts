@@ -5,9 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import pg from "pg";
 import { loadBuiltinCatalog } from "../catalog/load.js";
-import { openPostgresStore } from "../store/postgres.js";
+import { openTestPostgresStore } from "../store/postgres-test-store.js";
 import { openSqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/store.js";
 import {
@@ -242,20 +241,14 @@ if (!url) {
   }, () => {});
 } else {
   registerSuite("PostgreSQL", async () => {
-    const schemas = [1, 2].map(() => `tt_an_${process.pid}_${Math.random().toString(36).slice(2, 10)}`);
-    const [a, b] = schemas as [string, string];
-    const store = await openPostgresStore(url, { schema: a });
-    const empty = await openPostgresStore(url, { schema: b });
+    const full = await openTestPostgresStore(url, "tt_an");
+    const empty = await openTestPostgresStore(url, "tt_an");
     return {
-      store,
-      empty,
+      store: full.store,
+      empty: empty.store,
       cleanup: async () => {
-        await store.close();
-        await empty.close();
-        const c = new pg.Client({ connectionString: url });
-        await c.connect();
-        for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-        await c.end();
+        await full.cleanup();
+        await empty.cleanup();
       },
     };
   });

@@ -5,9 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import pg from "pg";
 import { isTechtrailError } from "../core/errors.js";
-import { openPostgresStore } from "../store/postgres.js";
+import { openTestPostgresStore } from "../store/postgres-test-store.js";
 import { openSqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/store.js";
 import { openAuthStore } from "./auth-store.js";
@@ -27,20 +26,7 @@ const sqlite: Open = async () => {
 };
 
 const url = process.env.TECHTRAIL_TEST_DATABASE_URL;
-const postgres: Open = async () => {
-  const schema = `tt_auth_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const store = await openPostgresStore(url as string, { schema });
-  return {
-    store,
-    cleanup: async () => {
-      await store.close();
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await c.end();
-    },
-  };
-};
+const postgres: Open = () => openTestPostgresStore(url as string, "tt_auth");
 
 const code = (e: unknown) => (isTechtrailError(e) ? e.code : String(e));
 

@@ -2,8 +2,7 @@
 // incident writes with the audit actor, list filters, matrix counts, analytics and concurrent writers.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import pg from "pg";
-import { openPostgresStore } from "../store/postgres.js";
+import { openTestPostgresStore } from "../store/postgres-test-store.js";
 import { IncidentRegister } from "../store/register.js";
 import { bearer, type Fixture, login, makeFixture, withSession } from "./test-helpers.js";
 
@@ -17,20 +16,7 @@ if (!url) {
   describe("API on PostgreSQL", () => {
     let f: Fixture;
     before(async () => {
-      const schema = `tt_api_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-      f = await makeFixture({}, async () => {
-        const store = await openPostgresStore(url, { schema, maxConnections: 10 });
-        return {
-          store,
-          cleanup: async () => {
-            await store.close();
-            const c = new pg.Client({ connectionString: url });
-            await c.connect();
-            await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-            await c.end();
-          },
-        };
-      });
+      f = await makeFixture({}, () => openTestPostgresStore(url, "tt_api", { maxConnections: 10 }));
       await new IncidentRegister(f.store, f.catalog).seedDemo({ incidents: 60, seed: 3 }, { actor: "test" });
     });
     after(async () => {
