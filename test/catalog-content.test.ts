@@ -58,6 +58,9 @@ describe("shipped catalog content", () => {
       if (t.detection.length < 20) problems.push(`${t.id} detection missing`);
       if (t.mitigations.length < 1) problems.push(`${t.id} has no mitigation`);
       if (t.dataSources.length < 1) problems.push(`${t.id} has no data source`);
+      // Listed CloudTrail events are only seen when a CloudTrail source is on (coverage relies on this).
+      if (t.events.length > 0 && !t.dataSources.some((d) => d.startsWith("cloudtrail-")))
+        problems.push(`${t.id} lists CloudTrail events but no cloudtrail-* data source`);
     }
     assert.deepEqual(problems, []);
   });
