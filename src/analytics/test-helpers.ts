@@ -1,19 +1,8 @@
 // Deterministic synthetic incidents for analytics tests and the analytics benchmark: a handful of
 // realistic AWS attack scenarios (technique chains with first-seen order, actors, severities, detection
 // sources, timelines) spread over a date range, generated from a seed so every run sees the same data.
+import { rng } from "../incidents/demo.js";
 import { type NewIncident, type NewIncidentInput, NewIncident as NewIncidentSchema } from "../incidents/model.js";
-
-/** Small fast PRNG (mulberry32): same seed, same sequence. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Step {
   id: string;
