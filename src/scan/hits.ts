@@ -246,6 +246,64 @@ export class HitEncoder {
   }
 }
 
+/** One finding as the summary reads it (a view that moves from row to row: do not keep it). */
+export interface SummaryRow {
+  readonly meta: RuleMeta;
+  readonly attempt: boolean;
+  /** principalArn, else accessKeyId, else "(unknown principal)". */
+  readonly principal: string;
+  /** eventTime as epoch ms when it has the usual `YYYY-MM-DDTHH:MM:SSZ` shape, else NaN. */
+  readonly timeMs: number;
+  /** eventTime text when timeMs is NaN (undefined when the event had none). */
+  readonly timeOther: string | undefined;
+  eventTime(): string | undefined;
+  eventName(): string | undefined;
+  origin(): Origin;
+}
+
+const ERROR_CODE = FIELDS.indexOf("errorCode");
+const PRINCIPAL_ARN = FIELDS.indexOf("principalArn");
+const ACCESS_KEY_ID = FIELDS.indexOf("accessKeyId");
+const EVENT_NAME = FIELDS.indexOf("eventName");
+
+class RowView implements SummaryRow {
+  private i = 0;
+  meta!: RuleMeta;
+  attempt = false;
+  principal = "";
+  timeMs = Number.NaN;
+  timeOther: string | undefined;
+
+  constructor(private readonly store: FindingStore) {}
+
+  at(i: number): void {
+    const s = this.store;
+    this.i = i;
+    this.meta = s.rowMeta(i);
+    this.attempt = s.rowField(i, ERROR_CODE) !== undefined;
+    this.principal = s.rowField(i, PRINCIPAL_ARN) ?? s.rowField(i, ACCESS_KEY_ID) ?? UNKNOWN_PRINCIPAL;
+    this.timeMs = s.rowTimeMs(i);
+    this.timeOther = Number.isNaN(this.timeMs) ? s.rowTimeOther(i) : undefined;
+  }
+
+  eventTime(): string | undefined {
+    return Number.isNaN(this.timeMs) ? this.timeOther : formatTime(this.timeMs);
+  }
+
+  eventName(): string | undefined {
+    return this.store.rowField(this.i, EVENT_NAME);
+  }
+
+  origin(): Origin {
+    return this.store.rowOrigin(this.i);
+  }
+}
+
+export const UNKNOWN_PRINCIPAL = "(unknown principal)";
+
+/** Text form of a packed eventTime (for the summary's first/last seen). */
+export const packedTimeText = (ms: number): string => formatTime(ms);
+
 /** How the store turns a unit number into an origin. */
 export interface UnitInfo {
   file: string;
@@ -416,6 +474,48 @@ export class FindingStore implements FindingList {
     }
     f.origin = origin;
     return f;
+  }
+
+  /**
+   * Visits the sorted findings as one reused row view, without building Finding objects (the summary reads
+   * a few fields of every finding; eventIDs, times and origins are only decoded when asked for).
+   */
+  forEachRow(visit: (row: SummaryRow) => void): void {
+    const row = new RowView(this);
+    for (let index = 0; index < this.n; index++) {
+      row.at((this.order ? this.order[index] : index) as number);
+      visit(row);
+    }
+  }
+
+  /** @internal for RowView */
+  rowMeta(i: number): RuleMeta {
+    return this.rules[this.cols[i * STRIDE] as number] as RuleMeta;
+  }
+
+  /** @internal for RowView: a dictionary field (FIELDS index k) of row i. */
+  rowField(i: number, k: number): string | undefined {
+    const code = this.cols[i * STRIDE + 2 + k] as number;
+    if (code === 0) return undefined;
+    return this.dicts.get(this.dictOf[i] as number)?.[code];
+  }
+
+  /** @internal for RowView: epoch ms of a packed eventTime, NaN otherwise. */
+  rowTimeMs(i: number): number {
+    return this.timeMs(i);
+  }
+
+  /** @internal for RowView: an eventTime that is not packed (any shape), else undefined. */
+  rowTimeOther(i: number): string | undefined {
+    return this.timeOther.get(i);
+  }
+
+  /** @internal for RowView */
+  rowOrigin(i: number): Origin {
+    const info = this.unitInfo.get(this.units[i] as number);
+    const ordinal = this.cols[i * STRIDE + 1] as number;
+    const file = info?.file ?? "";
+    return info?.originKind === "line" ? { file, line: ordinal + info.lineBase } : { file, index: ordinal };
   }
 
   *[Symbol.iterator](): Iterator<Finding> {

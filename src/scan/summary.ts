@@ -2,11 +2,12 @@
 // first/last seen, principals), tactics, a per-principal timeline, skipped records with reasons.
 import type { Catalog } from "../catalog/catalog.js";
 import { compareIds } from "../catalog/catalog.js";
+import { packedTimeText, type SummaryRow, UNKNOWN_PRINCIPAL } from "./hits.js";
 import type { Finding, PrincipalTimeline, ScanSummary, SkipExample, TechniqueSeen } from "./model.js";
 
 const PRINCIPALS_PER_TECHNIQUE = 50;
 
-export const principalOf = (f: Finding): string => f.principalArn ?? f.accessKeyId ?? "(unknown principal)";
+export const principalOf = (f: Finding): string => f.principalArn ?? f.accessKeyId ?? UNKNOWN_PRINCIPAL;
 
 export interface Counters {
   inputs: string[];
@@ -24,26 +25,75 @@ export interface Counters {
   scanMs: number;
 }
 
+/**
+ * First and last eventTime of a group of findings. Packed times (the usual `YYYY-MM-DDTHH:MM:SSZ` shape) are
+ * compared as numbers and formatted once at the end; other texts are compared as text, as before packing:
+ * for packed values the two orders agree.
+ */
+class TimeSpan {
+  private minMs = Number.POSITIVE_INFINITY;
+  private maxMs = Number.NEGATIVE_INFINITY;
+  private minText: string | undefined;
+  private maxText: string | undefined;
+
+  add(row: SummaryRow): void {
+    const ms = row.timeMs;
+    if (!Number.isNaN(ms)) {
+      if (ms < this.minMs) this.minMs = ms;
+      if (ms > this.maxMs) this.maxMs = ms;
+      return;
+    }
+    const t = row.timeOther;
+    if (t === undefined) return;
+    if (this.minText === undefined || t < this.minText) this.minText = t;
+    if (this.maxText === undefined || t > this.maxText) this.maxText = t;
+  }
+
+  get first(): string | undefined {
+    const packed = this.minMs === Number.POSITIVE_INFINITY ? undefined : packedTimeText(this.minMs);
+    if (packed === undefined) return this.minText;
+    return this.minText !== undefined && this.minText < packed ? this.minText : packed;
+  }
+
+  get last(): string | undefined {
+    const packed = this.maxMs === Number.NEGATIVE_INFINITY ? undefined : packedTimeText(this.maxMs);
+    if (packed === undefined) return this.maxText;
+    return this.maxText !== undefined && this.maxText > packed ? this.maxText : packed;
+  }
+}
+
+/** The findings as the summary reads them (FindingStore), in sorted order. */
+export interface SummarySource {
+  forEachRow(visit: (row: SummaryRow) => void): void;
+}
+
 export function buildSummary(
-  findings: Iterable<Finding>,
+  findings: SummarySource,
   c: Counters,
   catalog: Catalog,
   timelineLimit: number,
 ): ScanSummary {
-  const techniques = new Map<string, TechniqueSeen & { principalSet: Set<string>; ruleSet: Set<string> }>();
+  type TechAcc = Omit<TechniqueSeen, "firstSeen" | "lastSeen"> & {
+    span: TimeSpan;
+    principalSet: Set<string>;
+    ruleSet: Set<string>;
+  };
+  type PrincipalAcc = Omit<PrincipalTimeline, "firstSeen" | "lastSeen"> & { span: TimeSpan; techSet: Set<string> };
+  const techniques = new Map<string, TechAcc>();
   const tactics = new Map<string, number>();
-  const principals = new Map<string, PrincipalTimeline & { techSet: Set<string> }>();
+  const principals = new Map<string, PrincipalAcc>();
   const byLevel: Record<string, number> = {};
   const byRule: Record<string, number> = {};
   let attempts = 0;
   let total = 0;
-  for (const f of findings) {
+  findings.forEachRow((f) => {
     total++;
-    byLevel[f.rule.level] = (byLevel[f.rule.level] ?? 0) + 1;
-    byRule[f.rule.id] = (byRule[f.rule.id] ?? 0) + 1;
+    const { rule, techniques: techs, tactics: tacs } = f.meta;
+    byLevel[rule.level] = (byLevel[rule.level] ?? 0) + 1;
+    byRule[rule.id] = (byRule[rule.id] ?? 0) + 1;
     if (f.attempt) attempts++;
-    const who = principalOf(f);
-    for (const id of f.techniques) {
+    const who = f.principal;
+    for (const id of techs) {
       let t = techniques.get(id);
       if (!t) {
         const tech = catalog.technique(id);
@@ -54,6 +104,7 @@ export function buildSummary(
           attempts: 0,
           principals: [],
           rules: [],
+          span: new TimeSpan(),
           principalSet: new Set(),
           ruleSet: new Set(),
         };
@@ -62,38 +113,52 @@ export function buildSummary(
       }
       t.findings++;
       if (f.attempt) t.attempts++;
-      if (f.eventTime !== undefined) {
-        if (t.firstSeen === undefined || f.eventTime < t.firstSeen) t.firstSeen = f.eventTime;
-        if (t.lastSeen === undefined || f.eventTime > t.lastSeen) t.lastSeen = f.eventTime;
-      }
+      t.span.add(f);
       if (t.principalSet.size < PRINCIPALS_PER_TECHNIQUE) t.principalSet.add(who);
-      t.ruleSet.add(f.rule.id);
+      t.ruleSet.add(rule.id);
     }
-    for (const ta of f.tactics) tactics.set(ta, (tactics.get(ta) ?? 0) + 1);
+    for (const ta of tacs) tactics.set(ta, (tactics.get(ta) ?? 0) + 1);
     let p = principals.get(who);
     if (!p) {
-      p = { principal: who, findings: 0, techniques: [], timeline: [], omitted: 0, techSet: new Set() };
+      p = {
+        principal: who,
+        findings: 0,
+        techniques: [],
+        timeline: [],
+        omitted: 0,
+        span: new TimeSpan(),
+        techSet: new Set(),
+      };
       principals.set(who, p);
     }
     p.findings++;
-    if (f.eventTime !== undefined) {
-      if (p.firstSeen === undefined || f.eventTime < p.firstSeen) p.firstSeen = f.eventTime;
-      if (p.lastSeen === undefined || f.eventTime > p.lastSeen) p.lastSeen = f.eventTime;
-    }
-    for (const id of f.techniques) p.techSet.add(id);
+    p.span.add(f);
+    for (const id of techs) p.techSet.add(id);
     if (p.timeline.length < timelineLimit) {
       const entry: PrincipalTimeline["timeline"][number] = {
-        ruleId: f.rule.id,
-        level: f.rule.level,
-        techniques: f.techniques,
+        ruleId: rule.id,
+        level: rule.level,
+        techniques: techs,
         attempt: f.attempt,
-        origin: f.origin,
+        origin: f.origin(),
       };
-      if (f.eventTime !== undefined) entry.eventTime = f.eventTime;
-      if (f.eventName !== undefined) entry.eventName = f.eventName;
+      const time = f.eventTime();
+      if (time !== undefined) entry.eventTime = time;
+      const name = f.eventName();
+      if (name !== undefined) entry.eventName = name;
       p.timeline.push(entry);
     } else p.omitted++;
-  }
+  });
+  // first/last seen, with the keys in the order the schema lists them
+  const seen = <T extends { span: TimeSpan }>(x: T) => {
+    const { span, ...rest } = x;
+    const out: Omit<T, "span"> & { firstSeen?: string; lastSeen?: string } = rest;
+    const first = span.first;
+    const last = span.last;
+    if (first !== undefined) out.firstSeen = first;
+    if (last !== undefined) out.lastSeen = last;
+    return out;
+  };
   const byTime = (a: { firstSeen?: string | undefined }, b: { firstSeen?: string | undefined }) =>
     (a.firstSeen ?? "").localeCompare(b.firstSeen ?? "");
   const skippedTotal = Object.values(c.skipCounts).reduce((a, b) => a + b, 0);
@@ -106,6 +171,7 @@ export function buildSummary(
     rules: c.rules,
     findings: { total, attempts, byLevel, byRule },
     techniques: [...techniques.values()]
+      .map(seen)
       .sort((a, b) => byTime(a, b) || compareIds(a.id, b.id))
       .map(({ principalSet, ruleSet, ...t }) => ({ ...t, principals: [...principalSet], rules: [...ruleSet] })),
     tactics: [...tactics.entries()]
@@ -115,6 +181,7 @@ export function buildSummary(
       })
       .sort((a, b) => b.findings - a.findings || a.id.localeCompare(b.id)),
     principals: [...principals.values()]
+      .map(seen)
       .sort((a, b) => byTime(a, b) || a.principal.localeCompare(b.principal))
       .map(({ techSet, ...p }) => ({ ...p, techniques: [...techSet].sort(compareIds) })),
     workers: c.workers,
