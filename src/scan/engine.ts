@@ -8,7 +8,7 @@ import type { ErrorCode, Problem, TechtrailError } from "../core/errors.js";
 import { type CompiledRule, compileSigmaRules, RuleIndex } from "../rules/index.js";
 import { type HitBatch, HitEncoder } from "./hits.js";
 import type { SkipExample, SkipReason } from "./model.js";
-import { type PrefilterPlan, planPrefilter, RecordPrefilter } from "./prefilter.js";
+import { type PrefilterPlan, planPrefilter, RecordPrefilter, utf8Slice } from "./prefilter.js";
 import { JsonlSplitter, type RecordSink, type Splitter, ValueSplitter } from "./splitters.js";
 
 export type InputFormat = "jsonl" | "records" | "array" | "values" | "empty" | "unknown";
@@ -477,7 +477,7 @@ class EngineSink implements RecordSink {
     if (!this.prefilter.candidate(buf, s, e)) return;
     let ev: unknown;
     try {
-      ev = JSON.parse(buf.toString("utf8", s, e));
+      ev = JSON.parse(utf8Slice(buf, s, e));
     } catch (err) {
       this.skip("not-json", ordinal, `not JSON: ${(err as Error).message}`);
       return;

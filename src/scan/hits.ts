@@ -49,7 +49,7 @@ function hexNibble(c: number): number {
 }
 
 /** Packs a lower-case UUID into 4 words at out[at..]; false when the text has another shape. */
-function packUuid(s: string, out: number[], at: number): boolean {
+function packUuid(s: string, out: Uint32Array, at: number): boolean {
   if (s.length !== 36) return false;
   let word = 0;
   let digits = 0;
@@ -137,10 +137,14 @@ function formatTime(ms: number): string {
 export class HitEncoder {
   private readonly dict = new Map<string, number>();
   private added: string[] = [];
-  private rows: number[] = [];
+  /** Rows of the current batch (grown by doubling; a batch holds at most a few HIT_BATCH rows). */
+  private rows = new Uint32Array(STRIDE * 1024);
   private n = 0;
   private idOther: Array<[number, string]> = [];
   private timeOther: Array<[number, string]> = [];
+  /** The last eventTime text parsed and its value: matches come in time order, many in the same second. */
+  private lastTimeText = "";
+  private lastTimeMs = Number.NaN;
 
   get count(): number {
     return this.n;
@@ -182,43 +186,50 @@ export class HitEncoder {
       keyId = str(ui.accessKeyId);
       uiAccount = str(ui.accountId);
     }
+    const at = this.n * STRIDE;
+    if (at + STRIDE > this.rows.length) {
+      const grown = new Uint32Array(this.rows.length * 2);
+      grown.set(this.rows);
+      this.rows = grown;
+    }
     const rows = this.rows;
-    const at = rows.length;
-    rows.push(
-      rule,
-      ordinal,
-      this.code(0, ev.eventSource),
-      this.code(1, ev.eventName),
-      this.code(2, ev.awsRegion),
-      this.code(3, ev.sourceIPAddress),
-      this.code(4, ev.userAgent),
-      this.code(5, ev.errorCode),
-      this.code(6, arn),
-      this.code(7, keyId),
-      this.code(8, str(ev.recipientAccountId) ?? uiAccount),
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-    );
+    rows[at] = rule;
+    rows[at + 1] = ordinal;
+    rows[at + 2] = this.code(0, ev.eventSource);
+    rows[at + 3] = this.code(1, ev.eventName);
+    rows[at + 4] = this.code(2, ev.awsRegion);
+    rows[at + 5] = this.code(3, ev.sourceIPAddress);
+    rows[at + 6] = this.code(4, ev.userAgent);
+    rows[at + 7] = this.code(5, ev.errorCode);
+    rows[at + 8] = this.code(6, arn);
+    rows[at + 9] = this.code(7, keyId);
+    rows[at + 10] = this.code(8, str(ev.recipientAccountId) ?? uiAccount);
     let flags = 0;
     const id = str(ev.eventID);
-    if (id !== undefined) {
-      if (packUuid(id, rows, at + ID_AT)) flags |= ID_PACKED;
-      else this.idOther.push([this.n, id]);
+    if (id !== undefined && packUuid(id, rows, at + ID_AT)) flags |= ID_PACKED;
+    else {
+      rows.fill(0, at + ID_AT, at + ID_AT + 4);
+      if (id !== undefined) this.idOther.push([this.n, id]);
     }
     const time = str(ev.eventTime);
+    let ms = Number.NaN;
     if (time !== undefined) {
-      const ms = parseTime(time);
-      if (!Number.isNaN(ms)) {
-        f64[0] = ms;
-        rows[at + TIME_AT] = f64Words[0] as number;
-        rows[at + TIME_AT + 1] = f64Words[1] as number;
-        flags |= TIME_PACKED;
-      } else this.timeOther.push([this.n, time]);
+      if (time === this.lastTimeText) ms = this.lastTimeMs;
+      else {
+        ms = parseTime(time);
+        this.lastTimeText = time;
+        this.lastTimeMs = ms;
+      }
+      if (Number.isNaN(ms)) this.timeOther.push([this.n, time]);
+    }
+    if (!Number.isNaN(ms)) {
+      f64[0] = ms;
+      rows[at + TIME_AT] = f64Words[0] as number;
+      rows[at + TIME_AT + 1] = f64Words[1] as number;
+      flags |= TIME_PACKED;
+    } else {
+      rows[at + TIME_AT] = 0;
+      rows[at + TIME_AT + 1] = 0;
     }
     rows[at + FLAGS_AT] = flags;
     this.n++;
@@ -226,7 +237,6 @@ export class HitEncoder {
 
   /** Drops rows of an unfinished unit (dictionary additions stay pending: they are already in the map). */
   dropRows(): void {
-    this.rows = [];
     this.n = 0;
     this.idOther = [];
     this.timeOther = [];
@@ -234,7 +244,7 @@ export class HitEncoder {
 
   take(): HitBatch {
     const batch: HitBatch = {
-      rows: Uint32Array.from(this.rows),
+      rows: this.rows.slice(0, this.n * STRIDE),
       count: this.n,
       idOther: this.idOther,
       timeOther: this.timeOther,
