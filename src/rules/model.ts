@@ -84,6 +84,8 @@ export interface CompiledRule {
   eventNameFilter: ValueFilter | null;
   /** eventSource filter with prefixes; null = any eventSource. */
   eventSourceFilter: ValueFilter | null;
+  /** The detection section as written (plain data; the scanner's pre-filter derives literals from it). */
+  detection?: SigmaDetection;
   match(event: Record<string, unknown>): boolean;
 }
 

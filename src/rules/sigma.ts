@@ -566,6 +566,7 @@ function compileDocument(ctx: DocContext): CompiledRule {
     eventNameFilter: constraints.eventName,
     eventSourceFilter: constraints.eventSource,
     match: test,
+    detection: doc.detection,
   };
   if (doc.status !== undefined) rule.status = doc.status;
   if (doc.description !== undefined) rule.description = doc.description;

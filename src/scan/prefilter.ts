@@ -64,16 +64,19 @@ export function planPrefilter(rules: readonly CompiledRule[], texts: ReadonlyMap
 
 /** Literals of which at least one occurs in any record the rule matches, or null when none can be derived. */
 export function requiredLiterals(rule: CompiledRule, text: string | undefined): string[] | null {
-  if (text === undefined) return null;
-  let detection: Record<string, unknown> | undefined;
-  try {
-    const docs = parseAllDocuments(text);
-    const list = Array.isArray(docs) ? docs : [docs];
-    const values = list.map((d) => d.toJS() as Record<string, unknown> | null).filter((d) => d?.detection);
-    const doc = values.length === 1 ? values[0] : values.find((d) => d?.id === rule.id || d?.title === rule.title);
-    detection = doc?.detection as Record<string, unknown> | undefined;
-  } catch {
-    return null;
+  let detection: Record<string, unknown> | undefined = rule.detection;
+  if (detection === undefined) {
+    // a rule compiled elsewhere: read the detection from its file
+    if (text === undefined) return null;
+    try {
+      const docs = parseAllDocuments(text);
+      const list = Array.isArray(docs) ? docs : [docs];
+      const values = list.map((d) => d.toJS() as Record<string, unknown> | null).filter((d) => d?.detection);
+      const doc = values.length === 1 ? values[0] : values.find((d) => d?.id === rule.id || d?.title === rule.title);
+      detection = doc?.detection as Record<string, unknown> | undefined;
+    } catch {
+      return null;
+    }
   }
   if (!detection || typeof detection.condition !== "string") return null;
   const idents = Object.keys(detection).filter((k) => k !== "condition" && k !== "timeframe");
