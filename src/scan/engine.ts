@@ -3,7 +3,7 @@
 // parses candidates and evaluates the candidate rules. Returns compact hits; the caller builds findings.
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { Readable } from "node:stream";
-import { createGunzip, type ZlibOptions } from "node:zlib";
+import { createGunzip, gunzipSync, type ZlibOptions } from "node:zlib";
 import type { ErrorCode, Problem, TechtrailError } from "../core/errors.js";
 import { type CompiledRule, compileSigmaRules, RuleIndex } from "../rules/index.js";
 import { type HitBatch, HitEncoder } from "./hits.js";
@@ -213,6 +213,7 @@ export async function scanUnit(
         const magic = Buffer.alloc(2);
         const { bytesRead } = await fh.read(magic, 0, 2, 0);
         if (bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b) {
+          if (await readSmallGzip(fh, res, sink, opts, tick)) return finishUnit(res, rules, tick);
           await readStream(
             fh.createReadStream({ highWaterMark: READ_CHUNK, autoClose: false }),
             res,
@@ -237,9 +238,62 @@ export async function scanUnit(
   } finally {
     await fh?.close().catch(() => undefined);
   }
+  return finishUnit(res, rules, tick);
+}
+
+function finishUnit(res: UnitResult, rules: EngineRules, tick: () => void): UnitResult {
   tick();
   res.hits = rules.encoder.take();
   return res;
+}
+
+/** Compressed files up to this size are inflated in one call (the size of CloudTrail's 5-minute files). */
+const SMALL_GZIP_BYTES = 4 * 1024 * 1024;
+/** ...unless they inflate to more than this (then they are streamed, which bounds memory). */
+const SMALL_GZIP_OUT_BYTES = 32 * 1024 * 1024;
+
+/**
+ * A small gzip file in one synchronous inflate on this thread: no stream machinery, no wait for the libuv
+ * pool, one splitter pass over the whole content. Returns false (nothing consumed) when the file is large,
+ * inflates to too much, or is corrupt or truncated: the streaming reader then scans what it can and reports
+ * the problem with its position, as before.
+ */
+async function readSmallGzip(
+  fh: FileHandle,
+  res: UnitResult,
+  sink: EngineSink,
+  opts: EngineOptions,
+  tick: () => void,
+): Promise<boolean> {
+  const { size } = await fh.stat();
+  if (size > SMALL_GZIP_BYTES) return false;
+  const data = Buffer.allocUnsafe(size);
+  let got = 0;
+  while (got < size) {
+    const { bytesRead } = await fh.read(data, got, size - got, got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  let out: Buffer;
+  try {
+    out = gunzipSync(data.subarray(0, got), { maxOutputLength: SMALL_GZIP_OUT_BYTES });
+  } catch {
+    return false;
+  }
+  res.bytes += out.length;
+  const format = detectFormat(out.subarray(0, HEAD_BYTES));
+  res.format = format;
+  if (format === "empty" && out.length <= HEAD_BYTES) return true;
+  const splitter = makeSplitter(format === "empty" ? "values" : format, sink, opts);
+  if (!splitter) {
+    sink.fileProblem("unknown-format", 'content is not JSON (expected JSON Lines, a JSON array or {"Records": [...]})');
+    return true;
+  }
+  res.originKind = format === "jsonl" ? "line" : "index";
+  splitter.push(out);
+  tick();
+  finish(splitter, res, sink);
+  return true;
 }
 
 const EMPTY_BATCH: HitBatch = { rows: new Uint32Array(0), count: 0, idOther: [], timeOther: [], dict: [] };
