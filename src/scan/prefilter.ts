@@ -231,6 +231,9 @@ export const utf8Slice = (buf: Buffer, s: number, e: number): string => (buf as 
 export const latin1Slice = (buf: Buffer, s: number, e: number): string => (buf as FastSlices).latin1Slice(s, e);
 
 const EVENT_NAME_KEY = Buffer.from('"eventName"', "latin1");
+const EVENT_NAME_TEXT = '"eventName"';
+/** Bound on memoised names, so endless distinct eventNames cannot grow it without limit. */
+const NAME_MEMO_LIMIT = 20_000;
 const KEY_LEN = EVENT_NAME_KEY.length;
 
 /**
@@ -241,13 +244,23 @@ export class RecordPrefilter {
   private cur: Buffer | null = null;
   private next = -1;
   private readonly tests: RecordTest[] = [];
+  /**
+   * When some rule without an eventName constraint has a literal test, every record is decoded to text for
+   * it anyway; then the eventName keys are searched in that text too (String#indexOf is cheaper than
+   * Buffer#indexOf for a multi-byte needle) and names are looked up as written.
+   */
+  private readonly textMode: boolean;
+  private readonly names = new Map<string, RecordTest>();
 
-  constructor(private readonly plan: PrefilterPlan) {}
+  constructor(private readonly plan: PrefilterPlan) {
+    this.textMode = plan.enabled && plan.other instanceof RegExp;
+  }
 
   /** True when the record must be parsed and evaluated. */
   candidate(buf: Buffer, s: number, e: number): boolean {
     const plan = this.plan;
     if (!plan.enabled) return true;
+    if (this.textMode) return this.candidateText(latin1Slice(buf, s, e));
     if (buf !== this.cur) {
       this.cur = buf;
       this.next = buf.indexOf(EVENT_NAME_KEY, s);
@@ -273,6 +286,56 @@ export class RecordPrefilter {
     const text = latin1Slice(buf, s, e);
     for (const t of tests) if ((t as RegExp).test(text)) return true;
     return false;
+  }
+
+  /** candidate() on the record's latin1 text (one char per byte: the same keys, names and literals). */
+  private candidateText(text: string): boolean {
+    const tests = this.tests;
+    tests.length = 0;
+    let found = false;
+    let always = false;
+    let k = text.indexOf(EVENT_NAME_TEXT);
+    while (k >= 0) {
+      found = true;
+      const t = this.nameTestText(text, k + EVENT_NAME_TEXT.length);
+      if (t === true) {
+        always = true;
+        break;
+      }
+      if (t !== null && !tests.includes(t)) tests.push(t);
+      k = text.indexOf(EVENT_NAME_TEXT, k + EVENT_NAME_TEXT.length);
+    }
+    if (always || !found) return true;
+    for (const t of tests) if ((t as RegExp).test(text)) return true;
+    return false;
+  }
+
+  /** nameTest() on text. Names are memoised as written, so a record costs one lookup and no lower-casing. */
+  private nameTestText(text: string, p: number): RecordTest {
+    const e = text.length;
+    let c = text.charCodeAt(p);
+    while (p < e && (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) c = text.charCodeAt(++p);
+    if (c !== 0x3a) return null; // `"eventName"` used as a value, not a key
+    c = text.charCodeAt(++p);
+    while (p < e && (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) c = text.charCodeAt(++p);
+    if (c !== 0x22) return true; // not a string: let the parser and rules decide
+    const start = p + 1;
+    const q = text.indexOf('"', start);
+    if (q < 0) return true;
+    const raw = text.slice(start, q);
+    let t = this.names.get(raw);
+    if (t === undefined) {
+      t = this.plan.other;
+      // escapes or non-ASCII (latin1 chars above 0x7f): compare after real parsing
+      if (/[\\\u0080-\u00ff]/.test(raw)) t = true;
+      else {
+        const own = this.plan.byName.get(raw.toLowerCase());
+        if (own !== undefined) t = own;
+      }
+      if (this.names.size >= NAME_MEMO_LIMIT) this.names.clear();
+      this.names.set(raw, t);
+    }
+    return t;
   }
 
   /** The test for the string value after a key (true when it cannot be read safely). */
