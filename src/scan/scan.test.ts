@@ -250,6 +250,35 @@ describe("scanPaths: pre-filter edge cases", () => {
     const r = await scanPaths([dir], opts, { catalog });
     assert.deepEqual(r.findings.map((f) => f.eventID).sort(), ["esc", "nested-first", "root-upper", "spaced", "upper"]);
   });
+
+  it("decides the same on bytes (no unindexed rule) and on text (an unindexed rule's literal test)", async () => {
+    const dir = tmp();
+    const lines = [
+      '{"eventSource":"iam.amazonaws.com","eventName":"Create\\u0041ccessKey","eventID":"esc"}',
+      '{"eventSource":"iam.amazonaws.com","eventName":"CREATEACCESSKEY","eventID":"upper"}',
+      '{"eventSource" : "iam.amazonaws.com", "eventName"  :  "CreateAccessKey", "eventID":"spaced"}',
+      '{"eventSource":"iam.amazonaws.com","eventID":"nested-first","requestParameters":{"eventName":"X"},"eventName":"CreateAccessKey"}',
+      '{"eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","userAgent":"agent-\\u00e9-\\u4e2d","eventID":"non-ascii-elsewhere"}',
+      '{"eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","userAgent":"agent-é-中","eventID":"raw-utf8-elsewhere"}',
+      '{"eventSource":"iam.amazonaws.com","eventName":"CréateAccessKey","eventID":"non-ascii-name"}',
+      '{"eventSource":"iam.amazonaws.com","eventName":"ListUsers","eventID":"other-name"}',
+    ];
+    writeFileSync(join(dir, "e.jsonl"), lines.join("\n"));
+    const expected = ["esc", "nested-first", "non-ascii-elsewhere", "raw-utf8-elsewhere", "spaced", "upper"];
+    const createOnly = RULES.filter((r) => r.source === "create-key.yml");
+    const bytes = await scanPaths([dir], { ...opts, ruleTexts: createOnly }, { catalog });
+    const text = await scanPaths([dir], { ...opts, ruleTexts: RULES }, { catalog });
+    const off = await scanPaths([dir], { ...opts, ruleTexts: RULES, prefilter: false }, { catalog });
+    const ids = (r: ScanResult, rule: string) =>
+      r.findings
+        .filter((f) => f.rule.id === rule)
+        .map((f) => f.eventID)
+        .sort();
+    assert.deepEqual(ids(bytes, "r-create-key"), expected);
+    assert.deepEqual(ids(text, "r-create-key"), expected);
+    assert.deepEqual(ids(off, "r-create-key"), expected);
+    assert.equal(JSON.stringify(text.findings), JSON.stringify(off.findings));
+  });
 });
 
 describe("scanPaths: bad input", () => {
