@@ -286,14 +286,17 @@ class RowView implements SummaryRow {
 
   constructor(private readonly store: FindingStore) {}
 
-  at(i: number): void {
-    const s = this.store;
+  /** Moves to row i; `cols` and `dict` are the store's columns and that row's thread dictionary. */
+  at(i: number, cols: Uint32Array, dict: readonly string[]): void {
+    const base = i * STRIDE;
     this.i = i;
-    this.meta = s.rowMeta(i);
-    this.attempt = s.rowField(i, ERROR_CODE) !== undefined;
-    this.principal = s.rowField(i, PRINCIPAL_ARN) ?? s.rowField(i, ACCESS_KEY_ID) ?? UNKNOWN_PRINCIPAL;
-    this.timeMs = s.rowTimeMs(i);
-    this.timeOther = Number.isNaN(this.timeMs) ? s.rowTimeOther(i) : undefined;
+    this.meta = this.store.rowMeta(i);
+    this.attempt = cols[base + 2 + ERROR_CODE] !== 0;
+    const arn = cols[base + 2 + PRINCIPAL_ARN] as number;
+    const key = cols[base + 2 + ACCESS_KEY_ID] as number;
+    this.principal = (arn !== 0 ? dict[arn] : key !== 0 ? dict[key] : undefined) ?? UNKNOWN_PRINCIPAL;
+    this.timeMs = this.store.rowTimeMs(i);
+    this.timeOther = Number.isNaN(this.timeMs) ? this.store.rowTimeOther(i) : undefined;
   }
 
   eventTime(): string | undefined {
@@ -492,8 +495,17 @@ export class FindingStore implements FindingList {
    */
   forEachRow(visit: (row: SummaryRow) => void): void {
     const row = new RowView(this);
+    const empty = [""];
+    let thread = -1;
+    let dict: readonly string[] = empty;
     for (let index = 0; index < this.n; index++) {
-      row.at((this.order ? this.order[index] : index) as number);
+      const i = (this.order ? this.order[index] : index) as number;
+      const t = this.dictOf[i] as number;
+      if (t !== thread) {
+        thread = t;
+        dict = this.dicts.get(t) ?? empty;
+      }
+      row.at(i, this.cols, dict);
       visit(row);
     }
   }

@@ -2,7 +2,7 @@
 // first/last seen, principals), tactics, a per-principal timeline, skipped records with reasons.
 import type { Catalog } from "../catalog/catalog.js";
 import { compareIds } from "../catalog/catalog.js";
-import { packedTimeText, type SummaryRow, UNKNOWN_PRINCIPAL } from "./hits.js";
+import { packedTimeText, type RuleMeta, type SummaryRow, UNKNOWN_PRINCIPAL } from "./hits.js";
 import type { Finding, PrincipalTimeline, ScanSummary, SkipExample, TechniqueSeen } from "./model.js";
 
 const PRINCIPALS_PER_TECHNIQUE = 50;
@@ -80,44 +80,49 @@ export function buildSummary(
   };
   type PrincipalAcc = Omit<PrincipalTimeline, "firstSeen" | "lastSeen"> & { span: TimeSpan; techSet: Set<string> };
   const techniques = new Map<string, TechAcc>();
-  const tactics = new Map<string, number>();
   const principals = new Map<string, PrincipalAcc>();
-  const byLevel: Record<string, number> = {};
-  const byRule: Record<string, number> = {};
+  // per rule: its count, attempts and the accumulators of its techniques (looked up once per rule, not per row)
+  const perRule = new Map<RuleMeta, { count: number; techs: TechAcc[] }>();
   let attempts = 0;
   let total = 0;
+  const techAcc = (id: string): TechAcc => {
+    let t = techniques.get(id);
+    if (!t) {
+      const tech = catalog.technique(id);
+      t = {
+        id,
+        tactics: tech ? [...tech.tactics] : [],
+        findings: 0,
+        attempts: 0,
+        principals: [],
+        rules: [],
+        span: new TimeSpan(),
+        principalSet: new Set(),
+        ruleSet: new Set(),
+      };
+      if (tech) t.name = tech.name;
+      techniques.set(id, t);
+    }
+    return t;
+  };
   findings.forEachRow((f) => {
     total++;
-    const { rule, techniques: techs, tactics: tacs } = f.meta;
-    byLevel[rule.level] = (byLevel[rule.level] ?? 0) + 1;
-    byRule[rule.id] = (byRule[rule.id] ?? 0) + 1;
+    const meta = f.meta;
+    let r = perRule.get(meta);
+    if (!r) {
+      r = { count: 0, techs: meta.techniques.map(techAcc) };
+      for (const t of r.techs) t.ruleSet.add(meta.rule.id);
+      perRule.set(meta, r);
+    }
+    r.count++;
     if (f.attempt) attempts++;
     const who = f.principal;
-    for (const id of techs) {
-      let t = techniques.get(id);
-      if (!t) {
-        const tech = catalog.technique(id);
-        t = {
-          id,
-          tactics: tech ? [...tech.tactics] : [],
-          findings: 0,
-          attempts: 0,
-          principals: [],
-          rules: [],
-          span: new TimeSpan(),
-          principalSet: new Set(),
-          ruleSet: new Set(),
-        };
-        if (tech) t.name = tech.name;
-        techniques.set(id, t);
-      }
+    for (const t of r.techs) {
       t.findings++;
       if (f.attempt) t.attempts++;
       t.span.add(f);
       if (t.principalSet.size < PRINCIPALS_PER_TECHNIQUE) t.principalSet.add(who);
-      t.ruleSet.add(rule.id);
     }
-    for (const ta of tacs) tactics.set(ta, (tactics.get(ta) ?? 0) + 1);
     let p = principals.get(who);
     if (!p) {
       p = {
@@ -133,12 +138,12 @@ export function buildSummary(
     }
     p.findings++;
     p.span.add(f);
-    for (const id of techs) p.techSet.add(id);
+    for (const id of meta.techniques) p.techSet.add(id);
     if (p.timeline.length < timelineLimit) {
       const entry: PrincipalTimeline["timeline"][number] = {
-        ruleId: rule.id,
-        level: rule.level,
-        techniques: techs,
+        ruleId: meta.rule.id,
+        level: meta.rule.level,
+        techniques: meta.techniques,
         attempt: f.attempt,
         origin: f.origin(),
       };
@@ -149,6 +154,14 @@ export function buildSummary(
       p.timeline.push(entry);
     } else p.omitted++;
   });
+  const byLevel: Record<string, number> = {};
+  const byRule: Record<string, number> = {};
+  const tactics = new Map<string, number>();
+  for (const [meta, r] of perRule) {
+    byLevel[meta.rule.level] = (byLevel[meta.rule.level] ?? 0) + r.count;
+    byRule[meta.rule.id] = (byRule[meta.rule.id] ?? 0) + r.count;
+    for (const ta of meta.tactics) tactics.set(ta, (tactics.get(ta) ?? 0) + r.count);
+  }
   // first/last seen, with the keys in the order the schema lists them
   const seen = <T extends { span: TimeSpan }>(x: T) => {
     const { span, ...rest } = x;
