@@ -113,7 +113,15 @@ function unsupportedCorrelation(ctx: DocContext, path: ReadonlyArray<PropertyKey
 // ---- YAML documents ----
 
 /** Parses every YAML document of a file; each keeps file-absolute line/column positions. */
+/** A document marker (`---` or `...`) at the start of a line after the first: the file may hold several. */
+const LATER_DOCUMENT_MARKER = /\n(?:---|\.\.\.)(?:[ \t\r\n]|$)/;
+
 function parseDocuments(text: string, source: string): Array<{ parsed: ParsedYaml; empty: boolean }> {
+  // One document (the common case): parsed once, by the shared parser (same positions and error format).
+  if (!LATER_DOCUMENT_MARKER.test(text)) {
+    const parsed = parseYaml(text, source);
+    return [{ parsed, empty: parsed.value === null || parsed.value === undefined }];
+  }
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const list = isDocument(docs) ? [docs] : Array.isArray(docs) ? docs : [];
