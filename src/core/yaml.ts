@@ -1,6 +1,7 @@
 // YAML parsing that keeps line/column positions so validation errors can point at file:line:column.
 import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
 import { type Problem, TechtrailError } from "./errors.js";
+import { cachedYamlValue } from "./yaml-cache.js";
 
 export interface ParsedYaml {
   value: unknown;
@@ -8,7 +9,25 @@ export interface ParsedYaml {
   locate(path: ReadonlyArray<PropertyKey>): { line: number; column: number } | undefined;
 }
 
+/**
+ * Parses one YAML document. Texts the build has parsed before come from the YAML cache; their positions are
+ * computed (by a real parse) only if something asks for one, i.e. when a validation error is reported.
+ */
 export function parseYaml(text: string, source: string): ParsedYaml {
+  const hit = cachedYamlValue(text);
+  if (hit === undefined) return parseYamlText(text, source);
+  let real: ParsedYaml | undefined;
+  return {
+    value: hit.value,
+    locate(path) {
+      real ??= parseYamlText(text, source);
+      return real.locate(path);
+    },
+  };
+}
+
+/** Parses one YAML document with the parser (no cache). */
+export function parseYamlText(text: string, source: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
