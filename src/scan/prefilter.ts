@@ -26,12 +26,13 @@ export interface PrefilterPlan {
 const escapeRe = (l: string) => l.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 function testOf(needs: readonly Need[]): RecordTest {
-  if (needs.length === 0) return null;
   const literals = new Set<string>();
   for (const n of needs) {
     if (n === null) return true;
+    // (an empty need is a rule that cannot match these records: it adds nothing)
     for (const l of n) literals.add(l.toLowerCase());
   }
+  if (literals.size === 0) return null;
   return new RegExp([...literals].sort().map(escapeRe).join("|"), "i");
 }
 
@@ -39,21 +40,19 @@ function testOf(needs: readonly Need[]): RecordTest {
 export function planPrefilter(rules: readonly CompiledRule[], texts: ReadonlyMap<string, string>): PrefilterPlan {
   const perName = new Map<string, Need[]>();
   const unindexed: Need[] = [];
-  const needOf = new Map<CompiledRule, Need>();
-  for (const r of rules) needOf.set(r, requiredLiterals(r, texts.get(r.source)));
   for (const r of rules) {
-    const need = needOf.get(r) ?? null;
     if (r.eventNames === null) {
-      unindexed.push(need);
+      unindexed.push(requiredLiterals(r, texts.get(r.source)));
       continue;
     }
+    // per eventName: selections that require another eventName drop out of the rule's need for this one
     for (const n of r.eventNames) {
       let list = perName.get(n);
       if (!list) {
         list = [];
         perName.set(n, list);
       }
-      list.push(need);
+      list.push(requiredLiterals(r, texts.get(r.source), n));
     }
   }
   const byName = new Map<string, RecordTest>();
@@ -62,8 +61,12 @@ export function planPrefilter(rules: readonly CompiledRule[], texts: ReadonlyMap
   return { enabled: other !== true, byName, other };
 }
 
-/** Literals of which at least one occurs in any record the rule matches, or null when none can be derived. */
-export function requiredLiterals(rule: CompiledRule, text: string | undefined): string[] | null {
+/**
+ * Literals of which at least one occurs in any record the rule matches, or null when none can be derived.
+ * With `eventName` (lower-cased; for rules indexed by name), for records of that name only: an empty list then
+ * means the rule cannot match them at all.
+ */
+export function requiredLiterals(rule: CompiledRule, text: string | undefined, eventName?: string): string[] | null {
   let detection: Record<string, unknown> | undefined = rule.detection;
   if (detection === undefined) {
     // a rule compiled elsewhere: read the detection from its file
@@ -87,7 +90,8 @@ export function requiredLiterals(rule: CompiledRule, text: string | undefined): 
     return null;
   }
   const skipIndexed = rule.eventNames !== null;
-  const ofIdent = (name: string): Need => needOfIdentifier(detection[name], skipIndexed);
+  const ofIdent = (name: string): Need =>
+    needOfIdentifier(detection[name], skipIndexed, skipIndexed ? eventName : undefined);
   const walk = (n: typeof tree): Need => {
     switch (n.kind) {
       case "id":
@@ -105,11 +109,13 @@ export function requiredLiterals(rule: CompiledRule, text: string | undefined): 
       }
     }
   };
-  const need = walk(tree);
-  return need && need.length > 0 ? need : null;
+  return walk(tree);
 }
 
-/** A disjunction of literals (one of them must occur), or null for "no constraint". */
+/**
+ * A disjunction of literals (one of them must occur), null for "no constraint", or the empty list for "cannot
+ * match" (a selection that requires another eventName than the one the need is computed for).
+ */
 type Need = string[] | null;
 
 function andNeeds(items: Need[]): Need {
@@ -117,6 +123,7 @@ function andNeeds(items: Need[]): Need {
   let best: Need = null;
   for (const n of items) {
     if (n === null) continue;
+    if (n.length === 0) return n;
     if (best === null || score(n) > score(best)) best = n;
   }
   return best;
@@ -133,26 +140,40 @@ function orNeeds(items: Need[]): Need {
 
 const score = (n: string[]): number => Math.min(...n.map((s) => s.length)) - n.length;
 
-function needOfIdentifier(sel: unknown, skipIndexed: boolean): Need {
+function needOfIdentifier(sel: unknown, skipIndexed: boolean, eventName: string | undefined): Need {
   if (typeof sel === "string") return literalOf(sel);
   if (Array.isArray(sel)) {
     if (sel.every((x) => typeof x === "string")) return orNeeds(sel.map((x) => literalOf(x as string)));
     if (sel.every((x) => x && typeof x === "object" && !Array.isArray(x)))
-      return orNeeds(sel.map((m) => needOfMap(m as Record<string, unknown>, skipIndexed)));
+      return orNeeds(sel.map((m) => needOfMap(m as Record<string, unknown>, skipIndexed, eventName)));
     return null;
   }
-  if (sel && typeof sel === "object") return needOfMap(sel as Record<string, unknown>, skipIndexed);
+  if (sel && typeof sel === "object") return needOfMap(sel as Record<string, unknown>, skipIndexed, eventName);
   return null;
+}
+
+/** True when an `eventName` selection (plain values, no wildcards or escapes) cannot equal `name`. */
+function excludesName(modifiers: string[], value: unknown, name: string): boolean {
+  if (!modifiers.every((m) => m === "cased")) return false;
+  const values = Array.isArray(value) ? value : [value];
+  if (values.length === 0 || !values.every((v) => typeof v === "string" && !/[*?\\]/.test(v))) return false;
+  return !values.some((v) => (v as string).toLowerCase() === name);
 }
 
 const LITERAL_MODIFIERS = new Set(["contains", "startswith", "endswith", "all", "cased"]);
 
-function needOfMap(map: Record<string, unknown>, skipIndexed: boolean): Need {
+function needOfMap(map: Record<string, unknown>, skipIndexed: boolean, eventName: string | undefined): Need {
   const fields: Need[] = [];
   for (const [key, value] of Object.entries(map)) {
     const [field = "", ...modifiers] = key.split("|");
+    if (eventName !== undefined && field === "eventName" && excludesName(modifiers, value, eventName)) return [];
     // for rules indexed by name, the index already covers these (and their values occur in every candidate)
     if (skipIndexed && (field === "eventName" || field === "eventSource")) continue;
+    // `exists: true`: the key itself is written in the record (as a key, or inside a flattened dotted key)
+    if (modifiers.length === 1 && modifiers[0] === "exists") {
+      fields.push(value === true ? literalOf(field.slice(field.lastIndexOf(".") + 1)) : null);
+      continue;
+    }
     if (modifiers.includes("re") && modifiers.every((m) => REGEX_MODIFIERS.has(m))) {
       const values = Array.isArray(value) ? value : [value];
       const ok = values.length > 0 && values.every((v) => typeof v === "string");
@@ -163,7 +184,8 @@ function needOfMap(map: Record<string, unknown>, skipIndexed: boolean): Need {
       fields.push(null);
       continue;
     }
-    const values = Array.isArray(value) ? value : [value];
+    // booleans match their text, which the record holds as `true` or as a string ("True", ...)
+    const values = (Array.isArray(value) ? value : [value]).map((v) => (typeof v === "boolean" ? String(v) : v));
     if (values.length === 0 || !values.every((v) => typeof v === "string")) {
       fields.push(null);
       continue;
