@@ -36,6 +36,9 @@ type WorkerMessage =
  * A worker holds one unit's data at a time; a small old generation makes V8 collect (and give back) the
  * garbage of rule compilation and parsing early, which keeps the process's peak memory low.
  */
+/** Units handed to a worker at once: the one it scans and the next. */
+const UNITS_IN_FLIGHT = 2;
+
 const WORKER_LIMITS = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 16 };
 
 /** Starts one worker; from a .ts source the worker goes through tsx (tests, `node --import tsx`). */
@@ -111,26 +114,34 @@ export class ScanPool {
     if (this.earlyError) throw this.earlyError;
     const queue = [...units];
     await new Promise<void>((resolve, reject) => {
-      let idle = 0;
       let failed = false;
       this.failure = (e) => {
         if (failed) return;
         failed = true;
         reject(e);
       };
+      // Each worker holds up to UNITS_IN_FLIGHT units (one scanning, one queued), so it never waits for this
+      // thread between units. The scan ends when every unit handed out has come back.
+      const inFlight = new Map<Worker, number>(this.workers.map((w) => [w, 0]));
+      let outstanding = 0;
+      let started = 0;
       const feed = (w: Worker) => {
         if (failed) return;
-        const unit = cb.stop() ? undefined : queue.shift();
-        if (!unit) {
-          if (++idle === this.workers.length) resolve();
-          return;
+        while ((inFlight.get(w) ?? 0) < UNITS_IN_FLIGHT) {
+          const unit = cb.stop() ? undefined : queue.shift();
+          if (!unit) break;
+          inFlight.set(w, (inFlight.get(w) ?? 0) + 1);
+          outstanding++;
+          w.postMessage({ type: "unit", unit });
         }
-        w.postMessage({ type: "unit", unit });
+        if (outstanding === 0 && started === this.workers.length && (queue.length === 0 || cb.stop())) resolve();
       };
       this.handler = (w, m) => {
         if (m.type === "progress") cb.progress(m.events, m.bytes);
         else if (m.type === "hits") cb.hits(m.unit, m.batch, this.workers.indexOf(w));
         else if (m.type === "result") {
+          inFlight.set(w, (inFlight.get(w) ?? 1) - 1);
+          outstanding--;
           cb.result(m.result, this.workers.indexOf(w));
           feed(w);
         } else if (m.type === "error")
@@ -141,7 +152,10 @@ export class ScanPool {
         void (this.ready[i] as Promise<RuleSetInfo>).then((info) => {
           if (info.rules.map((r) => r.id).join("\n") !== expected)
             this.failure?.(new TechtrailError("INTERNAL", "a scan worker compiled a different rule set"));
-          else feed(w);
+          else {
+            started++;
+            feed(w);
+          }
         });
       });
     });

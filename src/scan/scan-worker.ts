@@ -1,6 +1,6 @@
 // Worker-thread entry of the scan pool: compiles the rules once, says ready (with the rule metadata and errors,
 // so the main thread need not compile them), then scans the units it is sent and posts back compact results.
-import { parentPort, workerData } from "node:worker_threads";
+import { type MessagePort, parentPort, workerData } from "node:worker_threads";
 import { buildEngineRules, type EngineOptions, type RuleFile, ruleSetInfo, type ScanUnit, scanUnit } from "./engine.js";
 
 interface Init {
@@ -8,8 +8,8 @@ interface Init {
   engine: EngineOptions;
 }
 
-const port = parentPort;
-if (!port) throw new Error("scan-worker must run in a worker thread");
+if (!parentPort) throw new Error("scan-worker must run in a worker thread");
+const port: MessagePort = parentPort;
 const init = workerData as Init;
 const rules = buildEngineRules(init.ruleFiles);
 port.postMessage({ type: "ready", info: ruleSetInfo(rules) });
@@ -22,26 +22,38 @@ const flush = () => {
   pendingEvents = 0;
   pendingBytes = 0;
 };
-port.on("message", async (msg: { type: "unit"; unit: ScanUnit }) => {
-  try {
-    const unit = msg.unit.id;
-    const result = await scanUnit(msg.unit, rules, init.engine, {
-      hits(batch) {
-        port.postMessage({ type: "hits", unit, batch }, [batch.rows.buffer as ArrayBuffer]);
-      },
-      progress(events, bytes) {
-        pendingEvents += events;
-        pendingBytes += bytes;
-        const now = Date.now();
-        if (now - lastPost >= 100) {
-          lastPost = now;
-          flush();
-        }
-      },
-    });
-    flush();
-    port.postMessage({ type: "result", result }, [result.hits.rows.buffer as ArrayBuffer]);
-  } catch (e) {
-    port.postMessage({ type: "error", message: (e as Error)?.stack ?? String(e) });
+// Units are scanned one at a time, in the order they arrive (the pool keeps one queued so this thread never
+// waits for the main thread between units; the per-thread encoder must see one unit at a time).
+const queue: ScanUnit[] = [];
+let running = false;
+async function drain(): Promise<void> {
+  running = true;
+  for (let unit = queue.shift(); unit !== undefined; unit = queue.shift()) {
+    const id = unit.id;
+    try {
+      const result = await scanUnit(unit, rules, init.engine, {
+        hits(batch) {
+          port.postMessage({ type: "hits", unit: id, batch }, [batch.rows.buffer as ArrayBuffer]);
+        },
+        progress(events, bytes) {
+          pendingEvents += events;
+          pendingBytes += bytes;
+          const now = Date.now();
+          if (now - lastPost >= 100) {
+            lastPost = now;
+            flush();
+          }
+        },
+      });
+      flush();
+      port.postMessage({ type: "result", result }, [result.hits.rows.buffer as ArrayBuffer]);
+    } catch (e) {
+      port.postMessage({ type: "error", message: (e as Error)?.stack ?? String(e) });
+    }
   }
+  running = false;
+}
+port.on("message", (msg: { type: "unit"; unit: ScanUnit }) => {
+  queue.push(msg.unit);
+  if (!running) void drain();
 });
