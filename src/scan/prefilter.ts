@@ -242,12 +242,17 @@ function literalOf(value: string): Need {
   let best = "";
   for (const t of tokenizePattern(value)) {
     if (!("lit" in t)) continue;
-    for (const piece of t.lit.split(/[^A-Za-z0-9 _.:@=+,;#%!~$()[\]{}|^`?*-]+/)) {
+    for (const raw of t.lit.split(/[^A-Za-z0-9 _.:@=+,;#%!~$()[\]{}|^`?*-]+/)) {
+      // JSON's own punctuation at the ends of a piece costs the search dearly (a regex tries a match at every
+      // `:` or `,` of the record) and says little: a piece without them is still in every match
+      const piece = raw.replace(EDGE_PUNCTUATION, "");
       if (selectivity(piece) > selectivity(best)) best = piece;
     }
   }
   return best.length >= 3 ? [best] : null;
 }
+
+const EDGE_PUNCTUATION = /^[\s:,{}[\]]+|[\s:,{}[\]]+$/g;
 
 /** Longer is rarer; digits and punctuation make a piece rarer than a plain word of the same length. */
 const selectivity = (piece: string): number => piece.length + (/[^A-Za-z]/.test(piece) ? 0.5 : 0);
