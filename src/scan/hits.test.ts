@@ -56,6 +56,29 @@ describe("HitEncoder and FindingStore", () => {
     assert.ok(got.some((f) => f.eventID === "not-a-uuid" && f.attempt === false));
   });
 
+  it("gives packed times back as written, across days, years and before 1970", () => {
+    const times = [
+      "2024-02-29T23:59:59Z",
+      "2024-03-01T00:00:00Z",
+      "2024-03-01T00:00:01Z",
+      "1969-12-31T23:59:59Z",
+      "1066-10-14T09:30:00Z",
+      "9999-12-31T23:59:59Z",
+      "2026-11-26T12:00:00Z",
+    ];
+    const enc = new HitEncoder();
+    times.forEach((eventTime, i) => {
+      enc.add(0, i, { eventTime, eventID: "e" });
+    });
+    const store = new FindingStore(rules);
+    store.append(enc.take(), 1, 0);
+    store.finish(new Map([[1, { file: "f", originKind: "index", lineBase: 0 }]]));
+    assert.deepEqual(
+      store.toArray().map((f) => f.eventTime),
+      [...times].sort(),
+    );
+  });
+
   it("keeps per-thread dictionaries apart across batches", () => {
     const a = new HitEncoder();
     const b = new HitEncoder();

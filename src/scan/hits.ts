@@ -124,11 +124,23 @@ function parseTime(s: string): number {
 
 let lastMs = Number.NaN;
 let lastText = "";
-/** `YYYY-MM-DDTHH:MM:SSZ` of epoch ms; consecutive findings often share the second, so the last is kept. */
+let lastDay = Number.NaN;
+let lastDayText = "";
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, "0"));
+/**
+ * `YYYY-MM-DDTHH:MM:SSZ` of epoch ms (whole seconds, as packed). Consecutive findings often share the second
+ * and nearly always the day, so the last text and the last day's date part are kept.
+ */
 function formatTime(ms: number): string {
   if (ms !== lastMs) {
     lastMs = ms;
-    lastText = `${new Date(ms).toISOString().slice(0, 19)}Z`;
+    const day = Math.floor(ms / 86_400_000);
+    if (day !== lastDay) {
+      lastDay = day;
+      lastDayText = new Date(day * 86_400_000).toISOString().slice(0, 11);
+    }
+    const secs = Math.floor((ms - day * 86_400_000) / 1000);
+    lastText = `${lastDayText}${TWO_DIGITS[Math.floor(secs / 3600)]}:${TWO_DIGITS[Math.floor(secs / 60) % 60]}:${TWO_DIGITS[secs % 60]}Z`;
   }
   return lastText;
 }

@@ -78,7 +78,12 @@ export function buildSummary(
     principalSet: Set<string>;
     ruleSet: Set<string>;
   };
-  type PrincipalAcc = Omit<PrincipalTimeline, "firstSeen" | "lastSeen"> & { span: TimeSpan; techSet: Set<string> };
+  type PrincipalAcc = Omit<PrincipalTimeline, "firstSeen" | "lastSeen"> & {
+    span: TimeSpan;
+    techSet: Set<string>;
+    /** Rules already counted into techSet (a principal's findings mostly repeat a few rules). */
+    ruleSeen: Set<RuleMeta>;
+  };
   const techniques = new Map<string, TechAcc>();
   const principals = new Map<string, PrincipalAcc>();
   // per rule: its count, attempts and the accumulators of its techniques (looked up once per rule, not per row)
@@ -133,12 +138,16 @@ export function buildSummary(
         omitted: 0,
         span: new TimeSpan(),
         techSet: new Set(),
+        ruleSeen: new Set(),
       };
       principals.set(who, p);
     }
     p.findings++;
     p.span.add(f);
-    for (const id of meta.techniques) p.techSet.add(id);
+    if (!p.ruleSeen.has(meta)) {
+      p.ruleSeen.add(meta);
+      for (const id of meta.techniques) p.techSet.add(id);
+    }
     if (p.timeline.length < timelineLimit) {
       const entry: PrincipalTimeline["timeline"][number] = {
         ruleId: meta.rule.id,
@@ -196,7 +205,7 @@ export function buildSummary(
     principals: [...principals.values()]
       .map(seen)
       .sort((a, b) => byTime(a, b) || a.principal.localeCompare(b.principal))
-      .map(({ techSet, ...p }) => ({ ...p, techniques: [...techSet].sort(compareIds) })),
+      .map(({ techSet, ruleSeen, ...p }) => ({ ...p, techniques: [...techSet].sort(compareIds) })),
     workers: c.workers,
     durationMs: Math.round(c.durationMs),
     scanMs: Math.round(c.scanMs),
