@@ -276,7 +276,10 @@ async function readSmallGzip(
   }
   let out: Buffer;
   try {
-    out = gunzipSync(data.subarray(0, got), { maxOutputLength: SMALL_GZIP_OUT_BYTES });
+    // gzip's trailer holds the inflated size (of the last member): one output chunk, no concatenation
+    const isize = got >= 4 ? data.readUInt32LE(got - 4) : 0;
+    const chunkSize = Math.min(SMALL_GZIP_OUT_BYTES, Math.max(64 * 1024, isize + 1024));
+    out = gunzipSync(data.subarray(0, got), { maxOutputLength: SMALL_GZIP_OUT_BYTES, chunkSize });
   } catch {
     return false;
   }

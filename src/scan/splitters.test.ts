@@ -116,5 +116,37 @@ describe("ValueSplitter", () => {
     );
     assert.equal(r.big.length, 1);
     assert.equal(r.big[0]?.[0], 1);
+    // the same element arriving whole in one push (a gzip file inflated in one call) is reported the same way
+    const whole: Array<[string, number]> = [];
+    const sp = new ValueSplitter(
+      { record: (_b, _s, _e, o) => whole.push(["record", o]), tooLarge: (o) => whole.push(["tooLarge", o]) },
+      100,
+      "records",
+    );
+    sp.push(Buffer.from(`{"Records":[{"a":1},${big},{"b":2}]}`));
+    assert.equal(sp.end(), undefined);
+    assert.deepEqual(whole, [
+      ["record", 0],
+      ["tooLarge", 1],
+      ["record", 2],
+    ]);
+  });
+
+  it("follows strings and escapes across its internal scan windows (64 KiB)", () => {
+    // long strings whose escaped quotes and backslash runs straddle window edges at many offsets
+    const records = Array.from({ length: 40 }, (_, i) => ({
+      eventName: `E${i}`,
+      s: `${"x".repeat(65_536 - 20 + i)}\\"}{][${"\\".repeat(i % 5)}"é中`,
+    }));
+    const text = JSON.stringify({ Records: records });
+    const got: unknown[] = [];
+    const sp = new ValueSplitter(
+      { record: (b, s, e) => got.push(JSON.parse(b.toString("utf8", s, e))), tooLarge: () => assert.fail("too large") },
+      1 << 20,
+      "records",
+    );
+    sp.push(Buffer.from(text));
+    assert.equal(sp.end(), undefined);
+    assert.deepEqual(got, records);
   });
 });

@@ -20,6 +20,11 @@ export interface Splitter {
   readonly count: number;
 }
 
+type Latin1 = Buffer & { latin1Slice(s: number, e: number): string };
+const latin1Slice = (b: Buffer, s: number, e: number): string => (b as Latin1).latin1Slice(s, e);
+/** Bytes decoded per step of the value scanner (latin1 strings this size live in the young generation). */
+const SCAN_WINDOW = 64 * 1024;
+
 const NL = 0x0a;
 const CR = 0x0d;
 const QUOTE = 0x22;
@@ -231,85 +236,80 @@ export class ValueSplitter implements Splitter {
     const len = b.length;
     let i = this.pos;
     let depth = this.depth;
+    let start = this.start;
+    let inString = this.inString;
+    // The scan reads latin1 windows of the bytes (one char per byte, so offsets match; every structural
+    // character is ASCII and UTF-8 never uses ASCII bytes inside a multi-byte character) and skips strings
+    // with String#indexOf, much cheaper per call than Buffer#indexOf. Windows stay small enough for V8's
+    // young generation. State lives in locals; emit() and the checks read it back.
     while (i < len) {
-      if (this.inString) {
-        // Short strings (most keys and values) are scanned here; long ones or ones with escapes go to the
-        // native indexOf, whose call costs more than a few bytes of loop.
-        let j = i;
-        const lim = Math.min(i + 32, len);
-        while (j < lim) {
-          const d = b[j] as number;
-          if (d === QUOTE || d === BACKSLASH) break;
-          j++;
-        }
-        // (a quote right where a resumed scan starts may be escaped by a backslash before it: slow path)
-        if (j < lim && b[j] === QUOTE && (j > i || b[i - 1] !== BACKSLASH)) {
-          this.inString = false;
-          i = j + 1;
-          continue;
-        }
-        const q = b.indexOf(QUOTE, j);
-        if (q < 0) {
-          i = len;
-          break;
-        }
-        let k = q - 1;
-        while (b[k] === BACKSLASH) k--;
-        i = q + 1;
-        if ((q - 1 - k) % 2 === 0) this.inString = false;
-        continue;
-      }
-      const c = b[i] as number;
-      if (c === QUOTE) {
-        this.inString = true;
-        if (depth === 0 && this.start < 0) this.start = i;
-        i++;
-      } else if (c === 0x7b || c === 0x5b) {
-        if (depth === 0 && this.start < 0) this.start = i;
-        depth++;
-        i++;
-      } else if (c === 0x7d || c === 0x5d) {
-        if (depth === 0) {
-          // closing bracket of the enclosing array
-          if (this.start >= 0) this.emit(i);
-          if (this.mode !== "values") {
-            this.done = true;
-            this.depth = depth;
-            this.pos = i + 1;
-            return;
+      const w0 = i;
+      const w1 = Math.min(len, i + SCAN_WINDOW);
+      const t = latin1Slice(b, w0, w1);
+      while (i < w1) {
+        if (inString) {
+          const q = t.indexOf('"', i - w0);
+          if (q < 0) {
+            i = w1;
+            break;
           }
-          i++;
+          // a quote after an odd run of backslashes is escaped (the run may reach back into earlier bytes)
+          const at = q + w0;
+          let k = at - 1;
+          while (k >= 0 && b[k] === BACKSLASH) k--;
+          i = at + 1;
+          if ((at - 1 - k) % 2 === 0) inString = false;
           continue;
         }
-        depth--;
+        const c = t.charCodeAt(i - w0);
+        if (c === QUOTE) {
+          inString = true;
+          if (depth === 0 && start < 0) start = i;
+        } else if (c === 0x7b || c === 0x5b) {
+          if (depth === 0 && start < 0) start = i;
+          depth++;
+        } else if (c === 0x7d || c === 0x5d) {
+          if (depth === 0) {
+            // closing bracket of the enclosing array
+            if (start >= 0) this.emit(start, i);
+            start = -1;
+            if (this.mode !== "values") {
+              this.done = true;
+              this.depth = depth;
+              this.inString = inString;
+              this.start = start;
+              this.pos = i + 1;
+              return;
+            }
+          } else if (--depth === 0) {
+            this.emit(start, i + 1);
+            start = -1;
+          }
+        } else if (c === 0x2c || c <= 0x20) {
+          // separator or whitespace between values; ends a primitive element
+          if (depth === 0 && start >= 0) {
+            this.emit(start, i);
+            start = -1;
+          }
+        } else if (depth === 0 && start < 0) start = i; // start of a primitive (number, true, false, null)
         i++;
-        if (depth === 0) this.emit(i);
-      } else if (c === 0x2c || c <= 0x20) {
-        // separator or whitespace between values; ends a primitive element
-        if (depth === 0 && this.start >= 0) this.emit(i);
-        i++;
-      } else {
-        // start or inside a primitive (number, true, false, null)
-        if (depth === 0 && this.start < 0) this.start = i;
-        i++;
-      }
-      if (this.start >= 0 && i - this.start > this.maxRecordBytes) {
-        this.depth = depth;
-        this.startDiscarding(i);
-        return;
       }
     }
     this.depth = depth;
+    this.inString = inString;
+    this.start = start;
     this.pos = i;
-    if (this.start >= 0 && len - this.start > this.maxRecordBytes) this.startDiscarding(len);
+    // an unfinished element already longer than the limit: drop its bytes from here on
+    if (start >= 0 && len - start > this.maxRecordBytes) this.startDiscarding(len);
   }
 
-  private emit(end: number): void {
-    const s = this.start;
+  private emit(s: number, end: number): void {
     this.start = -1;
     if (s < 0 || end <= s) return;
     const ordinal = this.count++;
-    this.sink.record(this.buf, s, end, ordinal);
+    // an element that arrived whole in one push is only measured here (the same limit as the streaming check)
+    if (end - s > this.maxRecordBytes) this.sink.tooLarge(ordinal, end - s);
+    else this.sink.record(this.buf, s, end, ordinal);
   }
 
   private startDiscarding(i: number): void {
@@ -383,7 +383,7 @@ export class ValueSplitter implements Splitter {
     if (this.mode === "values") {
       if (this.start >= 0) {
         if (this.depth === 0 && !this.inString) {
-          this.emit(this.buf.length);
+          this.emit(this.start, this.buf.length);
           return undefined;
         }
         return `input ended inside record ${this.count}`;
