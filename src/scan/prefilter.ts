@@ -265,6 +265,8 @@ export const latin1Slice = (buf: Buffer, s: number, e: number): string => (buf a
 
 const EVENT_NAME_KEY = Buffer.from('"eventName"', "latin1");
 const EVENT_NAME_TEXT = '"eventName"';
+/** Bytes decoded at once for text-mode records (strings this size stay in V8's young generation). */
+const TEXT_WINDOW = 64 * 1024;
 /** Bound on memoised names, so endless distinct eventNames cannot grow it without limit. */
 const NAME_MEMO_LIMIT = 20_000;
 const KEY_LEN = EVENT_NAME_KEY.length;
@@ -284,6 +286,10 @@ export class RecordPrefilter {
    */
   private readonly textMode: boolean;
   private readonly names = new Map<string, RecordTest>();
+  private winBuf: Buffer | null = null;
+  private win = "";
+  private winStart = 0;
+  private winEnd = 0;
 
   constructor(private readonly plan: PrefilterPlan) {
     this.textMode = plan.enabled && plan.other instanceof RegExp;
@@ -293,7 +299,7 @@ export class RecordPrefilter {
   candidate(buf: Buffer, s: number, e: number): boolean {
     const plan = this.plan;
     if (!plan.enabled) return true;
-    if (this.textMode) return this.candidateText(latin1Slice(buf, s, e));
+    if (this.textMode) return this.candidateText(this.recordText(buf, s, e));
     if (buf !== this.cur) {
       this.cur = buf;
       this.next = buf.indexOf(EVENT_NAME_KEY, s);
@@ -323,6 +329,20 @@ export class RecordPrefilter {
     const text = latin1Slice(buf, s, e);
     for (let i = 0; i < count; i++) if ((tests[i] as RegExp).test(text)) return true;
     return false;
+  }
+
+  /**
+   * The record's latin1 text, cut from a decoded window of its buffer: one native decode per 64 KiB instead of
+   * one per record (records of a buffer arrive in order; each chunk arrives as a new Buffer object).
+   */
+  private recordText(buf: Buffer, s: number, e: number): string {
+    if (buf !== this.winBuf || s < this.winStart || e > this.winEnd) {
+      this.winBuf = buf;
+      this.winStart = s;
+      this.winEnd = Math.min(buf.length, Math.max(e, s + TEXT_WINDOW));
+      this.win = latin1Slice(buf, s, this.winEnd);
+    }
+    return this.win.slice(s - this.winStart, e - this.winStart);
   }
 
   /**
@@ -366,7 +386,8 @@ export class RecordPrefilter {
       if (/[\\\u0080-\u00ff]/.test(raw)) t = true;
       else t = this.plan.ownByName.get(raw.toLowerCase()) ?? null;
       if (this.names.size >= NAME_MEMO_LIMIT) this.names.clear();
-      this.names.set(raw, t);
+      // a copy as the key: `raw` may be a slice that would keep a whole decoded window alive
+      this.names.set(JSON.parse(JSON.stringify(raw)) as string, t);
     }
     return t;
   }
