@@ -335,6 +335,26 @@ describe("scanPaths: bad input", () => {
     assert.equal(r.findings.length, 1);
   });
 
+  it("treats gzip files inflated in one call like streamed ones: empty, not JSON, a bomb, a JSON array", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "empty.json.gz"), gzipSync(""));
+    writeFileSync(join(dir, "notes.gz"), gzipSync("# not CloudTrail\n"));
+    // inflates to 40 MiB of blanks (over the one-call limit): streamed, holds no record, no problem
+    writeFileSync(join(dir, "bomb.json.gz"), gzipSync(Buffer.alloc(40 * 1024 * 1024, 0x20)));
+    writeFileSync(join(dir, "array.json.gz"), gzipSync(JSON.stringify(sample())));
+    const r = await scanPaths([dir], opts, { catalog });
+    assert.equal(r.summary.skipped.byReason["unknown-format"], 1);
+    assert.ok(r.summary.skipped.examples.some((e) => e.file.endsWith("notes.gz") && e.reason === "unknown-format"));
+    const stdin = await scanPaths(["-"], opts, {
+      catalog,
+      stdin: Readable.from([gzipSync(JSON.stringify(sample()))]),
+    });
+    const ids = (x: ScanResult) => x.findings.map((f) => `${f.rule.id}|${f.eventID}|${f.origin.index}`).sort();
+    assert.ok(r.findings.length > 0);
+    assert.deepEqual(ids(r), ids(stdin), "the array file (one call) and the same bytes on stdin (streamed) agree");
+    assert.equal(r.summary.skipped.total, 1, JSON.stringify(r.summary.skipped));
+  });
+
   it("reports rules with YAML or condition errors with file:line:column and scans with the others", async () => {
     const bad = [
       ...RULES,
