@@ -237,13 +237,18 @@ describe("scanPaths: workers and chunks", () => {
 });
 
 describe("scanPaths: pre-filter edge cases", () => {
+  /** CreateAccessKey written with an escape, in upper case, with spaces, and after a nested eventName. */
+  const CREATE_KEY_LINES = [
+    '{"eventSource":"iam.amazonaws.com","eventName":"Create\\u0041ccessKey","eventID":"esc"}',
+    '{"eventSource":"iam.amazonaws.com","eventName":"CREATEACCESSKEY","eventID":"upper"}',
+    '{"eventSource" : "iam.amazonaws.com", "eventName"  :  "CreateAccessKey", "eventID":"spaced"}',
+    '{"eventSource":"iam.amazonaws.com","eventID":"nested-first","requestParameters":{"eventName":"X"},"eventName":"CreateAccessKey"}',
+  ];
+
   it("still matches escaped, upper-case, spaced and non-string eventNames", async () => {
     const dir = tmp();
     const lines = [
-      '{"eventSource":"iam.amazonaws.com","eventName":"Create\\u0041ccessKey","eventID":"esc"}',
-      '{"eventSource":"iam.amazonaws.com","eventName":"CREATEACCESSKEY","eventID":"upper"}',
-      '{"eventSource" : "iam.amazonaws.com", "eventName"  :  "CreateAccessKey", "eventID":"spaced"}',
-      '{"eventSource":"iam.amazonaws.com","eventID":"nested-first","requestParameters":{"eventName":"X"},"eventName":"CreateAccessKey"}',
+      ...CREATE_KEY_LINES,
       '{"eventSource":"iam.amazonaws.com","eventName":"ListUsers","userIdentity":{"type":"ROOT"},"eventID":"root-upper"}',
     ];
     writeFileSync(join(dir, "e.jsonl"), lines.join("\n"));
@@ -254,10 +259,7 @@ describe("scanPaths: pre-filter edge cases", () => {
   it("decides the same on bytes (no unindexed rule) and on text (an unindexed rule's literal test)", async () => {
     const dir = tmp();
     const lines = [
-      '{"eventSource":"iam.amazonaws.com","eventName":"Create\\u0041ccessKey","eventID":"esc"}',
-      '{"eventSource":"iam.amazonaws.com","eventName":"CREATEACCESSKEY","eventID":"upper"}',
-      '{"eventSource" : "iam.amazonaws.com", "eventName"  :  "CreateAccessKey", "eventID":"spaced"}',
-      '{"eventSource":"iam.amazonaws.com","eventID":"nested-first","requestParameters":{"eventName":"X"},"eventName":"CreateAccessKey"}',
+      ...CREATE_KEY_LINES,
       '{"eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","userAgent":"agent-\\u00e9-\\u4e2d","eventID":"non-ascii-elsewhere"}',
       '{"eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","userAgent":"agent-é-中","eventID":"raw-utf8-elsewhere"}',
       '{"eventSource":"iam.amazonaws.com","eventName":"CréateAccessKey","eventID":"non-ascii-name"}',
