@@ -287,12 +287,8 @@ async function readSmallGzip(
   const format = detectFormat(out.subarray(0, HEAD_BYTES));
   res.format = format;
   if (format === "empty" && out.length <= HEAD_BYTES) return true;
-  const splitter = makeSplitter(format === "empty" ? "values" : format, sink, opts);
-  if (!splitter) {
-    sink.fileProblem("unknown-format", 'content is not JSON (expected JSON Lines, a JSON array or {"Records": [...]})');
-    return true;
-  }
-  res.originKind = format === "jsonl" ? "line" : "index";
+  const splitter = splitterFor(format, res, sink, opts);
+  if (!splitter) return true;
   splitter.push(out);
   tick();
   finish(splitter, res, sink);
@@ -306,11 +302,28 @@ function errText(e: unknown): string {
   return err?.code ? `${err.code} ${err.message}` : String(err?.message ?? e);
 }
 
-function makeSplitter(format: InputFormat, sink: EngineSink, opts: EngineOptions): Splitter | undefined {
-  if (format === "jsonl") return new JsonlSplitter(sink, opts.maxRecordBytes);
-  if (format === "records" || format === "array" || format === "values")
-    return new ValueSplitter(sink, opts.maxRecordBytes, format);
-  return undefined;
+/**
+ * The splitter for detected content (an "empty" head may still be followed by values), with the format and
+ * origin kind noted in the result; undefined after reporting content that is not JSON.
+ */
+function splitterFor(
+  format: InputFormat,
+  res: UnitResult,
+  sink: EngineSink,
+  opts: EngineOptions,
+): Splitter | undefined {
+  res.format = format;
+  const mode = format === "empty" ? "values" : format;
+  let splitter: Splitter;
+  if (mode === "jsonl") splitter = new JsonlSplitter(sink, opts.maxRecordBytes);
+  else if (mode === "records" || mode === "array" || mode === "values")
+    splitter = new ValueSplitter(sink, opts.maxRecordBytes, mode);
+  else {
+    sink.fileProblem("unknown-format", 'content is not JSON (expected JSON Lines, a JSON array or {"Records": [...]})');
+    return undefined;
+  }
+  res.originKind = format === "jsonl" ? "line" : "index";
+  return splitter;
 }
 
 /**
@@ -357,12 +370,8 @@ async function readPlain(
   const format = detectFormat(head);
   res.format = format;
   if (format === "empty" && bytesRead < HEAD_BYTES) return;
-  const splitter = makeSplitter(format === "empty" ? "values" : format, sink, opts);
-  if (!splitter) {
-    sink.fileProblem("unknown-format", 'content is not JSON (expected JSON Lines, a JSON array or {"Records": [...]})');
-    return;
-  }
-  res.originKind = format === "jsonl" ? "line" : "index";
+  const splitter = splitterFor(format, res, sink, opts);
+  if (!splitter) return;
   splitter.push(head);
   tick();
   if (!splitter.done && bytesRead === HEAD_BYTES)
@@ -459,17 +468,8 @@ async function readStream(
   const start = (): boolean => {
     const buf = Buffer.concat(head);
     head.length = 0;
-    const format = detectFormat(buf.subarray(0, HEAD_BYTES));
-    res.format = format;
-    splitter = makeSplitter(format === "empty" ? "values" : format, sink, opts);
-    if (!splitter) {
-      sink.fileProblem(
-        "unknown-format",
-        'content is not JSON (expected JSON Lines, a JSON array or {"Records": [...]})',
-      );
-      return false;
-    }
-    res.originKind = format === "jsonl" ? "line" : "index";
+    splitter = splitterFor(detectFormat(buf.subarray(0, HEAD_BYTES)), res, sink, opts);
+    if (!splitter) return false;
     splitter.push(buf);
     return true;
   };
