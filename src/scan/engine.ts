@@ -8,7 +8,8 @@ import type { ErrorCode, Problem, TechtrailError } from "../core/errors.js";
 import { type CompiledRule, compileSigmaRules, RuleIndex } from "../rules/index.js";
 import { type HitBatch, HitEncoder } from "./hits.js";
 import type { SkipExample, SkipReason } from "./model.js";
-import { type PrefilterPlan, planPrefilter, RecordPrefilter, utf8Slice } from "./prefilter.js";
+import { type PrefilterPlan, planPrefilter, RecordPrefilter } from "./prefilter.js";
+import { utf8Slice } from "./slices.js";
 import { JsonlSplitter, type RecordSink, type Splitter, ValueSplitter } from "./splitters.js";
 
 export type InputFormat = "jsonl" | "records" | "array" | "values" | "empty" | "unknown";

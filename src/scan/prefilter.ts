@@ -10,6 +10,7 @@ import { parseAllDocuments } from "yaml";
 import { expandOfPattern, parseCondition } from "../rules/condition.js";
 import type { CompiledRule } from "../rules/index.js";
 import { tokenizePattern } from "../rules/matchers.js";
+import { latin1Slice } from "./slices.js";
 
 /** What to do with a record: parse it always (true), never (null), or when the pattern occurs in it. */
 export type RecordTest = RegExp | true | null;
@@ -256,12 +257,6 @@ const EDGE_PUNCTUATION = /^[\s:,{}[\]]+|[\s:,{}[\]]+$/g;
 
 /** Longer is rarer; digits and punctuation make a piece rarer than a plain word of the same length. */
 const selectivity = (piece: string): number => piece.length + (/[^A-Za-z]/.test(piece) ? 0.5 : 0);
-
-type FastSlices = Buffer & { utf8Slice(s: number, e: number): string; latin1Slice(s: number, e: number): string };
-/** buf.toString("utf8", s, e) without the argument handling of toString (a per-record hot path). */
-export const utf8Slice = (buf: Buffer, s: number, e: number): string => (buf as FastSlices).utf8Slice(s, e);
-/** buf.toString("latin1", s, e), likewise. */
-export const latin1Slice = (buf: Buffer, s: number, e: number): string => (buf as FastSlices).latin1Slice(s, e);
 
 const EVENT_NAME_KEY = Buffer.from('"eventName"', "latin1");
 const EVENT_NAME_TEXT = '"eventName"';

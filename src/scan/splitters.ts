@@ -3,6 +3,8 @@
 // by a small structural scanner (string/escape/depth tracking, strings skipped with native indexOf).
 // Memory is bounded: a record longer than maxRecordBytes is reported and its bytes are dropped as they arrive.
 
+import { latin1Slice } from "./slices.js";
+
 /** Receives each record as a byte range of a buffer; ranges of one buffer arrive in increasing order. */
 export interface RecordSink {
   record(buf: Buffer, start: number, end: number, ordinal: number): void;
@@ -20,8 +22,6 @@ export interface Splitter {
   readonly count: number;
 }
 
-type Latin1 = Buffer & { latin1Slice(s: number, e: number): string };
-const latin1Slice = (b: Buffer, s: number, e: number): string => (b as Latin1).latin1Slice(s, e);
 /** Bytes decoded per step of the value scanner (latin1 strings this size live in the young generation). */
 const SCAN_WINDOW = 64 * 1024;
 
