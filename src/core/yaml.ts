@@ -1,5 +1,5 @@
 // YAML parsing that keeps line/column positions so validation errors can point at file:line:column.
-import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
+import { type Document, isMap, isSeq, LineCounter, parseDocument, type YAMLError } from "yaml";
 import { type Problem, TechtrailError } from "./errors.js";
 import { cachedYamlValue } from "./yaml-cache.js";
 
@@ -30,18 +30,26 @@ export function parseYaml(text: string, source: string): ParsedYaml {
 export function parseYamlText(text: string, source: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const problems: Problem[] = doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
-      const p: Problem = { source, message: e.message.split("\n")[0] ?? e.message };
-      if (pos) {
-        p.line = pos.line;
-        p.column = pos.col;
-      }
-      return p;
-    });
-    throw new TechtrailError("PARSE", `invalid YAML in ${source}`, { problems });
-  }
+  if (doc.errors.length > 0)
+    throw new TechtrailError("PARSE", `invalid YAML in ${source}`, { problems: yamlErrorProblems(doc.errors, source) });
+  return parsedDocument(doc, lineCounter);
+}
+
+/** The parser's errors as problems: the first line of each message, with its position when known. */
+export function yamlErrorProblems(errors: readonly YAMLError[], source: string): Problem[] {
+  return errors.map((e) => {
+    const pos = e.linePos?.[0];
+    const p: Problem = { source, message: e.message.split("\n")[0] ?? e.message };
+    if (pos) {
+      p.line = pos.line;
+      p.column = pos.col;
+    }
+    return p;
+  });
+}
+
+/** The value of a document the parser has read, and positions of its nodes (`lineCounter` saw its text). */
+export function parsedDocument(doc: Document, lineCounter: LineCounter): ParsedYaml {
   return {
     value: doc.toJS({ maxAliasCount: 100 }),
     locate(path) {

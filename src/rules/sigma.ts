@@ -3,7 +3,7 @@
 // per event. Pure: callers read files and pass text.
 import { isDocument, LineCounter, parseAllDocuments } from "yaml";
 import { type Problem, TechtrailError } from "../core/errors.js";
-import { locatedProblems, type ParsedYaml, parseYaml } from "../core/yaml.js";
+import { locatedProblems, type ParsedYaml, parsedDocument, parseYaml, yamlErrorProblems } from "../core/yaml.js";
 import {
   ConditionAggregationError,
   type ConditionNode,
@@ -130,51 +130,11 @@ function parseDocuments(text: string, source: string): Array<{ parsed: ParsedYam
     const parsed = parseYaml(text, source);
     return [{ parsed, empty: parsed.value === null || parsed.value === undefined }];
   }
-  const errors: Problem[] = [];
-  for (const d of list)
-    for (const e of d.errors) {
-      const pos = e.linePos?.[0];
-      const p: Problem = { source, message: e.message.split("\n")[0] ?? e.message };
-      if (pos) {
-        p.line = pos.line;
-        p.column = pos.col;
-      }
-      errors.push(p);
-    }
+  const errors = list.flatMap((d) => yamlErrorProblems(d.errors, source));
   if (errors.length > 0) throw new TechtrailError("PARSE", `invalid YAML in ${source}`, { problems: errors });
   return list.map((doc) => {
-    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
-    return {
-      empty: value === null || value === undefined,
-      parsed: {
-        value,
-        locate(path) {
-          // Same walk as core/yaml.ts, on this document's node tree.
-          let node: unknown = doc.contents;
-          let found: unknown = node;
-          for (const key of path) {
-            const n = node as { items?: unknown[] } | null;
-            if (n && Array.isArray(n.items) && typeof key !== "number") {
-              const pair = (n.items as Array<{ key?: { value?: unknown }; value?: unknown }>).find(
-                (it) => it.key?.value === key,
-              );
-              if (!pair) break;
-              found = pair.key;
-              node = pair.value;
-              if (node) found = node;
-            } else if (n && Array.isArray(n.items) && typeof key === "number") {
-              node = n.items[key];
-              if (!node) break;
-              found = node;
-            } else break;
-          }
-          const range = (found as { range?: [number, number, number] } | null)?.range;
-          if (!range) return undefined;
-          const pos = lineCounter.linePos(range[0]);
-          return { line: pos.line, column: pos.col };
-        },
-      },
-    };
+    const parsed = parsedDocument(doc, lineCounter);
+    return { empty: parsed.value === null || parsed.value === undefined, parsed };
   });
 }
 

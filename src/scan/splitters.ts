@@ -1,6 +1,7 @@
 // Streaming record splitters: cut raw bytes into one byte range per CloudTrail record without parsing JSON.
 // JSON Lines split on newlines; `{"Records":[...]}` documents, JSON arrays and concatenated JSON values are cut
-// by a small structural scanner (string/escape/depth tracking, strings skipped with native indexOf).
+// by a small structural scanner (string/escape/depth tracking over latin1 windows, strings skipped with
+// String#indexOf).
 // Memory is bounded: a record longer than maxRecordBytes is reported and its bytes are dropped as they arrive.
 
 import { latin1Slice } from "./slices.js";
