@@ -111,7 +111,7 @@ export function buildEngineRules(
 const READ_CHUNK = 1 << 20;
 /** Matches handed over in batches of this size during a unit. */
 const HIT_BATCH = 16_384;
-const NO_PREFILTER: PrefilterPlan = { enabled: false, byName: new Map(), other: true, ownByName: new Map() };
+const NO_PREFILTER: PrefilterPlan = { enabled: false, byName: new Map(), other: true };
 const HEAD_BYTES = 64 * 1024;
 
 class StopScan extends Error {}

@@ -18,12 +18,10 @@ export type RecordTest = RegExp | true | null;
 export interface PrefilterPlan {
   /** False: no pre-filter, every record is parsed. */
   enabled: boolean;
-  /** Test per lower-cased eventName that some rule is indexed under. */
+  /** Test per lower-cased eventName of the rules indexed under it (a record of that name also gets `other`). */
   byName: ReadonlyMap<string, RecordTest>;
-  /** Test for any other eventName (only unindexed rules can match). */
+  /** Test of the rules without an eventName constraint, for every record. */
   other: RecordTest;
-  /** Test per lower-cased eventName of the rules indexed under it alone (byName = this or `other`). */
-  ownByName: ReadonlyMap<string, RecordTest>;
 }
 
 const escapeRe = (l: string) => l.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -59,13 +57,9 @@ export function planPrefilter(rules: readonly CompiledRule[], texts: ReadonlyMap
     }
   }
   const byName = new Map<string, RecordTest>();
-  const ownByName = new Map<string, RecordTest>();
-  for (const [n, list] of perName) {
-    byName.set(n, testOf([...list, ...unindexed]));
-    ownByName.set(n, testOf(list));
-  }
+  for (const [n, list] of perName) byName.set(n, testOf(list));
   const other = testOf(unindexed);
-  return { enabled: other !== true, byName, other, ownByName };
+  return { enabled: other !== true, byName, other };
 }
 
 /**
@@ -320,6 +314,8 @@ export class RecordPrefilter {
     }
     // no eventName at all: parse, so the record is reported as not CloudTrail
     if (always || !found) return true;
+    // (byte mode runs when `other` has no literals; were it a test, it would apply to this record too)
+    if (plan.other instanceof RegExp) tests[count++] = plan.other;
     if (count === 0) return false;
     const text = latin1Slice(buf, s, e);
     for (let i = 0; i < count; i++) if ((tests[i] as RegExp).test(text)) return true;
@@ -379,7 +375,7 @@ export class RecordPrefilter {
     if (t === undefined) {
       // escapes or non-ASCII (latin1 chars above 0x7f): compare after real parsing
       if (/[\\\u0080-\u00ff]/.test(raw)) t = true;
-      else t = this.plan.ownByName.get(raw.toLowerCase()) ?? null;
+      else t = this.plan.byName.get(raw.toLowerCase()) ?? null;
       if (this.names.size >= NAME_MEMO_LIMIT) this.names.clear();
       // a copy as the key: `raw` may be a slice that would keep a whole decoded window alive
       this.names.set(JSON.parse(JSON.stringify(raw)) as string, t);
@@ -387,7 +383,7 @@ export class RecordPrefilter {
     return t;
   }
 
-  /** The test for the string value after a key (true when it cannot be read safely). */
+  /** The own test of the eventName value after a key (true when it cannot be read safely). */
   private nameTest(buf: Buffer, p: number, e: number): RecordTest {
     while (p < e && (buf[p] === 0x20 || buf[p] === 0x0a || buf[p] === 0x0d || buf[p] === 0x09)) p++;
     if (buf[p] !== 0x3a) return null; // `"eventName"` used as a value, not a key
@@ -403,8 +399,6 @@ export class RecordPrefilter {
       q++;
     }
     if (q >= e) return true;
-    const name = latin1Slice(buf, start, q).toLowerCase();
-    const t = this.plan.byName.get(name);
-    return t === undefined ? this.plan.other : t;
+    return this.plan.byName.get(latin1Slice(buf, start, q).toLowerCase()) ?? null;
   }
 }
