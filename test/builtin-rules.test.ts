@@ -8,15 +8,9 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Catalog } from "../src/catalog/catalog.js";
 import { loadBuiltinCatalog } from "../src/catalog/load.js";
-import { TechtrailError } from "../src/core/errors.js";
-import { locatedProblems, parseYaml } from "../src/core/yaml.js";
-import {
-  type CompiledRule,
-  compileSigmaRules,
-  RuleIndex,
-  RuleTestsFile,
-  resolveRuleTechniques,
-} from "../src/rules/index.js";
+import { formatProblem, TechtrailError } from "../src/core/errors.js";
+import { type CompiledRule, compileSigmaRules, resolveRuleTechniques } from "../src/rules/index.js";
+import { loadRuleLibrary, testRuleLibrary } from "../src/scan/rule-library.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const builtinDir = join(repoRoot, "rules", "builtin");
@@ -64,42 +58,16 @@ describe("built-in Sigma rules", () => {
     assert.deepEqual(problems, []);
   });
 
-  it("each rule matches its `match` records and none of its `nomatch` records", () => {
-    const failures: string[] = [];
-    const index = new RuleIndex(compiled.rules);
-    for (const rule of compiled.rules) {
-      const testsFile = rule.source.replace(/\.yml$/, ".tests.yaml");
-      const path = join(repoRoot, testsFile);
-      if (!existsSync(path)) {
-        failures.push(`${rule.source}: missing ${testsFile}`);
-        continue;
-      }
-      let tests: RuleTestsFile;
-      try {
-        const parsed = parseYaml(readFileSync(path, "utf8"), testsFile);
-        const res = RuleTestsFile.safeParse(parsed.value);
-        if (!res.success) {
-          const where = locatedProblems(parsed, res.error.issues, testsFile).map(
-            (p) => `${p.source}:${p.line ?? "?"} [${p.field ?? ""}] ${p.message}`,
-          );
-          failures.push(...where);
-          continue;
-        }
-        tests = res.data;
-      } catch (e) {
-        failures.push(e instanceof TechtrailError ? e.describe() : `${testsFile}: ${String(e)}`);
-        continue;
-      }
-      tests.match.forEach((record, i) => {
-        if (!rule.match(record)) failures.push(`${rule.source}: match[${i}] does not match`);
-        else if (!index.candidates(record.eventName as string | undefined).includes(rule))
-          failures.push(`${rule.source}: match[${i}] matches but the eventName index hides the rule`);
-      });
-      tests.nomatch.forEach((record, i) => {
-        if (rule.match(record)) failures.push(`${rule.source}: nomatch[${i}] matches`);
-      });
-    }
+  it("each rule matches its `match` records and none of its `nomatch` records", async () => {
+    // The same runner as `techtrail rules test` (src/rules/testing.ts), over the built-in rules only.
+    const lib = await loadRuleLibrary({ builtin: true });
+    assert.equal(lib.rules.length, compiled.rules.length);
+    const results = await testRuleLibrary(lib);
+    const failures = results
+      .filter((r) => r.status !== "pass")
+      .flatMap((r) => r.failures.map((f) => `${r.source} (${r.status}): ${formatProblem(f)}`));
     assert.deepEqual(failures, []);
+    assert.ok(results.every((r) => r.cases > 0));
   });
 
   it("every active catalog technique with events has a built-in rule", { skip: skipCatalog }, () => {

@@ -8,6 +8,7 @@ import { registerDemoCommands } from "./commands/demo.js";
 import { registerIncidentCommands } from "./commands/incident.js";
 import { registerPlaybooksCommand } from "./commands/playbooks.js";
 import { registerReportCommand } from "./commands/report.js";
+import { registerRulesCommands } from "./commands/rules.js";
 import { registerScanCommands } from "./commands/scan.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerStartCommand } from "./commands/start.js";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerCoverageCommand(program);
   registerReportCommand(program);
   registerScanCommands(program);
+  registerRulesCommands(program);
   registerIncidentCommands(program);
   registerDemoCommands(program);
   registerServeCommand(program);

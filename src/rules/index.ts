@@ -2,6 +2,16 @@
 // and resolve rule tags to catalog techniques. See docs/rules.md for the supported Sigma subset.
 
 export { type ConditionNode, expandOfPattern, parseCondition } from "./condition.js";
+export {
+  describeRule,
+  findRule,
+  levelRank,
+  matchesRuleFilter,
+  RuleFilter,
+  RuleInfo,
+  RuleOrigin,
+  sortRuleInfos,
+} from "./library.js";
 export { fieldGetter, type PatternToken, tokenizePattern } from "./matchers.js";
 export {
   CloudTrailRecord,
@@ -21,3 +31,13 @@ export { resolveRuleTechniques } from "./resolve.js";
 export { RuleIndex } from "./rule-index.js";
 export { compileSigmaRule, compileSigmaRules, correlationMessage } from "./sigma.js";
 export { type ParsedTags, parseTags } from "./tags.js";
+export {
+  type ParsedRuleTests,
+  parseRuleTests,
+  type RuleTestContext,
+  RuleTestResult,
+  RuleTestStatus,
+  runRuleTests,
+  type TestableRule,
+  testsFileName,
+} from "./testing.js";

@@ -93,9 +93,14 @@ export interface CompiledRule {
 export const CloudTrailRecord = z.record(z.string(), z.unknown());
 export type CloudTrailRecord = z.infer<typeof CloudTrailRecord>;
 
-/** `<rule>.tests.yaml` beside a rule: records it must match and records it must not match. */
+/**
+ * `<rule>.tests.yaml` beside a rule, the one schema for every kind of rule test. Event rules use `match`
+ * (records the rule must match, at least one) and `nomatch` (near misses it must not match); other rule kinds
+ * add their keys here (e.g. `sequences:` for correlation rules) and a runner in testing.ts, which also checks
+ * that the keys a rule kind needs are present.
+ */
 export const RuleTestsFile = z.strictObject({
-  match: z.array(CloudTrailRecord).min(1, "a rule needs at least one record it must match"),
+  match: z.array(CloudTrailRecord).default([]),
   nomatch: z.array(CloudTrailRecord).default([]),
 });
 export type RuleTestsFile = z.infer<typeof RuleTestsFile>;

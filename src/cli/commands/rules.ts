@@ -1,0 +1,170 @@
+// `techtrail rules list|show|test`: the detection rules as objects (built-in and --rules folders). The
+// library does the work (src/rules/library.ts, src/rules/testing.ts, src/scan/rule-library.ts).
+import type { Command } from "commander";
+import { loadBuiltinCatalog, loadCatalogDir } from "../../catalog/load.js";
+import { formatProblem, type Problem, TechtrailError } from "../../core/errors.js";
+import {
+  findRule,
+  matchesRuleFilter,
+  RuleFilter,
+  type RuleInfo,
+  SIGMA_LEVELS,
+  sortRuleInfos,
+} from "../../rules/index.js";
+import { loadRuleLibrary, type RuleLibrary, testRuleLibrary } from "../../scan/rule-library.js";
+import { log, out, printJson, table, truncate } from "../output.js";
+
+interface LibraryOpts {
+  rules: string[];
+  builtinRules: boolean;
+  catalog?: string;
+  json?: boolean;
+}
+
+const collect = (v: string, acc: string[]) => [...acc, v];
+
+function libraryOptions(cmd: Command): Command {
+  return cmd
+    .option("--rules <dir>", "extra Sigma rules folder or file (repeatable)", collect, [] as string[])
+    .option("--no-builtin-rules", "leave out the built-in rules")
+    .option("--catalog <dir>", "catalog folder to resolve technique tags with instead of the built-in one")
+    .option("--json", "machine-readable output");
+}
+
+/** Problems of rule files that did not load, as plain objects (JSON) and on stderr (text). */
+function loadProblems(lib: RuleLibrary): Array<Problem & { code: string }> {
+  return [
+    ...lib.readProblems.map((p) => ({ ...p })),
+    ...lib.errors.flatMap((e) =>
+      (e.problems.length > 0 ? e.problems : [{ message: e.message }]).map((p) => ({ code: e.code, ...p })),
+    ),
+  ];
+}
+
+async function openLibrary(o: LibraryOpts): Promise<{ lib: RuleLibrary; problems: Array<Problem & { code: string }> }> {
+  const catalog = o.catalog ? loadCatalogDir(o.catalog) : loadBuiltinCatalog();
+  const lib = await loadRuleLibrary({ ruleDirs: o.rules, builtin: o.builtinRules, catalog });
+  const problems = loadProblems(lib);
+  if (!o.json) for (const p of problems) log(`techtrail: rule skipped: ${formatProblem(p)}`);
+  return { lib, problems };
+}
+
+function parseFilter(o: { technique?: string; level?: string; minLevel?: string; source?: string }): RuleFilter {
+  const res = RuleFilter.safeParse({
+    technique: o.technique,
+    level: o.level,
+    minLevel: o.minLevel,
+    source: o.source,
+  });
+  if (!res.success)
+    throw new TechtrailError("VALIDATION", `invalid filter: use --level/--min-level ${SIGMA_LEVELS.join("|")}`, {
+      problems: res.error.issues.map((i) => ({ field: `--${String(i.path[0] ?? "")}`, message: i.message })),
+    });
+  return res.data;
+}
+
+function techniquesCell(r: RuleInfo): string {
+  const ids = [...r.techniques, ...r.attack.filter((a) => !r.techniques.includes(a))];
+  return ids.join(",") || "-";
+}
+
+function printRule(r: RuleInfo): void {
+  out(`${r.id}  ${r.title}`);
+  out(`  level:       ${r.level}`);
+  out(`  status:      ${r.status ?? "-"}`);
+  out(`  techniques:  ${r.techniques.join(", ") || "-"}`);
+  out(`  ATT&CK:      ${r.attack.join(", ") || "-"}`);
+  if (r.unknownTechniques.length > 0) out(`  unknown:     ${r.unknownTechniques.join(", ")} (not in the catalog)`);
+  out(`  tactics:     ${r.tactics.join(", ") || "-"}`);
+  out(`  source:      ${r.source} (${r.origin})`);
+  out(`  events:      ${r.eventNames === null ? "any eventName" : r.eventNames.join(", ")}`);
+  if (r.eventSources !== null) out(`  sources:     ${r.eventSources.join(", ")}`);
+  if (r.description) {
+    out("");
+    for (const line of r.description.split("\n")) out(`  ${line}`);
+  }
+}
+
+export function registerRulesCommands(program: Command): void {
+  const rules = program.command("rules").description("list, show, test, lint the Sigma detection rules");
+
+  libraryOptions(
+    rules
+      .command("list")
+      .description("the rules with ID, title, level, techniques, status and source")
+      .option("--technique <id>", "rules for a technique (or its sub-techniques)")
+      .option("--level <level>", `exactly this level (${SIGMA_LEVELS.join(", ")})`)
+      .option("--min-level <level>", "this level or higher")
+      .option("--source <builtin|user|path>", "built-in rules, user rules, or rules under a path"),
+  ).action(async (o: LibraryOpts & { technique?: string; level?: string; minLevel?: string; source?: string }) => {
+    const filter = parseFilter(o);
+    const { lib, problems } = await openLibrary(o);
+    const list = sortRuleInfos(lib.infos.filter((r) => matchesRuleFilter(r, filter)));
+    if (o.json) return printJson({ rules: list, errors: problems });
+    if (list.length === 0) return out("No rules.");
+    const rows = list.map((r) => [
+      r.id,
+      r.level,
+      truncate(techniquesCell(r), 28),
+      r.status ?? "-",
+      truncate(r.title, 60),
+      r.source,
+    ]);
+    out(table(["id", "level", "techniques", "status", "title", "source"], rows));
+    out("");
+    out(`${list.length} rule(s)${list.length !== lib.infos.length ? ` of ${lib.infos.length}` : ""}`);
+  });
+
+  libraryOptions(
+    rules
+      .command("show")
+      .description("one rule: everything `list` shows, its events and description")
+      .argument("<id|file>", "rule ID or rule file path"),
+  ).action(async (key: string, o: LibraryOpts) => {
+    const { lib } = await openLibrary(o);
+    const r = findRule(lib.infos, key);
+    if (!r)
+      throw new TechtrailError("NOT_FOUND", `no rule ${key}`, {
+        problems: [{ message: "give a rule ID or file path; `techtrail rules list` shows them" }],
+      });
+    if (o.json) return printJson(r);
+    printRule(r);
+  });
+
+  libraryOptions(
+    rules
+      .command("test")
+      .description("run every rule's <rule>.tests.yaml records; exit 1 when any rule fails")
+      .argument("[ids...]", "only these rules (IDs or file paths)")
+      .option("--failed", "print only the rules that do not pass"),
+  ).action(async (ids: string[], o: LibraryOpts & { failed?: boolean }) => {
+    const { lib, problems } = await openLibrary(o);
+    let only = lib.rules;
+    if (ids.length > 0) {
+      only = ids.map((key) => {
+        const r = findRule(lib.rules, key);
+        if (!r) throw new TechtrailError("NOT_FOUND", `no rule ${key}`);
+        return r;
+      });
+    }
+    const results = await testRuleLibrary(lib, only);
+    const failed = results.filter((r) => r.status !== "pass");
+    process.exitCode = failed.length > 0 || problems.length > 0 ? 1 : 0;
+    if (o.json) {
+      printJson({
+        passed: results.length - failed.length,
+        failed: failed.length,
+        results,
+        errors: problems,
+      });
+      return;
+    }
+    for (const r of o.failed ? failed : results) {
+      out(`${r.status.toUpperCase().padEnd(7)} ${r.id}  ${truncate(r.title, 60)}  (${r.cases} record(s))`);
+      for (const f of r.failures) out(`        ${formatProblem(f)}`);
+    }
+    out(
+      `${results.length - failed.length} passed, ${failed.length} failed${problems.length > 0 ? `, ${problems.length} rule file problem(s)` : ""}`,
+    );
+  });
+}

@@ -1,0 +1,91 @@
+// The rule library as `techtrail rules` and the HTTP API see it: the built-in rules and user folders read and
+// compiled once, each rule described (src/rules/library.ts) and testable against its `<base>.tests.yaml`
+// (src/rules/testing.ts). Built-in rules are named by their path in the package (`rules/builtin/...`).
+import { readFile } from "node:fs/promises";
+import { relative } from "node:path";
+import type { Catalog } from "../catalog/catalog.js";
+import { TechtrailError } from "../core/errors.js";
+import { PACKAGE_ROOT } from "../core/paths.js";
+import {
+  type CompiledRule,
+  compileSigmaRules,
+  describeRule,
+  RuleIndex,
+  type RuleInfo,
+  type RuleTestResult,
+  runRuleTests,
+  testsFileName,
+} from "../rules/index.js";
+import type { RuleFile } from "./engine.js";
+import type { RuleProblem } from "./model.js";
+import { BUILTIN_RULES_DIR, readRuleFiles } from "./rule-files.js";
+
+export interface RuleLibrary {
+  rules: CompiledRule[];
+  infos: RuleInfo[];
+  /** Rule files as read (source = the name rules and problems carry). */
+  files: RuleFile[];
+  /** Files or documents that did not become rules. */
+  errors: TechtrailError[];
+  /** Files that could not be read. */
+  readProblems: RuleProblem[];
+  /** The path on disk of a rule source. */
+  pathOf(source: string): string;
+}
+
+export interface RuleLibraryOptions {
+  ruleDirs?: readonly string[];
+  builtin?: boolean;
+  catalog?: Catalog;
+}
+
+const root = PACKAGE_ROOT.replace(/\/$/, "");
+const isBuiltinPath = (p: string) => p.startsWith(`${BUILTIN_RULES_DIR}/`);
+
+/** Reads and compiles the built-in rules (unless `builtin: false`) and the given folders or files. */
+export async function loadRuleLibrary(opts: RuleLibraryOptions = {}): Promise<RuleLibrary> {
+  const { files: read, problems } = await readRuleFiles(opts.ruleDirs ?? [], { builtin: opts.builtin !== false });
+  const paths = new Map<string, string>();
+  const builtin = new Set<string>();
+  const files = read.map((f) => {
+    if (!isBuiltinPath(f.source)) {
+      paths.set(f.source, f.source);
+      return f;
+    }
+    const source = relative(root, f.source);
+    paths.set(source, f.source);
+    builtin.add(source);
+    return { text: f.text, source };
+  });
+  const { rules, errors } = compileSigmaRules(files);
+  const infos = rules.map((r) => describeRule(r, builtin.has(r.source) ? "builtin" : "user", opts.catalog));
+  return {
+    rules,
+    infos,
+    files,
+    errors,
+    readProblems: problems,
+    pathOf: (source) => paths.get(source) ?? source,
+  };
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new TechtrailError("IO", `cannot read ${path}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Runs every rule's tests file (or those of `only`), in the library's order. */
+export async function testRuleLibrary(lib: RuleLibrary, only?: readonly CompiledRule[]): Promise<RuleTestResult[]> {
+  const index = new RuleIndex(lib.rules);
+  const results: RuleTestResult[] = [];
+  for (const rule of only ?? lib.rules) {
+    const testsFile = testsFileName(rule.source);
+    const text = await readIfExists(testsFileName(lib.pathOf(rule.source)));
+    results.push(runRuleTests({ kind: "event", rule }, testsFile, text, { index }));
+  }
+  return results;
+}

@@ -1,0 +1,98 @@
+// End-to-end tests of `techtrail rules list|show|test` on the built-in rules and a user folder.
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { RuleInfo, RuleTestResult } from "../src/rules/index.js";
+import { runCli } from "./cli-helper.js";
+
+const userRule = (id: string, name: string) => `title: User rule ${id}
+id: ${id}
+level: critical
+status: test
+tags: [techtrail.t1562.008, attack.t1562.008]
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName: ${name}}
+  condition: sel
+`;
+
+function userFolder(): string {
+  const dir = mkdtempSync(join(tmpdir(), "techtrail-rules-cli-"));
+  writeFileSync(join(dir, "good.yml"), userRule("user-good", "StopLogging"));
+  writeFileSync(join(dir, "good.tests.yaml"), 'match:\n  - {"eventName": "StopLogging"}\n');
+  writeFileSync(join(dir, "bad.yml"), userRule("user-bad", "DeleteTrail"));
+  writeFileSync(
+    join(dir, "bad.tests.yaml"),
+    'match:\n  - {"eventName": "DeleteTrail"}\nnomatch:\n  - {"eventName": "DeleteTrail"}\n',
+  );
+  return dir;
+}
+
+describe("techtrail rules", () => {
+  it("list --json describes every rule; filters by technique, level and source", () => {
+    const dir = userFolder();
+    const all = runCli(["rules", "list", "--json", "--rules", dir]);
+    assert.equal(all.status, 0, all.stderr);
+    const rules = (JSON.parse(all.stdout) as { rules: unknown[] }).rules.map((r) => RuleInfo.parse(r));
+    assert.ok(rules.length > 100);
+    assert.ok(rules.some((r) => r.origin === "builtin" && r.source.startsWith("rules/builtin/")));
+    const r = runCli([
+      "rules",
+      "list",
+      "--json",
+      "--rules",
+      dir,
+      "--source",
+      "user",
+      "--technique",
+      "T1562",
+      "--level",
+      "critical",
+    ]);
+    assert.deepEqual(
+      (JSON.parse(r.stdout) as { rules: RuleInfo[] }).rules.map((x) => x.id),
+      ["user-bad", "user-good"],
+    );
+    const table = runCli(["rules", "list", "--min-level", "critical", "--rules", dir]);
+    assert.match(table.stdout, /user-good .*critical/);
+    assert.doesNotMatch(table.stdout, / low /);
+    const bad = runCli(["rules", "list", "--level", "severe"]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--level/);
+  });
+
+  it("show prints one rule by ID or file; an unknown ID exits 3", () => {
+    const dir = userFolder();
+    const r = runCli(["rules", "show", "good.yml", "--rules", dir, "--no-builtin-rules"]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^user-good {2}User rule user-good/);
+    assert.match(r.stdout, /level: +critical/);
+    assert.match(r.stdout, /techniques: +T1562\.008/);
+    const missing = runCli(["rules", "show", "no-such-rule"]);
+    assert.equal(missing.status, 3);
+    assert.match(missing.stderr, /no rule no-such-rule/);
+  });
+
+  it("test prints per-rule pass/fail with the failing record's line and exits 1 on failure", () => {
+    const dir = userFolder();
+    const r = runCli(["rules", "test", "--rules", dir, "--no-builtin-rules"]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout, /^PASS +user-good/m);
+    assert.match(r.stdout, /^FAIL +user-bad/m);
+    assert.match(r.stdout, /bad\.tests\.yaml:4:5 \[nomatch\.0\]: nomatch\[0\] matches/);
+    assert.match(r.stdout, /1 passed, 1 failed/);
+    const json = runCli(["rules", "test", "user-good", "--json", "--rules", dir, "--no-builtin-rules"]);
+    assert.equal(json.status, 0, json.stderr);
+    const out = JSON.parse(json.stdout) as { passed: number; failed: number; results: unknown[] };
+    assert.equal(out.passed, 1);
+    assert.equal(RuleTestResult.parse(out.results[0]).status, "pass");
+  });
+
+  it("test passes for every built-in rule", () => {
+    const r = runCli(["rules", "test", "--failed"]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^\d+ passed, 0 failed$/m);
+  });
+});
