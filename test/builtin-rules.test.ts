@@ -70,6 +70,24 @@ describe("built-in Sigma rules", () => {
     assert.ok(results.every((r) => r.cases > 0));
   });
 
+  it("t1098.a900 answers a 900 KB CreateRole record of nested AWS-principal openers at once", () => {
+    const rule = compiled.rules.find((r) => r.source.includes("t1098.a900-trust-policy-wildcard-principal"));
+    assert.ok(rule, "rule t1098.a900 not found");
+    // the shape that made the old pattern `"AWS"\s*:\s*(\[[^\]]*)?"\*"` backtrack for minutes
+    const doc = `{"Statement":[{"Principal":{"AWS":[${'"AWS": ['.repeat(115_000)}`;
+    assert.ok(doc.length > 900_000);
+    const record = {
+      eventSource: "iam.amazonaws.com",
+      eventName: "CreateRole",
+      requestParameters: { roleName: "x", assumeRolePolicyDocument: doc },
+    };
+    const start = performance.now();
+    assert.equal(rule.match(record), false);
+    const wild = { ...record, requestParameters: { roleName: "x", assumeRolePolicyDocument: `${doc}"*"]` } };
+    assert.equal(rule.match(wild), true);
+    assert.ok(performance.now() - start < 500, `took ${performance.now() - start} ms`);
+  });
+
   it("every active catalog technique with events has a built-in rule", { skip: skipCatalog }, () => {
     const covered = new Set(compiled.rules.flatMap((r: CompiledRule) => r.catalogRefs));
     const missing = (catalog as Catalog).techniques

@@ -1,6 +1,8 @@
 // Field access and value matchers for compiled Sigma rules. Everything here runs once per rule at compile
 // time and returns closures; the closures do no parsing and allocate nothing on the common paths.
 
+import { RE2JS } from "re2js";
+
 export type EventTest = (event: Record<string, unknown>) => boolean;
 export type Getter = (event: Record<string, unknown>) => unknown;
 /** Tests one resolved field value (the caller handles arrays). */
@@ -152,9 +154,45 @@ export function compilePattern(tokens: PatternToken[], cased: boolean): TextTest
     if (trail) return cased ? (s) => s.startsWith(lit) : (s) => s.toLowerCase().startsWith(lit);
     return cased ? (s) => s.endsWith(lit) : (s) => s.toLowerCase().endsWith(lit);
   }
-  const src = norm.map((t) => ("lit" in t ? escapeRe(t.lit) : t.wild === "*" ? "[\\s\\S]*" : "[\\s\\S]")).join("");
-  const re = new RegExp(`^${src}$`, cased ? "u" : "iu");
-  return (s) => re.test(s);
+  if (!hasQ) return starPattern(norm, cased);
+  // `?` needs an automaton; RE2 runs it in linear time whatever the pattern (a backtracking RegExp would
+  // not: `*a*a*a*a*b` is polynomial in the value's length).
+  const src = norm.map((t) => ("lit" in t ? escapeRe(t.lit) : t.wild === "*" ? "(?s:.*)" : "(?s:.)")).join("");
+  const re = RE2JS.compile(src, cased ? 0 : RE2JS.CASE_INSENSITIVE);
+  return (s) => re.matches(s);
+}
+
+/**
+ * `*`-only patterns with two or more literals: greedy leftmost search of each literal in turn is exact (a later
+ * literal found after an earlier match position is also found after the leftmost one), so no backtracking.
+ */
+function starPattern(norm: PatternToken[], cased: boolean): TextTest {
+  const fold = (s: string) => (cased ? s : s.toLowerCase());
+  const first = norm[0];
+  const last = norm[norm.length - 1];
+  const head = first !== undefined && "lit" in first ? fold(first.lit) : undefined;
+  const tail = last !== undefined && "lit" in last && norm.length > 1 ? fold(last.lit) : undefined;
+  const middle = norm.slice(head === undefined ? 0 : 1, tail === undefined ? norm.length : -1);
+  const lits = middle.flatMap((t) => ("lit" in t ? [fold(t.lit)] : []));
+  return (value) => {
+    const s = cased ? value : value.toLowerCase();
+    let from = 0;
+    let to = s.length;
+    if (head !== undefined) {
+      if (!s.startsWith(head)) return false;
+      from = head.length;
+    }
+    if (tail !== undefined) {
+      if (s.length - tail.length < from || !s.endsWith(tail)) return false;
+      to = s.length - tail.length;
+    }
+    for (const lit of lits) {
+      const at = s.indexOf(lit, from);
+      if (at < 0 || at + lit.length > to) return false;
+      from = at + lit.length;
+    }
+    return true;
+  };
 }
 
 export function patternTest(tokens: PatternToken[], cased: boolean): ScalarTest {
@@ -183,6 +221,9 @@ export function requiredLiteral(src: string): string | undefined {
       // Escaped punctuation is literal; \d, \w, \b, \u.... are classes or assertions.
       if (n !== undefined && /[^A-Za-z0-9]/.test(n)) lit = n;
       i += 2;
+      // the hex digits of \u0041 / \x41 are not literal text (\u{...} and \p{...} braces are skipped below)
+      if (n === "u" && /^[0-9A-Fa-f]{4}/.test(src.slice(i, i + 4))) i += 4;
+      else if (n === "x" && /^[0-9A-Fa-f]{2}/.test(src.slice(i, i + 2))) i += 2;
     } else if (c === "[") {
       i++;
       if (src[i] === "]") i++;
@@ -224,9 +265,27 @@ export function requiredLiteral(src: string): string | undefined {
   return best.length >= 3 ? best : undefined;
 }
 
-export function regexTest(re: RegExp): ScalarTest {
-  // Case-insensitive or multi-line patterns are run as is; the literal pre-check needs exact case.
-  const lit = re.flags.includes("i") ? undefined : requiredLiteral(re.source);
+export interface RegexFlags {
+  i?: boolean;
+  m?: boolean;
+  s?: boolean;
+}
+
+/**
+ * Compiles a rule regex (Sigma `re`: unanchored, flags i/m/s) for RE2, whose automata match in time linear in
+ * the value's length whatever the pattern, so no rule can stall a scan by catastrophic backtracking.
+ * JavaScript spellings RE2 lacks (`\u0041`, `(?<name>`) are translated; lookaround and backreferences cannot
+ * run in linear time, so they throw (a SyntaxError-like RE2JS exception with the offending construct).
+ */
+export function compileRegex(source: string, flags: RegexFlags = {}): RE2JS {
+  const bits = (flags.i ? RE2JS.CASE_INSENSITIVE : 0) | (flags.m ? RE2JS.MULTILINE : 0) | (flags.s ? RE2JS.DOTALL : 0);
+  return RE2JS.compile(RE2JS.translateRegExp(source), bits);
+}
+
+export function regexTest(source: string, flags: RegexFlags = {}): ScalarTest {
+  const re = compileRegex(source, flags);
+  // Case-insensitive patterns are run as is; the literal pre-check needs exact case.
+  const lit = flags.i ? undefined : requiredLiteral(source);
   if (lit === undefined) return textTest((s) => re.test(s));
   return textTest((s) => s.includes(lit) && re.test(s));
 }

@@ -130,6 +130,19 @@ describe("compileSigmaRule: wildcards", () => {
     assert.equal(matches("sel:\n  x: '*'\ncondition: sel", { x: "" }), true);
     assert.equal(matches("sel:\n  x: '*'\ncondition: sel", {}), false);
   });
+  it("matches many-wildcard patterns without backtracking", () => {
+    const long = "a".repeat(200_000);
+    const start = performance.now();
+    assert.equal(matches("sel:\n  x: '*a*a*a*a*a*a*a*b'\ncondition: sel", { x: long }), false);
+    assert.equal(matches("sel:\n  x: '*a?a*a?a*a?a*b'\ncondition: sel", { x: long }), false);
+    assert.ok(performance.now() - start < 1000, `took ${performance.now() - start} ms`);
+    assert.equal(matches("sel:\n  x: 'ab*ba'\ncondition: sel", { x: "aba" }), false);
+    assert.equal(matches("sel:\n  x: 'ab*ba'\ncondition: sel", { x: "abba" }), true);
+    assert.equal(matches("sel:\n  x: 'a*b*c'\ncondition: sel", { x: "AxBxBxC" }), true);
+    assert.equal(matches("sel:\n  x: 'a*b*c'\ncondition: sel", { x: "acb" }), false);
+    assert.equal(matches("sel:\n  x|cased: 'a*B*c'\ncondition: sel", { x: "abc" }), false);
+    assert.equal(matches("sel:\n  x: '*a??b*'\ncondition: sel", { x: "zA\n\nBz" }), true);
+  });
   it("treats escaped wildcards and regex metacharacters literally", () => {
     assert.equal(matches("sel:\n  x: 'a\\*b'\ncondition: sel", { x: "a*b" }), true);
     assert.equal(matches("sel:\n  x: 'a\\*b'\ncondition: sel", { x: "axxb" }), false);
@@ -176,6 +189,22 @@ describe("compileSigmaRule: modifiers", () => {
     const imds = "sel:\n  userIdentity.arn|re: '.+:assumed-role/aws:.+'\ncondition: sel";
     assert.equal(matches(imds, { userIdentity: { arn: "arn:aws:sts::1:assumed-role/aws:ec2-instance/i-1" } }), true);
     assert.equal(matches(imds, { userIdentity: { arn: "arn:aws:sts::1:assumed-role/admin/bob" } }), false);
+  });
+  it("re runs in linear time: (a+)+$ on a 41-character value answers at once", () => {
+    const rule = compile("sel:\n  x|re: '(a+)+$'\ncondition: sel");
+    const start = performance.now();
+    assert.equal(rule.match({ x: `${"a".repeat(40)}!` }), false);
+    assert.equal(rule.match({ x: "a".repeat(41) }), true);
+    // a backtracking engine takes minutes here; RE2 takes microseconds (the bound leaves room for slow CI)
+    assert.ok(performance.now() - start < 500, `took ${performance.now() - start} ms`);
+  });
+  it("re refuses lookaround and backreferences (no linear-time form) naming the rule file", () => {
+    for (const re of ["(?=a)b", "(a)\\1", "(?<!x)y"]) {
+      const e = expectError(() => compile(`sel:\n  x|re: '${re}'\ncondition: sel`), "VALIDATION");
+      assert.match(e.message, /^test\.yml.*unsupported regular expression.*RE2 syntax/s, e.message);
+    }
+    // JavaScript spellings that RE2 writes differently still work
+    assert.equal(matches("sel:\n  x|re: '\\u0041(?<n>b)'\ncondition: sel", { x: "zAb" }), true);
   });
   it("cidr matches IPv4 and IPv6 ranges", () => {
     const d = "sel:\n  sourceIPAddress|cidr: ['10.0.0.0/8', '2001:db8::/32', '192.168.1.7']\ncondition: sel";

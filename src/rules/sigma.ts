@@ -198,11 +198,13 @@ function compileField(ctx: DocContext, path: PropertyKey[], key: string, raw: Si
     }
     if (has("re")) {
       if (typeof v !== "string") bad("'re' needs string values");
-      const flags = `${has("i") ? "i" : ""}${has("m") ? "m" : ""}${has("s") ? "s" : ""}`;
       try {
-        tests.push(regexTest(new RegExp(v as string, flags)));
+        tests.push(regexTest(v as string, { i: has("i"), m: has("m"), s: has("s") }));
       } catch (e) {
-        bad(`invalid regular expression /${String(v)}/ (${(e as Error).message})`);
+        // RE2 (linear time) refuses lookaround and backreferences; say so rather than only "syntax error"
+        bad(
+          `invalid or unsupported regular expression /${String(v)}/ (${(e as Error).message}; rule regexes use RE2 syntax: no lookaround or backreferences)`,
+        );
       }
     } else if (has("cidr")) {
       const cidrs: Cidr[] = [];
