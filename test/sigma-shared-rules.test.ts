@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type CompiledRule, compileSigmaRules, correlationMessage, RuleIndex } from "../src/rules/index.js";
+import { type CompiledRule, compileSigmaRules, RuleIndex } from "../src/rules/index.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const shared = resolve(repoRoot, "../shared/data");
@@ -43,18 +43,6 @@ describe("SigmaHQ CloudTrail rules", () => {
       assert.ok(r.title.length > 0);
       assert.ok(r.techniqueRefs.length + r.tacticRefs.length > 0, `${r.source} has no ATT&CK tags`);
     }
-  });
-
-  it("refuses every correlation rule in unsupported/ with the correlation message", () => {
-    const files = ymlFiles(join(sigmaDir, "unsupported"));
-    assert.equal(files.length, 8);
-    const { rules, errors } = compileSigmaRules(files);
-    assert.equal(rules.length, 0);
-    assert.deepEqual(
-      errors.map((e) => [e.code, e.message]),
-      files.map((f) => ["UNSUPPORTED", correlationMessage(f.source)]),
-    );
-    for (const e of errors) assert.ok(e.problems[0]?.line !== undefined, e.describe());
   });
 
   it("runs over the Invictus dataset; the index never hides a matching rule", () => {

@@ -84,6 +84,10 @@ export interface CompiledRule {
   eventNameFilter: ValueFilter | null;
   /** eventSource filter with prefixes; null = any eventSource. */
   eventSourceFilter: ValueFilter | null;
+  /** The rule's `name` (how correlations may refer to it). */
+  name?: string;
+  /** Matches feed correlations only and report no finding of their own (see compileSigmaRules). */
+  correlationOnly?: boolean;
   /** The detection section as written (plain data; the scanner's pre-filter derives literals from it). */
   detection?: SigmaDetection;
   match(event: Record<string, unknown>): boolean;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { TechtrailError } from "../core/errors.js";
-import { compileSigmaRule, compileSigmaRules, correlationMessage } from "./sigma.js";
+import { compileSigmaRule, compileSigmaRules } from "./sigma.js";
 
 /** A minimal CloudTrail rule around a detection block (indented 4 spaces under `detection:`). */
 function ruleText(detection: string, extra = ""): string {
@@ -378,27 +378,43 @@ describe("compileSigmaRule: errors", () => {
     const err = expectError(() => compileSigmaRule(text, "w.yml"), "UNSUPPORTED");
     assert.match(err.message, /^w\.yml: logsource \{product: windows, service: cloudtrail\} is not supported/);
   });
-  it("rejects correlations (count, near, timeframe, correlation documents) as UNSUPPORTED", () => {
-    const want = correlationMessage("c.yml");
-    for (const cond of ["sel | count() > 5", "sel | count() by sourceIPAddress > 5", "sel | near sel"]) {
-      const err = expectError(
-        () => compileSigmaRule(ruleText(`sel:\n  a: 1\ncondition: ${cond}`), "c.yml"),
-        "UNSUPPORTED",
+  it("turns legacy aggregations into correlations and refuses other aggregations, naming the construct", () => {
+    for (const [cond, type] of [
+      ["sel | count() > 5", "event_count"],
+      ["sel | count() by sourceIPAddress > 5", "event_count"],
+      ["sel | count(userIdentity.arn) by sourceIPAddress >= 3", "value_count"],
+      ["sel | near sel2", "temporal"],
+    ] as const) {
+      const { rules, correlations, errors } = compileSigmaRules([
+        { text: ruleText(`sel:\n  a: 1\nsel2:\n  b: 2\ntimeframe: 5m\ncondition: ${cond}`), source: "c.yml" },
+      ]);
+      assert.deepEqual(
+        errors.map((e) => e.describe()),
+        [],
       );
-      assert.equal(err.message, want);
+      assert.equal(correlations[0]?.type, type, cond);
+      assert.equal(correlations[0]?.id, "test-rule");
+      assert.equal(correlations[0]?.timespanMs, 300_000);
+      assert.ok(rules.every((r) => r.correlationOnly));
     }
-    const tf = ruleText("sel:\n  a: 1\ntimeframe: 5m\ncondition: sel");
-    assert.equal(expectError(() => compileSigmaRule(tf, "c.yml"), "UNSUPPORTED").message, want);
-    const corr = "title: many\nname: many\ncorrelation:\n  type: event_count\n  rules: [base]\n  timespan: 1h\n";
-    assert.equal(expectError(() => compileSigmaRule(corr, "c.yml"), "UNSUPPORTED").message, want);
+    const err = expectError(
+      () => compileSigmaRule(ruleText("sel:\n  a: 1\ncondition: sel | sum(bytes) > 5"), "c.yml"),
+      "UNSUPPORTED",
+    );
+    assert.match(err.message, /aggregation '\| sum' is not supported/);
+    assert.equal(err.problems[0]?.field, "detection.condition");
+    const tf = ruleText("sel:\n  a: 1\ntimeframe: 5 minutes\ncondition: sel | count() > 2");
+    assert.match(expectError(() => compileSigmaRule(tf, "c.yml"), "VALIDATION").message, /bad timeframe '5 minutes'/);
+    // a single-event condition under a timeframe stays a plain rule
+    assert.equal(compileSigmaRule(ruleText("sel:\n  a: 1\ntimeframe: 5m\ncondition: sel"), "c.yml").id, "test-rule");
   });
 });
 
 describe("compileSigmaRules", () => {
-  it("compiles multi-document files, refusing correlation documents and collecting errors per file", () => {
+  it("compiles multi-document files with correlation documents, collecting errors per file", () => {
     const base = ruleText("sel:\n  eventName: ConsoleLogin\ncondition: sel").replace("id: test-rule", "id: base");
     const multi = `${base}---\ntitle: many logins\nname: many\ncorrelation:\n  type: event_count\n  rules: [base]\n  group-by: [sourceIPAddress]\n  timespan: 1h\n  condition: {gte: 10}\n`;
-    const { rules, errors } = compileSigmaRules([
+    const { rules, correlations, errors } = compileSigmaRules([
       { text: multi, source: "multi.yml" },
       { text: "title: [", source: "broken.yml" },
       { text: ruleText("sel:\n  a: 1\ncondition: sel"), source: "ok.yml" },
@@ -410,12 +426,15 @@ describe("compileSigmaRules", () => {
     );
     assert.deepEqual(
       errors.map((e) => e.code),
-      ["UNSUPPORTED", "PARSE", "CONFLICT"],
+      ["PARSE", "CONFLICT"],
     );
-    assert.equal(errors[0]?.message, correlationMessage("multi.yml"));
-    // Points into the second document: `---`, title, name, correlation, then its first entry.
-    assert.equal(errors[0]?.problems[0]?.line, base.split("\n").length + 4);
-    assert.match(errors[2]?.message ?? "", /duplicate rule id test-rule/);
+    assert.deepEqual(
+      correlations.map((c) => [c.id, c.type, c.targets]),
+      [["many", "event_count", ["base"]]],
+    );
+    // the base rule is read by a correlation that does not generate: it reports nothing itself
+    assert.equal(rules[0]?.correlationOnly, true);
+    assert.match(errors[1]?.message ?? "", /duplicate rule id test-rule/);
   });
   it("reports an empty file", () => {
     const { rules, errors } = compileSigmaRules([{ text: "# nothing\n", source: "empty.yml" }]);

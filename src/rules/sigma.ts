@@ -11,6 +11,15 @@ import {
   expandOfPattern,
   parseCondition,
 } from "./condition.js";
+import {
+  boundsOf,
+  type CompiledCorrelation,
+  CorrelationDoc,
+  checkSection,
+  parseLegacyAggregation,
+  parseTimespan,
+  resolveReferences,
+} from "./correlation.js";
 import { type Filter, intersect, mapFilter, union } from "./filters.js";
 import {
   anyLeaf,
@@ -461,12 +470,20 @@ function combine(kind: "and" | "or", parts: CompiledCondition[]): CompiledCondit
 
 // ---- documents ----
 
-function compileDocument(ctx: DocContext): CompiledRule {
+interface CompiledDocument {
+  rules: CompiledRule[];
+  correlations: CompiledCorrelation[];
+}
+
+/** Legacy aggregations and near without `timeframe` use this window (documented in docs/rules.md). */
+const LEGACY_DEFAULT_TIMEFRAME = "1h";
+
+function compileDocument(ctx: DocContext): CompiledDocument {
   const value = ctx.parsed.value;
   if (value === null || typeof value !== "object" || Array.isArray(value))
     fail("VALIDATION", ctx, [], "a Sigma rule must be a YAML map");
   const obj = value as Record<string, unknown>;
-  if ("correlation" in obj) unsupportedCorrelation(ctx, ["correlation"], "correlation rule document");
+  if ("correlation" in obj) return { rules: [], correlations: [compileCorrelationDoc(ctx)] };
   if ("action" in obj)
     fail(
       "UNSUPPORTED",
@@ -495,9 +512,24 @@ function compileDocument(ctx: DocContext): CompiledRule {
       `logsource {${desc}} is not supported (only product: aws, service: cloudtrail); rule skipped`,
     );
   }
-  if (doc.detection.timeframe !== undefined)
-    unsupportedCorrelation(ctx, ["detection", "timeframe"], "timeframe-based detection");
+  const legacy = legacyCorrelation(ctx, doc);
+  if (legacy) return legacy;
+  return { rules: [buildRule(ctx, doc)], correlations: [] };
+}
 
+/** The rule's own ID: `id`, else `name`, else its file (with the document number in multi-document files). */
+const docId = (ctx: DocContext, doc: { id?: string | undefined; name?: string | undefined }) =>
+  doc.id ?? doc.name ?? (ctx.count > 1 ? `${ctx.source}#${ctx.index + 1}` : ctx.source);
+
+interface RuleVariant {
+  id: string;
+  title: string;
+  condition: string;
+  correlationOnly: boolean;
+}
+
+/** Compiles a validated detection rule document (or a variant of it with another condition and ID). */
+function buildRule(ctx: DocContext, doc: SigmaRuleDoc, variant?: RuleVariant): CompiledRule {
   const idents = new Map<string, CompiledIdentifier>();
   for (const [name, v] of Object.entries(doc.detection)) {
     if (name === "condition" || name === "timeframe") continue;
@@ -505,7 +537,11 @@ function compileDocument(ctx: DocContext): CompiledRule {
   }
   if (idents.size === 0) fail("VALIDATION", ctx, ["detection"], "detection defines no search identifier");
 
-  const conditions = Array.isArray(doc.detection.condition) ? doc.detection.condition : [doc.detection.condition];
+  const conditions = variant
+    ? [variant.condition]
+    : Array.isArray(doc.detection.condition)
+      ? doc.detection.condition
+      : [doc.detection.condition];
   const compiled = conditions.map((c, i) =>
     compileCondition(
       ctx,
@@ -522,8 +558,8 @@ function compileDocument(ctx: DocContext): CompiledRule {
     throw new TechtrailError("VALIDATION", `${ctx.source}: ${tags.problems[0]?.message}`, { problems });
   }
   const rule: CompiledRule = {
-    id: doc.id ?? doc.name ?? (ctx.count > 1 ? `${ctx.source}#${ctx.index + 1}` : ctx.source),
-    title: doc.title,
+    id: variant?.id ?? docId(ctx, doc),
+    title: variant?.title ?? doc.title,
     level: doc.level ?? "medium",
     tags: doc.tags,
     techniqueRefs: tags.techniqueRefs,
@@ -536,25 +572,169 @@ function compileDocument(ctx: DocContext): CompiledRule {
     eventNameFilter: constraints.eventName,
     eventSourceFilter: constraints.eventSource,
     match: test,
-    detection: doc.detection,
+    detection: variant ? { ...doc.detection, condition: variant.condition } : doc.detection,
   };
+  if (variant?.correlationOnly) rule.correlationOnly = true;
+  if (doc.name !== undefined && !variant) rule.name = doc.name;
   if (doc.status !== undefined) rule.status = doc.status;
   if (doc.description !== undefined) rule.description = doc.description;
   return rule;
 }
 
+/**
+ * Sigma v1 aggregations become a base rule plus a correlation with the original rule's ID, title, level
+ * and tags: `sel | count() by f > N` → event_count, `sel | count(x) by f > N` → value_count,
+ * `sel1 | near sel2` and `timeframe` with `sel1 and sel2` (two events) → temporal.
+ */
+function legacyCorrelation(ctx: DocContext, doc: SigmaRuleDoc): CompiledDocument | undefined {
+  const conds = Array.isArray(doc.detection.condition) ? doc.detection.condition : [doc.detection.condition];
+  const condPath = ["detection", "condition"];
+  const agg = conds.length === 1 ? parseLegacyAggregation(conds[0] as string) : undefined;
+  if (!agg && conds.some((c) => c.includes("|"))) {
+    const what = /\|\s*(\w+)/.exec(conds.find((c) => c.includes("|")) ?? "")?.[1] ?? "?";
+    fail(
+      "UNSUPPORTED",
+      ctx,
+      condPath,
+      `aggregation '| ${what}' is not supported (supported: count() [by field] <op> N, count(field) [by field] <op> N, near); rule skipped`,
+    );
+  }
+  const timeframe = doc.detection.timeframe;
+  if (timeframe !== undefined && parseTimespan(timeframe) === undefined)
+    fail(
+      "VALIDATION",
+      ctx,
+      ["detection", "timeframe"],
+      `bad timeframe '${timeframe}' (expected e.g. 30s, 10m, 1h, 1d)`,
+    );
+  const id = docId(ctx, doc);
+  const timespan = timeframe ?? LEGACY_DEFAULT_TIMEFRAME;
+  const base = (suffix: string, condition: string) =>
+    buildRule(ctx, doc, {
+      id: `${id}#${suffix}`,
+      title: `${doc.title} [${condition}]`,
+      condition,
+      correlationOnly: true,
+    });
+  if (agg?.kind === "count") {
+    const rule = base("base", agg.search);
+    const corr = legacyCorrelationOf(ctx, doc, id, {
+      type: agg.countField ? "value_count" : "event_count",
+      rules: [rule.id],
+      "group-by": agg.groupBy,
+      timespan,
+      condition: {
+        [(agg.bound as { op: string }).op]: agg.bound?.value,
+        ...(agg.countField ? { field: agg.countField } : {}),
+      },
+    });
+    return { rules: [rule], correlations: [corr] };
+  }
+  let parts: string[] | undefined;
+  if (agg?.kind === "near") parts = [agg.search, ...(agg.near ?? [])];
+  else if (timeframe !== undefined) {
+    // `sel1 and sel2` under a timeframe: events matching each identifier, near each other in time.
+    const words = (conds[0] as string).trim().split(/\s+and\s+/i);
+    if (conds.length === 1 && words.length >= 2 && words.every((w) => /^[\w.-]+$/.test(w))) parts = words;
+  }
+  if (!parts) return undefined; // a timeframe over a single-event condition changes nothing
+  const rules = parts.map((p, i) => base(`${i + 1}`, p));
+  const corr = legacyCorrelationOf(ctx, doc, id, {
+    type: "temporal",
+    rules: rules.map((r) => r.id),
+    "group-by": [],
+    timespan,
+  });
+  return { rules, correlations: [corr] };
+}
+
+function legacyCorrelationOf(
+  ctx: DocContext,
+  doc: SigmaRuleDoc,
+  id: string,
+  section: Record<string, unknown>,
+): CompiledCorrelation {
+  const res = CorrelationDoc.safeParse({
+    title: doc.title,
+    id,
+    level: doc.level,
+    tags: doc.tags,
+    status: doc.status,
+    description: doc.description,
+    correlation: section,
+  });
+  if (!res.success)
+    fail("VALIDATION", ctx, ["detection", "condition"], `cannot read the aggregation: ${res.error.issues[0]?.message}`);
+  return correlationFrom(ctx, res.data, id);
+}
+
+function compileCorrelationDoc(ctx: DocContext): CompiledCorrelation {
+  const res = CorrelationDoc.safeParse(ctx.parsed.value);
+  if (!res.success) {
+    const problems = locatedProblems(ctx.parsed, res.error.issues, ctx.source);
+    throw new TechtrailError(
+      "VALIDATION",
+      `${ctx.source}: invalid correlation rule (${problems.map((p) => `${p.field ?? ""}: ${p.message}`).join("; ")})`,
+      { problems },
+    );
+  }
+  const issues = checkSection(res.data.correlation);
+  if (issues.length > 0) {
+    const problems = issues.map((i) => located(ctx, i.path, i.message));
+    throw new TechtrailError("VALIDATION", `${ctx.source}: ${issues[0]?.message}`, { problems });
+  }
+  return correlationFrom(ctx, res.data, docId(ctx, res.data));
+}
+
+function correlationFrom(ctx: DocContext, doc: CorrelationDoc, id: string): CompiledCorrelation {
+  const sec = doc.correlation;
+  const tags = parseTags(doc.tags);
+  if (tags.problems.length > 0) {
+    const problems = tags.problems.map((p) => located(ctx, ["tags", p.index], p.message));
+    throw new TechtrailError("VALIDATION", `${ctx.source}: ${tags.problems[0]?.message}`, { problems });
+  }
+  const c: CompiledCorrelation = {
+    id,
+    title: doc.title,
+    level: doc.level ?? "medium",
+    tags: doc.tags,
+    techniqueRefs: tags.techniqueRefs,
+    catalogRefs: tags.catalogRefs,
+    attackRefs: tags.attackRefs,
+    tacticRefs: tags.tacticRefs,
+    source: ctx.source,
+    type: sec.type === "temporal" && sec.ordered === true ? "temporal_ordered" : sec.type,
+    ruleRefs: [sec.rules].flat(),
+    groupBy: sec["group-by"] === undefined ? [] : [sec["group-by"]].flat(),
+    aliases: sec.aliases ?? {},
+    timespanMs: sec.timespan ? (parseTimespan(sec.timespan) ?? 0) : 0,
+    learningMs: sec["learning-period"] ? (parseTimespan(sec["learning-period"]) ?? 0) : 0,
+    bounds: boundsOf(sec.condition),
+    generate: sec.generate ?? doc.generate ?? false,
+  };
+  if (sec.condition?.field !== undefined) c.field = sec.condition.field;
+  if (doc.name !== undefined) c.name = doc.name;
+  if (doc.status !== undefined) c.status = doc.status;
+  if (doc.description !== undefined) c.description = doc.description;
+  return c;
+}
+
 const exactOnly = (f: Filter): ReadonlySet<string> | null => (f === null || f.prefixes.length > 0 ? null : f.values);
 
 /** Compiles every document of one file; returns rules and per-document errors. */
-function compileFile(text: string, source: string): { rules: CompiledRule[]; errors: TechtrailError[] } {
+function compileFile(
+  text: string,
+  source: string,
+): { rules: CompiledRule[]; correlations: CompiledCorrelation[]; errors: TechtrailError[] } {
   const rules: CompiledRule[] = [];
+  const correlations: CompiledCorrelation[] = [];
   const errors: TechtrailError[] = [];
   let docs: Array<{ parsed: ParsedYaml; empty: boolean }>;
   try {
     docs = parseDocuments(text, source);
   } catch (e) {
     errors.push(asTechtrailError(e, source));
-    return { rules, errors };
+    return { rules, correlations, errors };
   }
   const real = docs.filter((d) => !d.empty);
   if (real.length === 0) {
@@ -566,12 +746,14 @@ function compileFile(text: string, source: string): { rules: CompiledRule[]; err
   }
   real.forEach((d, index) => {
     try {
-      rules.push(compileDocument({ source, parsed: d.parsed, text, index, count: real.length }));
+      const out = compileDocument({ source, parsed: d.parsed, text, index, count: real.length });
+      rules.push(...out.rules);
+      correlations.push(...out.correlations);
     } catch (e) {
       errors.push(asTechtrailError(e, source));
     }
   });
-  return { rules, errors };
+  return { rules, correlations, errors };
 }
 
 function asTechtrailError(e: unknown, source: string): TechtrailError {
@@ -595,30 +777,53 @@ export function compileSigmaRule(text: string, source: string): CompiledRule {
   return rules[0] as CompiledRule;
 }
 
-/** Compiles many files, collecting errors per file/document; duplicate rule IDs are reported, the first kept. */
+/**
+ * Compiles many files, collecting errors per file/document; duplicate rule IDs are reported, the first kept.
+ * Correlations are resolved across all files (names or IDs); one with an unknown reference or in a cycle is
+ * reported and left out. Rules referenced only by correlations with `generate: false` report no findings of
+ * their own (`correlationOnly`).
+ */
 export function compileSigmaRules(files: ReadonlyArray<{ text: string; source: string }>): {
   rules: CompiledRule[];
+  correlations: CompiledCorrelation[];
   errors: TechtrailError[];
 } {
   const rules: CompiledRule[] = [];
+  const correlations: CompiledCorrelation[] = [];
   const errors: TechtrailError[] = [];
   const seen = new Map<string, string>();
+  const keep = (item: { id: string; source: string }): boolean => {
+    const prev = seen.get(item.id);
+    if (prev !== undefined) {
+      errors.push(
+        new TechtrailError("CONFLICT", `${item.source}: duplicate rule id ${item.id} (first defined in ${prev})`, {
+          problems: [{ source: item.source, field: "id", message: `duplicate rule id ${item.id}` }],
+        }),
+      );
+      return false;
+    }
+    seen.set(item.id, item.source);
+    return true;
+  };
   for (const f of files) {
     const r = compileFile(f.text, f.source);
     errors.push(...r.errors);
-    for (const rule of r.rules) {
-      const prev = seen.get(rule.id);
-      if (prev !== undefined) {
-        errors.push(
-          new TechtrailError("CONFLICT", `${rule.source}: duplicate rule id ${rule.id} (first defined in ${prev})`, {
-            problems: [{ source: rule.source, field: "id", message: `duplicate rule id ${rule.id}` }],
-          }),
-        );
-        continue;
-      }
-      seen.set(rule.id, rule.source);
-      rules.push(rule);
-    }
+    for (const rule of r.rules) if (keep(rule)) rules.push(rule);
+    for (const c of r.correlations) if (keep(c)) correlations.push(c);
   }
-  return { rules, errors };
+  if (correlations.length === 0) return { rules, correlations, errors };
+  const { ok, problems } = resolveReferences(rules, correlations);
+  for (const { correlation, problem } of problems)
+    errors.push(new TechtrailError("VALIDATION", `${correlation.source}: ${problem.message}`, { problems: [problem] }));
+  const loaded = correlations.filter((c) => ok.has(c.id));
+  for (const c of loaded) c.targets = ok.get(c.id) as string[];
+  // A rule stays visible when any correlation over it generates, or when no loaded correlation uses it.
+  const hidden = new Map<string, boolean>();
+  for (const c of loaded) for (const t of c.targets ?? []) hidden.set(t, (hidden.get(t) ?? true) && !c.generate);
+  for (const r of rules) {
+    const h = hidden.get(r.id);
+    if (h === false) delete r.correlationOnly;
+    else if (h === true) r.correlationOnly = true;
+  }
+  return { rules, correlations: loaded, errors };
 }

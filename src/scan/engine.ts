@@ -5,7 +5,9 @@ import { type FileHandle, open, stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { createGunzip, gunzipSync, type ZlibOptions } from "node:zlib";
 import type { ErrorCode, Problem, TechtrailError } from "../core/errors.js";
+import type { CompiledCorrelation } from "../rules/correlation.js";
 import { type CompiledRule, compileSigmaRules, RuleIndex } from "../rules/index.js";
+import { type CorrTuple, Tap } from "./correlate.js";
 import { type HitBatch, HitEncoder } from "./hits.js";
 import type { SkipExample, SkipReason } from "./model.js";
 import { type PrefilterPlan, planPrefilter, RecordPrefilter } from "./prefilter.js";
@@ -28,6 +30,8 @@ export interface UnitResult {
   format: InputFormat;
   /** Matches, dictionary-encoded by the thread's HitEncoder. */
   hits: HitBatch;
+  /** Matches that correlations read (those not already sent through UnitHooks.corr). */
+  corr: CorrTuple[];
   read: number;
   evaluated: number;
   matchedEvents: number;
@@ -57,23 +61,37 @@ export interface RuleFile {
 
 /** What the main thread needs to know of a compiled rule set (plain data, sent by a worker). */
 export interface RuleSetInfo {
-  rules: Array<Pick<CompiledRule, "id" | "title" | "level" | "catalogRefs" | "attackRefs" | "tacticRefs">>;
+  rules: Array<
+    Pick<CompiledRule, "id" | "title" | "level" | "catalogRefs" | "attackRefs" | "tacticRefs" | "correlationOnly">
+  >;
+  /** Correlation and first_seen rules (plain data). */
+  correlations: CompiledCorrelation[];
+  /** Field paths of each rule's correlation tuples (index = rule position). */
+  tapFields: string[][];
   errors: Array<{ code: ErrorCode; message: string; problems: Problem[] }>;
 }
 
 export function ruleSetInfo(compiled: {
   rules: readonly CompiledRule[];
+  correlations: readonly CompiledCorrelation[];
+  tap: Tap;
   errors: readonly TechtrailError[];
 }): RuleSetInfo {
   return {
-    rules: compiled.rules.map((r) => ({
-      id: r.id,
-      title: r.title,
-      level: r.level,
-      catalogRefs: r.catalogRefs,
-      attackRefs: r.attackRefs,
-      tacticRefs: r.tacticRefs,
-    })),
+    rules: compiled.rules.map((r) => {
+      const info: RuleSetInfo["rules"][number] = {
+        id: r.id,
+        title: r.title,
+        level: r.level,
+        catalogRefs: r.catalogRefs,
+        attackRefs: r.attackRefs,
+        tacticRefs: r.tacticRefs,
+      };
+      if (r.correlationOnly) info.correlationOnly = true;
+      return info;
+    }),
+    correlations: [...compiled.correlations],
+    tapFields: compiled.tap.fieldNames,
     errors: compiled.errors.map((e) => ({ code: e.code, message: e.message, problems: e.problems })),
   };
 }
@@ -86,12 +104,15 @@ export interface EngineRules {
   position: Map<CompiledRule, number>;
   /** Per-thread encoder of matches (its dictionary spans all units the thread scans). */
   encoder: HitEncoder;
+  correlations: readonly CompiledCorrelation[];
+  /** Captures what correlations read from matches (inactive without correlations). */
+  tap: Tap;
 }
 
 export function buildEngineRules(
   files: readonly RuleFile[],
 ): EngineRules & { errors: ReturnType<typeof compileSigmaRules>["errors"] } {
-  const { rules, errors } = compileSigmaRules(files);
+  const { rules, correlations, errors } = compileSigmaRules(files);
   const texts = new Map(files.map((f) => [f.source, f.text]));
   let plan: PrefilterPlan | undefined;
   return {
@@ -105,12 +126,16 @@ export function buildEngineRules(
     },
     position: new Map(rules.map((r, i) => [r, i])),
     encoder: new HitEncoder(),
+    correlations,
+    tap: new Tap(rules, correlations),
   };
 }
 
 const READ_CHUNK = 1 << 20;
 /** Matches handed over in batches of this size during a unit. */
 const HIT_BATCH = 16_384;
+/** Correlation tuples handed over in batches of this size during a unit. */
+const CORR_BATCH = 4096;
 const NO_PREFILTER: PrefilterPlan = { enabled: false, byName: new Map(), other: true };
 const HEAD_BYTES = 64 * 1024;
 
@@ -157,6 +182,8 @@ export interface UnitHooks {
   progress?(events: number, bytes: number): void;
   /** Receives matches in batches while a big unit is scanned, so a thread never holds many of them. */
   hits?(batch: HitBatch): void;
+  /** Receives correlation tuples in batches, likewise. */
+  corr?(tuples: CorrTuple[]): void;
 }
 
 /** Scans one unit. Never throws for bad input: problems become skip counts and examples. */
@@ -172,6 +199,7 @@ export async function scanUnit(
     originKind: "index",
     format: "unknown",
     hits: EMPTY_BATCH,
+    corr: [],
     read: 0,
     evaluated: 0,
     matchedEvents: 0,
@@ -183,7 +211,8 @@ export async function scanUnit(
     stopped: false,
   };
   rules.encoder.dropRows();
-  const sink = new EngineSink(res, rules, opts, hooks.hits);
+  rules.tap.take();
+  const sink = new EngineSink(res, rules, opts, hooks.hits, hooks.corr);
   let lastRead = 0;
   let lastBytes = 0;
   const tick = () => {
@@ -245,6 +274,7 @@ export async function scanUnit(
 function finishUnit(res: UnitResult, rules: EngineRules, tick: () => void): UnitResult {
   tick();
   res.hits = rules.encoder.take();
+  res.corr = rules.tap.take();
   return res;
 }
 
@@ -525,6 +555,7 @@ class EngineSink implements RecordSink {
     private readonly rules: EngineRules,
     private readonly opts: EngineOptions,
     private readonly flush: ((batch: HitBatch) => void) | undefined,
+    private readonly flushCorr: ((tuples: CorrTuple[]) => void) | undefined,
   ) {
     this.prefilter = new RecordPrefilter(opts.prefilter ? rules.plan : NO_PREFILTER);
   }
@@ -561,12 +592,17 @@ class EngineSink implements RecordSink {
     res.evaluated++;
     const candidates = this.rules.index.candidates(name);
     let matched = false;
+    const tap = this.rules.tap;
     for (const rule of candidates) {
       if (!rule.match(event)) continue;
+      const pos = this.rules.position.get(rule) as number;
+      if (tap.wants(pos)) tap.capture(pos, event, ordinal);
+      if (rule.correlationOnly) continue;
       matched = true;
-      this.rules.encoder.add(this.rules.position.get(rule) as number, ordinal, event);
+      this.rules.encoder.add(pos, ordinal, event);
     }
     if (this.flush && this.rules.encoder.count >= HIT_BATCH) this.flush(this.rules.encoder.take());
+    if (this.flushCorr && tap.pending >= CORR_BATCH) this.flushCorr(tap.take());
     if (matched) res.matchedEvents++;
   }
 

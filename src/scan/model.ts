@@ -1,6 +1,7 @@
 // Data types of the scan engine, each a zod schema with its inferred type: findings (one event × rule
 // pair), skipped-record reports, the scan summary, and the options accepted by scanPaths().
 import { z } from "zod";
+import { Baseline } from "../rules/first-seen.js";
 import { SigmaLevel } from "../rules/index.js";
 
 /** Where an event came from: file path ("-" for stdin) and line (JSON Lines) or index (arrays, Records). */
@@ -37,6 +38,28 @@ export const Finding = z.strictObject({
   /** recipientAccountId, else userIdentity.accountId. */
   accountId: z.string().optional(),
   origin: Origin,
+  /**
+   * Set on findings of correlation and first_seen rules: the finding's own fields are those of the event that
+   * completed the condition; this says what was correlated.
+   */
+  correlation: z
+    .strictObject({
+      type: z.string(),
+      /** Group-by field → value (first_seen: the new combination). */
+      group: z.record(z.string(), z.string()),
+      /** Events in the window (event_count, value_count) or rules seen (temporal, temporal_ordered). */
+      count: z.number().int().nonnegative(),
+      /** value_count: distinct values of the counted field. */
+      distinct: z.number().int().nonnegative().optional(),
+      firstTime: z.string(),
+      lastTime: z.string(),
+      rules: z.array(z.string()),
+      /** A few contributing events. */
+      evidence: z.array(
+        z.strictObject({ eventTime: z.string().optional(), eventName: z.string().optional(), origin: Origin }),
+      ),
+    })
+    .optional(),
 });
 export type Finding = z.infer<typeof Finding>;
 
@@ -142,6 +165,22 @@ export const ScanSummary = z.strictObject({
   techniques: z.array(TechniqueSeen),
   tactics: z.array(z.strictObject({ id: z.string(), name: z.string().optional(), findings: z.number().int() })),
   principals: z.array(PrincipalTimeline),
+  /** Correlation and first_seen rules: what they read, what arrived too late, what was capped. */
+  correlations: z
+    .strictObject({
+      rules: z.number().int(),
+      events: z.number().int(),
+      late: z.number().int(),
+      untimed: z.number().int(),
+      ungrouped: z.number().int(),
+      evictedByCap: z.number().int(),
+      peakGroups: z.number().int(),
+      reorderWindowMs: z.number(),
+      firstSeenOverflow: z.record(z.string(), z.number().int()),
+      findings: z.number().int(),
+      warnings: z.array(z.string()),
+    })
+    .optional(),
   workers: z.number().int(),
   /** Wall time of the whole call, including loading the catalog and compiling rules. */
   durationMs: z.number(),
@@ -182,6 +221,13 @@ export const ScanOptions = z.strictObject({
   timelineLimit: z.number().int().min(0).default(100),
   /** Examples of skipped records kept in the summary. */
   skipExamples: z.number().int().min(0).default(20),
+  /**
+   * Correlations: how far behind the newest event time a matched event may arrive and still be correlated
+   * (ms; default 1 h). Later events are counted in the summary as late.
+   */
+  reorderWindowMs: z.number().int().min(0).default(3_600_000),
+  /** first_seen rules: combinations already seen (from `techtrail baseline build`). */
+  baseline: Baseline.optional(),
 });
 export type ScanOptions = z.input<typeof ScanOptions>;
 export type ResolvedScanOptions = z.infer<typeof ScanOptions>;

@@ -4,6 +4,7 @@
 // in a deterministic order by the caller.
 import { Worker } from "node:worker_threads";
 import { TechtrailError } from "../core/errors.js";
+import type { CorrTuple } from "./correlate.js";
 import {
   type EngineOptions,
   type EngineRules,
@@ -20,6 +21,8 @@ export interface PoolCallbacks {
   result(res: UnitResult, thread: number): void;
   /** A batch of matches of a unit still being scanned (they arrive before the unit's result). */
   hits(unit: number, batch: HitBatch, thread: number): void;
+  /** Correlation tuples of a unit (mid-unit batches; the rest arrive in the unit's result). */
+  corr?(unit: number, tuples: CorrTuple[]): void;
   progress(events: number, bytes: number): void;
   /** Checked after each result: true stops the scan (strict mode). */
   stop(): boolean;
@@ -30,6 +33,7 @@ type WorkerMessage =
   | { type: "progress"; events: number; bytes: number }
   | { type: "result"; result: UnitResult }
   | { type: "hits"; unit: number; batch: HitBatch }
+  | { type: "corr"; unit: number; tuples: CorrTuple[] }
   | { type: "error"; message: string };
 
 /**
@@ -139,6 +143,7 @@ export class ScanPool {
       this.handler = (w, m) => {
         if (m.type === "progress") cb.progress(m.events, m.bytes);
         else if (m.type === "hits") cb.hits(m.unit, m.batch, this.workers.indexOf(w));
+        else if (m.type === "corr") cb.corr?.(m.unit, m.tuples);
         else if (m.type === "result") {
           inFlight.set(w, (inFlight.get(w) ?? 1) - 1);
           outstanding--;
@@ -181,6 +186,7 @@ export async function runInThread(
     const res = await scanUnit(u, rules, engine, {
       progress: (e, b) => cb.progress(e, b),
       hits: (batch) => cb.hits(u.id, batch, IN_THREAD),
+      corr: (tuples) => cb.corr?.(u.id, tuples),
     });
     cb.result(res, IN_THREAD);
     if (cb.stop()) return;

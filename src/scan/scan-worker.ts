@@ -35,6 +35,9 @@ async function drain(): Promise<void> {
         hits(batch) {
           port.postMessage({ type: "hits", unit: id, batch }, [batch.rows.buffer as ArrayBuffer]);
         },
+        corr(tuples) {
+          port.postMessage({ type: "corr", unit: id, tuples });
+        },
         progress(events, bytes) {
           pendingEvents += events;
           pendingBytes += bytes;

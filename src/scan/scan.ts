@@ -8,7 +8,9 @@ import type { Readable } from "node:stream";
 import type { Catalog } from "../catalog/catalog.js";
 import { loadBuiltinCatalog } from "../catalog/load.js";
 import { type Problem, TechtrailError, zodProblems } from "../core/errors.js";
+import type { Baseline } from "../rules/first-seen.js";
 import { resolveRuleTechniques } from "../rules/index.js";
+import { CorrelationRun, type CorrelationSummary, type CorrTuple, correlationFinding } from "./correlate.js";
 import {
   buildEngineRules,
   detectFormat,
@@ -19,7 +21,8 @@ import {
   type ScanUnit,
   type UnitResult,
 } from "./engine.js";
-import { type FindingList, FindingStore, type HitBatch, type UnitInfo } from "./hits.js";
+import { type FindingList, FindingStore, type HitBatch, type RuleMeta, type UnitInfo } from "./hits.js";
+import { MergedFindings } from "./merged.js";
 import {
   type Finding,
   type FindingRule,
@@ -43,6 +46,8 @@ export interface ScanResult {
   /** The findings without materialising them: iterable, with length, at() and toArray(). */
   readonly list: FindingList;
   summary: ScanSummary;
+  /** first_seen state as a baseline's rules section (set when the rule set has correlations). */
+  baselineRules?: () => Baseline["rules"];
 }
 
 export interface ScanHooks {
@@ -52,6 +57,16 @@ export interface ScanHooks {
   stdin?: Readable;
   /** Called about every 100 ms while scanning. */
   onProgress?(p: ScanProgress): void;
+  /** Called once rules are known, with the correlation run (undefined when no rule correlates). */
+  onCorrelationRun?(run: CorrelationRun | undefined): void;
+}
+
+/** The time in a CloudTrail delivery file name (`..._20260102T0305Z_...`), else 0 (then path order decides). */
+function fileTime(path: string): number {
+  const m = /_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z[_.]/.exec(path);
+  return m
+    ? Date.UTC(+(m[1] as string), +(m[2] as string) - 1, +(m[3] as string), +(m[4] as string), +(m[5] as string))
+    : 0;
 }
 
 interface InputFile {
@@ -259,7 +274,7 @@ async function scanWith(
       problems: ruleErrors.slice(0, 10).map((r) => ({ ...r })),
     });
   const unknownTechniques: Record<string, string[]> = {};
-  const meta = rules.rules.map((r) => {
+  const metaOf = (r: RuleSetInfo["rules"][number] | RuleSetInfo["correlations"][number]): RuleMeta => {
     const { techniques, unknown } = resolveRuleTechniques(r, catalog);
     if (unknown.length > 0) unknownTechniques[r.id] = unknown;
     const tactics = new Set<string>();
@@ -274,7 +289,21 @@ async function scanWith(
       techniques: Object.freeze(techniques) as string[],
       tactics: Object.freeze([...tactics].sort()) as string[],
     };
-  });
+  };
+  const meta = rules.rules.map(metaOf);
+  const correlationMeta = new Map(rules.correlations.map((c) => [c.id, metaOf(c)]));
+  const correlating = rules.correlations.length > 0;
+  const run = correlating
+    ? new CorrelationRun(
+        rules.correlations,
+        rules.rules.map((r) => r.id),
+        rules.tapFields,
+        opts.baseline
+          ? { reorderWindowMs: opts.reorderWindowMs, baseline: opts.baseline }
+          : { reorderWindowMs: opts.reorderWindowMs },
+      )
+    : undefined;
+  hooks.onCorrelationRun?.(run);
 
   const results = new Map<number, UnitResult>();
   let events = 0;
@@ -296,6 +325,8 @@ async function scanWith(
   const store = new FindingStore(meta);
   const onResult = (r: UnitResult, thread: number) => {
     store.append(r.hits, r.id, thread);
+    if (r.corr.length > 0) run?.accept(r.id, r.corr);
+    r.corr = [];
     hitsSoFar += r.hits.count;
     r.hits = EMPTY_HITS;
     results.set(r.id, r);
@@ -305,19 +336,25 @@ async function scanWith(
     if (r.stopped) stopped = true;
     report();
   };
-  // Biggest units first, so one large file does not finish alone at the end.
+  // Biggest units first, so one large file does not finish alone at the end; with correlations, in event-time
+  // order (CloudTrail file names carry their time) so matches reach the reorder buffer nearly in order.
   const sizeOf = new Map(files.map((f) => [f.path, f.size]));
-  const ordered = [...units].sort((a, b) => {
-    const sa = a.kind === "range" ? a.end - a.start : (sizeOf.get(a.file) ?? 0);
-    const sb = b.kind === "range" ? b.end - b.start : (sizeOf.get(b.file) ?? 0);
-    return sb - sa || a.id - b.id;
-  });
+  const ordered = [...units].sort(
+    run?.needsOrder
+      ? (a, b) => fileTime(a.file) - fileTime(b.file) || a.id - b.id
+      : (a, b) => {
+          const sa = a.kind === "range" ? a.end - a.start : (sizeOf.get(a.file) ?? 0);
+          const sb = b.kind === "range" ? b.end - b.start : (sizeOf.get(b.file) ?? 0);
+          return sb - sa || a.id - b.id;
+        },
+  );
   const callbacks = {
     result: onResult,
     hits: (unit: number, batch: HitBatch, thread: number) => {
       store.append(batch, unit, thread);
       hitsSoFar += batch.count;
     },
+    corr: (unit: number, tuples: CorrTuple[]) => run?.accept(unit, tuples),
     progress: (e: number, b: number) => {
       events += e;
       bytes += b;
@@ -402,8 +439,26 @@ async function scanWith(
     );
   }
   store.finish(unitInfo);
+  let correlations: CorrelationSummary | undefined;
+  const extras: Array<{ finding: Finding; meta: RuleMeta }> = [];
+  if (run) {
+    const done = run.finish();
+    correlations = done.summary;
+    const originOf = ([unit = 0, ordinal = 0]: number[]): Finding["origin"] => {
+      const u = unitInfo.get(unit);
+      const o: Finding["origin"] = { file: u?.file ?? "-" };
+      if (u?.originKind === "line") o.line = ordinal + u.lineBase;
+      else o.index = ordinal;
+      return o;
+    };
+    for (const r of done.results) {
+      const m = correlationMeta.get(r.correlation.id) as RuleMeta;
+      extras.push({ finding: correlationFinding(r, m, originOf), meta: m });
+    }
+  }
+  const all = new MergedFindings(store, extras);
   const summary = buildSummary(
-    store,
+    all,
     {
       inputs: [...paths],
       filesScanned: filesTotal - skippedFiles.size,
@@ -421,6 +476,7 @@ async function scanWith(
         unknownTechniques,
       },
       workers: pool?.size ?? 0,
+      ...(correlations ? { correlations } : {}),
       durationMs: performance.now() - t0,
       scanMs,
     },
@@ -430,10 +486,11 @@ async function scanWith(
   let array: Finding[] | undefined;
   return {
     get findings() {
-      array ??= store.toArray();
+      array ??= all.toArray();
       return array;
     },
-    list: store,
+    list: all,
     summary,
+    ...(run ? { baselineRules: () => run.firstSeen.toBaselineRules(opts.baseline) } : {}),
   };
 }
