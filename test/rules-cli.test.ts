@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { RuleInfo, RuleTestResult } from "../src/rules/index.js";
+import { LintProblem, RuleInfo, RuleTestResult } from "../src/rules/index.js";
 import { runCli } from "./cli-helper.js";
 
 const userRule = (id: string, name: string) => `title: User rule ${id}
@@ -88,6 +88,29 @@ describe("techtrail rules", () => {
     const out = JSON.parse(json.stdout) as { passed: number; failed: number; results: unknown[] };
     assert.equal(out.passed, 1);
     assert.equal(RuleTestResult.parse(out.results[0]).status, "pass");
+  });
+
+  it("lint reports problems as file:line:column, exits 1 on errors; the built-in rules lint clean", () => {
+    const dir = userFolder();
+    writeFileSync(
+      join(dir, "broken.yml"),
+      userRule("user-good", "StopLogging").replace("condition: sel", "condition: sel or"),
+    );
+    const r = runCli(["rules", "lint", dir, "--json"]);
+    assert.equal(r.status, 1, r.stderr);
+    const out = JSON.parse(r.stdout) as { files: number; errors: number; problems: LintProblem[] };
+    assert.equal(out.files, 3);
+    const errors = out.problems.filter((p) => p.severity === "error").map((p) => LintProblem.parse(p));
+    assert.deepEqual(
+      errors.map((p) => [p.source.replace(dir, ""), p.line, p.check]),
+      [
+        ["/broken.yml", 9, "schema"],
+        ["/good.yml", 2, "duplicate-id"],
+      ],
+    );
+    const builtin = runCli(["rules", "lint", "--strict"]);
+    assert.equal(builtin.status, 0, builtin.stdout);
+    assert.match(builtin.stdout, /file\(s\): 0 error\(s\), 0 warning\(s\)/);
   });
 
   it("test passes for every built-in rule", () => {

@@ -12,6 +12,7 @@ export {
   RuleOrigin,
   sortRuleInfos,
 } from "./library.js";
+export { formatLintProblem, LINT_CHECKS, LintCheck, LintProblem, lintRules, MAX_TITLE_LENGTH } from "./lint.js";
 export { fieldGetter, type PatternToken, tokenizePattern } from "./matchers.js";
 export {
   CloudTrailRecord,

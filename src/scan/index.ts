@@ -5,6 +5,12 @@ export { CSV_COLUMNS, csvHeader, findingCsv, findingJsonl, findingRow } from "./
 export type { FindingList } from "./hits.js";
 export * from "./model.js";
 export { BUILTIN_RULES_DIR, readRuleFiles } from "./rule-files.js";
-export { loadRuleLibrary, type RuleLibrary, type RuleLibraryOptions, testRuleLibrary } from "./rule-library.js";
+export {
+  lintRuleLibrary,
+  loadRuleLibrary,
+  type RuleLibrary,
+  type RuleLibraryOptions,
+  testRuleLibrary,
+} from "./rule-library.js";
 export { compareFindings, resolveScanOptions, type ScanHooks, type ScanResult, scanPaths } from "./scan.js";
 export { principalOf } from "./summary.js";

@@ -10,6 +10,8 @@ import {
   type CompiledRule,
   compileSigmaRules,
   describeRule,
+  type LintProblem,
+  lintRules,
   RuleIndex,
   type RuleInfo,
   type RuleTestResult,
@@ -42,8 +44,15 @@ export interface RuleLibraryOptions {
 const root = PACKAGE_ROOT.replace(/\/$/, "");
 const isBuiltinPath = (p: string) => p.startsWith(`${BUILTIN_RULES_DIR}/`);
 
-/** Reads and compiles the built-in rules (unless `builtin: false`) and the given folders or files. */
-export async function loadRuleLibrary(opts: RuleLibraryOptions = {}): Promise<RuleLibrary> {
+interface LibraryFiles {
+  files: RuleFile[];
+  builtin: Set<string>;
+  readProblems: RuleProblem[];
+  pathOf(source: string): string;
+}
+
+/** Reads the rule files; built-in ones are named by their path in the package. */
+async function readLibraryFiles(opts: RuleLibraryOptions): Promise<LibraryFiles> {
   const { files: read, problems } = await readRuleFiles(opts.ruleDirs ?? [], { builtin: opts.builtin !== false });
   const paths = new Map<string, string>();
   const builtin = new Set<string>();
@@ -57,16 +66,38 @@ export async function loadRuleLibrary(opts: RuleLibraryOptions = {}): Promise<Ru
     builtin.add(source);
     return { text: f.text, source };
   });
+  return { files, builtin, readProblems: problems, pathOf: (source) => paths.get(source) ?? source };
+}
+
+/** Reads and compiles the built-in rules (unless `builtin: false`) and the given folders or files. */
+export async function loadRuleLibrary(opts: RuleLibraryOptions = {}): Promise<RuleLibrary> {
+  const { files, builtin, readProblems, pathOf } = await readLibraryFiles(opts);
   const { rules, errors } = compileSigmaRules(files);
   const infos = rules.map((r) => describeRule(r, builtin.has(r.source) ? "builtin" : "user", opts.catalog));
-  return {
-    rules,
-    infos,
+  return { rules, infos, files, errors, readProblems, pathOf };
+}
+
+/** Lints the rule files (and their tests files); unreadable files are reported as errors at 1:1. */
+export async function lintRuleLibrary(
+  opts: RuleLibraryOptions = {},
+): Promise<{ files: number; problems: LintProblem[] }> {
+  const { files, readProblems, pathOf } = await readLibraryFiles(opts);
+  const tests = new Map<string, string | undefined>();
+  for (const f of files) tests.set(f.source, await readIfExists(testsFileName(pathOf(f.source))));
+  const problems = lintRules({
     files,
-    errors,
-    readProblems: problems,
-    pathOf: (source) => paths.get(source) ?? source,
-  };
+    testsText: (source) => tests.get(source),
+    ...(opts.catalog ? { catalog: opts.catalog } : {}),
+  });
+  const unreadable: LintProblem[] = readProblems.map((p) => ({
+    source: p.source ?? "",
+    line: 1,
+    column: 1,
+    severity: "error",
+    check: "yaml",
+    message: p.message,
+  }));
+  return { files: files.length + readProblems.length, problems: [...unreadable, ...problems] };
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {

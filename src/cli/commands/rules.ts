@@ -5,13 +5,14 @@ import { loadBuiltinCatalog, loadCatalogDir } from "../../catalog/load.js";
 import { formatProblem, type Problem, TechtrailError } from "../../core/errors.js";
 import {
   findRule,
+  formatLintProblem,
   matchesRuleFilter,
   RuleFilter,
   type RuleInfo,
   SIGMA_LEVELS,
   sortRuleInfos,
 } from "../../rules/index.js";
-import { loadRuleLibrary, type RuleLibrary, testRuleLibrary } from "../../scan/rule-library.js";
+import { lintRuleLibrary, loadRuleLibrary, type RuleLibrary, testRuleLibrary } from "../../scan/rule-library.js";
 import { log, out, printJson, table, truncate } from "../output.js";
 
 interface LibraryOpts {
@@ -166,5 +167,26 @@ export function registerRulesCommands(program: Command): void {
     out(
       `${results.length - failed.length} passed, ${failed.length} failed${problems.length > 0 ? `, ${problems.length} rule file problem(s)` : ""}`,
     );
+  });
+
+  libraryOptions(
+    rules
+      .command("lint")
+      .description("check rule files and their tests files; problems as file:line:column; exit 1 on errors")
+      .argument("[paths...]", "rule files or folders to lint instead of the built-in rules")
+      .option("--strict", "warnings fail too"),
+  ).action(async (paths: string[], o: LibraryOpts & { strict?: boolean }) => {
+    const catalog = o.catalog ? loadCatalogDir(o.catalog) : loadBuiltinCatalog();
+    const r = await lintRuleLibrary({
+      ruleDirs: [...paths, ...o.rules],
+      builtin: o.builtinRules && paths.length === 0,
+      catalog,
+    });
+    const errors = r.problems.filter((p) => p.severity === "error").length;
+    const warnings = r.problems.length - errors;
+    process.exitCode = errors > 0 || (o.strict && warnings > 0) ? 1 : 0;
+    if (o.json) return printJson({ files: r.files, errors, warnings, problems: r.problems });
+    for (const p of r.problems) out(formatLintProblem(p));
+    out(`${r.files} file(s): ${errors} error(s), ${warnings} warning(s)`);
   });
 }
