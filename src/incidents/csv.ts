@@ -1,5 +1,7 @@
 // RFC 4180 CSV reading and writing: quoted fields with commas, quotes and line breaks, CRLF or LF,
-// a leading BOM (Excel). Every row keeps the line it starts on so errors can point at it.
+// a leading BOM (Excel). Every row keeps the line it starts on so errors can point at it. Formula-like cells
+// are escaped on writing and restored on reading (core/csv-cell.ts).
+import { csvCell, csvCellValue } from "../core/csv-cell.js";
 import { TechtrailError } from "../core/errors.js";
 
 export interface CsvRow {
@@ -18,7 +20,7 @@ export function parseCsv(text: string, source = "input"): CsvRow[] {
   let quoted = false;
   let wasQuoted = false;
   const endCell = () => {
-    cells.push(cell);
+    cells.push(csvCellValue(cell));
     cell = "";
     wasQuoted = false;
   };
@@ -73,10 +75,7 @@ export function parseCsv(text: string, source = "input"): CsvRow[] {
   return rows;
 }
 
-function quote(cell: string): string {
-  return /[",\r\n]/.test(cell) || cell !== cell.trim() ? `"${cell.replace(/"/g, '""')}"` : cell;
-}
-
+/** Writes rows; cells that a spreadsheet would run as a formula are escaped (see core/csv-cell.ts). */
 export function stringifyCsv(rows: ReadonlyArray<readonly string[]>): string {
-  return rows.map((r) => r.map(quote).join(",")).join("\r\n") + (rows.length ? "\r\n" : "");
+  return rows.map((r) => r.map(csvCell).join(",")).join("\r\n") + (rows.length ? "\r\n" : "");
 }

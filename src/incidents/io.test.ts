@@ -81,6 +81,30 @@ for (const format of ["csv", "json"] as const) {
   });
 }
 
+test("csv: formula-like values are escaped for spreadsheets and restored exactly on import", () => {
+  const hostile = Incident.parse({
+    ...minimal,
+    key: "IR-2026-0044",
+    title: '=HYPERLINK("http://evil.example","click")',
+    summary: "@SUM(1+1)*cmd|' /C calc'!A0",
+    threatActor: "+1-555",
+    campaign: "-2+3",
+    notes: "\t=tab",
+    lessonsLearned: "'=already prefixed",
+    tags: ["ok"],
+  });
+  const text = serialiseIncidents([hostile], "csv");
+  // no cell of the raw text starts a formula: each such cell is quoted and begins with an apostrophe
+  for (const raw of text.split(/,|\r\n/)) assert.doesNotMatch(raw, /^[=+\-@\t\r]/, raw);
+  assert.match(text, /"'=HYPERLINK\(""http:/);
+  assert.match(text, /"''=already prefixed"/);
+  const back = parseIncidentFile(text, catalog, { format: "csv", source: "x.csv" });
+  assert.deepEqual(
+    back.map((b) => Incident.parse(b)),
+    [hostile],
+  );
+});
+
 test("csv: a team spreadsheet imports with --map, aliases and friendly values", () => {
   const sheet = [
     "Incident ID,Name,Priority,Opened,Actor,TTPs,Internal owner,Labels",

@@ -1,4 +1,5 @@
 // Serialisations of findings shared by the CLI and the server: JSON Lines, CSV (RFC 4180) and a flat row.
+import { csvCell } from "../core/csv-cell.js";
 import type { Finding } from "./model.js";
 
 export const CSV_COLUMNS = [
@@ -49,8 +50,6 @@ export function findingRow(f: Finding): string[] {
     f.origin.index !== undefined ? String(f.origin.index) : "",
   ];
 }
-
-const csvCell = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 export const csvHeader = (): string => CSV_COLUMNS.join(",");
 export const findingCsv = (f: Finding): string => findingRow(f).map(csvCell).join(",");
