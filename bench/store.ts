@@ -10,7 +10,7 @@ import { loadBuiltinCatalog } from "../src/catalog/load.js";
 import { writeFileAtomic } from "../src/core/fs.js";
 import { generateDemoIncidents } from "../src/incidents/demo.js";
 import { NewIncident } from "../src/incidents/model.js";
-import { IncidentRegister, type ListQuery } from "../src/store/register.js";
+import { IncidentRegister, type ListQuery } from "../src/register/register.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
 
 const N = Number(process.env.BENCH_STORE_INCIDENTS ?? 100_000);

@@ -1,49 +1,22 @@
-// Public library API of techtrail. Everything a program may use is exported from here.
+// Public library API of techtrail. The root holds the domain: errors, the catalog, incidents and their
+// register, analytics, playbooks and coverage. It loads no database driver, HTTP server or chart library;
+// those live behind the subpath exports `techtrail/catalog`, `techtrail/rules`, `techtrail/scan`,
+// `techtrail/store` and `techtrail/server` (see package.json "exports"), each loading only what it needs.
 
 export * from "./analytics/index.js";
-export { AuthStore, type AuthStoreOptions, openAuthStore, TOKEN_PREFIX } from "./auth/auth-store.js";
-export * from "./auth/model.js";
-export { generatePassword, hashPassword, verifyPassword } from "./auth/password.js";
-export { Catalog, type CatalogStats, compareIds, normaliseEventQuery } from "./catalog/catalog.js";
 export {
-  type CatalogDiff,
-  diffCatalogs,
-  diffToJson,
-  isEmptyDiff,
-  renderDiffMarkdown,
-  renderDiffText,
-  revocationMap,
-} from "./catalog/diff.js";
-export { catalogFolderFiles, techniqueYaml } from "./catalog/folder.js";
-export { buildNavigatorLayers, type LayerOptions, NavigatorLayer, parseScores } from "./catalog/layer.js";
-export {
+  Catalog,
+  type CatalogStats,
+  compareIds,
   listReleases,
   loadBuiltinCatalog,
   loadCatalogDir,
   loadReleaseFile,
   openCatalogRef,
-  parseRelease,
-} from "./catalog/load.js";
+  type SearchHit,
+  searchCatalog,
+} from "./catalog/index.js";
 export * from "./catalog/model.js";
-export { createRelease, serializeRelease } from "./catalog/release.js";
-export { CatalogSearchIndex, type SearchHit, searchCatalog } from "./catalog/search.js";
-export {
-  ATTACK_SPEC_VERSION,
-  exportStix,
-  formatImportReport,
-  ImportConflict,
-  ImportReport,
-  ImportSkip,
-  importStix,
-  parseStixJson,
-  StixBundle,
-  serializeStix,
-  stixToCatalog,
-  TECHTRAIL_EXTENSION_ID,
-  TECHTRAIL_IDENTITY_ID,
-  TECHTRAIL_STIX_NAMESPACE,
-  uuidv5,
-} from "./catalog/stix.js";
 export * from "./core/errors.js";
 export {
   CoverageResult,
@@ -125,69 +98,6 @@ export {
   playbooksFor,
   requirePlaybook,
 } from "./playbooks/playbooks.js";
-export { escapeHtml, type ReportFormat, renderHtml, renderMarkdown, renderReport } from "./report/render.js";
-export { buildReport, ReportData, type ReportOptions, ReportPeriod, reportPeriod } from "./report/report.js";
-export {
-  CloudTrailRecord,
-  type CompiledRule,
-  compileSigmaRule,
-  compileSigmaRules,
-  correlationMessage,
-  describeRule,
-  findRule,
-  matchesRuleFilter,
-  type ParsedTags,
-  parseRuleTests,
-  parseTags,
-  RuleFilter,
-  RuleIndex,
-  RuleInfo,
-  RuleOrigin,
-  RuleTestResult,
-  RuleTestsFile,
-  resolveRuleTechniques,
-  runRuleTests,
-  SigmaRuleDoc,
-  sortRuleInfos,
-  type TestableRule,
-  testsFileName,
-  type ValueFilter,
-} from "./rules/index.js";
-export {
-  CSV_COLUMNS,
-  compareFindings,
-  csvHeader,
-  detectFormat,
-  Finding,
-  FindingRule,
-  findingCsv,
-  findingJsonl,
-  findingRow,
-  type InputFormat,
-  loadRuleLibrary,
-  Origin as FindingOrigin,
-  PrincipalTimeline,
-  principalOf,
-  type RuleLibrary,
-  RuleProblem,
-  readRuleFiles,
-  type ScanHooks,
-  ScanOptions,
-  type ScanProgress,
-  type ScanResult,
-  ScanSummary,
-  SkipExample,
-  SkipReason,
-  scanPaths,
-  TechniqueSeen,
-  TimelineEntry,
-  testRuleLibrary,
-} from "./scan/index.js";
-export { type AppOptions, createApp, DEFAULT_LIMITS } from "./server/app.js";
-export { openApiDocument } from "./server/openapi.js";
-export { DEFAULT_HOST, DEFAULT_PORT, type RunningService, type ServiceOptions, startService } from "./server/serve.js";
-export { DEFAULT_DB_FILE, type OpenStoreOptions, openStore, storeTarget } from "./store/open.js";
-export { openPostgresStore, type PostgresOptions } from "./store/postgres.js";
 export {
   type FieldChanges,
   IncidentRegister,
@@ -195,13 +105,4 @@ export {
   type RemapChange,
   type RemapResult,
   type TagRequest,
-} from "./store/register.js";
-export { SqlStore, type Taxonomy } from "./store/sql-store.js";
-export { openSqliteStore, type SqliteOptions } from "./store/sqlite.js";
-export {
-  type ImportResult,
-  IncidentFilter,
-  type IncidentFilterInput,
-  type IncidentPage,
-  type Store,
-} from "./store/store.js";
+} from "./register/register.js";

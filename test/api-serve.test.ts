@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { REPO_ROOT, runCli } from "./cli-helper.js";
+import { BIN, REPO_ROOT, runCli } from "./cli-helper.js";
 
 const dir = mkdtempSync(join(tmpdir(), "techtrail-serve-"));
 const db = join(dir, "t.db");
@@ -19,14 +19,10 @@ after(() => {
 });
 
 async function serve(args: string[]): Promise<{ child: ChildProcess; stdout: string; url: string }> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", `${REPO_ROOT}src/cli/main.ts`, "serve", "--port", "0", "--db", db, ...args],
-    {
-      cwd: REPO_ROOT,
-      env: { ...process.env, TECHTRAIL_DATABASE_URL: "" },
-    },
-  );
+  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--db", db, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, TECHTRAIL_DATABASE_URL: "" },
+  });
   children.push(child);
   let stdout = "";
   let stderr = "";
@@ -111,14 +107,10 @@ test("first start seeds demo data and prints a one-time admin password; the next
 
 test("--no-demo on an empty store seeds nothing", async () => {
   const other = join(dir, "empty.db");
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", `${REPO_ROOT}src/cli/main.ts`, "serve", "--port", "0", "--db", other, "--no-demo"],
-    {
-      cwd: REPO_ROOT,
-      env: { ...process.env, TECHTRAIL_DATABASE_URL: "" },
-    },
-  );
+  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--db", other, "--no-demo"], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, TECHTRAIL_DATABASE_URL: "" },
+  });
   children.push(child);
   let stdout = "";
   await new Promise<void>((resolve, reject) => {

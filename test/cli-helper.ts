@@ -1,9 +1,11 @@
-// Runs the techtrail CLI from source (through tsx) in a child process, for end-to-end tests.
+// Runs the techtrail CLI as a user does: the built command (bin/techtrail.js over dist/, which `npm ci` builds
+// and scripts/run-tests.mjs rebuilds when src/ is newer), in a child process, for end-to-end tests.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
-export const SHARED = fileURLToPath(new URL("../../shared/", import.meta.url));
+/** The `techtrail` command: run it as `node BIN args...`. */
+export const BIN = fileURLToPath(new URL("../bin/techtrail.js", import.meta.url));
 
 export interface CliResult {
   status: number;
@@ -15,7 +17,7 @@ export function runCli(
   args: string[],
   opts: { input?: string; env?: Record<string, string>; cwd?: string } = {},
 ): CliResult {
-  const r = spawnSync(process.execPath, ["--import", "tsx", `${REPO_ROOT}src/cli/main.ts`, ...args], {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
     input: opts.input ?? "",
     encoding: "utf8",

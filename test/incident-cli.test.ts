@@ -7,15 +7,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { BIN } from "./cli-helper.js";
+import { sharedPath, skipUnlessShared } from "./shared.js";
 
-const CLI = join(process.cwd(), "src", "cli", "main.ts");
-const STRATUS = join(process.cwd(), "..", "shared", "data", "stratus-detonation-logs", "raw");
+const STRATUS = sharedPath("data/stratus-detonation-logs/raw");
 
 describe("techtrail incident (end to end)", () => {
   let dir: string;
   let db: string;
   const cli = (args: string[], input?: string) => {
-    const r = spawnSync(process.execPath, ["--import", "tsx", CLI, ...args], {
+    const r = spawnSync(process.execPath, [BIN, ...args], {
       encoding: "utf8",
       input,
       env: { ...process.env, TECHTRAIL_DB: db, TECHTRAIL_ACTOR: "e2e", TECHTRAIL_DATABASE_URL: "" },
@@ -92,23 +93,13 @@ describe("techtrail incident (end to end)", () => {
     assert.equal(cli(["incident", "export", "--out", js]).code, 0);
     for (const file of [csv, js]) {
       const other = join(dir, `copy-${file.endsWith("csv") ? "csv" : "json"}.db`);
-      const r = spawnSync(process.execPath, ["--import", "tsx", CLI, "incident", "import", file, "--db", other], {
+      const r = spawnSync(process.execPath, [BIN, "incident", "import", file, "--db", other], {
         encoding: "utf8",
       });
       assert.equal(r.status, 0, r.stderr);
       const back = spawnSync(
         process.execPath,
-        [
-          "--import",
-          "tsx",
-          CLI,
-          "incident",
-          "export",
-          "--db",
-          other,
-          "--format",
-          file.endsWith("csv") ? "csv" : "json",
-        ],
+        [BIN, "incident", "export", "--db", other, "--format", file.endsWith("csv") ? "csv" : "json"],
         { encoding: "utf8" },
       );
       assert.equal(back.stdout, readFileSync(file, "utf8"));
@@ -132,7 +123,9 @@ describe("techtrail incident (end to end)", () => {
     assert.match(clash.err, /already exists in the register/);
   });
 
-  test("a Stratus log becomes a draft incident with evidence in one command", () => {
+  test("a Stratus log becomes a draft incident with evidence in one command", {
+    skip: skipUnlessShared("data/stratus-detonation-logs/raw"),
+  }, () => {
     const file = join(STRATUS, "aws.credential-access.ec2-get-password-data.json");
     const r = cli([
       "scan",

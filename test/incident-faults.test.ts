@@ -15,8 +15,8 @@ import { openPostgresStore } from "../src/store/postgres.js";
 import { dropSchemas } from "../src/store/postgres-test-store.js";
 import type { SqlStore } from "../src/store/sql-store.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
+import { BIN } from "./cli-helper.js";
 
-const CLI = join(process.cwd(), "src", "cli", "main.ts");
 const WRITER = join(process.cwd(), "test", "helpers", "store-writer.ts");
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; signal: string | null }> {
@@ -58,7 +58,7 @@ describe("store faults", () => {
     const incidents = generateDemoIncidents(loadBuiltinCatalog(), { incidents: 25_000, seed: 9 });
     writeFileSync(big, JSON.stringify({ format: "techtrail-incidents/1", incidents }));
 
-    const child = spawn(process.execPath, ["--import", "tsx", CLI, "incident", "import", big, "--db", db], {
+    const child = spawn(process.execPath, [BIN, "incident", "import", big, "--db", db], {
       stdio: "ignore",
     });
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>

@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { runCli, runCliJson, SHARED } from "./cli-helper.js";
+import { runCli, runCliJson } from "./cli-helper.js";
+import { sharedPath, skipUnlessShared } from "./shared.js";
 
 let dir: string;
 let db: string;
@@ -84,7 +85,9 @@ test("coverage with each built-in profile; more monitoring sees more", () => {
   assert.match(text.stdout, /would NOT see/);
 });
 
-test("coverage --validate scans the Stratus logs and writes Navigator layers", () => {
+test("coverage --validate scans the Stratus logs and writes Navigator layers", {
+  skip: skipUnlessShared("data/stratus-detonation-logs/raw"),
+}, () => {
   const layers = join(dir, "layers");
   const r = runCliJson<{
     validation: { events: number; techniquesFired: string[] };
@@ -98,7 +101,7 @@ test("coverage --validate scans the Stratus logs and writes Navigator layers", (
     "--db",
     db,
     "--validate",
-    join(SHARED, "data/stratus-detonation-logs/raw"),
+    sharedPath("data/stratus-detonation-logs/raw"),
     "--layer-dir",
     layers,
     "--json",

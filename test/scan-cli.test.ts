@@ -7,11 +7,12 @@ import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { Finding, ScanSummary } from "../src/scan/index.js";
 import { REPO_ROOT, runCli } from "./cli-helper.js";
+import { sharedPath, skipUnlessShared } from "./shared.js";
 
-const RAW = resolve(REPO_ROOT, "../shared/data/stratus-detonation-logs/raw");
+const RAW = sharedPath("data/stratus-detonation-logs/raw");
 const TRAIL_STOP = join(RAW, "aws.defense-evasion.cloudtrail-stop.json");
 
-describe("techtrail scan", () => {
+describe("techtrail scan", { skip: skipUnlessShared("data/stratus-detonation-logs/raw") }, () => {
   it("--format jsonl prints exactly one valid finding per line and exits 1 when there are findings", () => {
     const r = runCli(["scan", TRAIL_STOP, "--format", "jsonl", "--workers", "0"]);
     assert.equal(r.status, 1, r.stderr);

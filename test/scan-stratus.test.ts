@@ -8,11 +8,11 @@ import { basename, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { loadBuiltinCatalog } from "../src/catalog/load.js";
 import { type Finding, scanPaths } from "../src/scan/index.js";
-import { REPO_ROOT } from "./cli-helper.js";
+import { sharedPath, skipUnlessShared } from "./shared.js";
 
-const STRATUS = resolve(REPO_ROOT, "../shared/data/stratus-detonation-logs");
-const INVICTUS = resolve(REPO_ROOT, "../shared/data/invictus-aws-dataset");
-const SIGMA = resolve(REPO_ROOT, "../shared/data/sigma-aws-cloudtrail/rules");
+const STRATUS = sharedPath("data/stratus-detonation-logs");
+const INVICTUS = sharedPath("data/invictus-aws-dataset");
+const SIGMA = sharedPath("data/sigma-aws-cloudtrail/rules");
 
 /**
  * Labels judged wrong, with the reason and what is expected instead. Stratus maps its techniques to the
@@ -76,7 +76,7 @@ function scenarios(): Scenario[] {
   return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
 }
 
-describe("scan: Stratus Red Team detonations", () => {
+describe("scan: Stratus Red Team detonations", { skip: skipUnlessShared("data/stratus-detonation-logs") }, () => {
   it("finds every labelled technique (or its sub-technique/parent) and a technique of the labelled tactic", async () => {
     const catalog = loadBuiltinCatalog();
     const { findings, summary } = await scanPaths([resolve(STRATUS, "raw")], {}, { catalog });
@@ -135,7 +135,9 @@ describe("scan: Stratus Red Team detonations", () => {
   });
 });
 
-describe("scan: Invictus AWS dataset", () => {
+describe("scan: Invictus AWS dataset", {
+  skip: skipUnlessShared("data/invictus-aws-dataset", "data/sigma-aws-cloudtrail", "data/stratus-detonation-logs"),
+}, () => {
   it("completes with a summary, the shared Sigma rules all loading", async () => {
     const { findings, summary } = await scanPaths([INVICTUS], { ruleDirs: [SIGMA] }, { catalog: loadBuiltinCatalog() });
     assert.equal(summary.files.scanned, 55);

@@ -4,14 +4,14 @@
 // - Stratus Red Team detonation logs (../shared/data/stratus-detonation-logs, Apache-2.0).
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { type CompiledRule, compileSigmaRules, RuleIndex } from "../src/rules/index.js";
+import { sharedPath, skipUnlessShared } from "./shared.js";
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const shared = resolve(repoRoot, "../shared/data");
+const shared = sharedPath("data");
 const sigmaDir = join(shared, "sigma-aws-cloudtrail");
+const skip = skipUnlessShared("data/sigma-aws-cloudtrail", "data/invictus-aws-dataset", "data/stratus-detonation-logs");
 
 function ymlFiles(dir: string): Array<{ text: string; source: string }> {
   return readdirSync(dir)
@@ -29,10 +29,10 @@ function invictusEvents(): Event[] {
     .flatMap((f) => (JSON.parse(readFileSync(join(dir, f), "utf8")) as { Records: Event[] }).Records);
 }
 
-const compiled = compileSigmaRules(ymlFiles(join(sigmaDir, "rules")));
+const compiled = skip ? { rules: [], errors: [] } : compileSigmaRules(ymlFiles(join(sigmaDir, "rules")));
 const byFile = (name: string) => compiled.rules.find((r) => r.source.endsWith(`/${name}`)) as CompiledRule;
 
-describe("SigmaHQ CloudTrail rules", () => {
+describe("SigmaHQ CloudTrail rules", { skip }, () => {
   it("compiles all 57 rules without errors", () => {
     assert.deepEqual(
       compiled.errors.map((e) => e.describe()),

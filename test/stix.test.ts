@@ -21,9 +21,11 @@ import { exportStix, type ImportReport, importStix, serializeStix, stixToCatalog
 import { miniCatalogData, tech } from "../src/catalog/test-helpers.js";
 import { writeFileAtomic } from "../src/core/fs.js";
 import { admValidate } from "./adm-validate.js";
-import { runCli, runCliJson, SHARED } from "./cli-helper.js";
+import { runCli, runCliJson } from "./cli-helper.js";
+import { sharedPath, skipUnlessShared } from "./shared.js";
 
-const BUNDLES = `${SHARED}data/attack-stix/`;
+const BUNDLES = `${sharedPath("data/attack-stix")}/`;
+const needsBundles = { skip: skipUnlessShared("data/attack-stix") };
 const readBundle = (name: string): unknown => JSON.parse(readFileSync(`${BUNDLES}${name}`, "utf8"));
 const tmp = () => mkdtempSync(join(tmpdir(), "techtrail-stix-"));
 
@@ -197,7 +199,7 @@ const EXPECT: Expect[] = [
   },
 ];
 
-describe("MITRE ATT&CK bundles from ../shared import unchanged", () => {
+describe("MITRE ATT&CK bundles from ../shared import unchanged", needsBundles, () => {
   for (const x of EXPECT) {
     describe(x.file, () => {
       const json = readBundle(x.file);
@@ -303,7 +305,7 @@ describe("catalog export / import CLI", () => {
     }
   });
 
-  it("import --dry-run --json prints the report and writes nothing", () => {
+  it("import --dry-run --json prints the report and writes nothing", needsBundles, () => {
     const r = runCliJson<{ report: ImportReport; written: string | null }>([
       "catalog",
       "import",
@@ -317,7 +319,7 @@ describe("catalog export / import CLI", () => {
     assert.equal(r.report.added.techniques.length, 95);
   });
 
-  it("import --out DIR writes a catalog folder that loads; --out FILE.json a release file", () => {
+  it("import --out DIR writes a catalog folder that loads; --out FILE.json a release file", needsBundles, () => {
     const dir = tmp();
     const out = join(dir, "merged");
     const r = runCli(["catalog", "import", `${BUNDLES}mobile-attack-17.1.json`, "--source", "mobile", "--out", out]);
@@ -340,7 +342,7 @@ describe("catalog export / import CLI", () => {
     assert.equal(rel.technique("T0803")?.provenance, "ics");
   });
 
-  it("import with --catalog DIR merges into that folder in place, keeping its files", () => {
+  it("import with --catalog DIR merges into that folder in place, keeping its files", needsBundles, () => {
     const dir = tmp();
     const folder = join(dir, "cat");
     for (const [rel, text] of catalogFolderFiles(small(), "test catalog")) writeFileAtomic(join(folder, rel), text);
@@ -362,7 +364,7 @@ describe("catalog export / import CLI", () => {
     assert.ok(readFileSync(join(folder, "tactics.yaml"), "utf8").startsWith(tacticsBefore.trimEnd()));
   });
 
-  it("a broken bundle fails with file, object and field, exit 2, and nothing written", () => {
+  it("a broken bundle fails with file, object and field, exit 2, and nothing written", needsBundles, () => {
     const dir = tmp();
     const bad = join(dir, "bad.json");
     const json = readBundle("ics-attack-18.1.json") as { objects: Array<Record<string, unknown>> };

@@ -24,17 +24,18 @@ import { serve } from "@hono/node-server";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { openAuthStore } from "../src/auth/auth-store.js";
 import { loadBuiltinCatalog } from "../src/catalog/load.js";
+import { IncidentRegister } from "../src/register/register.js";
 import { createApp } from "../src/server/app.js";
-import { IncidentRegister } from "../src/store/register.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
 import type { Store } from "../src/store/store.js";
+import { sharedPath } from "./shared.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const WEB = join(ROOT, "web");
 const DIST = join(WEB, "dist");
 const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = join(ROOT, ".screenshots");
-const STRATUS = resolve(ROOT, "../shared/data/stratus-detonation-logs/raw/aws.defense-evasion.cloudtrail-stop.json");
+const STRATUS = sharedPath("data/stratus-detonation-logs/raw/aws.defense-evasion.cloudtrail-stop.json");
 const PASSWORD = "correct horse battery staple";
 const HOSTILE_TITLE = `Keys leaked <img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script>`;
 
@@ -43,6 +44,38 @@ if (!haveChromium)
   process.stderr.write(
     `web-e2e: SKIPPED: ${CHROMIUM} is missing (apt-get install -y chromium); the browser tests did not run\n`,
   );
+
+/**
+ * The log the scan step uploads: the Stratus CloudTrail-stop detonation when ../shared is there, else one
+ * StopLogging record of the same shape written for the test (so the flow runs on a fresh clone too).
+ */
+function trailStopLog(dir: string): string {
+  if (existsSync(STRATUS)) return STRATUS;
+  const file = join(dir, "cloudtrail-stop.json");
+  const record = {
+    eventVersion: "1.10",
+    eventTime: "2026-10-01T10:00:00Z",
+    eventSource: "cloudtrail.amazonaws.com",
+    eventName: "StopLogging",
+    awsRegion: "eu-west-1",
+    sourceIPAddress: "203.0.113.7",
+    userAgent: "aws-cli/2.15.0",
+    userIdentity: {
+      type: "IAMUser",
+      principalId: "AIDAEXAMPLE",
+      arn: "arn:aws:iam::111122223333:user/e2e",
+      accountId: "111122223333",
+      userName: "e2e",
+    },
+    requestParameters: { name: "org-trail" },
+    responseElements: null,
+    eventID: "0b9f0a4e-2f55-4f1e-9a43-5d6f0c1e2a01",
+    eventType: "AwsApiCall",
+    recipientAccountId: "111122223333",
+  };
+  writeFileSync(file, JSON.stringify([record]));
+  return file;
+}
 
 /** Newest modification time under a folder (files only). */
 function newest(dir: string): number {
@@ -339,7 +372,7 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
 
     // Scan a Stratus detonation log and file an incident from its findings.
     await page.goto(`${base}/#/scan`);
-    await page.getByTestId("scan-files").setInputFiles(STRATUS);
+    await page.getByTestId("scan-files").setInputFiles(trailStopLog(dir));
     await page.getByRole("button", { name: "Scan", exact: true }).click();
     if (!offers("/api/scan")) {
       t.diagnostic("the server has no POST /api/scan yet: checking the scan page's not-available state");

@@ -87,9 +87,9 @@ export function filterFromOptions(o: FilterOptions): AnalyticsFilter {
   }
 }
 
-/** Opens the store, runs fn, always closes. */
+/** Opens an existing store (these commands only read: a missing SQLite file is an error), runs fn, always closes. */
 export async function withStore<T>(o: { db?: string }, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(o.db ? { db: o.db } : {});
+  const store = await openStore({ ...(o.db ? { db: o.db } : {}), mustExist: true });
   try {
     return await fn(store);
   } finally {

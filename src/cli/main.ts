@@ -1,48 +1,168 @@
-// techtrail command-line entry: builds the commander program from one module per capability,
-// and maps every TechtrailError to a clear message and an exit code (src/cli/exit-codes.ts).
-import { Command, CommanderError } from "commander";
+// techtrail command-line entry: builds the commander program from one module per capability, and maps every
+// TechtrailError to a clear message and an exit code (src/cli/exit-codes.ts).
+// Start-up is lazy: only the module of the command being run is imported (each pulls in its own catalog,
+// store, scan engine or server). `--version`, `--help` and unknown commands see light stand-ins built from
+// COMMANDS, so they answer without loading any of them; main.test.ts checks the stand-ins against the real
+// commands, so the two cannot drift apart.
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, Help } from "commander";
 import { isTechtrailError } from "../core/errors.js";
-import { registerCatalogCommands } from "./commands/catalog.js";
-import { registerCoverageCommand } from "./commands/coverage.js";
-import { registerDemoCommands } from "./commands/demo.js";
-import { registerIncidentCommands } from "./commands/incident.js";
-import { registerPlaybooksCommand } from "./commands/playbooks.js";
-import { registerReportCommand } from "./commands/report.js";
-import { registerRulesCommands } from "./commands/rules.js";
-import { registerScanCommands } from "./commands/scan.js";
-import { registerServeCommand } from "./commands/serve.js";
-import { registerStartCommand } from "./commands/start.js";
-import { registerStatsCommand } from "./commands/stats.js";
-import { registerUserCommands } from "./commands/user.js";
 import { exitCodeFor } from "./exit-codes.js";
 
-export function buildProgram(): Command {
-  const program = new Command();
-  program
+type Register = (program: Command) => void;
+
+interface CommandEntry {
+  /** Top-level command names the module registers. */
+  names: Record<string, { term: string; description: string }>;
+  load: () => Promise<Register>;
+}
+
+/** Every top-level command, in help order, with the module that registers it. */
+export const COMMANDS: CommandEntry[] = [
+  {
+    names: { catalog: { term: "catalog [options]", description: "browse and publish the threat-technique catalog" } },
+    load: async () => (await import("./commands/catalog.js")).registerCatalogCommands,
+  },
+  {
+    names: {
+      start: {
+        term: "start [options]",
+        description: "start the techtrail web service (same as `serve`, with its defaults)",
+      },
+    },
+    load: async () => (await import("./commands/start.js")).registerStartCommand,
+  },
+  {
+    names: {
+      stats: {
+        term: "stats",
+        description: "incident analytics: frequency, trend, co-occurrence, paths, actors, timing, mitigations",
+      },
+    },
+    load: async () => (await import("./commands/stats.js")).registerStatsCommand,
+  },
+  {
+    names: {
+      playbooks: {
+        term: "playbooks",
+        description: "incident-response playbooks: list, show, and which to write or review next",
+      },
+    },
+    load: async () => (await import("./commands/playbooks.js")).registerPlaybooksCommand,
+  },
+  {
+    names: {
+      coverage: {
+        term: "coverage [options]",
+        description: "detection coverage of a monitoring profile, weighted by how often techniques occur in incidents",
+      },
+    },
+    load: async () => (await import("./commands/coverage.js")).registerCoverageCommand,
+  },
+  {
+    names: {
+      report: {
+        term: "report [options]",
+        description:
+          "quarterly incident-response report: frequency, trend, co-occurrence, paths, actors, timing, mitigations, playbooks, coverage",
+      },
+    },
+    load: async () => (await import("./commands/report.js")).registerReportCommand,
+  },
+  {
+    names: {
+      scan: {
+        term: "scan [options] <paths...>",
+        description:
+          "scan CloudTrail logs (files, folders, - for stdin) with Sigma rules; exit 0 = no findings, 1 = findings, 2 = error",
+      },
+    },
+    load: async () => (await import("./commands/scan.js")).registerScanCommands,
+  },
+  {
+    names: { rules: { term: "rules", description: "list, show, test, lint the Sigma detection rules" } },
+    load: async () => (await import("./commands/rules.js")).registerRulesCommands,
+  },
+  {
+    names: {
+      incident: {
+        term: "incident [options]",
+        description: "the incident register: record incidents in the catalog's vocabulary",
+      },
+    },
+    load: async () => (await import("./commands/incident.js")).registerIncidentCommands,
+  },
+  {
+    names: { demo: { term: "demo", description: "synthetic demo data" } },
+    load: async () => (await import("./commands/demo.js")).registerDemoCommands,
+  },
+  {
+    names: { serve: { term: "serve [options]", description: "run the web service and HTTP API" } },
+    load: async () => (await import("./commands/serve.js")).registerServeCommand,
+  },
+  {
+    names: {
+      user: { term: "user", description: "users of the web service (viewer, responder, admin)" },
+      token: { term: "token", description: "API tokens (Authorization: Bearer tt_...)" },
+    },
+    load: async () => (await import("./commands/user.js")).registerUserCommands,
+  },
+  // further capabilities register here (one entry each)
+];
+
+function version(): string {
+  // package.json sits two levels above both src/cli/ and dist/cli/.
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+function baseProgram(): Command {
+  return new Command()
     .name("techtrail")
     .description("Threat-technique catalog and incident-response toolkit for AWS")
-    .version("0.1.0")
+    .version(version())
     .showHelpAfterError(false)
     .exitOverride();
-  registerCatalogCommands(program);
-  registerStartCommand(program);
-  registerStatsCommand(program);
-  registerPlaybooksCommand(program);
-  registerCoverageCommand(program);
-  registerReportCommand(program);
-  registerScanCommands(program);
-  registerRulesCommands(program);
-  registerIncidentCommands(program);
-  registerDemoCommands(program);
-  registerServeCommand(program);
-  registerUserCommands(program);
-  // further capabilities register here (one line each)
+}
+
+/**
+ * The program with real commands: all of them (`only` undefined), or just the module that owns `only`.
+ * Names no module owns get the light stand-ins, so help and "unknown command" behave as with all loaded.
+ */
+export async function buildProgram(only?: string): Promise<Command> {
+  const program = baseProgram();
+  const entries = only === undefined ? COMMANDS : COMMANDS.filter((c) => only in c.names);
+  if (only !== undefined && entries.length === 0) return buildStandIns(program);
+  for (const entry of entries) (await entry.load())(program);
   return program;
 }
 
+/** Name and description only, with the terms the real commands show in the command list. */
+function buildStandIns(program: Command): Command {
+  const terms = new Map<string, string>();
+  for (const entry of COMMANDS)
+    for (const [name, { term, description }] of Object.entries(entry.names)) {
+      program.command(name).description(description);
+      terms.set(name, term);
+    }
+  program.configureHelp({
+    subcommandTerm: (cmd) => terms.get(cmd.name()) ?? new Help().subcommandTerm(cmd),
+  });
+  return program;
+}
+
+/** The command a command line runs: the first argument that is not an option (`help X` runs X's help). */
+export function commandOf(args: readonly string[]): string | undefined {
+  const first = args.find((a) => !a.startsWith("-"));
+  if (first !== "help") return first;
+  const next = args.slice(args.indexOf("help") + 1).find((a) => !a.startsWith("-"));
+  return next ?? first;
+}
+
 export async function run(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const name = commandOf(argv.slice(2));
+    const program = await buildProgram(name ?? "");
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {

@@ -2,7 +2,7 @@
 // filter query, refuses bad parameters with 400 and never reads a file named in a query.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { IncidentRegister } from "../store/register.js";
+import { IncidentRegister } from "../register/register.js";
 import { bearer, type Fixture, makeFixture } from "./test-helpers.js";
 
 let f: Fixture;

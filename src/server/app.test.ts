@@ -5,13 +5,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { sharedPath, skipUnlessShared } from "../../test/shared.js";
 import { createApp } from "./app.js";
 import { documentedRoutes } from "./openapi.js";
 import { resolveStaticPath } from "./static.js";
 import { bearer, type Fixture, makeFixture } from "./test-helpers.js";
 
-const SHARED = fileURLToPath(new URL("../../../shared/", import.meta.url));
+// MITRE ATT&CK (ATT&CK Terms of Use), from ../shared.
+const BUNDLE = "data/attack-stix/enterprise-cloud-subset-stix20.json";
 
 let f: Fixture;
 before(async () => {
@@ -96,9 +97,10 @@ describe("catalog endpoints", () => {
     assert.match(((await wrongType.json()) as { error: { message: string } }).error.message, /scores\.T1078/);
   });
 
-  test("catalog import preview (admin only) with a real ATT&CK bundle; the served catalog is unchanged", async () => {
-    // ../shared/data/attack-stix/enterprise-cloud-subset-stix20.json: MITRE ATT&CK (ATT&CK Terms of Use).
-    const bundle = readFileSync(join(SHARED, "data/attack-stix/enterprise-cloud-subset-stix20.json"), "utf8");
+  test("catalog import preview (admin only) with a real ATT&CK bundle; the served catalog is unchanged", {
+    skip: skipUnlessShared(BUNDLE),
+  }, async () => {
+    const bundle = readFileSync(sharedPath(BUNDLE), "utf8");
     const send = (token: string, query = "?source=mitre-attack") =>
       f.app.request(`/api/catalog/import${query}`, {
         method: "POST",

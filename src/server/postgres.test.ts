@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { openTestPostgresStore } from "../store/postgres-test-store.js";
-import { IncidentRegister } from "../store/register.js";
+import { IncidentRegister } from "../register/register.js";
 import { bearer, type Fixture, login, makeFixture, withSession } from "./test-helpers.js";
 
 const url = process.env.TECHTRAIL_TEST_DATABASE_URL;

@@ -3,13 +3,13 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { sharedPath, skipUnlessShared } from "../../test/shared.js";
 import { checkUploadName } from "./routes/scan.js";
 import { type Fixture, makeFixture } from "./test-helpers.js";
 
-const STRATUS = fileURLToPath(
-  new URL("../../../shared/data/stratus-detonation-logs/raw/aws.defense-evasion.cloudtrail-stop.json", import.meta.url),
-);
+const LOG = "data/stratus-detonation-logs/raw/aws.defense-evasion.cloudtrail-stop.json";
+const STRATUS = sharedPath(LOG);
+const needsLog = { skip: skipUnlessShared(LOG) };
 
 let f: Fixture;
 before(async () => {
@@ -36,7 +36,7 @@ type ScanBody = {
 };
 
 describe("scan upload", () => {
-  test("findings and summary for an uploaded CloudTrail file, reported under its own name", async () => {
+  test("findings and summary for an uploaded CloudTrail file, reported under its own name", needsLog, async () => {
     const res = await upload([["cloudtrail-stop.json", readFileSync(STRATUS)]]);
     assert.equal(res.status, 200);
     const body = (await res.json()) as ScanBody;
@@ -50,7 +50,7 @@ describe("scan upload", () => {
     assert.ok(body.summary.techniques.some((t) => t.id.startsWith("T1562")));
   });
 
-  test("?createIncident=1 stores a draft incident with the findings as evidence", async () => {
+  test("?createIncident=1 stores a draft incident with the findings as evidence", needsLog, async () => {
     const before = await f.store.count();
     const res = await upload(
       [["cloudtrail-stop.json", readFileSync(STRATUS)]],

@@ -10,7 +10,7 @@ import { loadBuiltinCatalog } from "../catalog/load.js";
 import { TechtrailError } from "../core/errors.js";
 import { packagePath } from "../core/paths.js";
 import { type OpenStoreOptions, openStore } from "../store/open.js";
-import { IncidentRegister } from "../store/register.js";
+import { IncidentRegister } from "../register/register.js";
 import type { Store } from "../store/store.js";
 import { type AppOptions, createApp } from "./app.js";
 

@@ -1,8 +1,9 @@
 // Chooses and opens the incident store: PostgreSQL when a postgres:// URL is configured
 // (`--db postgres://...` or TECHTRAIL_DATABASE_URL), else SQLite at `--db FILE`, TECHTRAIL_DB or ./techtrail.db.
+// The drivers are imported on demand, so a SQLite user never loads `pg` and vice versa.
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { TechtrailError } from "../core/errors.js";
-import { openPostgresStore } from "./postgres.js";
-import { openSqliteStore } from "./sqlite.js";
 import type { Store } from "./store.js";
 
 export const DEFAULT_DB_FILE = "techtrail.db";
@@ -11,6 +12,11 @@ export interface OpenStoreOptions {
   /** SQLite file or postgres:// URL; overrides the environment. */
   db?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Refuse to create a new SQLite file: commands that only read the register would otherwise report on an
+   * empty database created by mistake (a typo in --db, the wrong working folder).
+   */
+  mustExist?: boolean;
 }
 
 const isPgUrl = (s: string) => /^postgres(ql)?:\/\//i.test(s);
@@ -32,7 +38,26 @@ export function storeTarget(opts: OpenStoreOptions = {}): { kind: "sqlite" | "po
   return { kind: "sqlite", target: env.TECHTRAIL_DB || DEFAULT_DB_FILE };
 }
 
+/** Where the target came from, for messages that say where techtrail looked. */
+function targetOrigin(opts: OpenStoreOptions): string {
+  const env = opts.env ?? process.env;
+  if (opts.db) return "--db";
+  if (env.TECHTRAIL_DATABASE_URL) return "TECHTRAIL_DATABASE_URL";
+  if (env.TECHTRAIL_DB) return "TECHTRAIL_DB";
+  return `the default ./${DEFAULT_DB_FILE} in ${process.cwd()}`;
+}
+
 export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   const { kind, target } = storeTarget(opts);
-  return kind === "postgres" ? openPostgresStore(target) : openSqliteStore(target);
+  if (kind === "postgres") return (await import("./postgres.js")).openPostgresStore(target);
+  if (opts.mustExist && target !== ":memory:" && !existsSync(target)) {
+    const file = resolve(target);
+    throw new TechtrailError(
+      "NOT_FOUND",
+      `no incident register at ${file} (from ${targetOrigin(opts)}); pass --db, set TECHTRAIL_DB or ` +
+        "TECHTRAIL_DATABASE_URL, or create one with `techtrail demo seed`, `techtrail incident add|import` or `npm start`",
+      { problems: [{ source: file, field: "--db", message: "the SQLite file does not exist" }] },
+    );
+  }
+  return (await import("./sqlite.js")).openSqliteStore(target);
 }

@@ -28,12 +28,17 @@ export function registerDemoCommands(program: Command): void {
     .action(async (o: StoreOpts & { incidents: string; seed: string; replace?: boolean; json?: boolean }) => {
       const incidents = whole(o.incidents, "incidents", 1, 1_000_000);
       const seed = whole(o.seed, "seed", 0, 2 ** 32 - 1);
-      await withRegister(o, async (reg) => {
-        const r = await reg.seedDemo({ incidents, seed, replace: o.replace === true }, resolveActor(o));
-        if (o.json) return printJson({ created: r.created, removed: r.removed, first: r.keys[0], last: r.keys.at(-1) });
-        out(
-          `seeded ${r.created} demo incident(s)${r.removed ? ` (replaced ${r.removed})` : ""} in ${reg.store.location}; try \`techtrail incident list --demo\``,
-        );
-      });
+      await withRegister(
+        o,
+        async (reg) => {
+          const r = await reg.seedDemo({ incidents, seed, replace: o.replace === true }, resolveActor(o));
+          if (o.json)
+            return printJson({ created: r.created, removed: r.removed, first: r.keys[0], last: r.keys.at(-1) });
+          out(
+            `seeded ${r.created} demo incident(s)${r.removed ? ` (replaced ${r.removed})` : ""} in ${reg.store.location}; try \`techtrail incident list --demo\``,
+          );
+        },
+        { create: true },
+      );
     });
 }

@@ -12,8 +12,8 @@ import type { FindingLike } from "../../incidents/evidence.js";
 import { COLUMNS, type Column, type FileFormat } from "../../incidents/io.js";
 import { type ChangeContext, Confidence, type Incident, type NewIncidentInput } from "../../incidents/model.js";
 import { requireTechniqueRef, resolveTechniqueRef } from "../../incidents/validate.js";
+import { IncidentRegister, type ListQuery } from "../../register/register.js";
 import { openStore } from "../../store/open.js";
-import { IncidentRegister, type ListQuery } from "../../store/register.js";
 import { log, out, printJson, table, truncate } from "../output.js";
 
 export interface StoreOpts {
@@ -39,10 +39,17 @@ function catalogFor(opts: StoreOpts): Catalog {
   return opts.catalog ? loadCatalogDir(opts.catalog) : loadBuiltinCatalog();
 }
 
-/** Opens the store and the catalog, runs fn, always closes the store. */
-export async function withRegister<T>(opts: StoreOpts, fn: (reg: IncidentRegister) => Promise<T>): Promise<T> {
+/**
+ * Opens the store and the catalog, runs fn, always closes the store. Only commands that add incidents
+ * (`create`) may create a new SQLite file; the others report where they looked instead of an empty register.
+ */
+export async function withRegister<T>(
+  opts: StoreOpts,
+  fn: (reg: IncidentRegister) => Promise<T>,
+  mode: { create?: boolean } = {},
+): Promise<T> {
   const catalog = catalogFor(opts);
-  const store = await openStore(opts.db ? { db: opts.db } : {});
+  const store = await openStore({ ...(opts.db ? { db: opts.db } : {}), mustExist: mode.create !== true });
   try {
     return await fn(new IncidentRegister(store, catalog));
   } finally {
@@ -58,18 +65,22 @@ export async function createIncidentFromScan(
   findings: Iterable<FindingLike>,
   opts: StoreOpts & { title?: string; source: string },
 ): Promise<Incident> {
-  return withRegister(opts, async (reg) => {
-    const { incident, unknown } = await reg.createFromFindings(
-      findings,
-      { source: opts.source, ...(opts.title ? { title: opts.title } : {}) },
-      resolveActor(opts),
-    );
-    log(
-      `techtrail: draft incident ${incident.key} created in ${reg.store.location} with ${incident.techniques.length} technique(s): ${incident.techniques.map((t) => t.id).join(", ")}`,
-    );
-    if (unknown.length) log(`techtrail: techniques not in the catalog were skipped: ${unknown.join(", ")}`);
-    return incident;
-  });
+  return withRegister(
+    opts,
+    async (reg) => {
+      const { incident, unknown } = await reg.createFromFindings(
+        findings,
+        { source: opts.source, ...(opts.title ? { title: opts.title } : {}) },
+        resolveActor(opts),
+      );
+      log(
+        `techtrail: draft incident ${incident.key} created in ${reg.store.location} with ${incident.techniques.length} technique(s): ${incident.techniques.map((t) => t.id).join(", ")}`,
+      );
+      if (unknown.length) log(`techtrail: techniques not in the catalog were skipped: ${unknown.join(", ")}`);
+      return incident;
+    },
+    { create: true },
+  );
 }
 
 const interactive = () => process.stdin.isTTY === true && process.stderr.isTTY === true;
@@ -269,62 +280,66 @@ export function registerIncidentCommands(program: Command): void {
     .option("--json", "machine-readable output")
     .action(async (_o, cmd: Command) => {
       const o = g(cmd);
-      await withRegister(o, async (reg) => {
-        let input: Record<string, unknown> = {};
-        if (o.fromFile) {
-          try {
-            input = JSON.parse(readInput(String(o.fromFile)));
-          } catch (e) {
-            if (e instanceof TechtrailError) throw e;
-            throw new TechtrailError("PARSE", `${o.fromFile} is not valid JSON: ${(e as Error).message}`);
+      await withRegister(
+        o,
+        async (reg) => {
+          let input: Record<string, unknown> = {};
+          if (o.fromFile) {
+            try {
+              input = JSON.parse(readInput(String(o.fromFile)));
+            } catch (e) {
+              if (e instanceof TechtrailError) throw e;
+              throw new TechtrailError("PARSE", `${o.fromFile} is not valid JSON: ${(e as Error).message}`);
+            }
           }
-        }
-        const set = (k: keyof NewIncidentInput, v: unknown) => {
-          if (v !== undefined && !(Array.isArray(v) && v.length === 0)) input[k] = v;
-        };
-        set("key", o.key);
-        set("title", o.title);
-        set("summary", o.summary);
-        set("status", o.status);
-        set("severity", typeof o.severity === "string" ? o.severity.toUpperCase() : undefined);
-        const timeline: Record<string, unknown> = { ...((input.timeline as object) ?? {}) };
-        for (const [k, opt] of [
-          ["firstActivity", "firstActivity"],
-          ["detected", "detected"],
-          ["reported", "reported"],
-          ["contained", "contained"],
-          ["recovered", "recovered"],
-          ["closed", "closed"],
-        ] as const)
-          if (o[opt] !== undefined) timeline[k] = o[opt];
-        if (Object.keys(timeline).length) input.timeline = timeline;
-        set("accounts", o.account);
-        set("regions", o.region);
-        set("services", o.service);
-        set("resources", o.resource);
-        set("detectionSource", o.detectionSource);
-        set("initialAccess", o.initialAccess);
-        set("threatActor", o.threatActor);
-        set("campaign", o.campaign);
-        set("impact", o.impact);
-        set("playbooks", o.playbook);
-        set("tags", o.tag);
-        set("notes", o.notes);
-        set("lessonsLearned", o.lessons);
-        const refs = o.technique as string[];
-        if (refs.length) {
-          const techniques = [];
-          for (const r of refs) techniques.push(await parseTechniqueArg(reg.catalog, r));
-          input.techniques = techniques;
-        }
-        if (input.title === undefined)
-          throw new TechtrailError("VALIDATION", "an incident needs a title (--title or --from-file)", {
-            problems: [{ field: "title", message: "required" }],
-          });
-        const i = await reg.add(input, resolveActor(o));
-        if (o.json) return printJson(i);
-        out(`${i.key} recorded (${i.techniques.length} technique(s)) in ${reg.store.location}`);
-      });
+          const set = (k: keyof NewIncidentInput, v: unknown) => {
+            if (v !== undefined && !(Array.isArray(v) && v.length === 0)) input[k] = v;
+          };
+          set("key", o.key);
+          set("title", o.title);
+          set("summary", o.summary);
+          set("status", o.status);
+          set("severity", typeof o.severity === "string" ? o.severity.toUpperCase() : undefined);
+          const timeline: Record<string, unknown> = { ...((input.timeline as object) ?? {}) };
+          for (const [k, opt] of [
+            ["firstActivity", "firstActivity"],
+            ["detected", "detected"],
+            ["reported", "reported"],
+            ["contained", "contained"],
+            ["recovered", "recovered"],
+            ["closed", "closed"],
+          ] as const)
+            if (o[opt] !== undefined) timeline[k] = o[opt];
+          if (Object.keys(timeline).length) input.timeline = timeline;
+          set("accounts", o.account);
+          set("regions", o.region);
+          set("services", o.service);
+          set("resources", o.resource);
+          set("detectionSource", o.detectionSource);
+          set("initialAccess", o.initialAccess);
+          set("threatActor", o.threatActor);
+          set("campaign", o.campaign);
+          set("impact", o.impact);
+          set("playbooks", o.playbook);
+          set("tags", o.tag);
+          set("notes", o.notes);
+          set("lessonsLearned", o.lessons);
+          const refs = o.technique as string[];
+          if (refs.length) {
+            const techniques = [];
+            for (const r of refs) techniques.push(await parseTechniqueArg(reg.catalog, r));
+            input.techniques = techniques;
+          }
+          if (input.title === undefined)
+            throw new TechtrailError("VALIDATION", "an incident needs a title (--title or --from-file)", {
+              problems: [{ field: "title", message: "required" }],
+            });
+          const i = await reg.add(input, resolveActor(o));
+          if (o.json) return printJson(i);
+          out(`${i.key} recorded (${i.techniques.length} technique(s)) in ${reg.store.location}`);
+        },
+        { create: true },
+      );
     });
 
   inc
@@ -544,25 +559,29 @@ export function registerIncidentCommands(program: Command): void {
       const o = g(cmd);
       const text = readInput(file);
       const format = formatOf(o.format as string | undefined, file);
-      await withRegister(o, async (reg) => {
-        if (process.stderr.isTTY) log(`importing ${file}...`);
-        const r = await reg.importText(
-          text,
-          {
-            source: file,
-            ...(format ? { format } : {}),
-            ...(typeof o.map === "string" ? { map: o.map } : {}),
-            dryRun: o.dryRun === true,
-          },
-          resolveActor(o),
-        );
-        if (o.json) return printJson(r);
-        out(
-          r.dryRun
-            ? `dry run: ${r.created} incident(s) would be imported (${r.keys.slice(0, 3).join(", ")}${r.keys.length > 3 ? ", ..." : ""}); nothing was written`
-            : `imported ${r.created} incident(s)`,
-        );
-      });
+      await withRegister(
+        o,
+        async (reg) => {
+          if (process.stderr.isTTY) log(`importing ${file}...`);
+          const r = await reg.importText(
+            text,
+            {
+              source: file,
+              ...(format ? { format } : {}),
+              ...(typeof o.map === "string" ? { map: o.map } : {}),
+              dryRun: o.dryRun === true,
+            },
+            resolveActor(o),
+          );
+          if (o.json) return printJson(r);
+          out(
+            r.dryRun
+              ? `dry run: ${r.created} incident(s) would be imported (${r.keys.slice(0, 3).join(", ")}${r.keys.length > 3 ? ", ..." : ""}); nothing was written`
+              : `imported ${r.created} incident(s)`,
+          );
+        },
+        { create: true },
+      );
     });
 
   addFilterOptions(

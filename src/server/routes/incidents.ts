@@ -1,11 +1,11 @@
-// Incident routes over the incident register (src/store/register.ts): list with filters, create, show, edit,
+// Incident routes over the incident register (src/register/register.ts): list with filters, create, show, edit,
 // close, delete, technique tags, history, import (JSON or CSV, all or nothing) and export. Reads need viewer,
 // writes responder; the audit actor is the signed-in user.
 import { Hono } from "hono";
 import { z } from "zod";
 import { COLUMNS } from "../../incidents/io.js";
 import { Confidence, IncidentKey, IncidentStatus, Severity } from "../../incidents/model.js";
-import { IncidentRegister, type ListQuery } from "../../store/register.js";
+import { IncidentRegister, type ListQuery } from "../../register/register.js";
 import { type AppEnv, changeContext, requireRole, type ServerDeps } from "../context.js";
 import { csv, json, limitBody, readJson, readJsonValue, readQuery, validationError } from "../http.js";
 

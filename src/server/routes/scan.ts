@@ -11,7 +11,7 @@ import { z } from "zod";
 import { TechtrailError } from "../../core/errors.js";
 import type { Finding, ScanSummary } from "../../scan/model.js";
 import { scanPaths } from "../../scan/scan.js";
-import { IncidentRegister } from "../../store/register.js";
+import { IncidentRegister } from "../../register/register.js";
 import { type AppEnv, changeContext, requireRole, type ServerDeps } from "../context.js";
 import { json, limitBody, readQuery } from "../http.js";
 

@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { TechtrailError } from "../core/errors.js";
 import { testCatalog } from "../incidents/test-catalog.js";
+import type { SqlStore } from "../store/sql-store.js";
+import { openSqliteStore } from "../store/sqlite.js";
 import { IncidentRegister } from "./register.js";
-import type { SqlStore } from "./sql-store.js";
-import { openSqliteStore } from "./sqlite.js";
 
 const ctx = { actor: "carol" };
 

@@ -1,6 +1,6 @@
-// The incident register: the operations the CLI and the web server offer (add, edit, close, tag, delete,
-// list, import/export, remap, evidence from scans), each validated against the catalog and executed as one
-// audited store transaction.
+// The incident register, the application layer shared by the CLI and the web server: add, edit, close, tag,
+// delete, list, import/export, remap, evidence from scans. Each operation is validated against the catalog and
+// executed as one audited store transaction; the store below it only persists.
 import type { Catalog } from "../catalog/catalog.js";
 import { compareIds } from "../catalog/catalog.js";
 import { revocationMap } from "../catalog/diff.js";
@@ -32,7 +32,7 @@ import {
 } from "../incidents/model.js";
 import { readIncidentFileParallel } from "../incidents/parallel.js";
 import { catalogProblems, requireTechniqueRef, validateNewIncident } from "../incidents/validate.js";
-import type { ImportResult, IncidentFilterInput, IncidentPage, Store } from "./store.js";
+import type { ImportResult, IncidentFilterInput, IncidentPage, Store } from "../store/store.js";
 
 /** Filters as a person gives them: technique and tactic references are expanded through the catalog. */
 export interface ListQuery extends Omit<IncidentFilterInput, "techniques" | "since" | "until"> {
