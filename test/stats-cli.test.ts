@@ -1,7 +1,7 @@
 // End-to-end: `techtrail stats ...` on a store seeded through the Store API (hand-made fixture with known
 // answers), JSON and text output, filters, an empty store and bad options.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -74,14 +74,35 @@ test("every stats subcommand answers in text and JSON", () => {
   assert.match(timing.stdout, /detect median 6\.0 h/);
 });
 
-test("an empty period and an empty store say so", () => {
+test("an empty period and an empty store say so; a missing store is an error, not a new empty one", async () => {
   const r = runCli(["stats", "cooccurrence", "--db", db, "--from", "2030-01-01"]);
   assert.equal(r.status, 0);
   assert.match(r.stdout, /note: no incidents between 2030-01-01/);
   assert.doesNotMatch(r.stdout, /NaN/);
-  const empty = runCli(["stats", "timing", "--db", join(dir, "empty.db")]);
+  const emptyDb = join(dir, "empty.db");
+  await (await openSqliteStore(emptyDb)).close();
+  const empty = runCli(["stats", "timing", "--db", emptyDb]);
   assert.equal(empty.status, 0);
   assert.match(empty.stdout, /the incident store is empty/);
+  // a typo in --db, or a command run in the wrong folder: say where techtrail looked, create nothing
+  const missing = join(dir, "typo.db");
+  for (const args of [
+    ["stats", "timing", "--db", missing],
+    ["report", "--db", missing],
+    ["incident", "list", "--db", missing],
+  ]) {
+    const m = runCli(args);
+    assert.equal(m.status, 3, `${args.join(" ")}: ${m.stderr}`);
+    assert.match(m.stderr, new RegExp(`no incident register at ${missing.replace(/[.]/g, "\\.")} \\(from --db\\)`));
+    assert.equal(existsSync(missing), false, `${args.join(" ")} created ${missing}`);
+  }
+  const cwd = mkdtempSync(join(tmpdir(), "techtrail-nodb-"));
+  const none = runCli(["report"], { cwd, env: { TECHTRAIL_DB: "", TECHTRAIL_DATABASE_URL: "" } });
+  assert.equal(none.status, 3);
+  assert.match(none.stderr, /no incident register at .*techtrail\.db \(from the default \.\/techtrail\.db in /);
+  assert.match(none.stderr, /demo seed/);
+  assert.equal(existsSync(join(cwd, "techtrail.db")), false);
+  rmSync(cwd, { recursive: true, force: true });
 });
 
 test("bad options give a clear message and exit code 2", () => {
