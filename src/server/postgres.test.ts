@@ -2,8 +2,8 @@
 // incident writes with the audit actor, list filters, matrix counts, analytics and concurrent writers.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { openTestPostgresStore } from "../store/postgres-test-store.js";
 import { IncidentRegister } from "../register/register.js";
+import { openTestPostgresStore } from "../store/postgres-test-store.js";
 import { bearer, type Fixture, login, makeFixture, withSession } from "./test-helpers.js";
 
 const url = process.env.TECHTRAIL_TEST_DATABASE_URL;

@@ -9,8 +9,8 @@ import type { Catalog } from "../catalog/catalog.js";
 import { loadBuiltinCatalog } from "../catalog/load.js";
 import { TechtrailError } from "../core/errors.js";
 import { packagePath } from "../core/paths.js";
-import { type OpenStoreOptions, openStore } from "../store/open.js";
 import { IncidentRegister } from "../register/register.js";
+import { type OpenStoreOptions, openStore } from "../store/open.js";
 import type { Store } from "../store/store.js";
 import { type AppOptions, createApp } from "./app.js";
 

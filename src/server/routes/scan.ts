@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { Hono } from "hono";
 import { z } from "zod";
 import { TechtrailError } from "../../core/errors.js";
+import { IncidentRegister } from "../../register/register.js";
 import type { Finding, ScanSummary } from "../../scan/model.js";
 import { scanPaths } from "../../scan/scan.js";
-import { IncidentRegister } from "../../register/register.js";
 import { type AppEnv, changeContext, requireRole, type ServerDeps } from "../context.js";
 import { json, limitBody, readQuery } from "../http.js";
 
