@@ -77,6 +77,41 @@ function contract(name: string, open: Open): void {
       }
     });
 
+    test("at least one active admin survives concurrent demotions, disables and deletes (60 rounds)", async () => {
+      const { store, cleanup } = await open();
+      try {
+        const auth = await openAuthStore(store);
+        await auth.createUser({ name: "ada", role: "admin", password: "ada's long password" });
+        await auth.createUser({ name: "bea", role: "admin", password: "bea's long password" });
+        const activeAdmins = async () =>
+          (await auth.listUsers()).filter((u) => u.role === "admin" && !u.disabled).map((u) => u.name);
+        // two admins demoting each other, one admin demoting the other and then herself, disable vs demote
+        const moves: Array<[string, Record<string, unknown>, string, Record<string, unknown>]> = [
+          ["ada", { role: "responder" }, "bea", { role: "viewer" }],
+          ["bea", { role: "viewer" }, "ada", { role: "viewer" }],
+          ["ada", { disabled: true }, "bea", { role: "responder" }],
+          ["bea", { disabled: true }, "ada", { disabled: true }],
+        ];
+        for (let round = 0; round < 60; round++) {
+          await auth.updateUser("ada", { role: "admin", disabled: false });
+          await auth.updateUser("bea", { role: "admin", disabled: false });
+          const [u1, p1, u2, p2] = moves[round % moves.length] as (typeof moves)[number];
+          const results = await Promise.allSettled([auth.updateUser(u1, p1), auth.updateUser(u2, p2)]);
+          const refused = results.filter((r) => r.status === "rejected");
+          assert.equal(refused.length, 1, `round ${round}: exactly one change is refused`);
+          assert.equal(code((refused[0] as PromiseRejectedResult).reason), "CONFLICT");
+          assert.equal((await activeAdmins()).length, 1, `round ${round}: one active admin left`);
+        }
+        await auth.updateUser("ada", { role: "admin", disabled: false });
+        await auth.updateUser("bea", { role: "admin", disabled: false });
+        const deletes = await Promise.allSettled([auth.deleteUser("ada"), auth.deleteUser("bea")]);
+        assert.equal(deletes.filter((r) => r.status === "rejected").length, 1);
+        assert.equal((await activeAdmins()).length, 1);
+      } finally {
+        await cleanup();
+      }
+    });
+
     test("sessions expire; tokens: hashed, role capped by the user, revocable, expiring", async () => {
       const { store, cleanup } = await open();
       try {

@@ -223,6 +223,7 @@ export class AuthStore {
     const p = parse(UserPatch, patch, "user change");
     const hash = p.password !== undefined ? await hashPassword(p.password) : undefined;
     await this.db.transaction(async (tx) => {
+      await lockAdmins(tx);
       const rows = await tx.query<UserRow & Record<string, unknown>>(
         `SELECT ${USER_COLUMNS} FROM auth_users WHERE name_key = ?`,
         [name.trim().toLowerCase()],
@@ -271,6 +272,7 @@ export class AuthStore {
   /** Deletes a user with their sessions and tokens. */
   async deleteUser(name: string): Promise<User> {
     return this.db.transaction(async (tx) => {
+      await lockAdmins(tx);
       const rows = await tx.query<UserRow & Record<string, unknown>>(
         `SELECT ${USER_COLUMNS} FROM auth_users WHERE name_key = ?`,
         [name.trim().toLowerCase()],
@@ -407,6 +409,18 @@ export class AuthStore {
     const user = toUser(r);
     return { user, role: minRole(user.role, r.token_role as Role), via: "token", tokenId: r.token_id };
   }
+}
+
+/**
+ * "At least one active admin" is checked and kept inside the transaction that changes a user, never by a
+ * read before it. SQLite's write transactions (BEGIN IMMEDIATE) already run one at a time. PostgreSQL runs
+ * them concurrently at READ COMMITTED, where two admins demoting each other would each still see the other
+ * as admin; so every user change first locks the active admins' rows (in id order, so two changes cannot
+ * deadlock). The second change then waits for the first to commit, and its next statements see the result.
+ */
+async function lockAdmins(tx: SqlDb): Promise<void> {
+  if (tx.dialect === "postgres")
+    await tx.query("SELECT id FROM auth_users WHERE role = 'admin' AND disabled = 0 ORDER BY id FOR UPDATE");
 }
 
 /** The database handle of a store opened by techtrail (both adapters keep it as `db`). */
