@@ -9,6 +9,7 @@ export {
   matchesRuleFilter,
   RuleFilter,
   RuleInfo,
+  RuleKind,
   RuleOrigin,
   sortRuleInfos,
 } from "./library.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { describeRule, findRule, matchesRuleFilter, sortRuleInfos } from "./library.js";
-import { compileSigmaRule } from "./sigma.js";
+import { compileSigmaRule, compileSigmaRules } from "./sigma.js";
 
 const ruleText = (id: string, level: string, tags: string[], names: string) => `title: Rule ${id}
 id: ${id}
@@ -62,5 +62,43 @@ describe("rule library", () => {
       sortRuleInfos([a, b]).map((r) => r.id),
       ["b", "a"],
     );
+  });
+
+  it("describes a correlation and marks the rule it hides as correlation-only", () => {
+    const text = `title: Failed sign-in
+name: failed_signin
+id: base-rule
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName: ConsoleLogin, errorMessage: Failed authentication}
+  condition: sel
+---
+title: Sign-in burst
+id: burst
+level: high
+tags: [techtrail.t1110]
+correlation:
+  type: event_count
+  rules: [failed_signin]
+  group-by: [sourceIPAddress]
+  timespan: 10m
+  condition: {gte: 10}
+`;
+    const { rules, correlations, errors } = compileSigmaRules([{ source: "u/burst.yml", text }]);
+    assert.deepEqual(errors, []);
+    const c = describeRule(correlations[0] as (typeof correlations)[number], "user");
+    assert.equal(c.kind, "correlation");
+    assert.deepEqual(c.correlation, {
+      type: "event_count",
+      rules: ["base-rule"],
+      groupBy: ["sourceIPAddress"],
+      timespanMs: 600_000,
+      generate: false,
+    });
+    assert.deepEqual(c.techniques, ["T1110"]);
+    assert.equal(c.eventNames, null);
+    const base = describeRule(rules[0] as (typeof rules)[number], "user");
+    assert.equal(base.kind, "event");
+    assert.equal(base.correlationOnly, true);
   });
 });

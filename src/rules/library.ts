@@ -2,6 +2,7 @@
 // status, source) and the filters `rules list` and the HTTP API apply. Pure: callers read the files.
 import { z } from "zod";
 import type { Catalog } from "../catalog/catalog.js";
+import { CORRELATION_TYPES, type CompiledCorrelation } from "./correlation.js";
 import { type CompiledRule, SIGMA_LEVELS, SigmaLevel } from "./model.js";
 import { resolveRuleTechniques } from "./resolve.js";
 
@@ -9,9 +10,14 @@ import { resolveRuleTechniques } from "./resolve.js";
 export const RuleOrigin = z.enum(["builtin", "user"]);
 export type RuleOrigin = z.infer<typeof RuleOrigin>;
 
+/** A single-event detection rule, or a correlation (incl. first_seen) over other rules' matches. */
+export const RuleKind = z.enum(["event", "correlation"]);
+export type RuleKind = z.infer<typeof RuleKind>;
+
 /** What `rules list` / `rules show` print for a rule. */
 export const RuleInfo = z.strictObject({
   id: z.string(),
+  kind: RuleKind,
   title: z.string(),
   level: SigmaLevel,
   status: z.string().optional(),
@@ -30,6 +36,18 @@ export const RuleInfo = z.strictObject({
   /** The event names the rule is evaluated for (lower-case; `*` ends a prefix); null = every event. */
   eventNames: z.array(z.string()).nullable(),
   eventSources: z.array(z.string()).nullable(),
+  /** An event rule that only feeds correlations (`generate: false`) and reports no finding of its own. */
+  correlationOnly: z.boolean().optional(),
+  /** For correlations: the type, the rules it counts (IDs), grouping and time window. */
+  correlation: z
+    .strictObject({
+      type: z.enum(CORRELATION_TYPES),
+      rules: z.array(z.string()),
+      groupBy: z.array(z.string()),
+      timespanMs: z.number(),
+      generate: z.boolean(),
+    })
+    .optional(),
 });
 export type RuleInfo = z.infer<typeof RuleInfo>;
 
@@ -38,13 +56,24 @@ function filterList(f: CompiledRule["eventNameFilter"]): string[] | null {
   return [...[...f.values].sort(), ...f.prefixes.map((p) => `${p}*`).sort()];
 }
 
-/** Describes a compiled rule; `catalog` resolves its technique tags (without one, catalog tags are kept as written). */
-export function describeRule(rule: CompiledRule, origin: RuleOrigin, catalog?: Catalog): RuleInfo {
+const isCorrelation = (r: CompiledRule | CompiledCorrelation): r is CompiledCorrelation => "ruleRefs" in r;
+
+/**
+ * Describes a compiled rule or correlation; `catalog` resolves its technique tags (without one, catalog tags
+ * are kept as written).
+ */
+export function describeRule(
+  rule: CompiledRule | CompiledCorrelation,
+  origin: RuleOrigin,
+  catalog?: Catalog,
+): RuleInfo {
   const resolved = catalog
     ? resolveRuleTechniques(rule, catalog)
     : { techniques: [...rule.catalogRefs], unknown: [] as string[] };
+  const corr = isCorrelation(rule);
   const info: RuleInfo = {
     id: rule.id,
+    kind: corr ? "correlation" : "event",
     title: rule.title,
     level: rule.level,
     techniques: resolved.techniques,
@@ -54,11 +83,20 @@ export function describeRule(rule: CompiledRule, origin: RuleOrigin, catalog?: C
     tags: [...rule.tags],
     origin,
     source: rule.source,
-    eventNames: filterList(rule.eventNameFilter),
-    eventSources: filterList(rule.eventSourceFilter),
+    eventNames: corr ? null : filterList(rule.eventNameFilter),
+    eventSources: corr ? null : filterList(rule.eventSourceFilter),
   };
   if (rule.status !== undefined) info.status = rule.status;
   if (rule.description !== undefined) info.description = rule.description.trim();
+  if (corr)
+    info.correlation = {
+      type: rule.type,
+      rules: [...(rule.targets ?? rule.ruleRefs)],
+      groupBy: [...rule.groupBy],
+      timespanMs: rule.timespanMs,
+      generate: rule.generate,
+    };
+  else if (rule.correlationOnly) info.correlationOnly = true;
   return info;
 }
 

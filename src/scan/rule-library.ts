@@ -6,6 +6,7 @@ import { relative } from "node:path";
 import type { Catalog } from "../catalog/catalog.js";
 import { TechtrailError } from "../core/errors.js";
 import { PACKAGE_ROOT } from "../core/paths.js";
+import type { CompiledCorrelation } from "../rules/correlation.js";
 import {
   type CompiledRule,
   compileSigmaRules,
@@ -24,6 +25,8 @@ import { BUILTIN_RULES_DIR, readRuleFiles } from "./rule-files.js";
 
 export interface RuleLibrary {
   rules: CompiledRule[];
+  /** Correlation and first_seen rules (over `rules`). */
+  correlations: CompiledCorrelation[];
   infos: RuleInfo[];
   /** Rule files as read (source = the name rules and problems carry). */
   files: RuleFile[];
@@ -72,9 +75,11 @@ async function readLibraryFiles(opts: RuleLibraryOptions): Promise<LibraryFiles>
 /** Reads and compiles the built-in rules (unless `builtin: false`) and the given folders or files. */
 export async function loadRuleLibrary(opts: RuleLibraryOptions = {}): Promise<RuleLibrary> {
   const { files, builtin, readProblems, pathOf } = await readLibraryFiles(opts);
-  const { rules, errors } = compileSigmaRules(files);
-  const infos = rules.map((r) => describeRule(r, builtin.has(r.source) ? "builtin" : "user", opts.catalog));
-  return { rules, infos, files, errors, readProblems, pathOf };
+  const { rules, correlations, errors } = compileSigmaRules(files);
+  const infos = [...rules, ...correlations].map((r) =>
+    describeRule(r, builtin.has(r.source) ? "builtin" : "user", opts.catalog),
+  );
+  return { rules, correlations, infos, files, errors, readProblems, pathOf };
 }
 
 /** Lints the rule files (and their tests files); unreadable files are reported as errors at 1:1. */

@@ -78,8 +78,16 @@ function printRule(r: RuleInfo): void {
   if (r.unknownTechniques.length > 0) out(`  unknown:     ${r.unknownTechniques.join(", ")} (not in the catalog)`);
   out(`  tactics:     ${r.tactics.join(", ") || "-"}`);
   out(`  source:      ${r.source} (${r.origin})`);
-  out(`  events:      ${r.eventNames === null ? "any eventName" : r.eventNames.join(", ")}`);
-  if (r.eventSources !== null) out(`  sources:     ${r.eventSources.join(", ")}`);
+  if (r.correlation) {
+    const c = r.correlation;
+    out(`  correlation: ${c.type} over ${c.rules.join(", ")}`);
+    out(`  group by:    ${c.groupBy.join(", ") || "-"}`);
+    out(`  timespan:    ${c.timespanMs / 1000} s${c.generate ? " (its rules also report their own findings)" : ""}`);
+  } else {
+    out(`  events:      ${r.eventNames === null ? "any eventName" : r.eventNames.join(", ")}`);
+    if (r.eventSources !== null) out(`  sources:     ${r.eventSources.join(", ")}`);
+    if (r.correlationOnly) out("  reports:     no findings of its own (feeds correlations only)");
+  }
   if (r.description) {
     out("");
     for (const line of r.description.split("\n")) out(`  ${line}`);
@@ -105,13 +113,14 @@ export function registerRulesCommands(program: Command): void {
     if (list.length === 0) return out("No rules.");
     const rows = list.map((r) => [
       r.id,
+      r.kind === "correlation" ? (r.correlation?.type ?? "correlation") : "event",
       r.level,
       truncate(techniquesCell(r), 28),
       r.status ?? "-",
       truncate(r.title, 60),
       r.source,
     ]);
-    out(table(["id", "level", "techniques", "status", "title", "source"], rows));
+    out(table(["id", "kind", "level", "techniques", "status", "title", "source"], rows));
     out("");
     out(`${list.length} rule(s)${list.length !== lib.infos.length ? ` of ${lib.infos.length}` : ""}`);
   });
