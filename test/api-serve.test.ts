@@ -67,7 +67,7 @@ test("first start seeds demo data and prints a one-time admin password; the next
     .map((c) => c.split(";")[0])
     .join("; ");
   const list = (await (
-    await fetch(`${first.url}/api/incidents?demo=1&limit=1`, { headers: { Cookie: cookie } })
+    await fetch(`${first.url}/api/incidents?demo=only&limit=1`, { headers: { Cookie: cookie } })
   ).json()) as {
     total: number;
   };

@@ -335,7 +335,7 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     await shot(page, "06-dashboard");
 
     // In the list, found by title search.
-    await page.goto(`${base}/#/incidents?q=leaked&demo=0`);
+    await page.goto(`${base}/#/incidents?q=leaked&demo=exclude`);
     await page.getByTestId("incident-table").getByText(key).waitFor();
     assert.match((await page.getByTestId("incident-count").textContent()) ?? "", /^1 incident/);
     await shot(page, "07-incidents");
@@ -412,20 +412,20 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
         },
       ]),
     );
-    await page.goto(`${base}/#/incidents?demo=0`);
+    await page.goto(`${base}/#/incidents?demo=exclude`);
     await page.getByText("Export / import").click();
     await page.getByTestId("import-file").setInputFiles(importFile);
     await page.getByRole("button", { name: "Check", exact: true }).click();
     await page.getByText("1 incident would be created").waitFor();
     assert.equal((await realMatrixCount(page, "T1078")).total, 2, "a dry run stores nothing");
-    await page.goto(`${base}/#/incidents?demo=0`);
+    await page.goto(`${base}/#/incidents?demo=exclude`);
     await page.getByText("Export / import").click();
     await page.getByTestId("import-file").setInputFiles(importFile);
     await page.getByRole("button", { name: "Check", exact: true }).click();
     await page.getByRole("button", { name: "Import 1 incident" }).click();
     await page.getByTestId("import-done").waitFor();
     await page.getByTestId("incident-table").getByText("Imported: root user console login").waitFor();
-    const exported = await page.context().request.get(`${base}/api/incidents/export?format=json&demo=0`);
+    const exported = await page.context().request.get(`${base}/api/incidents/export?format=json&demo=exclude`);
     assert.equal(exported.status(), 200);
     const titles = ((await exported.json()) as { incidents: Array<{ title: string }> }).incidents.map((i) => i.title);
     assert.equal(titles.length, 3);

@@ -7,7 +7,6 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { sharedPath, skipUnlessShared } from "../../test/shared.js";
 import { createApp } from "./app.js";
-import { documentedRoutes } from "./openapi.js";
 import { resolveStaticPath } from "./static.js";
 import { bearer, type Fixture, makeFixture } from "./test-helpers.js";
 
@@ -191,6 +190,16 @@ describe("service basics", () => {
     assert.equal(((await evil.json()) as { error: { code: string } }).error.code, "FORBIDDEN");
   });
 
+  test("one demo parameter (include|only|exclude) on the incident list, export, matrix and stats", async () => {
+    for (const path of ["/api/incidents", "/api/incidents/export", "/api/catalog/matrix", "/api/stats/frequency"]) {
+      for (const v of ["include", "only", "exclude"]) assert.equal((await get(`${path}?demo=${v}`)).status, 200, path);
+      const bad = await get(`${path}?demo=1`);
+      assert.equal(bad.status, 400, path);
+      const e = (await bad.json()) as { error: { details: { problems: Array<{ field: string }> } } };
+      assert.equal(e.error.details.problems[0]?.field, "demo");
+    }
+  });
+
   test("without a built UI, / explains that the UI is not built", async () => {
     const res = await f.app.request("/");
     assert.equal(res.status, 200);
@@ -198,22 +207,40 @@ describe("service basics", () => {
     assert.equal((await f.app.request("/assets/app.js")).status, 404);
   });
 
-  test("OpenAPI document is valid JSON, documents every route the app serves", async () => {
+  test("OpenAPI document is derived from the route declarations: every served /api route is in it, and back", async () => {
     const res = await f.app.request("/api/openapi.json");
     assert.equal(res.status, 200);
-    const doc = JSON.parse(await res.text()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    const doc = JSON.parse(await res.text()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { "x-role"?: string; responses: Record<string, unknown> }>>;
+    };
     assert.equal(doc.openapi, "3.1.0");
     for (const p of ["/api/incidents", "/api/catalog/techniques", "/api/auth/login", "/api/incidents/{key}"])
       assert.ok(doc.paths[p], p);
-    const documented = new Set(documentedRoutes().map((r) => `${r.method.toUpperCase()} ${r.path}`));
-    const served = f.app.routes
-      .filter((r) => r.path.startsWith("/api/") && !r.path.includes("*") && r.method !== "ALL")
-      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
-    for (const s of new Set(served)) assert.ok(documented.has(s), `undocumented route ${s}`);
-    const post = doc.paths["/api/incidents"]?.post as {
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)),
+    );
+    // The route table of the running app: what really answers, including anything added without a declaration.
+    const served = new Set(
+      f.app.routes
+        .filter((r) => r.path.startsWith("/api/") && !r.path.includes("*") && r.method !== "ALL")
+        .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`),
+    );
+    for (const s of served) assert.ok(documented.has(s), `undocumented route ${s}`);
+    for (const d of documented) assert.ok(served.has(d), `documented but not served: ${d}`);
+    assert.ok(documented.size >= 50, `only ${documented.size} operations`);
+    const post = doc.paths["/api/incidents"]?.post as unknown as {
       requestBody: { content: Record<string, { schema: { properties: object } }> };
     };
     assert.ok("title" in post.requestBody.content["application/json"]!.schema.properties);
+    // Roles and error responses come from the same declaration.
+    assert.equal(doc.paths["/api/users"]?.get?.["x-role"], "admin");
+    assert.equal(doc.paths["/api/health"]?.get?.["x-role"], "public");
+    assert.ok(doc.paths["/api/incidents/{key}"]?.get?.responses["404"]);
+    const list = doc.paths["/api/incidents"]?.get as unknown as { parameters: Array<{ name: string; schema: object }> };
+    const demo = list.parameters.find((p) => p.name === "demo");
+    assert.ok(demo);
+    assert.deepEqual((demo.schema as { enum?: string[] }).enum, ["include", "only", "exclude"]);
   });
 });
 

@@ -1,7 +1,9 @@
 // The techtrail HTTP service as a Hono app: security headers, JSON errors, authentication, body limits and the
 // route modules under /api, plus the web UI's static files. createApp() does no I/O of its own, so tests drive
-// it with app.request(); src/server/serve.ts puts it on a socket.
-import { Hono } from "hono";
+// it with app.request(); src/server/serve.ts puts it on a socket. `ApiType` is the type of the /api routes for
+// the web UI's typed client (`hc<ApiType>("/api")`).
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "zod";
 import type { AuthStore } from "../auth/auth-store.js";
 import type { Catalog } from "../catalog/catalog.js";
 import { TechtrailError } from "../core/errors.js";
@@ -9,7 +11,7 @@ import type { Store } from "../store/store.js";
 import type { AppEnv, ServerDeps, ServerLimits } from "./context.js";
 import { errorResponse, toTechtrailError } from "./errors.js";
 import { json, limitBody, MB } from "./http.js";
-import { openApiDocument } from "./openapi.js";
+import { access, errorResponses, jsonContent, openApiDocument, routeApp } from "./openapi.js";
 import { analyticsRoutes } from "./routes/analytics.js";
 import { authRoutes } from "./routes/auth.js";
 import { catalogRoutes } from "./routes/catalog.js";
@@ -49,7 +51,48 @@ export const DEFAULT_LIMITS: ServerLimits = {
   uploadFiles: 20,
 };
 
-export function createApp(opts: AppOptions): Hono<AppEnv> {
+const health = createRoute({
+  method: "get",
+  path: "/health",
+  summary: "Liveness and versions",
+  tags: ["service"],
+  ...access("public"),
+  responses: {
+    200: jsonContent(z.object({ ok: z.boolean(), catalog: z.string(), store: z.enum(["sqlite", "postgres"]) })),
+    ...errorResponses({ role: "public" }),
+  },
+});
+const openapi = createRoute({
+  method: "get",
+  path: "/openapi.json",
+  summary: "This document",
+  tags: ["service"],
+  ...access("public"),
+  responses: { 200: jsonContent(z.record(z.string(), z.unknown())), ...errorResponses({ role: "public" }) },
+});
+
+/** Every /api route; `document` gives the OpenAPI document of the whole app. */
+function apiRoutes(
+  deps: ServerDeps,
+  limiter: LoginLimiter,
+  secure: SecureCookies,
+  document: () => Record<string, unknown>,
+) {
+  return routeApp()
+    .openapi(health, (c) => json(c, { ok: true, catalog: deps.catalog.meta.version, store: deps.store.kind }))
+    .openapi(openapi, (c) => json(c, document()))
+    .route("/auth", authRoutes(deps, limiter, secure))
+    .route("/", userRoutes(deps))
+    .route("/catalog", catalogRoutes(deps))
+    .route("/incidents", incidentRoutes(deps))
+    .route("/scan", scanRoutes(deps))
+    .route("/", analyticsRoutes(deps));
+}
+
+/** The /api routes with their request and response types, for `hc<ApiType>("/api")`. */
+export type ApiType = ReturnType<typeof apiRoutes>;
+
+export function createApp(opts: AppOptions): OpenAPIHono<AppEnv> {
   const deps: ServerDeps = {
     store: opts.store,
     catalog: opts.catalog,
@@ -60,7 +103,7 @@ export function createApp(opts: AppOptions): Hono<AppEnv> {
   if (opts.releasesDir !== undefined) deps.releasesDir = opts.releasesDir;
   const secure = opts.secureCookies ?? "auto";
   const limiter = new LoginLimiter(opts.loginLimit);
-  const app = new Hono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>();
 
   app.use("*", securityHeaders());
   if (opts.allowedHosts) app.use("*", allowHosts(opts.allowedHosts));
@@ -81,14 +124,11 @@ export function createApp(opts: AppOptions): Hono<AppEnv> {
     return jsonLimit(c, next);
   });
 
-  app.get("/api/health", (c) => json(c, { ok: true, catalog: opts.catalog.meta.version, store: opts.store.kind }));
-  app.get("/api/openapi.json", (c) => json(c, openApiDocument()));
-  app.route("/api/auth", authRoutes(deps, limiter, secure));
-  app.route("/api", userRoutes(deps));
-  app.route("/api/catalog", catalogRoutes(deps));
-  app.route("/api/incidents", incidentRoutes(deps));
-  app.route("/api/scan", scanRoutes(deps));
-  app.route("/api", analyticsRoutes(deps));
+  let doc: Record<string, unknown> | undefined;
+  app.route(
+    "/api",
+    apiRoutes(deps, limiter, secure, () => (doc ??= openApiDocument(app))),
+  );
 
   app.all("/api/*", (c) => {
     throw new TechtrailError("NOT_FOUND", `no API endpoint ${c.req.method} ${c.req.path}`);

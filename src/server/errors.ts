@@ -66,6 +66,15 @@ export function toTechtrailError(err: unknown): TechtrailError {
   if (isTechtrailError(err)) return err;
   if (err instanceof HTTPException) {
     const s = err.status;
+    // The request validators' own refusals, in this service's words.
+    if (s === 415)
+      return new TechtrailError("VALIDATION", "expected a JSON body with Content-Type: application/json", {
+        details: { reason: "content-type" },
+      });
+    if (s === 400 && /malformed json/i.test(err.message))
+      return new TechtrailError("VALIDATION", "malformed JSON in request body", {
+        details: { reason: "malformed-json" },
+      });
     const code: ErrorCode =
       s === 401
         ? "AUTH"

@@ -1,8 +1,10 @@
-// Request helpers shared by the route modules: JSON bodies and query strings parsed and validated with the
-// library's zod schemas, so every bad input becomes a VALIDATION error naming the field.
-import type { Context, MiddlewareHandler } from "hono";
+// Response and input helpers shared by the route modules: typed JSON responses written safely, body limits, the
+// VALIDATION error every bad input becomes (naming the field), and comma-separated list parameters.
+import type { Context, MiddlewareHandler, TypedResponse } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { z } from "zod";
+import type { JSONParsed } from "hono/utils/types";
+import { z } from "zod";
 import { TechtrailError, zodProblems } from "../core/errors.js";
 import { TOO_LARGE } from "./errors.js";
 
@@ -11,36 +13,14 @@ export const MB = 1024 * 1024;
 
 /** Rejects bodies over `maxBytes` with 413 before a handler reads them (declared or streamed length). */
 export function limitBody(maxBytes: number): MiddlewareHandler {
-  return async (c, next) => {
-    const raw = c.req.raw;
-    if (!raw.body) return next();
-    const declared = raw.headers.get("content-length");
-    const fail = () => {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
       throw new TechtrailError("VALIDATION", `request body too large (limit ${formatBytes(maxBytes)})`, {
         details: { reason: TOO_LARGE, limitBytes: maxBytes },
       });
-    };
-    if (declared !== null && !raw.headers.has("transfer-encoding")) {
-      if (Number(declared) > maxBytes) fail();
-      return next();
-    }
-    // No length declared: read up to the limit and hand the buffered body on.
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const reader = raw.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        fail();
-      }
-      chunks.push(value);
-    }
-    c.req.raw = new Request(raw, { body: Buffer.concat(chunks), duplex: "half" } as RequestInit);
-    return next();
-  };
+    },
+  });
 }
 
 export function formatBytes(n: number): string {
@@ -68,42 +48,6 @@ function flattenUnions(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] 
   });
 }
 
-/** Reads the raw JSON value of a request body; malformed JSON or a wrong content type is VALIDATION. */
-export async function readJsonValue(c: Context): Promise<unknown> {
-  const type = c.req.header("content-type") ?? "";
-  if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type))
-    throw new TechtrailError("VALIDATION", "expected a JSON body with Content-Type: application/json", {
-      details: { contentType: type || null },
-    });
-  const text = await c.req.text();
-  if (text.trim() === "") throw new TechtrailError("VALIDATION", "request body is empty; expected JSON");
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new TechtrailError("VALIDATION", `malformed JSON in request body: ${(e as Error).message}`, {
-      details: { reason: "malformed-json" },
-    });
-  }
-}
-
-/** Reads and validates a JSON body with a schema. */
-export async function readJson<T extends z.ZodType>(c: Context, schema: T): Promise<z.output<T>> {
-  const value = await readJsonValue(c);
-  const r = schema.safeParse(value);
-  if (!r.success) throw validationError("request body", r.error.issues);
-  return r.data;
-}
-
-/** Validates the query string (single values; repeated keys are joined with commas). */
-export function readQuery<T extends z.ZodType>(c: Context, schema: T): z.output<T> {
-  const all = c.req.queries();
-  const flat: Record<string, string> = {};
-  for (const [k, v] of Object.entries(all)) flat[k] = v.join(",");
-  const r = schema.safeParse(flat);
-  if (!r.success) throw validationError("query", r.error.issues);
-  return r.data;
-}
-
 /**
  * JSON text safe to embed anywhere: `<`, `>`, `&` and the JS line separators are written as \u escapes, so
  * HTML or script inside incident text can never be interpreted even if a response were sniffed or inlined.
@@ -115,14 +59,20 @@ export function safeJsonText(value: unknown): string {
   );
 }
 
-/** A JSON response written with safeJsonText. */
-export function json(c: Context, value: unknown, status: ContentfulStatusCode = 200): Response {
-  return c.body(safeJsonText(value), status, { "Content-Type": "application/json; charset=UTF-8" });
+/** A JSON response as Hono's c.json() types it (so route declarations check it), written with safeJsonText. */
+export type JsonResponse<T, S extends ContentfulStatusCode = 200> = Response & TypedResponse<JSONParsed<T>, S, "json">;
+
+export function json<T, S extends ContentfulStatusCode = 200>(c: Context, value: T, status?: S): JsonResponse<T, S> {
+  return c.body(safeJsonText(value), status ?? 200, {
+    "Content-Type": "application/json; charset=UTF-8",
+  }) as unknown as JsonResponse<T, S>;
 }
 
-/** A JSON response from already serialised (safe) text or its UTF-8 bytes. */
-export function jsonText(c: Context, text: string | Uint8Array): Response {
-  return c.body(text as string | Uint8Array<ArrayBuffer>, 200, { "Content-Type": "application/json; charset=UTF-8" });
+/** A JSON response of type T from already serialised (safe) text or its UTF-8 bytes. */
+export function jsonText<T>(c: Context, text: string | Uint8Array): JsonResponse<T> {
+  return c.body(text as string | Uint8Array<ArrayBuffer>, 200, {
+    "Content-Type": "application/json; charset=UTF-8",
+  }) as unknown as JsonResponse<T>;
 }
 
 /** Comma-separated list in a query parameter. */
@@ -133,4 +83,29 @@ export function csv(v: string | undefined): string[] | undefined {
     .map((s) => s.trim())
     .filter(Boolean);
   return parts.length ? parts : undefined;
+}
+
+/** A list query parameter: comma-separated values (a repeated key counts too), each checked by `item`. */
+export const listParam = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => csv(s) ?? []))
+    .pipe(z.array(item));
+
+/** A yes/no query parameter. */
+export const Flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
+
+/**
+ * Which incidents count, in every query that filters incidents: all of them (default), only the demo
+ * register's, or only real ones.
+ */
+export const DemoParam = z
+  .enum(["include", "only", "exclude"])
+  .default("include")
+  .describe("include (default): all incidents; only: just demo incidents; exclude: just real incidents");
+export type DemoParam = z.output<typeof DemoParam>;
+
+/** The store's demo filter for a DemoParam (undefined: no filter). */
+export function demoFilter(d: DemoParam): boolean | undefined {
+  return d === "only" ? true : d === "exclude" ? false : undefined;
 }

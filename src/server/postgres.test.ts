@@ -34,7 +34,7 @@ if (!url) {
         items: Array<{ actor: string }>;
       };
       assert.equal(h.items[0]?.actor, "responder");
-      const list = (await (await f.app.request("/api/incidents?demo=0", bearer(f.tokens.viewer))).json()) as {
+      const list = (await (await f.app.request("/api/incidents?demo=exclude", bearer(f.tokens.viewer))).json()) as {
         total: number;
       };
       assert.equal(list.total, 1);

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { type AnalyticsFilterInput, parseAnalyticsFilter } from "../analytics/model.js";
 import { type AnalyticsSource, incidentTechniqueLists, scopeOf } from "../analytics/query.js";
 import type { Catalog } from "../catalog/catalog.js";
-import { type Technique, TechniqueStatus } from "../catalog/model.js";
+import { CatalogMeta, Tactic, Technique, TechniqueStatus } from "../catalog/model.js";
 
 export const TechniqueSummary = z.object({
   id: z.string(),
@@ -114,3 +114,53 @@ export async function matrixCounts(
   }
   return { counts, parentCounts, total: scope.incidents };
 }
+
+/** GET /api/catalog: the counts of Catalog.stats(), with the tactics themselves and the catalog metadata. */
+export const CatalogOverview = z.object({
+  version: z.string(),
+  name: z.string(),
+  techniques: z.number().int(),
+  activeTechniques: z.number().int(),
+  subtechniques: z.number().int(),
+  techniquesWithEvents: z.number().int(),
+  events: z.number().int(),
+  mitigations: z.number().int(),
+  dataSources: z.number().int(),
+  deprecated: z.number().int(),
+  revoked: z.number().int(),
+  perTactic: z.record(z.string(), z.number().int()),
+  meta: CatalogMeta,
+  tactics: z.array(Tactic),
+});
+export type CatalogOverview = z.infer<typeof CatalogOverview>;
+
+/** A technique with the names the UI shows next to IDs: tactics, parent, sub-techniques, mitigations. */
+export const TechniqueDetail = z.object({
+  ...Technique.shape,
+  tacticNames: z.array(z.object({ id: z.string(), name: z.string() })),
+  parentName: z.string().nullable(),
+  subtechniques: z.array(TechniqueSummary),
+  mitigationNames: z.array(z.object({ id: z.string(), how: z.string(), name: z.string() })),
+  replacement: TechniqueSummary.nullable(),
+});
+export type TechniqueDetail = z.infer<typeof TechniqueDetail>;
+
+export const SearchHit = TechniqueSummary.extend({ score: z.number(), matched: z.array(z.string()) });
+export type SearchHit = z.infer<typeof SearchHit>;
+export const SearchResult = z.object({ query: z.string(), items: z.array(SearchHit) });
+
+export const EventTechniques = z.object({ event: z.string(), items: z.array(TechniqueSummary) });
+export const Releases = z.object({ current: z.string(), releases: z.array(z.string()) });
+
+const DiffEntry = z.object({ id: z.string(), name: z.string() });
+/** What changed between two catalog versions (diffToJson). */
+export const CatalogDiffView = z.object({
+  from: z.string(),
+  to: z.string(),
+  added: z.array(DiffEntry),
+  removed: z.array(DiffEntry),
+  changed: z.array(DiffEntry.extend({ fields: z.array(z.string()) })),
+  deprecated: z.array(DiffEntry),
+  revoked: z.array(DiffEntry.extend({ revokedBy: z.string(), replacementName: z.string().nullable() })),
+});
+export type CatalogDiffView = z.infer<typeof CatalogDiffView>;

@@ -2,7 +2,7 @@
 // and matching, response timing, mitigation impact (src/analytics); playbooks and playbook gaps
 // (src/playbooks); detection coverage against a built-in monitoring profile (src/coverage). All read the
 // incident store; every query takes the same filter (period or quarter, severity, account, actor, tag, demo).
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import {
   actorProfiles,
@@ -14,17 +14,28 @@ import {
   techniqueFrequency,
   techniqueTrend,
 } from "../../analytics/index.js";
-import { type AnalyticsFilterInput, quarterRange } from "../../analytics/model.js";
-import type { AnalyticsSource } from "../../analytics/query.js";
+import {
+  ActorMatch,
+  ActorsResult,
+  type AnalyticsFilterInput,
+  CooccurrenceResult,
+  FrequencyResult,
+  MitigationsResult,
+  PathsResult,
+  quarterRange,
+  TimingResult,
+  TrendResult,
+} from "../../analytics/model.js";
 import { TechtrailError } from "../../core/errors.js";
-import { coverageFromStore } from "../../coverage/coverage.js";
+import { CoverageResult, coverageFromStore } from "../../coverage/coverage.js";
 import { builtinProfileNames, loadProfile } from "../../coverage/profile.js";
-import { playbookGaps } from "../../playbooks/gaps.js";
-import { loadPlaybooks, type PlaybookRegistry, requirePlaybook } from "../../playbooks/playbooks.js";
+import { GapsResult, playbookGaps } from "../../playbooks/gaps.js";
+import { loadPlaybooks, Playbook, type PlaybookRegistry, requirePlaybook } from "../../playbooks/playbooks.js";
 import { renderReport } from "../../report/render.js";
-import { buildReport, type ReportOptions } from "../../report/report.js";
-import { type AppEnv, requireRole, type ServerDeps } from "../context.js";
-import { json, readQuery } from "../http.js";
+import { buildReport, ReportData, type ReportOptions } from "../../report/report.js";
+import type { ServerDeps } from "../context.js";
+import { DemoParam, demoFilter, json } from "../http.js";
+import { access, errorResponses, jsonContent, routeApp } from "../openapi.js";
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 /** How long a coverage result is reused (its incident weights may be this much out of date). */
@@ -42,7 +53,7 @@ export const AnalyticsQuery = z.strictObject({
   account: z.string().min(1).optional(),
   actor: z.string().min(1).optional(),
   tag: z.string().min(1).optional(),
-  demo: z.enum(["include", "only", "exclude"]).default("include"),
+  demo: DemoParam,
   limit: count(500).optional(),
   quarters: count(40).optional(),
   minCount: count(100_000).optional(),
@@ -91,139 +102,238 @@ export function analyticsFilter(
   if (q.account) f.account = q.account;
   if (q.actor) f.actor = q.actor;
   if (q.tag) f.tag = q.tag;
-  if (q.demo === "only") f.demo = true;
-  else if (q.demo === "exclude") f.demo = false;
+  const demo = demoFilter(q.demo);
+  if (demo !== undefined) f.demo = demo;
   return f;
 }
 
-export function analyticsRoutes(deps: ServerDeps): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
-  const viewer = requireRole("viewer");
-  const src = deps.store as unknown as AnalyticsSource;
+const tags = ["analytics"];
+const viewer = access("viewer");
+const errors = errorResponses({ role: "viewer" });
+const errorsById = errorResponses({ role: "viewer", path: "/{id}" });
+
+/** A GET /api/stats/... route: the shared analytics query and a result schema. */
+const stats = <P extends string, T extends z.ZodType>(path: P, summary: string, result: T) =>
+  createRoute({
+    method: "get",
+    path,
+    summary,
+    tags,
+    ...viewer,
+    request: { query: AnalyticsQuery },
+    responses: { 200: jsonContent(result), ...errors },
+  });
+
+const frequency = stats("/stats/frequency", "Incidents per technique and tactic with their share", FrequencyResult);
+const trend = stats(
+  "/stats/trend",
+  "Quarterly technique trend (quarter = current quarter, quarters = how many)",
+  TrendResult,
+);
+const cooccurrence = stats(
+  "/stats/cooccurrence",
+  "Technique pairs seen together (minCount, limit, sort=count|lift)",
+  CooccurrenceResult,
+);
+const paths = stats("/stats/paths", "Tactic paths and transitions", PathsResult);
+const actors = stats("/stats/actors", "Threat actor technique profiles", ActorsResult);
+const actorMatch = createRoute({
+  method: "get",
+  path: "/stats/actors/match/{key}",
+  summary: "Actors whose profile resembles an incident",
+  tags,
+  ...viewer,
+  request: { params: z.object({ key: z.string() }), query: AnalyticsQuery },
+  responses: { 200: jsonContent(ActorMatch), ...errorsById },
+});
+const timing = stats("/stats/timing", "Time to detect and contain, by detection source", TimingResult);
+const mitigations = stats(
+  "/stats/mitigations",
+  "Mitigations ranked by the incidents they would have addressed",
+  MitigationsResult,
+);
+const playbookList = createRoute({
+  method: "get",
+  path: "/playbooks",
+  summary: "Response playbooks",
+  tags,
+  ...viewer,
+  responses: { 200: jsonContent(z.object({ items: z.array(Playbook) })), ...errors },
+});
+const gaps = stats("/playbooks/gaps", "Techniques seen in incidents without an active, reviewed playbook", GapsResult);
+const playbook = createRoute({
+  method: "get",
+  path: "/playbooks/{id}",
+  summary: "One playbook",
+  tags,
+  ...viewer,
+  request: { params: z.object({ id: z.string() }) },
+  responses: { 200: jsonContent(Playbook), ...errorsById },
+});
+const report = createRoute({
+  method: "get",
+  path: "/reports",
+  summary: "Quarterly (or from/to) report as JSON, Markdown or self-contained HTML",
+  tags,
+  ...viewer,
+  request: { query: ReportQuery },
+  responses: {
+    200: {
+      description: "The report (format=json, md or html)",
+      content: {
+        "application/json": { schema: ReportData },
+        "text/markdown": { schema: z.string() },
+        "text/html": { schema: z.string() },
+      },
+    },
+    ...errorResponses({ role: "viewer", path: "/{profile}" }),
+  },
+});
+const profiles = createRoute({
+  method: "get",
+  path: "/coverage/profiles",
+  summary: "Built-in monitoring profile names",
+  tags,
+  ...viewer,
+  responses: { 200: jsonContent(z.object({ items: z.array(z.string()) })), ...errors },
+});
+const coverage = stats(
+  "/coverage",
+  "Detection coverage of a built-in monitoring profile (default: the first), weighted by incidents",
+  CoverageResult,
+);
+
+export function analyticsRoutes(deps: ServerDeps) {
+  const src = deps.store;
   const cat = deps.catalog;
   let registry: PlaybookRegistry | undefined;
   const playbooks = () => {
     registry ??= loadPlaybooks(cat);
     return registry;
   };
-  const q = (c: Parameters<typeof readQuery>[0]) => {
-    const v = readQuery(c, AnalyticsQuery);
-    return { v, f: analyticsFilter(v) };
-  };
   const opt = <T extends object>(o: T): T =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
   // Coverage compiles every rule of the profile (about a second), so results are shared for a short while:
   // the rule side cannot change while the server runs; the incident weights may lag by COVERAGE_TTL_MS.
-  const coverageCache = new Map<string, { at: number; result: Promise<unknown> }>();
+  const coverageCache = new Map<string, { at: number; result: Promise<CoverageResult> }>();
 
-  r.get("/stats/frequency", viewer, async (c) => {
-    const { v, f } = q(c);
-    const res = await techniqueFrequency(src, cat, f);
-    return json(c, v.limit ? { ...res, techniques: res.techniques.slice(0, v.limit) } : res);
-  });
-  r.get("/stats/trend", viewer, async (c) => {
-    const v = readQuery(c, AnalyticsQuery);
-    // Here `quarter` names the current quarter of the trend rather than a filter period.
-    const f = analyticsFilter({ ...v, quarter: undefined });
-    return json(c, await techniqueTrend(src, cat, f, opt({ quarters: v.quarters, quarter: v.quarter })));
-  });
-  r.get("/stats/cooccurrence", viewer, async (c) => {
-    const { v, f } = q(c);
-    return json(
-      c,
-      await techniqueCooccurrence(src, cat, f, opt({ minCount: v.minCount, limit: v.limit, sort: v.sort })),
-    );
-  });
-  r.get("/stats/paths", viewer, async (c) => {
-    const { v, f } = q(c);
-    return json(c, await tacticPaths(src, cat, f, opt({ limit: v.limit })));
-  });
-  r.get("/stats/actors", viewer, async (c) => {
-    const { v, f } = q(c);
-    return json(c, await actorProfiles(src, cat, f, opt({ minShare: v.minShare })));
-  });
-  r.get("/stats/actors/match/:key", viewer, async (c) => {
-    const { v, f } = q(c);
-    return json(
-      c,
-      await matchIncidentToActors(src, cat, c.req.param("key"), f, opt({ minShare: v.minShare, limit: v.limit })),
-    );
-  });
-  r.get("/stats/timing", viewer, async (c) => {
-    const { f } = q(c);
-    return json(c, await responseTiming(src, cat, f));
-  });
-  r.get("/stats/mitigations", viewer, async (c) => {
-    const { v, f } = q(c);
-    return json(c, await mitigationImpact(src, cat, f, opt({ limit: v.limit })));
-  });
-
-  r.get("/playbooks", viewer, (c) => json(c, { items: playbooks().playbooks }));
-  r.get("/playbooks/gaps", viewer, async (c) => {
-    const { v, f } = q(c);
-    return json(c, await playbookGaps(src, cat, playbooks().playbooks, f, opt({ staleMonths: v.staleMonths })));
-  });
-  r.get("/playbooks/:id", viewer, (c) => json(c, requirePlaybook(playbooks(), c.req.param("id"))));
-
-  r.get("/reports", viewer, async (c) => {
-    const v = readQuery(c, ReportQuery);
-    const names = builtinProfileNames();
-    if (v.profile !== undefined && !names.includes(v.profile))
-      throw new TechtrailError("NOT_FOUND", `no built-in monitoring profile ${v.profile}`, {
-        problems: [{ field: "profile", message: `known profiles: ${names.join(", ") || "none"}` }],
+  return routeApp()
+    .openapi(frequency, async (c) => {
+      const v = c.req.valid("query");
+      const res = await techniqueFrequency(src, cat, analyticsFilter(v));
+      return json(c, v.limit ? { ...res, techniques: res.techniques.slice(0, v.limit) } : res);
+    })
+    .openapi(trend, async (c) => {
+      const v = c.req.valid("query");
+      // Here `quarter` names the current quarter of the trend rather than a filter period.
+      const f = analyticsFilter({ ...v, quarter: undefined });
+      return json(c, await techniqueTrend(src, cat, f, opt({ quarters: v.quarters, quarter: v.quarter })));
+    })
+    .openapi(cooccurrence, async (c) => {
+      const v = c.req.valid("query");
+      return json(
+        c,
+        await techniqueCooccurrence(
+          src,
+          cat,
+          analyticsFilter(v),
+          opt({ minCount: v.minCount, limit: v.limit, sort: v.sort }),
+        ),
+      );
+    })
+    .openapi(paths, async (c) => {
+      const v = c.req.valid("query");
+      return json(c, await tacticPaths(src, cat, analyticsFilter(v), opt({ limit: v.limit })));
+    })
+    .openapi(actors, async (c) => {
+      const v = c.req.valid("query");
+      return json(c, await actorProfiles(src, cat, analyticsFilter(v), opt({ minShare: v.minShare })));
+    })
+    .openapi(actorMatch, async (c) => {
+      const v = c.req.valid("query");
+      return json(
+        c,
+        await matchIncidentToActors(
+          src,
+          cat,
+          c.req.valid("param").key,
+          analyticsFilter(v),
+          opt({ minShare: v.minShare, limit: v.limit }),
+        ),
+      );
+    })
+    .openapi(timing, async (c) => json(c, await responseTiming(src, cat, analyticsFilter(c.req.valid("query")))))
+    .openapi(mitigations, async (c) => {
+      const v = c.req.valid("query");
+      return json(c, await mitigationImpact(src, cat, analyticsFilter(v), opt({ limit: v.limit })));
+    })
+    .openapi(playbookList, (c) => json(c, { items: playbooks().playbooks }))
+    .openapi(gaps, async (c) => {
+      const v = c.req.valid("query");
+      return json(
+        c,
+        await playbookGaps(src, cat, playbooks().playbooks, analyticsFilter(v), opt({ staleMonths: v.staleMonths })),
+      );
+    })
+    .openapi(playbook, (c) => json(c, requirePlaybook(playbooks(), c.req.valid("param").id)))
+    .openapi(report, async (c) => {
+      const v = c.req.valid("query");
+      const names = builtinProfileNames();
+      if (v.profile !== undefined && !names.includes(v.profile))
+        throw new TechtrailError("NOT_FOUND", `no built-in monitoring profile ${v.profile}`, {
+          problems: [{ field: "profile", message: `known profiles: ${names.join(", ") || "none"}` }],
+        });
+      // The period is the report's own (quarter, or from/to); the other filters narrow the incidents.
+      const period = analyticsFilter({
+        ...v,
+        severity: undefined,
+        account: undefined,
+        actor: undefined,
+        tag: undefined,
+        demo: "include",
+        quarter: undefined,
       });
-    // The period is the report's own (quarter, or from/to); the other filters narrow the incidents.
-    const period = analyticsFilter({
-      ...v,
-      severity: undefined,
-      account: undefined,
-      actor: undefined,
-      tag: undefined,
-      demo: "include",
-      quarter: undefined,
-    });
-    const filter = analyticsFilter({ ...v, from: undefined, to: undefined, quarter: undefined });
-    const opts: ReportOptions = { filter, playbooks: playbooks().playbooks };
-    if (v.quarter) opts.quarter = v.quarter;
-    if (period.from) opts.from = period.from;
-    if (period.to) opts.to = period.to;
-    if (v.profile) opts.profile = loadProfile(v.profile, cat);
-    const data = await buildReport(src, cat, opts);
-    if (v.format === "json") return json(c, data);
-    const text = renderReport(data, cat, v.format);
-    const name = `techtrail-report-${data.period.label.replace(/[^A-Za-z0-9-]+/g, "_")}.${v.format}`;
-    return c.body(text, 200, {
-      "Content-Type": v.format === "html" ? "text/html; charset=UTF-8" : "text/markdown; charset=UTF-8",
-      "Content-Disposition": `${v.download ? "attachment" : "inline"}; filename="${name}"`,
-      // The HTML report is self-contained: inline style, inline SVG charts, no script at all.
-      ...(v.format === "html"
-        ? {
-            "Content-Security-Policy":
-              "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'",
-          }
-        : {}),
-    });
-  });
-
-  r.get("/coverage/profiles", viewer, (c) => json(c, { items: builtinProfileNames() }));
-  r.get("/coverage", viewer, async (c) => {
-    const { v, f } = q(c);
-    const names = builtinProfileNames();
-    const name = v.profile ?? names[0];
-    // Only built-in profile names: a query must never name a file on the server.
-    if (name === undefined || !names.includes(name))
-      throw new TechtrailError("NOT_FOUND", `no built-in monitoring profile ${name ?? ""}`, {
-        problems: [{ field: "profile", message: `known profiles: ${names.join(", ") || "none"}` }],
+      const filter = analyticsFilter({ ...v, from: undefined, to: undefined, quarter: undefined });
+      const opts: ReportOptions = { filter, playbooks: playbooks().playbooks };
+      if (v.quarter) opts.quarter = v.quarter;
+      if (period.from) opts.from = period.from;
+      if (period.to) opts.to = period.to;
+      if (v.profile) opts.profile = loadProfile(v.profile, cat);
+      const data = await buildReport(src, cat, opts);
+      if (v.format === "json") return json(c, data);
+      const text = renderReport(data, cat, v.format);
+      const name = `techtrail-report-${data.period.label.replace(/[^A-Za-z0-9-]+/g, "_")}.${v.format}`;
+      return c.body(text, 200, {
+        "Content-Type": v.format === "html" ? "text/html; charset=UTF-8" : "text/markdown; charset=UTF-8",
+        "Content-Disposition": `${v.download ? "attachment" : "inline"}; filename="${name}"`,
+        // The HTML report is self-contained: inline style, inline SVG charts, no script at all.
+        ...(v.format === "html"
+          ? {
+              "Content-Security-Policy":
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'",
+            }
+          : {}),
       });
-    const key = JSON.stringify([name, f, v.limit ?? null]);
-    const hit = coverageCache.get(key);
-    if (hit && Date.now() - hit.at < COVERAGE_TTL_MS) return json(c, await hit.result);
-    const result = coverageFromStore(src, cat, loadProfile(name, cat), f, opt({ limit: v.limit }));
-    coverageCache.set(key, { at: Date.now(), result });
-    result.catch(() => coverageCache.delete(key));
-    if (coverageCache.size > 200) coverageCache.delete(coverageCache.keys().next().value as string);
-    return json(c, await result);
-  });
-  return r;
+    })
+    .openapi(profiles, (c) => json(c, { items: builtinProfileNames() }))
+    .openapi(coverage, async (c) => {
+      const v = c.req.valid("query");
+      const f = analyticsFilter(v);
+      const names = builtinProfileNames();
+      const name = v.profile ?? names[0];
+      // Only built-in profile names: a query must never name a file on the server.
+      if (name === undefined || !names.includes(name))
+        throw new TechtrailError("NOT_FOUND", `no built-in monitoring profile ${name ?? ""}`, {
+          problems: [{ field: "profile", message: `known profiles: ${names.join(", ") || "none"}` }],
+        });
+      const key = JSON.stringify([name, f, v.limit ?? null]);
+      const hit = coverageCache.get(key);
+      if (hit && Date.now() - hit.at < COVERAGE_TTL_MS) return json(c, await hit.result);
+      const result = coverageFromStore(src, cat, loadProfile(name, cat), f, opt({ limit: v.limit }));
+      coverageCache.set(key, { at: Date.now(), result });
+      result.catch(() => coverageCache.delete(key));
+      if (coverageCache.size > 200) coverageCache.delete(coverageCache.keys().next().value as string);
+      return json(c, await result);
+    });
 }

@@ -1,23 +1,33 @@
 // Catalog routes (read: viewer): stats, technique list and detail, search, event lookup, releases, diff,
 // STIX export, Navigator layers from scores, and the matrix view with incident counts per technique.
 // The catalog is immutable while the server runs, so list responses are serialised once and cached.
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import type { AnalyticsSource } from "../../analytics/query.js";
 import type { Catalog } from "../../catalog/catalog.js";
 import { diffCatalogs, diffToJson } from "../../catalog/diff.js";
-import { buildNavigatorLayers, LayerScores } from "../../catalog/layer.js";
+import { buildNavigatorLayers, LayerScores, NavigatorLayer } from "../../catalog/layer.js";
 import { BUILTIN_RELEASES_DIR, listReleases, openCatalogRef } from "../../catalog/load.js";
 import { CATALOG_VERSION_RE } from "../../catalog/model.js";
 import { searchCatalog } from "../../catalog/search.js";
-import { exportStix, importStix, serializeStix } from "../../catalog/stix.js";
+import { exportStix, ImportReport, importStix, StixBundle, serializeStix } from "../../catalog/stix.js";
 import { TechtrailError } from "../../core/errors.js";
-import { type AppEnv, requireRole, type ServerDeps } from "../context.js";
-import { json, jsonText, limitBody, readJson, readJsonValue, readQuery, safeJsonText } from "../http.js";
-import { buildMatrix, matrixCounts, techniqueSummary } from "../views.js";
+import type { ServerDeps } from "../context.js";
+import { Flag as flag, json, jsonText, limitBody, safeJsonText } from "../http.js";
+import { access, errorResponses, jsonBody, jsonContent, routeApp } from "../openapi.js";
+import {
+  buildMatrix,
+  CatalogDiffView,
+  CatalogOverview,
+  EventTechniques,
+  Matrix,
+  matrixCounts,
+  Releases,
+  SearchResult,
+  TechniqueDetail,
+  TechniqueSummary,
+  techniqueSummary,
+} from "../views.js";
 import { AnalyticsQuery, analyticsFilter } from "./analytics.js";
-
-const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
 export const TechniqueListQuery = z.strictObject({
   tactic: z.string().min(1).optional(),
@@ -55,14 +65,126 @@ export const LayerRequest = z.strictObject({
   aggregate: z.enum(["sum", "max"]).optional(),
 });
 
-export function catalogRoutes(deps: ServerDeps): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
+export const TechniqueList = z.object({
+  catalogVersion: z.string(),
+  total: z.number().int(),
+  items: z.array(TechniqueSummary),
+});
+export const Layers = z.object({ attack: NavigatorLayer, full: NavigatorLayer });
+export const ImportPreview = z.object({ applied: z.literal(false), report: ImportReport, diff: CatalogDiffView });
+
+const tags = ["catalog"];
+const viewer = access("viewer");
+const errors = errorResponses({ role: "viewer" });
+const errorsById = errorResponses({ role: "viewer", path: "/{id}" });
+
+const overview = createRoute({
+  method: "get",
+  path: "/",
+  summary: "Catalog statistics, metadata and tactics",
+  tags,
+  ...viewer,
+  responses: { 200: jsonContent(CatalogOverview), ...errors },
+});
+const techniques = createRoute({
+  method: "get",
+  path: "/techniques",
+  summary: "Technique summaries, optionally of one tactic",
+  tags,
+  ...viewer,
+  request: { query: TechniqueListQuery },
+  responses: { 200: jsonContent(TechniqueList), ...errorResponses({ role: "viewer", path: "/{tactic}" }) },
+});
+const technique = createRoute({
+  method: "get",
+  path: "/techniques/{id}",
+  summary: "One technique with sub-techniques, tactic and mitigation names",
+  tags,
+  ...viewer,
+  request: { params: z.object({ id: z.string() }) },
+  responses: { 200: jsonContent(TechniqueDetail), ...errorsById },
+});
+const search = createRoute({
+  method: "get",
+  path: "/search",
+  summary: "Ranked search by name, alias, description, events",
+  tags,
+  ...viewer,
+  request: { query: SearchQuery },
+  responses: { 200: jsonContent(SearchResult), ...errors },
+});
+const byEvent = createRoute({
+  method: "get",
+  path: "/event/{name}",
+  summary: "Techniques revealed by a CloudTrail event (CreateAccessKey or iam:CreateAccessKey)",
+  tags,
+  ...viewer,
+  request: { params: z.object({ name: z.string() }) },
+  responses: { 200: jsonContent(EventTechniques), ...errorsById },
+});
+const releases = createRoute({
+  method: "get",
+  path: "/releases",
+  summary: "Shipped catalog releases",
+  tags,
+  ...viewer,
+  responses: { 200: jsonContent(Releases), ...errors },
+});
+const diff = createRoute({
+  method: "get",
+  path: "/diff",
+  summary: "Differences between two catalog versions",
+  tags,
+  ...viewer,
+  request: { query: DiffQuery },
+  responses: { 200: jsonContent(CatalogDiffView), ...errorResponses({ role: "viewer", path: "/{version}" }) },
+});
+const stix = createRoute({
+  method: "get",
+  path: "/export/stix",
+  summary: "The catalog as a STIX 2.1 bundle (a download)",
+  tags,
+  ...viewer,
+  responses: {
+    200: { description: "A STIX 2.1 bundle", content: { "application/json": { schema: { type: "object" as const } } } },
+    ...errors,
+  },
+});
+const layer = createRoute({
+  method: "post",
+  path: "/layer",
+  summary: "ATT&CK Navigator layers (attack and full) from technique scores",
+  tags,
+  ...viewer,
+  request: { body: jsonBody(LayerRequest) },
+  responses: { 200: jsonContent(Layers), ...errorResponses({ role: "viewer", body: true }) },
+});
+const importPreview = createRoute({
+  method: "post",
+  path: "/import",
+  summary:
+    "Preview importing an ATT&CK-format STIX 2.0/2.1 bundle: report and diff (the served catalog is not changed)",
+  tags,
+  ...access("admin"),
+  request: { query: CatalogImportQuery, body: jsonBody(StixBundle, "an ATT&CK-format STIX 2.0/2.1 bundle") },
+  responses: { 200: jsonContent(ImportPreview), ...errorResponses({ role: "admin", body: true }) },
+});
+const matrix = createRoute({
+  method: "get",
+  path: "/matrix",
+  summary: "Tactics with their techniques and incident counts per technique",
+  tags,
+  ...viewer,
+  request: { query: MatrixQuery },
+  responses: { 200: jsonContent(Matrix), ...errors },
+});
+
+export function catalogRoutes(deps: ServerDeps) {
   const catalog = deps.catalog;
   const releasesDir = deps.releasesDir ?? BUILTIN_RELEASES_DIR;
-  const viewer = requireRole("viewer");
   // Serialised, UTF-8 encoded responses of fixed views (stats, lists, details, diffs, STIX).
   const cache = new Map<string, Uint8Array>();
-  const cached = (key: string, make: () => unknown): Uint8Array => {
+  const cached = <T>(key: string, make: () => T): Uint8Array => {
     let v = cache.get(key);
     if (v === undefined) {
       v = Buffer.from(safeJsonText(make()));
@@ -74,121 +196,123 @@ export function catalogRoutes(deps: ServerDeps): Hono<AppEnv> {
   const searches = new Map<string, Uint8Array>();
   const openRef = (ref: string): Catalog => (ref === "current" ? catalog : openCatalogRef(ref, { releasesDir }));
 
-  r.get("/", viewer, (c) =>
-    jsonText(
-      c,
-      cached("stats", () => ({ ...catalog.stats(), meta: catalog.meta, tactics: catalog.tactics })),
-    ),
+  return (
+    routeApp()
+      .openapi(overview, (c) =>
+        jsonText<CatalogOverview>(
+          c,
+          cached(
+            "stats",
+            (): CatalogOverview => ({ ...catalog.stats(), meta: catalog.meta, tactics: [...catalog.tactics] }),
+          ),
+        ),
+      )
+      .openapi(techniques, (c) => {
+        const q = c.req.valid("query");
+        const key = `list:${q.tactic ?? ""}:${q.includeRevoked ? 1 : 0}`;
+        return jsonText<z.infer<typeof TechniqueList>>(
+          c,
+          cached(key, () => {
+            const list = q.tactic === undefined ? catalog.techniques : catalog.byTactic(q.tactic);
+            const items = list.filter((t) => q.includeRevoked || t.status !== "revoked").map(techniqueSummary);
+            return { catalogVersion: catalog.meta.version, total: items.length, items };
+          }),
+        );
+      })
+      .openapi(technique, (c) => {
+        const t = catalog.require(c.req.valid("param").id);
+        return jsonText<TechniqueDetail>(
+          c,
+          cached(
+            `t:${t.id}`,
+            (): TechniqueDetail => ({
+              ...t,
+              tacticNames: t.tactics.map((id) => ({ id, name: catalog.tactic(id)?.name ?? id })),
+              parentName: t.parent ? (catalog.technique(t.parent)?.name ?? null) : null,
+              subtechniques: catalog.subtechniques(t.id).map(techniqueSummary),
+              mitigationNames: t.mitigations.map((m) => ({ ...m, name: catalog.mitigation(m.id)?.name ?? m.id })),
+              replacement: t.revokedBy ? techniqueSummary(catalog.require(t.revokedBy)) : null,
+            }),
+          ),
+        );
+      })
+      .openapi(search, (c) => {
+        const q = c.req.valid("query");
+        const key = `${q.limit}:${q.includeRevoked ? 1 : 0}:${q.q}`;
+        let body = searches.get(key);
+        if (body === undefined) {
+          const hits = searchCatalog(catalog, q.q, { limit: q.limit, includeRevoked: q.includeRevoked ?? false });
+          body = Buffer.from(
+            safeJsonText({
+              query: q.q,
+              items: hits.map((h) => ({ ...techniqueSummary(h.technique), score: h.score, matched: h.matched })),
+            }),
+          );
+          if (searches.size >= 2000) searches.delete(searches.keys().next().value as string);
+          searches.set(key, body);
+        }
+        return jsonText<z.infer<typeof SearchResult>>(c, body);
+      })
+      .openapi(byEvent, (c) => {
+        const name = c.req.valid("param").name;
+        const items = catalog.byEvent(name).map(techniqueSummary);
+        if (items.length === 0)
+          throw new TechtrailError("NOT_FOUND", `no technique lists the event ${name}`, { details: { event: name } });
+        return json(c, { event: name, items });
+      })
+      .openapi(releases, (c) => json(c, { current: catalog.meta.version, releases: listReleases(releasesDir) }))
+      .openapi(diff, (c) => {
+        const q = c.req.valid("query");
+        return jsonText<CatalogDiffView>(
+          c,
+          cached(`diff:${q.from}:${q.to}`, () => diffToJson(diffCatalogs(openRef(q.from), openRef(q.to)))),
+        );
+      })
+      .openapi(stix, (c) => {
+        let text = cache.get("stix");
+        if (text === undefined) {
+          text = Buffer.from(serializeStix(exportStix(catalog)));
+          cache.set("stix", text);
+        }
+        return c.body(text as Uint8Array<ArrayBuffer>, 200, {
+          "Content-Type": "application/json; charset=UTF-8",
+          "Content-Disposition": `attachment; filename="techtrail-catalog-${catalog.meta.version}.stix.json"`,
+        });
+      })
+      .openapi(layer, (c) => {
+        const body = c.req.valid("json");
+        const scores = Array.isArray(body.scores)
+          ? Object.fromEntries(body.scores.map((s) => [s.id, s.score]))
+          : body.scores;
+        const opts: Parameters<typeof buildNavigatorLayers>[2] = {};
+        if (body.name !== undefined) opts.name = body.name;
+        if (body.description !== undefined) opts.description = body.description;
+        if (body.aggregate !== undefined) opts.aggregate = body.aggregate;
+        return json(c, buildNavigatorLayers(catalog, scores, opts));
+      })
+      // Admin: what importing a third-party ATT&CK bundle would change (a preview; the served catalog is never
+      // modified at runtime: apply with `techtrail catalog import` and restart).
+      .openapi(
+        { ...importPreview, middleware: [...importPreview.middleware, limitBody(deps.limits.uploadBytes)] },
+        (c) => {
+          const { catalog: merged, report } = importStix(catalog, c.req.valid("json"), {
+            source: c.req.valid("query").source,
+            file: "upload",
+          });
+          return json(c, { applied: false as const, report, diff: diffToJson(diffCatalogs(catalog, merged)) });
+        },
+      )
+      .openapi(matrix, async (c) => {
+        const q = c.req.valid("query");
+        const { counts, parentCounts, total } = await matrixCounts(deps.store, analyticsFilter(q));
+        return json(
+          c,
+          buildMatrix(catalog, counts, {
+            totalIncidents: total,
+            parentCounts,
+            includeRevoked: q.includeRevoked ?? false,
+          }),
+        );
+      })
   );
-
-  r.get("/techniques", viewer, (c) => {
-    const q = readQuery(c, TechniqueListQuery);
-    const key = `list:${q.tactic ?? ""}:${q.includeRevoked ? 1 : 0}`;
-    return jsonText(
-      c,
-      cached(key, () => {
-        const list = q.tactic === undefined ? catalog.techniques : catalog.byTactic(q.tactic);
-        const items = list.filter((t) => q.includeRevoked || t.status !== "revoked").map(techniqueSummary);
-        return { catalogVersion: catalog.meta.version, total: items.length, items };
-      }),
-    );
-  });
-
-  r.get("/techniques/:id", viewer, (c) => {
-    const t = catalog.require(c.req.param("id"));
-    return jsonText(
-      c,
-      cached(`t:${t.id}`, () => ({
-        ...t,
-        tacticNames: t.tactics.map((id) => ({ id, name: catalog.tactic(id)?.name ?? id })),
-        parentName: t.parent ? (catalog.technique(t.parent)?.name ?? null) : null,
-        subtechniques: catalog.subtechniques(t.id).map(techniqueSummary),
-        mitigationNames: t.mitigations.map((m) => ({ ...m, name: catalog.mitigation(m.id)?.name ?? m.id })),
-        replacement: t.revokedBy ? techniqueSummary(catalog.require(t.revokedBy)) : null,
-      })),
-    );
-  });
-
-  r.get("/search", viewer, (c) => {
-    const q = readQuery(c, SearchQuery);
-    const key = `${q.limit}:${q.includeRevoked ? 1 : 0}:${q.q}`;
-    let body = searches.get(key);
-    if (body === undefined) {
-      const hits = searchCatalog(catalog, q.q, { limit: q.limit, includeRevoked: q.includeRevoked ?? false });
-      body = Buffer.from(
-        safeJsonText({
-          query: q.q,
-          items: hits.map((h) => ({ ...techniqueSummary(h.technique), score: h.score, matched: h.matched })),
-        }),
-      );
-      if (searches.size >= 2000) searches.delete(searches.keys().next().value as string);
-      searches.set(key, body);
-    }
-    return jsonText(c, body);
-  });
-
-  r.get("/event/:name", viewer, (c) => {
-    const name = c.req.param("name");
-    const items = catalog.byEvent(name).map(techniqueSummary);
-    if (items.length === 0)
-      throw new TechtrailError("NOT_FOUND", `no technique lists the event ${name}`, { details: { event: name } });
-    return json(c, { event: name, items });
-  });
-
-  r.get("/releases", viewer, (c) => json(c, { current: catalog.meta.version, releases: listReleases(releasesDir) }));
-
-  r.get("/diff", viewer, (c) => {
-    const q = readQuery(c, DiffQuery);
-    return jsonText(
-      c,
-      cached(`diff:${q.from}:${q.to}`, () => diffToJson(diffCatalogs(openRef(q.from), openRef(q.to)))),
-    );
-  });
-
-  r.get("/export/stix", viewer, (c) => {
-    let text = cache.get("stix");
-    if (text === undefined) {
-      text = Buffer.from(serializeStix(exportStix(catalog)));
-      cache.set("stix", text);
-    }
-    return c.body(text as Uint8Array<ArrayBuffer>, 200, {
-      "Content-Type": "application/json; charset=UTF-8",
-      "Content-Disposition": `attachment; filename="techtrail-catalog-${catalog.meta.version}.stix.json"`,
-    });
-  });
-
-  r.post("/layer", viewer, async (c) => {
-    const body = await readJson(c, LayerRequest);
-    const scores = Array.isArray(body.scores)
-      ? Object.fromEntries(body.scores.map((s) => [s.id, s.score]))
-      : body.scores;
-    const opts: Parameters<typeof buildNavigatorLayers>[2] = {};
-    if (body.name !== undefined) opts.name = body.name;
-    if (body.description !== undefined) opts.description = body.description;
-    if (body.aggregate !== undefined) opts.aggregate = body.aggregate;
-    return json(c, buildNavigatorLayers(catalog, scores, opts));
-  });
-
-  // Admin: what importing a third-party ATT&CK bundle would change (a preview; the served catalog is never
-  // modified at runtime: apply with `techtrail catalog import` and restart).
-  r.post("/import", requireRole("admin"), limitBody(deps.limits.uploadBytes), async (c) => {
-    const q = readQuery(c, CatalogImportQuery);
-    const bundle = await readJsonValue(c);
-    const { catalog: merged, report } = importStix(catalog, bundle, { source: q.source, file: "upload" });
-    return json(c, { applied: false, report, diff: diffToJson(diffCatalogs(catalog, merged)) });
-  });
-
-  r.get("/matrix", viewer, async (c) => {
-    const q = readQuery(c, MatrixQuery);
-    const { counts, parentCounts, total } = await matrixCounts(
-      deps.store as unknown as AnalyticsSource,
-      analyticsFilter(q),
-    );
-    return json(
-      c,
-      buildMatrix(catalog, counts, { totalIncidents: total, parentCounts, includeRevoked: q.includeRevoked ?? false }),
-    );
-  });
-
-  return r;
 }

@@ -1,20 +1,24 @@
 // Incident routes over the incident register (src/register/register.ts): list with filters, create, show, edit,
 // close, delete, technique tags, history, import (JSON or CSV, all or nothing) and export. Reads need viewer,
 // writes responder; the audit actor is the signed-in user.
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { COLUMNS } from "../../incidents/io.js";
-import { Confidence, IncidentKey, IncidentStatus, Severity } from "../../incidents/model.js";
+import {
+  AuditEntry,
+  Confidence,
+  Incident,
+  IncidentKey,
+  IncidentStatus,
+  IncidentSummary,
+  NewIncident,
+  Severity,
+  TechniqueTag,
+} from "../../incidents/model.js";
 import { IncidentRegister, type ListQuery } from "../../register/register.js";
-import { type AppEnv, changeContext, requireRole, type ServerDeps } from "../context.js";
-import { csv, json, limitBody, readJson, readJsonValue, readQuery, validationError } from "../http.js";
-
-const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
-const list = <T extends z.ZodType<unknown, string>>(item: T) =>
-  z
-    .string()
-    .transform((s) => csv(s) ?? [])
-    .pipe(z.array(item));
+import { changeContext, type ServerDeps } from "../context.js";
+import { DemoParam, demoFilter, Flag as flag, json, limitBody, listParam as list, validationError } from "../http.js";
+import { access, errorResponses, jsonBody, jsonContent, rawBody, routeApp } from "../openapi.js";
 
 export const IncidentListQuery = z.strictObject({
   status: list(IncidentStatus).optional(),
@@ -28,7 +32,7 @@ export const IncidentListQuery = z.strictObject({
   tag: z.string().min(1).optional(),
   from: z.string().min(1).optional(),
   to: z.string().min(1).optional(),
-  demo: flag.optional(),
+  demo: DemoParam,
   /** Case-insensitive substring of the title. */
   q: z.string().min(1).max(200).optional(),
   sort: z.enum(["date", "key", "severity"]).optional(),
@@ -80,6 +84,27 @@ export const CloseBody = z.strictObject({
   lessons: z.string().max(50_000).optional(),
 });
 
+/**
+ * Body of POST /api/incidents: a NewIncident whose technique tags may leave out catalogVersion (the served
+ * catalog's is used). The register then checks the cross-field rules and the technique IDs against the catalog.
+ */
+export const NewIncidentBody = z.strictObject({
+  ...NewIncident.shape,
+  techniques: z.array(TechniqueTag.partial({ catalogVersion: true })).default([]),
+});
+export const IncidentPage = z.object({
+  items: z.array(IncidentSummary),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
+export type IncidentPage = z.infer<typeof IncidentPage>;
+/** A change's result: the incident after it, and whether anything changed. */
+export const IncidentChange = z.object({ incident: Incident, changed: z.boolean() });
+export const ImportResult = z.object({ created: z.number().int(), keys: z.array(z.string()), dryRun: z.boolean() });
+export const IncidentHistory = z.object({ key: z.string(), items: z.array(AuditEntry) });
+const KeyParam = z.object({ key: IncidentKey });
+
 function listQuery(q: z.output<typeof IncidentExportQuery> | z.output<typeof IncidentListQuery>): ListQuery {
   const out: ListQuery = {};
   if (q.status) out.status = q.status;
@@ -91,7 +116,8 @@ function listQuery(q: z.output<typeof IncidentExportQuery> | z.output<typeof Inc
   if (q.tag) out.tag = q.tag;
   if (q.from) out.from = q.from;
   if (q.to) out.to = q.to;
-  if (q.demo !== undefined) out.demo = q.demo;
+  const demo = demoFilter(q.demo);
+  if (demo !== undefined) out.demo = demo;
   if (q.q) out.text = q.q;
   if (q.sort) out.sort = q.sort;
   if (q.order) out.order = q.order;
@@ -102,104 +128,202 @@ function listQuery(q: z.output<typeof IncidentExportQuery> | z.output<typeof Inc
   return out;
 }
 
-function keyParam(raw: string): string {
-  const r = IncidentKey.safeParse(raw);
-  if (!r.success)
-    throw validationError(
-      "incident key",
-      r.error.issues.map((i) => ({ ...i, path: ["key"] })),
-    );
-  return r.data;
-}
+const tags = ["incidents"];
+const viewer = access("viewer");
+const responder = access("responder");
+const readErrors = errorResponses({ role: "viewer" });
+const keyErrors = errorResponses({ role: "viewer", path: "/{key}" });
+const writeErrors = errorResponses({ role: "responder", path: "/{key}", body: true });
 
-export function incidentRoutes(deps: ServerDeps): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
+const listRoute = createRoute({
+  method: "get",
+  path: "/",
+  summary: "Incident summaries with filters and paging",
+  tags,
+  ...viewer,
+  request: { query: IncidentListQuery },
+  responses: { 200: jsonContent(IncidentPage), ...readErrors },
+});
+const create = createRoute({
+  method: "post",
+  path: "/",
+  summary: "Create an incident (key assigned when absent)",
+  tags,
+  ...responder,
+  request: { body: jsonBody(NewIncidentBody) },
+  responses: { 201: jsonContent(Incident, "Created"), ...errorResponses({ role: "responder", body: true }) },
+});
+const exportRoute = createRoute({
+  method: "get",
+  path: "/export",
+  summary: "Export incidents as JSON or CSV (a download; X-Incident-Count gives the number)",
+  tags,
+  ...viewer,
+  request: { query: IncidentExportQuery },
+  responses: {
+    200: {
+      description: "techtrail-incidents/1 JSON or CSV",
+      content: {
+        "application/json": { schema: { type: "object" as const } },
+        "text/csv": { schema: { type: "string" as const } },
+      },
+    },
+    ...readErrors,
+  },
+});
+const importRoute = createRoute({
+  method: "post",
+  path: "/import",
+  summary: "Import incidents from JSON or CSV: all records or none",
+  tags,
+  ...responder,
+  request: {
+    query: ImportQuery,
+    body: rawBody({
+      "application/json": "techtrail-incidents/1 JSON or an array of incidents",
+      "text/csv": "one incident per row (columns as in export)",
+    }),
+  },
+  responses: {
+    200: jsonContent(ImportResult, "Dry run: what would be imported"),
+    201: jsonContent(ImportResult, "Imported"),
+    ...errorResponses({ role: "responder", body: true }),
+  },
+});
+const show = createRoute({
+  method: "get",
+  path: "/{key}",
+  summary: "One incident",
+  tags,
+  ...viewer,
+  request: { params: KeyParam },
+  responses: { 200: jsonContent(Incident), ...keyErrors },
+});
+const edit = createRoute({
+  method: "patch",
+  path: "/{key}",
+  summary: "Change fields (by CSV column name; lists take add/remove)",
+  tags,
+  ...responder,
+  request: { params: KeyParam, body: jsonBody(IncidentEdit) },
+  responses: { 200: jsonContent(IncidentChange), ...writeErrors },
+});
+const remove = createRoute({
+  method: "delete",
+  path: "/{key}",
+  summary: "Delete an incident (its history stays)",
+  tags,
+  ...responder,
+  request: { params: KeyParam },
+  responses: { 200: jsonContent(Incident), ...errorResponses({ role: "responder", path: "/{key}" }) },
+});
+const close = createRoute({
+  method: "post",
+  path: "/{key}/close",
+  summary: "Close an incident",
+  tags,
+  ...responder,
+  request: { params: KeyParam, body: jsonBody(CloseBody) },
+  responses: { 200: jsonContent(IncidentChange), ...writeErrors },
+});
+const tag = createRoute({
+  method: "post",
+  path: "/{key}/techniques",
+  summary: "Add, update or remove technique tags",
+  tags,
+  ...responder,
+  request: { params: KeyParam, body: jsonBody(TagBody) },
+  responses: { 200: jsonContent(IncidentChange), ...writeErrors },
+});
+const history = createRoute({
+  method: "get",
+  path: "/{key}/history",
+  summary: "Audit trail of an incident (kept after deletion)",
+  tags,
+  ...viewer,
+  request: { params: KeyParam },
+  responses: { 200: jsonContent(IncidentHistory), ...keyErrors },
+});
+
+export function incidentRoutes(deps: ServerDeps) {
   const reg = new IncidentRegister(deps.store, deps.catalog);
-  const viewer = requireRole("viewer");
-  const responder = requireRole("responder");
-
-  r.get("/", viewer, async (c) => json(c, await reg.list(listQuery(readQuery(c, IncidentListQuery)))));
-
-  r.post("/", responder, async (c) => {
-    const body = await readJsonValue(c);
-    return json(c, await reg.add(body, changeContext(c)), 201);
-  });
-
-  r.get("/export", viewer, async (c) => {
-    const q = readQuery(c, IncidentExportQuery);
-    const { text, count } = await reg.exportText(q.format, listQuery(q));
-    return c.body(text, 200, {
-      "Content-Type": q.format === "csv" ? "text/csv; charset=UTF-8" : "application/json; charset=UTF-8",
-      "Content-Disposition": `attachment; filename="techtrail-incidents.${q.format}"`,
-      "X-Incident-Count": String(count),
+  return routeApp()
+    .openapi(listRoute, async (c) => json(c, await reg.list(listQuery(c.req.valid("query")))))
+    .openapi(create, async (c) => json(c, await reg.add(c.req.valid("json"), changeContext(c)), 201))
+    .openapi(exportRoute, async (c) => {
+      const q = c.req.valid("query");
+      const { text, count } = await reg.exportText(q.format, listQuery(q));
+      return c.body(text, 200, {
+        "Content-Type": q.format === "csv" ? "text/csv; charset=UTF-8" : "application/json; charset=UTF-8",
+        "Content-Disposition": `attachment; filename="techtrail-incidents.${q.format}"`,
+        "X-Incident-Count": String(count),
+      });
+    })
+    .openapi(
+      { ...importRoute, middleware: [...importRoute.middleware, limitBody(deps.limits.importBytes)] },
+      async (c) => {
+        const q = c.req.valid("query");
+        const type = (c.req.header("content-type") ?? "").toLowerCase();
+        const format = q.format ?? (type.includes("csv") ? "csv" : type.includes("json") ? "json" : undefined);
+        if (format === undefined)
+          throw validationError("import", [
+            {
+              code: "custom",
+              path: ["format"],
+              message: "send Content-Type application/json or text/csv, or ?format=json|csv",
+              input: type,
+            },
+          ]);
+        const text = await c.req.text();
+        const opts: Parameters<IncidentRegister["importText"]>[1] = {
+          format,
+          source: "upload",
+          dryRun: q.dryRun ?? false,
+        };
+        if (q.map !== undefined) opts.map = q.map;
+        const res = await reg.importText(text, opts, changeContext(c, "import through the API"));
+        const body = { ...res, dryRun: q.dryRun ?? false };
+        return q.dryRun ? json(c, body, 200) : json(c, body, 201);
+      },
+    )
+    .openapi(show, async (c) => json(c, await reg.show(c.req.valid("param").key)))
+    .openapi(edit, async (c) => {
+      const { key } = c.req.valid("param");
+      const body = c.req.valid("json");
+      const changes: Parameters<IncidentRegister["edit"]>[1] = {};
+      if (body.set) changes.set = body.set;
+      if (body.add) changes.add = body.add;
+      if (body.remove) changes.remove = body.remove;
+      return json(c, await reg.edit(key, changes, changeContext(c, body.note)));
+    })
+    .openapi(remove, async (c) => json(c, await reg.delete(c.req.valid("param").key, changeContext(c))))
+    .openapi(close, async (c) => {
+      const { key } = c.req.valid("param");
+      const body = c.req.valid("json");
+      const opts: Parameters<IncidentRegister["close"]>[1] = {};
+      if (body.at !== undefined) opts.at = body.at;
+      if (body.recovered !== undefined) opts.recovered = body.recovered;
+      if (body.lessons !== undefined) opts.lessons = body.lessons;
+      return json(c, await reg.close(key, opts, changeContext(c)));
+    })
+    .openapi(tag, async (c) => {
+      const { key } = c.req.valid("param");
+      const body = c.req.valid("json");
+      const tags = body.techniques.map((t) => {
+        const tag: Parameters<IncidentRegister["tag"]>[1][number] = { id: t.id };
+        if (t.confidence) tag.confidence = t.confidence;
+        if (t.evidence !== undefined) tag.evidence = t.evidence;
+        if (t.firstSeen !== undefined) tag.firstSeen = t.firstSeen;
+        return tag;
+      });
+      return json(c, await reg.tag(key, tags, changeContext(c, body.note), { remove: body.remove }));
+    })
+    .openapi(history, async (c) => {
+      const { key } = c.req.valid("param");
+      await reg.show(key).catch(async (e) => {
+        // A deleted incident keeps its history; only a key that never existed is 404.
+        if ((await reg.history(key)).length === 0) throw e;
+      });
+      return json(c, { key, items: await reg.history(key) });
     });
-  });
-
-  r.post("/import", responder, limitBody(deps.limits.importBytes), async (c) => {
-    const q = readQuery(c, ImportQuery);
-    const type = (c.req.header("content-type") ?? "").toLowerCase();
-    const format = q.format ?? (type.includes("csv") ? "csv" : type.includes("json") ? "json" : undefined);
-    if (format === undefined)
-      throw validationError("import", [
-        {
-          code: "custom",
-          path: ["format"],
-          message: "send Content-Type application/json or text/csv, or ?format=json|csv",
-          input: type,
-        },
-      ]);
-    const text = await c.req.text();
-    const opts: Parameters<IncidentRegister["importText"]>[1] = { format, source: "upload", dryRun: q.dryRun ?? false };
-    if (q.map !== undefined) opts.map = q.map;
-    const res = await reg.importText(text, opts, changeContext(c, "import through the API"));
-    return json(c, { ...res, dryRun: q.dryRun ?? false }, q.dryRun ? 200 : 201);
-  });
-
-  r.get("/:key", viewer, async (c) => json(c, await reg.show(keyParam(c.req.param("key")))));
-
-  r.patch("/:key", responder, async (c) => {
-    const key = keyParam(c.req.param("key"));
-    const body = await readJson(c, IncidentEdit);
-    const changes: Parameters<IncidentRegister["edit"]>[1] = {};
-    if (body.set) changes.set = body.set;
-    if (body.add) changes.add = body.add;
-    if (body.remove) changes.remove = body.remove;
-    return json(c, await reg.edit(key, changes, changeContext(c, body.note)));
-  });
-
-  r.delete("/:key", responder, async (c) => json(c, await reg.delete(keyParam(c.req.param("key")), changeContext(c))));
-
-  r.post("/:key/close", responder, async (c) => {
-    const key = keyParam(c.req.param("key"));
-    const body = await readJson(c, CloseBody);
-    const opts: Parameters<IncidentRegister["close"]>[1] = {};
-    if (body.at !== undefined) opts.at = body.at;
-    if (body.recovered !== undefined) opts.recovered = body.recovered;
-    if (body.lessons !== undefined) opts.lessons = body.lessons;
-    return json(c, await reg.close(key, opts, changeContext(c)));
-  });
-
-  r.post("/:key/techniques", responder, async (c) => {
-    const key = keyParam(c.req.param("key"));
-    const body = await readJson(c, TagBody);
-    const tags = body.techniques.map((t) => {
-      const tag: Parameters<IncidentRegister["tag"]>[1][number] = { id: t.id };
-      if (t.confidence) tag.confidence = t.confidence;
-      if (t.evidence !== undefined) tag.evidence = t.evidence;
-      if (t.firstSeen !== undefined) tag.firstSeen = t.firstSeen;
-      return tag;
-    });
-    return json(c, await reg.tag(key, tags, changeContext(c, body.note), { remove: body.remove }));
-  });
-
-  r.get("/:key/history", viewer, async (c) => {
-    const key = keyParam(c.req.param("key"));
-    await reg.show(key).catch(async (e) => {
-      // A deleted incident keeps its history; only a key that never existed is 404.
-      if ((await reg.history(key)).length === 0) throw e;
-    });
-    return json(c, { key, items: await reg.history(key) });
-  });
-
-  return r;
 }

@@ -6,22 +6,50 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { TechtrailError } from "../../core/errors.js";
-import { IncidentRegister } from "../../register/register.js";
-import type { Finding, ScanSummary } from "../../scan/model.js";
+import { Incident } from "../../incidents/model.js";
+import { Finding, ScanSummary } from "../../scan/model.js";
 import { scanPaths } from "../../scan/scan.js";
-import { type AppEnv, changeContext, requireRole, type ServerDeps } from "../context.js";
-import { json, limitBody, readQuery } from "../http.js";
-
-const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
+import { IncidentRegister } from "../../register/register.js";
+import { changeContext, type ServerDeps } from "../context.js";
+import { Flag as flag, json, limitBody } from "../http.js";
+import { access, errorResponses, jsonContent, rawBody, routeApp } from "../openapi.js";
 
 export const ScanQuery = z.strictObject({
   createIncident: flag.optional(),
   title: z.string().trim().min(1).max(200).optional(),
   /** Findings returned in the response (the summary always covers all of them). */
   limit: z.coerce.number().int().min(0).max(20_000).default(2_000),
+});
+
+export const ScanResult = z.object({
+  summary: ScanSummary,
+  /** The first `limit` findings. */
+  findings: z.array(Finding),
+  truncated: z.boolean(),
+  /** With createIncident: the draft incident and the technique IDs the catalog does not know. */
+  incident: Incident.optional(),
+  unknownTechniques: z.array(z.string()).optional(),
+});
+export type ScanResult = z.infer<typeof ScanResult>;
+
+const scanRoute = createRoute({
+  method: "post",
+  path: "/",
+  summary: "Scan uploaded CloudTrail files (multipart field `file`); ?createIncident=1 stores a draft incident",
+  tags: ["scan"],
+  ...access("responder"),
+  request: {
+    query: ScanQuery,
+    body: rawBody({ "multipart/form-data": "one or more files in the field `file` (plain names only)" }),
+  },
+  responses: {
+    200: jsonContent(ScanResult, "Findings and summary"),
+    201: jsonContent(ScanResult, "Findings, summary and the draft incident"),
+    ...errorResponses({ role: "responder", body: true }),
+  },
 });
 
 /** Accepts a plain file name or explains why not. */
@@ -35,12 +63,12 @@ export function checkUploadName(name: string): string | undefined {
   return undefined;
 }
 
-export function scanRoutes(deps: ServerDeps): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
+export function scanRoutes(deps: ServerDeps) {
   const reg = new IncidentRegister(deps.store, deps.catalog);
+  const route = { ...scanRoute, middleware: [...scanRoute.middleware, limitBody(deps.limits.uploadBytes)] };
 
-  r.post("/", requireRole("responder"), limitBody(deps.limits.uploadBytes), async (c) => {
-    const q = readQuery(c, ScanQuery);
+  return routeApp().openapi(route, async (c) => {
+    const q = c.req.valid("query");
     const type = c.req.header("content-type") ?? "";
     if (!/^multipart\/form-data/i.test(type))
       throw new TechtrailError("VALIDATION", "upload CloudTrail files as multipart/form-data in the field `file`", {
@@ -91,7 +119,7 @@ export function scanRoutes(deps: ServerDeps): Hono<AppEnv> {
         const f = result.findings.at(i);
         if (f) shown.push(rename(f));
       }
-      const body: Record<string, unknown> = {
+      const body: ScanResult = {
         summary,
         findings: shown,
         truncated: result.findings.length > shown.length,
@@ -107,10 +135,9 @@ export function scanRoutes(deps: ServerDeps): Hono<AppEnv> {
         body.incident = made.incident;
         body.unknownTechniques = made.unknown;
       }
-      return json(c, body, q.createIncident ? 201 : 200);
+      return q.createIncident ? json(c, body, 201) : json(c, body, 200);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
-  return r;
 }

@@ -90,8 +90,8 @@ export function IncidentsPage({ query }: { query: URLSearchParams }) {
           Data
           <select name="demo" value={draft.demo} onChange={set("demo")}>
             <option value="">real and demo</option>
-            <option value="0">real only</option>
-            <option value="1">demo only</option>
+            <option value="exclude">real only</option>
+            <option value="only">demo only</option>
           </select>
         </label>
         <label>

@@ -70,7 +70,9 @@ function LayerButtons({ matrix, label }: { matrix: Matrix; label: string }) {
 
 export function MatrixPage({ demo }: { demo?: string | null }) {
   const [mode, setMode] = useState<Mode>("frequency");
-  const [demoFilter, setDemoFilter] = useState<DemoFilter>(demo === "1" ? "demo" : demo === "0" ? "real" : "all");
+  const [demoFilter, setDemoFilter] = useState<DemoFilter>(
+    demo === "only" ? "demo" : demo === "exclude" ? "real" : "all",
+  );
   const [expandAll, setExpandAll] = useState(false);
   const matrix = useApi<Matrix>("/api/catalog/matrix", {
     demo: demoFilter === "all" ? undefined : demoFilter === "demo" ? "only" : "exclude",
@@ -176,7 +178,7 @@ export function MatrixPage({ demo }: { demo?: string | null }) {
                     mode={mode}
                     coverage={covMap}
                     expandAll={expandAll}
-                    demoParam={demoFilter === "all" ? undefined : demoFilter === "demo" ? "1" : "0"}
+                    demoParam={demoFilter === "all" ? undefined : demoFilter === "demo" ? "only" : "exclude"}
                   />
                 ))}
               </div>
@@ -216,7 +218,7 @@ function Cell(props: {
   mode: Mode;
   coverage: Map<string, CoverageLevel> | undefined;
   expandAll: boolean;
-  /** The incident list's demo filter matching the matrix's (0 real only, 1 demo only). */
+  /** The incident list's demo filter matching the matrix's (exclude: real only, only: demo only). */
   demoParam: string | undefined;
 }) {
   const { cell, max, mode, coverage } = props;
