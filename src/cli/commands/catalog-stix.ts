@@ -10,7 +10,7 @@ import { RELEASE_FORMAT } from "../../catalog/model.js";
 import { serializeRelease } from "../../catalog/release.js";
 import { exportStix, formatImportReport, importStix, parseStixJson, serializeStix } from "../../catalog/stix.js";
 import { TechtrailError } from "../../core/errors.js";
-import { writeFileAtomic } from "../../core/fs.js";
+import { writeFileAtomic, writeOutput } from "../../core/fs.js";
 import { log, out, printJson } from "../output.js";
 
 interface Opts {
@@ -60,7 +60,7 @@ export function registerStixCommands(cat: Command, globalOpts: (cmd: Command) =>
     .option("--format <fmt>", "stix | json", "stix")
     .option("--out <file>", "write to this file (atomically) instead of stdout")
     .option("--release <version>", "export a shipped release (version or release file) instead of the working catalog")
-    .action((_o, cmd: Command) => {
+    .action(async (_o, cmd: Command) => {
       const o = globalOpts(cmd) as Opts & { format: string; out?: string; release?: string };
       if (o.format !== "stix" && o.format !== "json")
         throw new TechtrailError("VALIDATION", `unknown --format ${o.format}: expected stix or json`);
@@ -71,8 +71,8 @@ export function registerStixCommands(cat: Command, globalOpts: (cmd: Command) =>
           : loadBuiltinCatalog();
       const text = o.format === "stix" ? serializeStix(exportStix(c)) : releaseJson(c);
       if (!o.out) return void process.stdout.write(text);
-      writeFileAtomic(o.out, text);
-      log(`wrote ${c.meta.name} ${c.meta.version} (${c.techniques.length} techniques) as ${o.format} to ${o.out}`);
+      await writeOutput(o.out, text);
+      if (o.out !== "-") log(`wrote ${c.meta.name} ${c.meta.version} (${c.techniques.length} techniques) as ${o.format} to ${o.out}`);
     });
 
   cat

@@ -18,7 +18,7 @@ import { createRelease, serializeRelease } from "../../catalog/release.js";
 import { searchCatalog } from "../../catalog/search.js";
 import { stixToCatalog } from "../../catalog/stix.js";
 import { TechtrailError } from "../../core/errors.js";
-import { writeFileAtomic } from "../../core/fs.js";
+import { writeFileAtomic, writeOutput } from "../../core/fs.js";
 import { out, printJson, table, truncate } from "../output.js";
 import { registerStixCommands } from "./catalog-stix.js";
 
@@ -237,7 +237,7 @@ export function registerCatalogCommands(program: Command): void {
     .option("--name <name>", "layer name")
     .option("--custom-data-url <url>", "STIX bundle URL for the full-ID layer", "techtrail-catalog.stix.json")
     .option("--aggregate <fn>", "how AWS sub-technique scores combine on the ATT&CK parent: sum | max", "sum")
-    .action((_o, cmd: Command) => {
+    .action(async (_o, cmd: Command) => {
       const o = globalOpts(cmd) as CatalogOpts & {
         scores?: string;
         variant: string;
@@ -271,7 +271,7 @@ export function registerCatalogCommands(program: Command): void {
         return;
       }
       const text = `${JSON.stringify(o.variant === "full" ? layers.full : layers.attack, null, 2)}\n`;
-      if (o.out) writeFileAtomic(o.out, text);
+      if (o.out) await writeOutput(o.out, text);
       else process.stdout.write(text);
     });
 

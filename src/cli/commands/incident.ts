@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import type { Catalog } from "../../catalog/catalog.js";
 import { loadBuiltinCatalog, loadCatalogDir } from "../../catalog/load.js";
 import { TechtrailError } from "../../core/errors.js";
-import { writeFileAtomic } from "../../core/fs.js";
+import { writeOutput } from "../../core/fs.js";
 import type { FindingLike } from "../../incidents/evidence.js";
 import { COLUMNS, type Column, type FileFormat } from "../../incidents/io.js";
 import { type ChangeContext, Confidence, type Incident, type NewIncidentInput } from "../../incidents/model.js";
@@ -597,7 +597,7 @@ export function registerIncidentCommands(program: Command): void {
     await withRegister(o, async (reg) => {
       const { text, count } = await reg.exportText(format, listQuery(o));
       if (typeof o.out !== "string") return process.stdout.write(text);
-      writeFileAtomic(o.out, text);
+      await writeOutput(o.out, text);
       if (o.json) return printJson({ file: o.out, format, count });
       out(`exported ${count} incident(s) to ${o.out}`);
     });

@@ -2,7 +2,7 @@
 // incident-response report (analytics, playbook priorities, detection coverage) as one file.
 import type { Command } from "commander";
 import { TechtrailError } from "../../core/errors.js";
-import { writeFileAtomic } from "../../core/fs.js";
+import { writeOutput } from "../../core/fs.js";
 import { loadProfile } from "../../coverage/profile.js";
 import { loadPlaybooks } from "../../playbooks/playbooks.js";
 import { renderReport } from "../../report/render.js";
@@ -66,7 +66,7 @@ export function registerReportCommand(program: Command): void {
     );
     const text = renderReport(report, catalog, format);
     if (o.out) {
-      writeFileAtomic(o.out, text);
+      await writeOutput(o.out, text);
       log(`report for ${report.period.label} (${report.summary.incidents} incidents) written to ${o.out}`);
     } else process.stdout.write(text);
   });

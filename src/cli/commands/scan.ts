@@ -1,14 +1,10 @@
 // `techtrail scan PATH...`: runs the scan engine (src/scan) over CloudTrail files, folders or stdin and
 // prints findings as a table, JSON, JSON Lines or CSV; optionally writes the summary and a Navigator layer.
-import { createWriteStream, renameSync, rmSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import { buildNavigatorLayers } from "../../catalog/layer.js";
 import { loadBuiltinCatalog } from "../../catalog/load.js";
 import { formatProblem, isTechtrailError, TechtrailError } from "../../core/errors.js";
-import { writeFileAtomic } from "../../core/fs.js";
+import { type OutputSink, openOutput, writeFileAtomic, writeOutput } from "../../core/fs.js";
 import {
   csvHeader,
   type FindingList,
@@ -42,18 +38,15 @@ interface ScanCliOpts {
   actor?: string;
 }
 
-/** Buffered line writer honouring back-pressure; to a temp file renamed into place on success. */
+/** Buffered line writer honouring back-pressure, to --out (see openOutput: atomic for files) or stdout. */
 class LineWriter {
   private buf: string[] = [];
   private size = 0;
-  private readonly tmp: string | undefined;
-  private readonly stream: Writable;
 
-  constructor(private readonly file: string | undefined) {
-    if (file) {
-      this.tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-      this.stream = createWriteStream(this.tmp);
-    } else this.stream = process.stdout;
+  private constructor(private readonly sink: OutputSink) {}
+
+  static async open(file: string | undefined): Promise<LineWriter> {
+    return new LineWriter(await openOutput(file ?? "-"));
   }
 
   async line(s: string): Promise<void> {
@@ -67,25 +60,16 @@ class LineWriter {
     const chunk = `${this.buf.join("\n")}\n`;
     this.buf = [];
     this.size = 0;
-    if (!this.stream.write(chunk)) await new Promise<void>((r) => this.stream.once("drain", () => r()));
+    await this.sink.write(chunk);
   }
 
   async close(): Promise<void> {
     await this.flush();
-    if (!this.file || !this.tmp) return;
-    const tmp = this.tmp;
-    await new Promise<void>((resolve, reject) => {
-      this.stream.on("error", reject);
-      this.stream.end(() => resolve());
-    });
-    renameSync(tmp, this.file);
+    await this.sink.close();
   }
 
-  abort(): void {
-    if (this.tmp) {
-      this.stream.destroy();
-      rmSync(this.tmp, { force: true });
-    }
+  abort(): Promise<void> {
+    return this.sink.abort();
   }
 }
 
@@ -193,22 +177,22 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
       `techtrail: ${summary.skipped.total - summary.skipped.examples.length} more skipped record(s) (see --summary-json)`,
     );
 
-  const w = new LineWriter(o.out);
+  const w = await LineWriter.open(o.out);
   try {
     await writeFindings(w, o.format as Format, findings, summary);
     await w.close();
   } catch (e) {
-    w.abort();
+    await w.abort();
+    if (isTechtrailError(e)) throw e;
     throw new TechtrailError("IO", `cannot write ${o.out ?? "stdout"}: ${(e as Error).message}`, { cause: e });
   }
-  if (o.summaryJson) writeFileAtomic(o.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
+  if (o.summaryJson) await writeOutput(o.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
   if (o.layer) {
     const scores = new Map(summary.techniques.map((t) => [t.id, t.findings]));
     const layers = buildNavigatorLayers(loadBuiltinCatalog(), scores, {
       name: "techtrail scan",
       description: `Techniques found by techtrail scan in ${paths.join(", ")}`,
     });
-    await mkdir(dirname(o.layer), { recursive: true });
     writeFileAtomic(o.layer, `${JSON.stringify(layers.attack, null, 2)}\n`);
     writeFileAtomic(o.layer.replace(/(\.json)?$/, ".full.json"), `${JSON.stringify(layers.full, null, 2)}\n`);
   }
