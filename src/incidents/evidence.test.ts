@@ -49,11 +49,12 @@ test("findings become technique tags with evidence, first seen and deduplicated 
   );
 });
 
-test("a draft incident from findings is valid and carries context", () => {
-  const { draft } = draftFromFindings([f({}), f({ eventID: "e9", awsRegion: "apiso-northsouth-3r" })], catalog, {
-    source: "x.json",
-    now: "2026-03-02T00:00:00Z",
-  });
+test("a draft incident from findings is valid and carries context; detected is the earliest finding, not now", () => {
+  const { draft } = draftFromFindings(
+    [f({ eventTime: "2026-03-01T11:00:00Z" }), f({ eventID: "e9", awsRegion: "apiso-northsouth-3r" })],
+    catalog,
+    { source: "x.json" },
+  );
   const i = NewIncident.parse(draft);
   assert.equal(i.status, "open");
   assert.equal(i.severity, "P2");
@@ -61,5 +62,10 @@ test("a draft incident from findings is valid and carries context", () => {
   assert.deepEqual(i.regions, ["us-east-1", "apiso-northsouth-3r"]);
   assert.deepEqual(i.services, ["iam"]);
   assert.equal(i.timeline.firstActivity, "2026-03-01T10:00:00Z");
+  assert.equal(i.timeline.detected, "2026-03-01T10:00:00Z");
   assert.ok(i.tags.includes("draft"));
+  // no event time at all: detected stays empty rather than the clock
+  const undated = NewIncident.parse(draftFromFindings([f({ eventTime: null })], catalog).draft);
+  assert.equal(undated.timeline.detected, undefined);
+  assert.equal(undated.timeline.firstActivity, undefined);
 });

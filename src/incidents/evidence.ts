@@ -157,11 +157,15 @@ export function withFindingContext<T extends Pick<Incident, "accounts" | "region
   };
 }
 
-/** A draft incident for `scan --create-incident`. */
+/**
+ * A draft incident for `scan --create-incident`. `detected` is the time of the earliest finding's event (when
+ * the logs first showed it), never the clock: a scan of old logs must not make time-to-detect look like the
+ * age of the logs. Without any event time it stays empty for the responder to fill in.
+ */
 export function draftFromFindings(
   findings: readonly FindingLike[],
   catalog: Catalog,
-  opts: { title?: string; source?: string; now?: string } = {},
+  opts: { title?: string; source?: string } = {},
 ): { draft: NewIncidentInput; unknown: string[] } {
   const { techniques, unknown } = mergeFindings([], findings, catalog);
   const rules = [...new Set(findings.map((f) => f.rule.id))];
@@ -175,6 +179,8 @@ export function draftFromFindings(
     },
     findings,
   );
+  const times = findings.map((f) => Date.parse(f.eventTime ?? "")).filter((t) => !Number.isNaN(t));
+  const earliest = times.length ? canonicalTimestamp(Math.min(...times)) : undefined;
   const levels = findings.map((f) => f.rule.level ?? "");
   const severity = levels.includes("critical") ? "P1" : levels.includes("high") ? "P2" : "P3";
   const draft: NewIncidentInput = {
@@ -182,11 +188,11 @@ export function draftFromFindings(
       opts.title ??
       `Draft from scan: ${ruleTitles.slice(0, 2).join("; ")}${ruleTitles.length > 2 ? ` (+${ruleTitles.length - 2} more)` : ""}`
     ).slice(0, 200),
-    summary: `Created from ${findings.length} scan finding(s)${opts.source ? ` in ${opts.source}` : ""} by ${rules.length} rule(s). Review and complete before triage.`,
+    summary: `Created from ${findings.length} scan finding(s)${opts.source ? ` in ${opts.source}` : ""} by ${rules.length} rule(s). Detected is the time of the earliest matching event: correct it if the alert came later. Review and complete before triage.`,
     status: "open",
     severity,
     ...base,
-    timeline: { ...base.timeline, detected: opts.now ?? canonicalTimestamp(Math.floor(Date.now() / 1000) * 1000) },
+    timeline: { ...base.timeline, ...(earliest !== undefined ? { detected: earliest } : {}) },
     techniques,
     tags: ["draft", "from-scan"],
   };
