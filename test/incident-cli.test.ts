@@ -43,6 +43,9 @@ describe("techtrail incident (end to end)", () => {
     const again = cli(["demo", "seed"]);
     assert.equal(again.code, 4, "CONFLICT exit code");
     assert.match(again.err, /--replace/);
+    const same = cli(["demo", "seed", "--incidents", "120", "--seed", "3"]);
+    assert.equal(same.code, 0, "the same demo set again is a no-op");
+    assert.match(same.out, /already in .*nothing to do/);
     const impact = json(["incident", "list", "--tactic", "impact", "--status", "closed", "-n", "5"]);
     assert.ok(impact.total > 0 && impact.total < 120);
   });

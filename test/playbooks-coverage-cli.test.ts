@@ -83,6 +83,14 @@ test("coverage with each built-in profile; more monitoring sees more", () => {
   const text = runCli(["coverage", "--profile", "cloudtrail-only", "--db", db]);
   assert.match(text.stdout, /frequency-weighted score: visible \d+\.\d%/);
   assert.match(text.stdout, /would NOT see/);
+  // without --profile: the documented default, CloudTrail plus GuardDuty
+  const byDefault = runCliJson<{ scores: unknown; profile: { name: string } }>(["coverage", "--db", db, "--json"]);
+  assert.deepEqual(byDefault.scores, gd.scores);
+  assert.equal(
+    byDefault.profile.name,
+    runCliJson<{ profile: { name: string } }>(["coverage", "--profile", "cloudtrail-guardduty", "--db", db, "--json"])
+      .profile.name,
+  );
 });
 
 test("coverage --validate scans the Stratus logs and writes Navigator layers", {

@@ -3,10 +3,10 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Finding, ScanSummary } from "../src/scan/index.js";
-import { REPO_ROOT, runCli } from "./cli-helper.js";
+import { runCli } from "./cli-helper.js";
 import { sharedPath, skipUnlessShared } from "./shared.js";
 
 const RAW = sharedPath("data/stratus-detonation-logs/raw");

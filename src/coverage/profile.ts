@@ -10,6 +10,8 @@ import { packagePath } from "../core/paths.js";
 import { locatedProblems, parseYaml } from "../core/yaml.js";
 
 export const BUILTIN_PROFILES_DIR = packagePath("profiles");
+/** The profile `coverage`, `report` and the web UI use when none is named: CloudTrail plus GuardDuty. */
+export const DEFAULT_PROFILE = "cloudtrail-guardduty";
 /** The word used in a profile's `rules` list for the rules shipped in rules/builtin. */
 export const BUILTIN_RULES = "builtin";
 

@@ -238,11 +238,14 @@ describe("incident register", () => {
     await expectError(reg.remap("1999.01", { catalogs }, ctx), "NOT_FOUND");
   });
 
-  test("demo seed refuses to run twice unless replacing", async () => {
+  test("demo seed: the same set again is a no-op, a different one needs --replace", async () => {
     const res = await reg.seedDemo({ incidents: 40, seed: 5 }, ctx);
     assert.equal(res.created, 40);
     assert.equal(await store.count({ demo: true }), 40);
-    await expectError(reg.seedDemo({ incidents: 40, seed: 5 }, ctx), "CONFLICT", /--replace/);
+    const same = await reg.seedDemo({ incidents: 40, seed: 5 }, ctx);
+    assert.deepEqual([same.created, same.alreadySeeded], [0, true]);
+    assert.equal(await store.count({ demo: true }), 40);
+    await expectError(reg.seedDemo({ incidents: 40, seed: 6 }, ctx), "CONFLICT", /--replace/);
     const again = await reg.seedDemo({ incidents: 30, seed: 5, replace: true }, ctx);
     assert.equal(again.removed, 40);
     assert.equal(await store.count({ demo: true }), 30);

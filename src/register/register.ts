@@ -350,19 +350,26 @@ export class IncidentRegister {
   async seedDemo(
     opts: DemoOptions & { replace?: boolean },
     ctx: ChangeContext,
-  ): Promise<ImportResult & { removed: number }> {
+  ): Promise<ImportResult & { removed: number; alreadySeeded: boolean }> {
     const existing = await this.store.exportAll({ demo: true });
-    if (existing.length && !opts.replace)
-      throw new TechtrailError(
-        "CONFLICT",
-        `the register already holds ${existing.length} demo incident(s); use --replace to regenerate them`,
-      );
     const records = generateDemoIncidents(this.catalog, opts).map((r) =>
       validateNewIncident(r, this.catalog, { allowRevoked: false, source: "demo generator" }),
     );
+    if (existing.length && !opts.replace) {
+      // Seeding again with the same options is a no-op (`npm start` seeds on first start, and the README's
+      // `demo seed` must still work after it); a different demo set needs an explicit --replace.
+      const fingerprint = (xs: ReadonlyArray<{ title: string; severity: string; timeline: { detected?: string } }>) =>
+        JSON.stringify(xs.map((x) => `${x.title}|${x.severity}|${x.timeline.detected ?? ""}`).sort());
+      if (fingerprint(existing) === fingerprint(records))
+        return { created: 0, keys: [], dryRun: false, removed: 0, alreadySeeded: true };
+      throw new TechtrailError(
+        "CONFLICT",
+        `the register already holds ${existing.length} other demo incident(s); use --replace to regenerate them`,
+      );
+    }
     for (const i of existing) await this.store.delete(i.key, { ...ctx, note: "demo seed --replace" });
     const res = await this.store.importMany(records, { ...ctx, note: `demo seed (seed ${opts.seed ?? 42})` });
-    return { ...res, removed: existing.length };
+    return { ...res, removed: existing.length, alreadySeeded: false };
   }
 
   /** Adds scan findings as evidence to an existing incident's technique tags. */

@@ -72,7 +72,8 @@ export function registerStixCommands(cat: Command, globalOpts: (cmd: Command) =>
       const text = o.format === "stix" ? serializeStix(exportStix(c)) : releaseJson(c);
       if (!o.out) return void process.stdout.write(text);
       await writeOutput(o.out, text);
-      if (o.out !== "-") log(`wrote ${c.meta.name} ${c.meta.version} (${c.techniques.length} techniques) as ${o.format} to ${o.out}`);
+      if (o.out !== "-")
+        log(`wrote ${c.meta.name} ${c.meta.version} (${c.techniques.length} techniques) as ${o.format} to ${o.out}`);
     });
 
   cat

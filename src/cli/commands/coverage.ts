@@ -1,11 +1,11 @@
-// `techtrail coverage --profile FILE|NAME [--validate LOGS...] [--layer-dir DIR]`: would our monitoring
+// `techtrail coverage [--profile FILE|NAME] [--validate LOGS...] [--layer-dir DIR]`: would our monitoring
 // catch what we see most? Per-technique visible/detected/validated table, frequency-weighted scores,
 // the most frequent techniques that would go unseen, and Navigator layers of coverage and frequency.
 import { join } from "node:path";
 import type { Command } from "commander";
 import { writeFileAtomic } from "../../core/fs.js";
 import { coverageFromStore, coverageLayers } from "../../coverage/coverage.js";
-import { builtinProfileNames, loadProfile } from "../../coverage/profile.js";
+import { builtinProfileNames, DEFAULT_PROFILE, loadProfile } from "../../coverage/profile.js";
 import { addFilterOptions, type FilterOptions, filterFromOptions, withStore } from "../analytics-options.js";
 import { out, printJson, table, truncate } from "../output.js";
 import { openCatalog } from "./catalog.js";
@@ -17,9 +17,10 @@ export function registerCoverageCommand(program: Command): void {
   const cmd = program
     .command("coverage")
     .description("detection coverage of a monitoring profile, weighted by how often techniques occur in incidents")
-    .requiredOption(
+    .option(
       "--profile <file|name>",
       `monitoring profile YAML, or a built-in: ${builtinProfileNames().join(", ")}`,
+      DEFAULT_PROFILE,
     )
     .option(
       "--validate <path>",

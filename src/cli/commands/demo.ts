@@ -33,7 +33,17 @@ export function registerDemoCommands(program: Command): void {
         async (reg) => {
           const r = await reg.seedDemo({ incidents, seed, replace: o.replace === true }, resolveActor(o));
           if (o.json)
-            return printJson({ created: r.created, removed: r.removed, first: r.keys[0], last: r.keys.at(-1) });
+            return printJson({
+              created: r.created,
+              removed: r.removed,
+              alreadySeeded: r.alreadySeeded,
+              first: r.keys[0],
+              last: r.keys.at(-1),
+            });
+          if (r.alreadySeeded)
+            return out(
+              `the demo incidents (${incidents}, seed ${seed}) are already in ${reg.store.location}; nothing to do (--replace regenerates them)`,
+            );
           out(
             `seeded ${r.created} demo incident(s)${r.removed ? ` (replaced ${r.removed})` : ""} in ${reg.store.location}; try \`techtrail incident list --demo\``,
           );

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { TechtrailError } from "../../core/errors.js";
 import { writeOutput } from "../../core/fs.js";
-import { loadProfile } from "../../coverage/profile.js";
+import { DEFAULT_PROFILE, loadProfile } from "../../coverage/profile.js";
 import { loadPlaybooks } from "../../playbooks/playbooks.js";
 import { renderReport } from "../../report/render.js";
 import { buildReport } from "../../report/report.js";
@@ -22,7 +22,7 @@ export function registerReportCommand(program: Command): void {
     .option("--format <fmt>", "md, html or json", "md")
     .option("--out <file>", "write to this file instead of stdout")
     .option("--title <text>", "report title")
-    .option("--profile <file|name>", "monitoring profile for the coverage section", "cloudtrail-guardduty")
+    .option("--profile <file|name>", "monitoring profile for the coverage section", DEFAULT_PROFILE)
     .option("--no-coverage", "leave out the coverage section")
     .option("--playbooks <dir>", "extra playbook folder (repeatable)", collect)
     .option("--catalog <dir>", "catalog folder to use instead of the built-in one")
