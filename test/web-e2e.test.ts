@@ -495,6 +495,24 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     await page.goto(`${base}/#/scan`);
     await page.getByTestId("needs-role").waitFor();
 
+    // A technique names the rules that detect it by title and level (no rule IDs), linked to the rule view.
+    const rulesApi = (await (await page.context().request.get(`${base}/api/rules?technique=T1098`)).json()) as {
+      items: Array<{ id: string; title: string; level: string }>;
+    };
+    assert.ok(rulesApi.items.length > 0);
+    await page.goto(`${base}/#/techniques/T1098`);
+    const ruleLinks = page.getByTestId("technique-rules").getByRole("link");
+    await ruleLinks.first().waitFor();
+    const shown = await page.getByTestId("technique-rules").textContent();
+    assert.ok(shown?.includes(rulesApi.items[0]?.title ?? "?"), shown ?? "");
+    assert.ok(shown?.includes(rulesApi.items[0]?.level ?? "?"));
+    assert.doesNotMatch(shown ?? "", /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-/);
+    assert.equal(await ruleLinks.count(), rulesApi.items.length);
+    await ruleLinks.first().click();
+    await page.getByTestId("rule-page").waitFor();
+    assert.match((await page.getByTestId("rule-yaml").textContent()) ?? "", /detection:/);
+    await shot(page, "13b-rule");
+
     // The server refuses the viewer's session even with a valid CSRF token.
     const req = page.context().request;
     const me = (await (await req.get(`${base}/api/auth/me`)).json()) as { csrfToken: string; role: string };

@@ -16,6 +16,7 @@ import { analyticsRoutes } from "./routes/analytics.js";
 import { authRoutes } from "./routes/auth.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { incidentRoutes } from "./routes/incidents.js";
+import { ruleRoutes } from "./routes/rules.js";
 import { scanRoutes } from "./routes/scan.js";
 import { userRoutes } from "./routes/users.js";
 import {
@@ -86,6 +87,7 @@ function apiRoutes(
     .route("/catalog", catalogRoutes(deps))
     .route("/incidents", incidentRoutes(deps))
     .route("/scan", scanRoutes(deps))
+    .route("/rules", ruleRoutes(deps))
     .route("/", analyticsRoutes(deps));
 }
 

@@ -87,6 +87,24 @@ async function errorOf(res: Response): Promise<ApiError> {
   );
 }
 
+/**
+ * fetch() for the typed client: same-origin cookie, the CSRF header on writes, and a failed response thrown as
+ * ApiError (a 401 also tells the app to show the sign-in page).
+ */
+export async function apiFetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set("Accept", "application/json");
+  const method = (init.method ?? "GET").toUpperCase();
+  if (method !== "GET" && csrfToken) headers.set(csrfHeader, csrfToken);
+  const res = await fetch(input, { ...init, headers, credentials: "same-origin" });
+  if (!res.ok) {
+    const err = await errorOf(res);
+    if (res.status === 401) for (const fn of unauthorizedListeners) fn();
+    throw err;
+  }
+  return res;
+}
+
 export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   const method = opts.method ?? "GET";
   const headers: Record<string, string> = { Accept: "application/json" };

@@ -1,6 +1,7 @@
 // The application shell: sign-in gate, top navigation (write and admin entries only for those roles) and
 // the page for the current hash route.
 import { lazy, Suspense, useEffect } from "react";
+import type { Role } from "./api-types";
 import { AuthProvider, useAuth } from "./auth";
 import { Loading } from "./components/common";
 import { AccountPage } from "./pages/account-page";
@@ -14,11 +15,11 @@ import { MatrixPage } from "./pages/matrix-page";
 import { PlaybookPage } from "./pages/playbook-page";
 import { ReleasesPage } from "./pages/releases-page";
 import { ReportsPage } from "./pages/reports-page";
+import { RulePage, RulesPage } from "./pages/rule-page";
 import { ScanPage } from "./pages/scan-page";
 import { TechniquePage } from "./pages/technique-page";
 import { UsersPage } from "./pages/users-page";
 import { href, type Route, useRoute } from "./router";
-import type { Role } from "./types";
 
 // The dashboard carries ECharts (most of the bundle): load it only when it is opened.
 const DashboardPage = lazy(() => import("./pages/dashboard-page").then((m) => ({ default: m.DashboardPage })));
@@ -44,6 +45,7 @@ const NAV: NavItem[] = [
   { path: "scan", label: "Scan", role: "responder" },
   { path: "gaps", label: "Playbook gaps", role: "viewer" },
   { path: "coverage", label: "Coverage", role: "viewer" },
+  { path: "rules", label: "Rules", role: "viewer" },
   { path: "reports", label: "Reports", role: "viewer" },
   { path: "releases", label: "Releases", role: "viewer" },
   { path: "users", label: "Users", role: "admin" },
@@ -63,7 +65,13 @@ function SignedIn({ route, section }: { route: Route; section: string }) {
   // Tab and print titles name the page (and the record, on detail pages).
   const label =
     NAV.find((n) => n.path === section)?.label ??
-    (section === "techniques" ? "Technique" : section === "playbooks" ? "Playbook" : section);
+    (section === "techniques"
+      ? "Technique"
+      : section === "playbooks"
+        ? "Playbook"
+        : section === "rules"
+          ? "Rule"
+          : section);
   const detail = route.parts[1] && route.parts[1] !== "new" ? ` ${route.parts[1]}` : "";
   useEffect(() => {
     document.title = `${label}${detail} · techtrail`;
@@ -118,6 +126,8 @@ function Page({ route }: { route: Route }) {
       );
     case "scan":
       return <ScanPage />;
+    case "rules":
+      return a ? <RulePage id={a} /> : <RulesPage />;
     case "gaps":
       return <GapsPage />;
     case "playbooks":

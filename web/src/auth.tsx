@@ -1,7 +1,7 @@
 // Who is signed in: GET /api/auth/me on start, sign-in and sign-out, and the CSRF token for writes.
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import { ApiError, api, onUnauthorized, request, setCsrf } from "./api";
-import { type Me, type Role, roleAllows } from "./types";
+import { type Me, type Role, roleAllows } from "./api-types";
 
 interface AuthState {
   me: Me | null;

@@ -2,40 +2,12 @@
 // source the monitoring profile turns on reveals it (visible), a deployed rule is tagged with it (detected) and
 // that rule fired on scanned logs (validated), plus frequency-weighted scores per level.
 
+import type { CoverageReport } from "./api-types";
+
+export type { CoverageReport };
 export type CoverageLevel = "validated" | "detected" | "visible" | "none";
-
-export interface CoverageRow {
-  id: string;
-  name: string;
-  tactics: string[];
-  incidents: number;
-  weight: number;
-  visible: boolean;
-  visibleVia: string[];
-  detected: boolean;
-  rules: string[];
-  validated: boolean | null;
-  firedRules: string[];
-}
-
-export interface CoverageScores {
-  visible: number;
-  detected: number;
-  validated: number | null;
-}
-
-export interface CoverageReport {
-  profile: { name: string; file: string; effective: string[]; ineffective: Array<{ id: string; requires: string }> };
-  weighting: "incidents" | "uniform";
-  note?: string;
-  scope?: { incidents: number; note?: string };
-  rules: { deployed: number; failed: number; withTechniques: number };
-  scores: CoverageScores;
-  unweighted: CoverageScores;
-  techniques: CoverageRow[];
-  unseen: Array<{ id: string; name: string; incidents: number }>;
-  undetected: Array<{ id: string; name: string; incidents: number }>;
-}
+export type CoverageRow = CoverageReport["techniques"][number];
+export type CoverageScores = CoverageReport["scores"];
 
 export function levelOf(r: Pick<CoverageRow, "visible" | "detected" | "validated">): CoverageLevel {
   if (r.validated) return "validated";

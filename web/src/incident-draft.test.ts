@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import type { Incident } from "./api-types";
 import { changedColumns, draftOf, EMPTY, fromLocalInput, newIncidentBody, toLocalInput, words } from "./incident-draft";
-import type { Incident } from "./types";
 
 const incident: Incident = {
   key: "IR-2026-0042",

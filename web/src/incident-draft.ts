@@ -1,7 +1,8 @@
 // The incident form's editable state and its translation to API bodies: the whole record for
 // POST /api/incidents, and only the changed fields (by CSV column name, "" clears) for PATCH.
+
+import type { Confidence, Incident, Severity } from "./api-types";
 import type { Picked } from "./components/technique-picker";
-import type { Confidence, Incident, Severity } from "./types";
 
 export interface TagDraft extends Picked {
   confidence: Confidence;

@@ -2,7 +2,7 @@
 // page load (the server caches it; revoked ones included so old tags still get a name).
 import { useEffect, useState } from "react";
 import { api } from "./api";
-import type { TechniqueSummary } from "./types";
+import type { TechniqueSummary } from "./api-types";
 
 let cache: Promise<Map<string, string>> | null = null;
 

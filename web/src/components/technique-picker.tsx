@@ -3,7 +3,7 @@
 // Keyboard: ↓/↑ move, Enter picks, Escape closes.
 import { type KeyboardEvent, useEffect, useId, useState } from "react";
 import { api } from "../api";
-import type { SearchHit } from "../types";
+import type { SearchHit } from "../api-types";
 import { errorText } from "./common";
 
 export interface Picked {

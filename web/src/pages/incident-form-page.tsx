@@ -2,11 +2,6 @@
 // fields by column name, then add/remove technique tags through POST /api/incidents/:key/techniques.
 import { type FormEvent, useEffect, useState } from "react";
 import { api } from "../api";
-import { useAuth } from "../auth";
-import { ErrorBox, Loading, NeedsRole, PageTitle } from "../components/common";
-import { TechniquePicker } from "../components/technique-picker";
-import { changedColumns, type Draft, draftOf, EMPTY, newIncidentBody, type TagDraft } from "../incident-draft";
-import { href, navigate } from "../router";
 import {
   CONFIDENCES,
   type Confidence,
@@ -15,7 +10,12 @@ import {
   INITIAL_ACCESS,
   type Incident,
   SEVERITIES,
-} from "../types";
+} from "../api-types";
+import { useAuth } from "../auth";
+import { ErrorBox, Loading, NeedsRole, PageTitle } from "../components/common";
+import { TechniquePicker } from "../components/technique-picker";
+import { changedColumns, type Draft, draftOf, EMPTY, newIncidentBody, type TagDraft } from "../incident-draft";
+import { href, navigate } from "../router";
 import { useApi } from "../use-api";
 
 export function IncidentFormPage({ incidentKey }: { incidentKey?: string }) {

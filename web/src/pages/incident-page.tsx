@@ -2,12 +2,12 @@
 // and (responder and up) edit, close, delete and quick tagging through the technique picker.
 import { useState } from "react";
 import { api } from "../api";
+import type { AuditEntry, Incident } from "../api-types";
 import { RequireRole } from "../auth";
 import { Badge, DemoBadge, ErrorBox, fmtDate, Loading, PageTitle } from "../components/common";
 import { TechniquePicker } from "../components/technique-picker";
 import { href, Link, navigate } from "../router";
 import { useTechniqueNames } from "../technique-names";
-import type { AuditEntry, Incident } from "../types";
 import { useApi } from "../use-api";
 
 const TIMELINE: Array<[keyof Incident["timeline"], string]> = [

@@ -1,11 +1,11 @@
 // Incident list with filters (status, severity, technique, tactic, actor, demo) and title search. The filters
 // live in the URL (#/incidents?status=open&q=key) so other pages can link to a filtered list.
 import { type FormEvent, useState } from "react";
+import { type IncidentPage, SEVERITIES, STATUSES, type Tactic } from "../api-types";
 import { RequireRole } from "../auth";
 import { Badge, DemoBadge, ErrorBox, fmtDay, Loading, PageTitle } from "../components/common";
 import { IncidentTransfer } from "../components/incident-transfer";
 import { href, hrefQuery, Link, navigate } from "../router";
-import { type IncidentPage, SEVERITIES, STATUSES, type Tactic } from "../types";
 import { useApi } from "../use-api";
 
 const FIELDS = ["q", "status", "severity", "technique", "tactic", "actor", "demo", "sort", "order"] as const;

@@ -3,11 +3,11 @@
 // (GET /api/coverage) with a toggle. Colours are CSS classes (heat-0..5, cov-*), never inline styles.
 import { useState } from "react";
 import { api } from "../api";
+import type { Matrix, MatrixCell } from "../api-types";
 import { ErrorBox, Loading, PageTitle } from "../components/common";
 import { type CoverageLevel, type CoverageReport, coverageByTechnique } from "../coverage";
 import { downloadJson } from "../download";
 import { href, hrefQuery, Link } from "../router";
-import type { Matrix, MatrixCell } from "../types";
 import { useApi } from "../use-api";
 
 type Mode = "frequency" | "coverage";

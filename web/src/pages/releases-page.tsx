@@ -1,8 +1,8 @@
 // Catalog releases and the difference between two versions (added, removed, changed, deprecated, revoked).
 import { type FormEvent, useState } from "react";
+import type { CatalogDiff } from "../api-types";
 import { ErrorBox, Loading, PageTitle } from "../components/common";
 import { href, hrefQuery, Link, navigate } from "../router";
-import type { CatalogDiff } from "../types";
 import { useApi } from "../use-api";
 
 export function ReleasesPage({ from, to }: { from: string | null; to: string | null }) {

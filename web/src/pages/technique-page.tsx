@@ -1,29 +1,28 @@
 // A technique: description, tactics, the CloudTrail events that reveal it, data sources, detection notes,
 // mitigations, sub-techniques, the built-in detection rules tagged with it, the playbooks that cover it and
 // the incidents that used it.
+import { client, ok } from "../client";
 import { Badge, DemoBadge, ErrorBox, fmtDay, Loading, PageTitle } from "../components/common";
-import { type CoverageReport, levelOf } from "../coverage";
+import { levelOf } from "../coverage";
 import { href, hrefQuery, Link } from "../router";
-import type { IncidentPage, TechniqueDetail } from "../types";
-import { useApi } from "../use-api";
-
-interface PlaybookRow {
-  id: string;
-  title: string;
-  techniques: string[];
-  owner: string;
-  status: string;
-  last_reviewed: string;
-  missingPhases: string[];
-}
+import { useCall } from "../use-api";
 
 export function TechniquePage({ id }: { id: string }) {
-  const enc = encodeURIComponent(id);
-  const t = useApi<TechniqueDetail>(`/api/catalog/techniques/${enc}`);
-  const incidents = useApi<IncidentPage>("/api/incidents", { technique: id, limit: 20, sort: "date", order: "desc" });
-  // Rules deployed by the default monitoring profile that are tagged with the technique.
-  const coverage = useApi<CoverageReport>("/api/coverage");
-  const playbooks = useApi<{ items: PlaybookRow[] }>("/api/playbooks");
+  const t = useCall((signal) => ok(client.catalog.techniques[":id"].$get({ param: { id } }, { init: { signal } })), id);
+  const incidents = useCall(
+    (signal) =>
+      ok(
+        client.incidents.$get(
+          { query: { technique: id, limit: "20", sort: "date", order: "desc" } },
+          { init: { signal } },
+        ),
+      ),
+    id,
+  );
+  // The built-in rules that detect it (by tag), and whether the default monitoring profile covers it.
+  const rules = useCall((signal) => ok(client.rules.$get({ query: { technique: id } }, { init: { signal } })), id);
+  const coverage = useCall((signal) => ok(client.coverage.$get({ query: {} }, { init: { signal } })), "");
+  const playbooks = useCall((signal) => ok(client.playbooks.$get({}, { init: { signal } })), "");
 
   if (t.error) return <ErrorBox error={t.error} />;
   if (!t.data) return <Loading />;
@@ -31,7 +30,7 @@ export function TechniquePage({ id }: { id: string }) {
   const cov = coverage.data?.techniques.find((r) => r.id === d.id);
   // A playbook covers the technique when it names it or its parent.
   const covering = (playbooks.data?.items ?? []).filter(
-    (p) => p.techniques.includes(d.id) || (d.parent !== null && p.techniques.includes(d.parent)),
+    (p) => p.techniques.includes(d.id) || (d.parent !== undefined && p.techniques.includes(d.parent)),
   );
 
   return (
@@ -123,35 +122,42 @@ export function TechniquePage({ id }: { id: string }) {
       </div>
 
       <h2>Detection rules</h2>
-      {coverage.error ? (
-        <ErrorBox error={coverage.error} feature="detection coverage (rules per technique)" />
-      ) : coverage.data ? (
+      {rules.error ? (
+        <ErrorBox error={rules.error} feature="detection rules" />
+      ) : rules.data ? (
         <div data-testid="technique-rules">
-          <p className="muted">
-            Monitoring profile {coverage.data.profile.name}:{" "}
-            {cov ? (
-              <Badge kind={`cov-${levelOf(cov)}`}>{levelOf(cov)}</Badge>
-            ) : (
-              <Badge kind="cov-none">not covered</Badge>
-            )}{" "}
-            {cov?.visibleVia.length
-              ? `visible through ${cov.visibleVia.join(", ")}`
-              : "no data source of the profile reveals it"}
-          </p>
-          {cov?.rules.length ? (
+          {rules.data.items.length ? (
             <ul>
-              {cov.rules.map((r) => (
-                <li key={r}>
-                  <code>{r}</code>
+              {rules.data.items.map((r) => (
+                <li key={r.id}>
+                  <Link to={href("rules", r.id)}>{r.title}</Link> <Badge kind={`level-${r.level}`}>{r.level}</Badge>
+                  {r.kind === "correlation" ? <small className="muted"> correlation</small> : null}
                 </li>
               ))}
             </ul>
           ) : (
-            <p className="muted">No deployed rule is tagged with this technique.</p>
+            <p className="muted">No built-in rule detects this technique.</p>
           )}
         </div>
       ) : (
-        <Loading />
+        <Loading what="Loading rules" />
+      )}
+      {coverage.error ? (
+        <ErrorBox error={coverage.error} feature="detection coverage" />
+      ) : coverage.data ? (
+        <p className="muted" data-testid="technique-coverage">
+          Monitoring profile {coverage.data.profile.name}:{" "}
+          {cov ? (
+            <Badge kind={`cov-${levelOf(cov)}`}>{levelOf(cov)}</Badge>
+          ) : (
+            <Badge kind="cov-none">not covered</Badge>
+          )}{" "}
+          {cov?.visibleVia.length
+            ? `visible through ${cov.visibleVia.join(", ")}`
+            : "no data source of the profile reveals it"}
+        </p>
+      ) : (
+        <Loading what="Loading coverage" />
       )}
 
       <h2>Playbooks</h2>

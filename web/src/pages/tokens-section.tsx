@@ -2,8 +2,8 @@
 // The secret is shown once, at creation; the server stores only its hash.
 import { type FormEvent, useState } from "react";
 import { api } from "../api";
+import type { Role, User } from "../api-types";
 import { Badge, ErrorBox, fmtDate, Loading } from "../components/common";
-import type { Role, User } from "../types";
 import { useApi } from "../use-api";
 
 interface ApiToken {

@@ -1,9 +1,9 @@
 // Admin: users and roles (GET/POST/PATCH/DELETE /api/users). A generated password is shown once.
 import { type FormEvent, useState } from "react";
 import { api } from "../api";
+import type { Role, User } from "../api-types";
 import { useAuth } from "../auth";
 import { ErrorBox, Loading, NeedsRole, PageTitle } from "../components/common";
-import type { Role, User } from "../types";
 import { useApi } from "../use-api";
 import { TokensSection } from "./tokens-section";
 

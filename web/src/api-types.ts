@@ -1,0 +1,80 @@
+// The API's data types as the web UI reads them, derived from the server's route declarations through the typed
+// client (so a change on the server is a type error here, not a drift), plus the UI's value lists, each checked
+// against those types.
+import type { client, Ok } from "./client";
+
+type C = typeof client;
+
+export type Me = Ok<C["auth"]["me"]["$get"]>;
+export type Role = Me["role"];
+export type User = Me["user"];
+export type ApiToken = Ok<C["tokens"]["$get"]>["items"][number];
+
+export const ROLE_RANK: Record<Role, number> = { viewer: 1, responder: 2, admin: 3 };
+
+export function roleAllows(have: Role | undefined, need: Role): boolean {
+  return have !== undefined && ROLE_RANK[have] >= ROLE_RANK[need];
+}
+
+export type CatalogStats = Ok<C["catalog"]["$get"]>;
+export type Tactic = CatalogStats["tactics"][number];
+export type TechniqueSummary = Ok<C["catalog"]["techniques"]["$get"]>["items"][number];
+export type TechniqueStatus = TechniqueSummary["status"];
+export type SearchHit = Ok<C["catalog"]["search"]["$get"]>["items"][number];
+export type TechniqueDetail = Ok<C["catalog"]["techniques"][":id"]["$get"]>;
+export type Matrix = Ok<C["catalog"]["matrix"]["$get"]>;
+export type MatrixCell = Matrix["tactics"][number]["techniques"][number];
+export type CatalogDiff = Ok<C["catalog"]["diff"]["$get"]>;
+export type DiffEntry = CatalogDiff["added"][number];
+
+export type IncidentPage = Ok<C["incidents"]["$get"]>;
+export type IncidentSummary = IncidentPage["items"][number];
+export type Incident = Ok<C["incidents"][":key"]["$get"]>;
+export type IncidentStatus = Incident["status"];
+export type Severity = Incident["severity"];
+export type TechniqueTag = Incident["techniques"][number];
+export type Confidence = TechniqueTag["confidence"];
+export type FindingRef = TechniqueTag["findings"][number];
+export type Timeline = Incident["timeline"];
+export type AuditEntry = Ok<C["incidents"][":key"]["history"]["$get"]>["items"][number];
+
+export type RuleInfo = Ok<C["rules"]["$get"]>["items"][number];
+export type RuleDetail = Ok<C["rules"][":id"]["$get"]>;
+export type Playbook = Ok<C["playbooks"][":id"]["$get"]>;
+export type ScanResult = Ok<C["scan"]["$post"]>;
+export type GapsResult = Ok<C["playbooks"]["gaps"]["$get"]>;
+export type CoverageReport = Ok<C["coverage"]["$get"]>;
+
+export const STATUSES = ["open", "contained", "closed"] as const satisfies readonly IncidentStatus[];
+export const SEVERITIES = ["P1", "P2", "P3", "P4"] as const satisfies readonly Severity[];
+export const CONFIDENCES = ["confirmed", "likely", "possible"] as const satisfies readonly Confidence[];
+export const DETECTION_SOURCES = [
+  "guardduty",
+  "security-hub",
+  "cloudwatch-alarm",
+  "billing-anomaly",
+  "customer-report",
+  "aws-notification",
+  "third-party",
+  "other",
+] as const satisfies readonly NonNullable<Incident["detectionSource"]>[];
+export const INITIAL_ACCESS = [
+  "leaked-access-key",
+  "compromised-console-credentials",
+  "compromised-sso-identity",
+  "exploited-public-application",
+  "misconfigured-resource",
+  "third-party-compromise",
+  "malicious-package",
+  "insider",
+  "unknown",
+  "other",
+] as const satisfies readonly NonNullable<Incident["initialAccess"]>[];
+export const IMPACTS = [
+  "data-exfiltration",
+  "data-destruction",
+  "ransom-demand",
+  "resource-abuse",
+  "service-disruption",
+  "none",
+] as const satisfies readonly Incident["impact"][number][];
