@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Help } from "commander";
 import { isTechtrailError } from "../core/errors.js";
+import { safeText } from "../core/terminal.js";
 import { exitCodeFor } from "./exit-codes.js";
 
 type Register = (program: Command) => void;
@@ -171,10 +172,10 @@ export async function run(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (isTechtrailError(e)) {
-      process.stderr.write(`techtrail: ${e.describe()}\n`);
+      process.stderr.write(`techtrail: ${safeText(e.describe())}\n`);
       return exitCodeFor(e.code);
     }
-    process.stderr.write(`techtrail: unexpected error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`techtrail: unexpected error: ${safeText(e instanceof Error ? e.message : String(e))}\n`);
     if (process.env.TECHTRAIL_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ""}\n`);
     return 70;
   }

@@ -19,7 +19,7 @@ import { searchCatalog } from "../../catalog/search.js";
 import { stixToCatalog } from "../../catalog/stix.js";
 import { TechtrailError } from "../../core/errors.js";
 import { writeFileAtomic, writeOutput } from "../../core/fs.js";
-import { out, printJson, table, truncate } from "../output.js";
+import { out, printJson, safeText, table, truncate } from "../output.js";
 import { registerStixCommands } from "./catalog-stix.js";
 
 interface CatalogOpts {
@@ -216,7 +216,7 @@ export function registerCatalogCommands(program: Command): void {
       const fmt = o.json ? "json" : o.format;
       if (fmt === "json") return printJson(diffToJson(d));
       if (fmt === "markdown" || fmt === "md") {
-        process.stdout.write(renderDiffMarkdown(d));
+        process.stdout.write(safeText(renderDiffMarkdown(d)));
         return;
       }
       if (fmt !== "text")

@@ -16,7 +16,7 @@ import {
   scanPaths,
 } from "../../scan/index.js";
 import { EXIT_FINDINGS, EXIT_OK, EXIT_SCAN_ERROR } from "../exit-codes.js";
-import { log, table, truncate } from "../output.js";
+import { log, safeText, table, truncate } from "../output.js";
 import { createIncidentFromScan } from "./incident.js";
 
 const FORMATS = ["table", "json", "jsonl", "csv"] as const;
@@ -242,7 +242,7 @@ export function registerScanCommands(program: Command): void {
         process.exitCode = await runScan(paths, o);
       } catch (e) {
         if (!isTechtrailError(e)) throw e;
-        process.stderr.write(`techtrail: ${e.describe()}\n`);
+        process.stderr.write(`techtrail: ${safeText(e.describe())}\n`);
         process.exitCode = EXIT_SCAN_ERROR;
       }
     });
