@@ -1,11 +1,15 @@
-// End-to-end tests of `techtrail rules list|show|test` on the built-in rules and a user folder.
+// End-to-end tests of `techtrail rules list|show|test|lint|coverage` on the built-in rules and a user folder.
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { RuleCoverage } from "../src/coverage/api-calls.js";
 import { LintProblem, RuleInfo, RuleTestResult } from "../src/rules/index.js";
 import { runCli } from "./cli-helper.js";
+import { sharedPath, skipUnlessShared } from "./shared.js";
+
+const FACTS = "data/public-aws-detections/public-aws-detections.jsonl";
 
 const userRule = (id: string, name: string) => `title: User rule ${id}
 id: ${id}
@@ -111,6 +115,24 @@ describe("techtrail rules", () => {
     const builtin = runCli(["rules", "lint", "--strict"]);
     assert.equal(builtin.status, 0, builtin.stdout);
     assert.match(builtin.stdout, /file\(s\): 0 error\(s\), 0 warning\(s\)/);
+  });
+
+  it("coverage --json accounts for every API call of the public facts; a missing facts file is a clear error", {
+    skip: skipUnlessShared(FACTS),
+  }, () => {
+    const r = runCli(["rules", "coverage", "--json", "--facts", sharedPath(FACTS)]);
+    assert.equal(r.status, 0, r.stderr);
+    const c = RuleCoverage.parse(JSON.parse(r.stdout));
+    assert.equal(c.facts.detections, 250);
+    assert.ok(c.apiCalls.count > 300);
+    assert.equal(c.apiCalls.count, c.covered.count + c.decidedNotCovered.count + c.undecided.count);
+    assert.ok(
+      c.covered.calls.some((x) => x.eventSource === "cloudtrail.amazonaws.com" && x.eventName === "StopLogging"),
+    );
+    assert.ok(c.techniquesWithRules.count > 100);
+    const missing = runCli(["rules", "coverage", "--facts", "/nonexistent/facts.jsonl"]);
+    assert.equal(missing.status, 3);
+    assert.match(missing.stderr, /facts \/nonexistent\/facts\.jsonl not found[\s\S]*--facts FILE/);
   });
 
   it("test passes for every built-in rule", () => {

@@ -81,7 +81,9 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./commands/scan.js")).registerScanCommands,
   },
   {
-    names: { rules: { term: "rules", description: "list, show, test, lint the Sigma detection rules" } },
+    names: {
+      rules: { term: "rules", description: "list, show, test, lint the Sigma detection rules; their coverage" },
+    },
     load: async () => (await import("./commands/rules.js")).registerRulesCommands,
   },
   {

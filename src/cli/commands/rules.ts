@@ -1,8 +1,16 @@
-// `techtrail rules list|show|test`: the detection rules as objects (built-in and --rules folders). The
-// library does the work (src/rules/library.ts, src/rules/testing.ts, src/scan/rule-library.ts).
+// `techtrail rules list|show|test|lint|coverage`: the detection rules as objects (built-in and --rules folders). The
+// library does the work (src/rules/library.ts, testing.ts, lint.ts, src/scan/rule-library.ts,
+// src/coverage/api-calls.ts).
 import type { Command } from "commander";
 import { loadBuiltinCatalog, loadCatalogDir } from "../../catalog/load.js";
 import { formatProblem, type Problem, TechtrailError } from "../../core/errors.js";
+import {
+  computeRuleCoverage,
+  DEFAULT_DECISIONS_FILE,
+  DEFAULT_FACTS_FILE,
+  loadCoverageDecisions,
+  loadPublicFacts,
+} from "../../coverage/api-calls.js";
 import {
   findRule,
   formatLintProblem,
@@ -95,7 +103,9 @@ function printRule(r: RuleInfo): void {
 }
 
 export function registerRulesCommands(program: Command): void {
-  const rules = program.command("rules").description("list, show, test, lint the Sigma detection rules");
+  const rules = program
+    .command("rules")
+    .description("list, show, test, lint the Sigma detection rules; their coverage");
 
   libraryOptions(
     rules
@@ -197,5 +207,66 @@ export function registerRulesCommands(program: Command): void {
     if (o.json) return printJson({ files: r.files, errors, warnings, problems: r.problems });
     for (const p of r.problems) out(formatLintProblem(p));
     out(`${r.files} file(s): ${errors} error(s), ${warnings} warning(s)`);
+  });
+
+  libraryOptions(
+    rules
+      .command("coverage")
+      .description(
+        "API calls of published detections covered by a rule, decided not covered, or undecided; techniques with and without rules",
+      )
+      .option("--facts <file>", "public detection facts (JSON Lines)", DEFAULT_FACTS_FILE)
+      .option("--decisions <file>", "reviewed not-covered decisions", DEFAULT_DECISIONS_FILE)
+      .option("--check", "exit 1 when a call is undecided or the decisions file has errors"),
+  ).action(async (o: LibraryOpts & { facts: string; decisions: string; check?: boolean }) => {
+    const facts = loadPublicFacts(o.facts);
+    const decisions = loadCoverageDecisions(o.decisions);
+    const catalog = o.catalog ? loadCatalogDir(o.catalog) : loadBuiltinCatalog();
+    const { lib } = await openLibrary(o);
+    const r = computeRuleCoverage({
+      facts,
+      factsFile: o.facts,
+      decisions,
+      decisionsFile: o.decisions,
+      rules: lib.rules,
+      correlations: lib.correlations,
+      catalog,
+    });
+    const errors = r.decisions.problems.filter((p) => p.severity === "error").length;
+    process.exitCode = o.check && (r.undecided.count > 0 || errors > 0) ? 1 : 0;
+    if (o.json) return printJson(r);
+    for (const p of r.decisions.problems)
+      log(
+        `techtrail: ${formatProblem({ source: p.source, ...(p.line ? { line: p.line } : {}), message: `${p.severity}: ${p.message}` })}`,
+      );
+    out(`API calls named by ${r.facts.detections} published detections (${r.facts.file})`);
+    out(
+      table(
+        ["", "count"],
+        [
+          ["API calls", r.apiCalls.count],
+          ["covered by a rule", r.covered.count],
+          ["decided not covered", r.decidedNotCovered.count],
+          ["undecided", r.undecided.count],
+          ["techniques with rules", r.techniquesWithRules.count],
+          ["techniques without rules", r.techniquesWithoutRules.count],
+        ],
+      ),
+    );
+    if (r.undecided.count > 0) {
+      out("");
+      out("undecided (write a rule, or add a decision to the decisions file):");
+      out(
+        table(
+          ["eventSource", "eventName", "published detections"],
+          r.undecided.calls.map((c) => [
+            c.eventSource ??
+              `? ${(c.candidateSources ?? []).join("|").replace(/\.amazonaws\.com/g, "") || "(unknown source)"}`,
+            c.eventName,
+            truncate(c.detections.join("; "), 80),
+          ]),
+        ),
+      );
+    }
   });
 }
