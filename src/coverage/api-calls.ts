@@ -217,8 +217,8 @@ export function computeRuleCoverage(input: ApiCoverageInput): RuleCoverage {
   const known = new Map<string, Set<string>>();
   const learn = (name: string, source: string) => {
     const k = lc(name);
-    let set = known.get(k);
-    if (!set) known.set(k, (set = new Set()));
+    const set = known.get(k) ?? new Set<string>();
+    known.set(k, set);
     set.add(lc(source));
   };
   for (const d of facts)
@@ -245,9 +245,13 @@ export function computeRuleCoverage(input: ApiCoverageInput): RuleCoverage {
   const ignored: RuleCoverage["ignored"] = [];
   const add = (source: string | null, name: string, detection: string, candidates: readonly string[]) => {
     const key = `${source ?? ""}|${lc(name)}`;
-    let c = calls.get(key);
-    if (!c)
-      calls.set(key, (c = { eventSource: source, eventName: name, detections: new Set(), candidates: new Set() }));
+    const c: CallAcc = calls.get(key) ?? {
+      eventSource: source,
+      eventName: name,
+      detections: new Set(),
+      candidates: new Set(),
+    };
+    calls.set(key, c);
     c.detections.add(detection);
     for (const s of candidates) c.candidates.add(s);
   };
