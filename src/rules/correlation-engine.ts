@@ -78,10 +78,12 @@ interface Group {
   head: number;
   /** value_count: values in window order, with counts. */
   vals: string[];
-  counts: Map<string, number>;
+  counts: Map<string, number> | undefined;
   /** temporal: last time each target was seen; temporal_ordered: chain start per completed step. */
   seen: number[];
-  rulesSeen: Set<string>;
+  /** Rules seen in the window; allocated once a second rule shows up (most groups see one). */
+  rulesSeen: Set<string> | undefined;
+  firstRule: string;
   evidence: EventRef[];
   lastEvent: EventRef;
 }
@@ -91,9 +93,13 @@ class CorrelationState {
   readonly monotone: boolean;
   /** Target ID → its positions in the rule list (a rule may be listed once). */
   readonly position = new Map<string, number>();
+  /** Event time of the last expiry sweep (sweeps are spaced: a Map walk skips deleted entries, which costs). */
+  lastSweep = Number.NEGATIVE_INFINITY;
+  readonly sweepEvery: number;
   constructor(readonly c: CompiledCorrelation) {
     this.monotone = c.type === "temporal" || c.type === "temporal_ordered" || isMonotone(c.bounds);
     for (const [i, t] of (c.targets ?? []).entries()) this.position.set(t, i);
+    this.sweepEvery = Math.max(1000, c.timespanMs / 16);
   }
 }
 
@@ -251,6 +257,8 @@ export class Correlator {
 
   /** Evicts groups whose last event is more than a timespan before `now` (closing their windows). */
   private expire(s: CorrelationState, now: number): void {
+    if (now - s.lastSweep < s.sweepEvery) return;
+    s.lastSweep = now;
     for (const [k, g] of s.groups) {
       if (now - g.last <= s.c.timespanMs) break;
       s.groups.delete(k);
@@ -274,13 +282,17 @@ export class Correlator {
     g.last = t;
     g.lastEvent = input.event;
     if (g.evidence.length < SAMPLE_EVENTS) g.evidence.push(input.event);
-    g.rulesSeen.add(input.rule);
+    if (g.firstRule === "") g.firstRule = input.rule;
+    else if (input.rule !== g.firstRule) (g.rulesSeen ??= new Set([g.firstRule])).add(input.rule);
     if (c.type === "event_count" || c.type === "value_count") {
       g.times.push(t);
       if (c.type === "value_count") {
         const v = input.values[fieldFor(c, c.field as string, refOf(s, input.rule))] ?? "";
         g.vals.push(v);
-        if (v !== "") g.counts.set(v, (g.counts.get(v) ?? 0) + 1);
+        if (v !== "") {
+          g.counts ??= new Map();
+          g.counts.set(v, (g.counts.get(v) ?? 0) + 1);
+        }
       }
       if (s.monotone) this.slide(s, g, t);
       if (s.monotone && satisfies(c.bounds, measure(c, g))) this.fire(s, g, input.event);
@@ -313,9 +325,9 @@ export class Correlator {
     while (g.head < g.times.length && now - (g.times[g.head] as number) > c.timespanMs) {
       if (c.type === "value_count") {
         const v = g.vals[g.head] as string;
-        const n = (g.counts.get(v) ?? 1) - 1;
-        if (n <= 0) g.counts.delete(v);
-        else g.counts.set(v, n);
+        const n = (g.counts?.get(v) ?? 1) - 1;
+        if (n <= 0) g.counts?.delete(v);
+        else g.counts?.set(v, n);
       }
       g.head++;
     }
@@ -338,14 +350,14 @@ export class Correlator {
       correlation: c,
       time: trigger.time,
       group: { ...g.values },
-      count: c.type === "temporal" || c.type === "temporal_ordered" ? g.rulesSeen.size : g.times.length - g.head,
+      count: c.type === "temporal" || c.type === "temporal_ordered" ? rulesOf(g).length : g.times.length - g.head,
       firstTime: g.first,
       lastTime: g.last,
-      rules: [...g.rulesSeen].sort(),
+      rules: rulesOf(g),
       trigger,
       evidence: [...g.evidence],
     };
-    if (c.type === "value_count") r.distinct = g.counts.size;
+    if (c.type === "value_count") r.distinct = g.counts?.size ?? 0;
     this.onResult(r);
     // the group starts over: one result per burst, not one per event after the threshold
     resetGroup(g, undefined);
@@ -371,8 +383,11 @@ const refOf = (s: CorrelationState, id: string): string => {
 };
 
 function measure(c: CompiledCorrelation, g: Group): number {
-  return c.type === "value_count" ? g.counts.size : g.times.length - g.head;
+  return c.type === "value_count" ? (g.counts?.size ?? 0) : g.times.length - g.head;
 }
+
+const rulesOf = (g: Group): string[] =>
+  g.rulesSeen ? [...g.rulesSeen].sort() : g.firstRule === "" ? [] : [g.firstRule];
 
 function newGroup(key: string, values: Record<string, string>, input: CorrelationInput): Group {
   return {
@@ -384,9 +399,10 @@ function newGroup(key: string, values: Record<string, string>, input: Correlatio
     times: [],
     head: 0,
     vals: [],
-    counts: new Map(),
+    counts: undefined,
     seen: [],
-    rulesSeen: new Set(),
+    rulesSeen: undefined,
+    firstRule: "",
     evidence: [],
     lastEvent: input.event,
   };
@@ -396,9 +412,10 @@ function resetGroup(g: Group, input: CorrelationInput | undefined): void {
   g.times = [];
   g.head = 0;
   g.vals = [];
-  g.counts = new Map();
+  g.counts = undefined;
   g.seen = [];
-  g.rulesSeen = new Set();
+  g.rulesSeen = undefined;
+  g.firstRule = "";
   g.evidence = [];
   if (input) {
     g.first = input.time;
