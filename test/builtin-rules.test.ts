@@ -61,13 +61,34 @@ describe("built-in Sigma rules", () => {
   it("each rule matches its `match` records and none of its `nomatch` records", async () => {
     // The same runner as `techtrail rules test` (src/rules/testing.ts), over the built-in rules only.
     const lib = await loadRuleLibrary({ builtin: true });
-    assert.equal(lib.rules.length, compiled.rules.length);
+    // rules/builtin/correlation/ holds the correlation and first_seen rules (with their base rules)
+    const single = lib.rules.filter((r) => !r.source.includes("builtin/correlation/"));
+    assert.equal(single.length, compiled.rules.length);
+    assert.ok(lib.correlations.length >= 8, `only ${lib.correlations.length} built-in correlation rules`);
     const results = await testRuleLibrary(lib);
     const failures = results
       .filter((r) => r.status !== "pass")
       .flatMap((r) => r.failures.map((f) => `${r.source} (${r.status}): ${formatProblem(f)}`));
     assert.deepEqual(failures, []);
     assert.ok(results.every((r) => r.cases > 0));
+  });
+
+  it("correlation rules carry known techtrail.* tags; all of them load", { skip: skipCatalog }, async () => {
+    const lib = await loadRuleLibrary({ builtin: true });
+    assert.deepEqual(
+      lib.errors.map((e) => e.describe()),
+      [],
+    );
+    const problems: string[] = [];
+    for (const c of lib.correlations) {
+      if (c.catalogRefs.length === 0) problems.push(`${c.source}: ${c.id} has no techtrail.* tag`);
+      const { unknown } = resolveRuleTechniques({ catalogRefs: c.catalogRefs, attackRefs: [] }, catalog as Catalog);
+      if (unknown.length > 0) problems.push(`${c.source}: unknown catalog technique(s) ${unknown.join(", ")}`);
+    }
+    assert.deepEqual(problems, []);
+    const types = new Set(lib.correlations.map((c) => c.type));
+    for (const t of ["event_count", "value_count", "temporal_ordered", "first_seen"])
+      assert.ok(types.has(t as never), `no built-in ${t} rule`);
   });
 
   it("t1098.a900 answers a 900 KB CreateRole record of nested AWS-principal openers at once", () => {

@@ -88,6 +88,12 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     names: {
+      baseline: { term: "baseline", description: "history for first_seen rules: build a baseline from earlier logs" },
+    },
+    load: async () => (await import("./commands/baseline.js")).registerBaselineCommands,
+  },
+  {
+    names: {
       incident: {
         term: "incident [options]",
         description: "the incident register: record incidents in the catalog's vocabulary",

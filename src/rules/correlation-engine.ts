@@ -1,7 +1,7 @@
 // Stateful evaluation of correlation rules over matched events in event-time order. Events may arrive out of
 // order (CloudTrail delivery files are not globally ordered, and workers finish files in any order): they wait
-// in a reorder buffer until the newest time seen is `reorderWindowMs` past them, and events older than what was
-// already released are counted as late and left out. State is per (correlation, group) and is evicted once its
+// in a reorder buffer until the newest time seen is `reorderWindowMs` past them. An event older than one already
+// released to the correlations (so at least that far behind the newest) is counted as late and left out. State is per (correlation, group) and is evicted once its
 // timespan has passed, with a hard cap on live groups per correlation. Pure: no I/O.
 import { type CompiledCorrelation, fieldFor, isMonotone, satisfies } from "./correlation.js";
 
@@ -46,6 +46,11 @@ export interface CorrelatorOptions {
   reorderWindowMs?: number;
   /** Live groups kept per correlation; the least recently updated is evicted beyond it (default 100,000). */
   maxGroups?: number;
+  /**
+   * The buffer also keeps at least this many of the latest events whatever their times (default 50,000), so
+   * small inputs are correlated in exact time order even when files arrive far out of order.
+   */
+  minBuffered?: number;
 }
 
 export interface CorrelatorStats {
@@ -66,6 +71,7 @@ export interface CorrelatorStats {
 const SAMPLE_EVENTS = 5;
 export const DEFAULT_REORDER_WINDOW_MS = 3_600_000;
 export const DEFAULT_MAX_GROUPS = 100_000;
+export const DEFAULT_MIN_BUFFERED = 50_000;
 
 interface Group {
   key: string;
@@ -146,7 +152,19 @@ class TimeHeap {
   }
 }
 type Item = { t: number; n: number; v: CorrelationInput };
-const less = (a: Item, b: Item) => a.t < b.t || (a.t === b.t && a.n < b.n);
+/** Ties in time are broken by the events' locations, so results do not depend on which thread finished first. */
+export function compareAt(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+const less = (a: Item, b: Item) => {
+  if (a.t !== b.t) return a.t < b.t;
+  const c = compareAt(a.v.event.at, b.v.event.at);
+  return c !== 0 ? c < 0 : a.n < b.n;
+};
 
 /**
  * Runs correlation rules (event_count, value_count, temporal, temporal_ordered, chained) over matched events.
@@ -159,6 +177,7 @@ export class Correlator {
   private readonly heap = new TimeHeap();
   private readonly reorder: number;
   private readonly maxGroups: number;
+  private readonly minBuffered: number;
   private newest = Number.NEGATIVE_INFINITY;
   private released = Number.NEGATIVE_INFINITY;
   private liveGroups = 0;
@@ -171,6 +190,7 @@ export class Correlator {
   ) {
     this.reorder = opts.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS;
     this.maxGroups = opts.maxGroups ?? DEFAULT_MAX_GROUPS;
+    this.minBuffered = opts.minBuffered ?? DEFAULT_MIN_BUFFERED;
     this.states = correlations.filter((c) => c.type !== "first_seen").map((c) => new CorrelationState(c));
     for (const s of this.states)
       for (const t of s.c.targets ?? []) {
@@ -197,7 +217,8 @@ export class Correlator {
     this.heap.push(input);
     if (input.time > this.newest) this.newest = input.time;
     const until = this.newest - this.reorder;
-    while (this.heap.size > 0 && this.heap.peek() <= until) this.release(this.heap.pop() as CorrelationInput);
+    while (this.heap.size > this.minBuffered && this.heap.peek() <= until)
+      this.release(this.heap.pop() as CorrelationInput);
   }
 
   /** Releases everything buffered and closes every open window. */
@@ -283,7 +304,10 @@ export class Correlator {
     g.lastEvent = input.event;
     if (g.evidence.length < SAMPLE_EVENTS) g.evidence.push(input.event);
     if (g.firstRule === "") g.firstRule = input.rule;
-    else if (input.rule !== g.firstRule) (g.rulesSeen ??= new Set([g.firstRule])).add(input.rule);
+    else if (input.rule !== g.firstRule) {
+      g.rulesSeen ??= new Set([g.firstRule]);
+      g.rulesSeen.add(input.rule);
+    }
     if (c.type === "event_count" || c.type === "value_count") {
       g.times.push(t);
       if (c.type === "value_count") {

@@ -82,7 +82,10 @@ describe("correlation rules", () => {
     const ok = (m: number) => rec("ConsoleLogin", m, { responseElements: { ConsoleLogin: "Success" } });
     const results = run(text, [f(0), f(1), f(2), ok(5)]);
     assert.deepEqual(results.map((r) => r.correlation.id).sort(), ["many_fail", "then_ok"]);
-    assert.deepEqual(run(text, [f(0), f(1), ok(5)]).map((r) => r.correlation.id), []);
+    assert.deepEqual(
+      run(text, [f(0), f(1), ok(5)]).map((r) => r.correlation.id),
+      [],
+    );
   });
 
   it("reports unknown references, cycles, bad timespans and missing fields by file, line and field", () => {
@@ -96,8 +99,15 @@ describe("correlation rules", () => {
       if (line !== undefined) assert.equal(e.problems[0]?.line, line);
     };
     check(corr("  type: event_count\n  rules: [nope]\n  timespan: 1h\n  condition: {gt: 1}\n"), /unknown rule 'nope'/);
-    check(corr("  type: event_count\n  rules: [x]\n  timespan: 1 hour\n  condition: {gt: 1}\n"), /bad timespan '1 hour'/, 7);
-    check(corr("  type: value_count\n  rules: [x]\n  timespan: 1h\n  condition: {gt: 1}\n"), /value_count needs condition.field/);
+    check(
+      corr("  type: event_count\n  rules: [x]\n  timespan: 1 hour\n  condition: {gt: 1}\n"),
+      /bad timespan '1 hour'/,
+      7,
+    );
+    check(
+      corr("  type: value_count\n  rules: [x]\n  timespan: 1h\n  condition: {gt: 1}\n"),
+      /value_count needs condition.field/,
+    );
     check(corr("  type: sum\n  rules: [x]\n  timespan: 1h\n"), /correlation\.type/);
     check(corr("  type: event_count\n  rules: [x]\n  group-by: [a]\n  timespan: 1h\n"), /needs a condition/);
     const cycle = `${corr("  type: event_count\n  rules: [b]\n  timespan: 1h\n  condition: {gt: 1}\n", "a")}---\n${corr("  type: event_count\n  rules: [a]\n  timespan: 1h\n  condition: {gt: 1}\n", "b")}`;
@@ -107,7 +117,7 @@ describe("correlation rules", () => {
   it("orders events within the reorder window and counts later ones as late", () => {
     const { correlations } = compileSigmaRules([{ text: counting, source: "c.yml" }]);
     const out: CorrelationResult[] = [];
-    const c = new Correlator(correlations, (r) => out.push(r), { reorderWindowMs: 5 * 60_000 });
+    const c = new Correlator(correlations, (r) => out.push(r), { reorderWindowMs: 5 * 60_000, minBuffered: 0 });
     const input = (min: number) => ({
       rule: "failed-id",
       time: T0 + min * 60_000,
@@ -125,7 +135,7 @@ describe("correlation rules", () => {
   it("keeps state bounded: 1,000,000 distinct group keys through one rule", () => {
     const { correlations } = compileSigmaRules([{ text: counting, source: "c.yml" }]);
     let fired = 0;
-    const c = new Correlator(correlations, () => fired++, { reorderWindowMs: 60_000 });
+    const c = new Correlator(correlations, () => fired++, { reorderWindowMs: 60_000, minBuffered: 0 });
     global.gc?.();
     const before = process.memoryUsage().heapUsed;
     const ev = { time: 0, at: [0], fields: {} };
@@ -143,7 +153,7 @@ describe("correlation rules", () => {
 
   it("caps live groups when keys do not expire, counting what the cap evicts", () => {
     const { correlations } = compileSigmaRules([{ text: counting, source: "c.yml" }]);
-    const c = new Correlator(correlations, () => undefined, { reorderWindowMs: 0, maxGroups: 1000 });
+    const c = new Correlator(correlations, () => undefined, { reorderWindowMs: 0, maxGroups: 1000, minBuffered: 0 });
     const ev = { time: 0, at: [0], fields: {} };
     for (let i = 0; i < 5000; i++)
       c.push({ rule: "failed-id", time: T0, values: { sourceIPAddress: `k${i}` }, event: ev });
@@ -175,7 +185,10 @@ describe("first_seen rules", () => {
   it("learns from a baseline instead, and warns on a baseline built for another rule definition", () => {
     const { rules, correlations } = compileSigmaRules([{ text, source: "c.yml" }]);
     const history = new FirstSeenTracker(correlations);
-    const seen = { "techtrail.principal": "arn:aws:iam::111122223333:user/a", "techtrail.sourceNetwork": "198.51.100.0/24" };
+    const seen = {
+      "techtrail.principal": "arn:aws:iam::111122223333:user/a",
+      "techtrail.sourceNetwork": "198.51.100.0/24",
+    };
     history.add("call-id", T0, seen, { time: T0, at: [0], fields: {} });
     const baseline = {
       format: "techtrail-baseline" as const,

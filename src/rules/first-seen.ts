@@ -6,7 +6,7 @@
 // built from earlier logs. Pure: no I/O.
 import { z } from "zod";
 import type { CompiledCorrelation } from "./correlation.js";
-import type { CorrelationResult, EventRef } from "./correlation-engine.js";
+import { type CorrelationResult, compareAt, type EventRef } from "./correlation-engine.js";
 
 export const BASELINE_FORMAT = "techtrail-baseline";
 
@@ -122,7 +122,8 @@ export class FirstSeenTracker {
       const key = comboKey(parts);
       const prev = s.combos.get(key);
       if (prev) {
-        if (time < prev.time) s.combos.set(key, { time, event, values: own });
+        if (time < prev.time || (time === prev.time && compareAt(event.at, prev.event.at) < 0))
+          s.combos.set(key, { time, event, values: own });
       } else if (s.combos.size < this.maxCombos) s.combos.set(key, { time, event, values: own });
       else s.overflow++;
     }

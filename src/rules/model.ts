@@ -103,8 +103,21 @@ export type CloudTrailRecord = z.infer<typeof CloudTrailRecord>;
  * add their keys here (e.g. `sequences:` for correlation rules) and a runner in testing.ts, which also checks
  * that the keys a rule kind needs are present.
  */
+/** One test sequence of a correlation or first_seen rule: records in time order and the findings expected. */
+export const RuleSequence = z.strictObject({
+  name: z.string().min(1),
+  /** The correlation the count is about (default: the file's correlation that no other one references). */
+  rule: z.string().min(1).optional(),
+  /** Findings expected from these records (0: a near miss that must stay silent). */
+  expect: z.number().int().nonnegative(),
+  records: z.array(CloudTrailRecord).min(1),
+});
+export type RuleSequence = z.infer<typeof RuleSequence>;
+
 export const RuleTestsFile = z.strictObject({
   match: z.array(CloudTrailRecord).default([]),
   nomatch: z.array(CloudTrailRecord).default([]),
+  /** Correlation and first_seen rules: sequences of records (at least one that fires and one near miss). */
+  sequences: z.array(RuleSequence).default([]),
 });
 export type RuleTestsFile = z.infer<typeof RuleTestsFile>;

@@ -1,27 +1,11 @@
 // Runs a rule set's correlation and first_seen rules over an in-memory list of CloudTrail records, in the
 // order given: what `rules test` and the rule tests use to check a correlation against its `sequences`.
 // Pure; the scan engine does the same work across threads (src/scan/correlate.ts).
-import { z } from "zod";
 import type { CompiledCorrelation } from "./correlation.js";
 import { type CorrelationResult, Correlator } from "./correlation-engine.js";
 import { getterFor, neededFields, principalOf, str, textOf } from "./correlation-fields.js";
 import { type Baseline, FirstSeenTracker } from "./first-seen.js";
-import { CloudTrailRecord, type CompiledRule } from "./model.js";
-
-/** One test sequence of a correlation rule: records in order, and how many findings the rule must report. */
-export const RuleSequence = z.strictObject({
-  name: z.string().min(1),
-  /** Findings of the correlation rule expected from these records (0: a near miss that must stay silent). */
-  expect: z.number().int().nonnegative(),
-  records: z.array(CloudTrailRecord).min(1),
-});
-export type RuleSequence = z.infer<typeof RuleSequence>;
-
-/** `<rule>.tests.yaml` of a correlation or first_seen rule file. */
-export const SequenceTestsFile = z.strictObject({
-  sequences: z.array(RuleSequence).min(1, "a correlation rule needs at least one sequence"),
-});
-export type SequenceTestsFile = z.infer<typeof SequenceTestsFile>;
+import type { CompiledRule } from "./model.js";
 
 export function evaluateSequence(
   rules: readonly CompiledRule[],
@@ -30,7 +14,10 @@ export function evaluateSequence(
   opts: { baseline?: Baseline; reorderWindowMs?: number } = {},
 ): CorrelationResult[] {
   const out: CorrelationResult[] = [];
-  const correlator = new Correlator(correlations, (r) => out.push(r), { reorderWindowMs: opts.reorderWindowMs ?? 0 });
+  const correlator = new Correlator(correlations, (r) => out.push(r), {
+    reorderWindowMs: opts.reorderWindowMs ?? 0,
+    minBuffered: 0,
+  });
   const firstSeen = new FirstSeenTracker(correlations, opts.baseline ? { baseline: opts.baseline } : {});
   const need = neededFields(correlations);
   const getters = new Map([...need].map(([id, fields]) => [id, fields.map((f) => [f, getterFor(f)] as const)]));

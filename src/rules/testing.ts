@@ -5,8 +5,10 @@
 import { z } from "zod";
 import { type Problem, TechtrailError } from "../core/errors.js";
 import { locatedProblems, type ParsedYaml, parseYaml } from "../core/yaml.js";
+import type { CompiledCorrelation } from "./correlation.js";
 import { type CompiledRule, RuleTestsFile } from "./model.js";
 import type { RuleIndex } from "./rule-index.js";
+import { evaluateSequence } from "./sequence.js";
 
 /** A parsed tests file with the positions of its records. */
 export interface ParsedRuleTests {
@@ -41,7 +43,15 @@ export function parseRuleTests(text: string, source: string): ParsedRuleTests {
 }
 
 /** A rule together with its kind: the runner is chosen by `kind`. */
-export type TestableRule = { kind: "event"; rule: CompiledRule };
+export type TestableRule =
+  | { kind: "event"; rule: CompiledRule }
+  /** A correlation or first_seen rule, with the whole rule set its sequences run against. */
+  | {
+      kind: "correlation";
+      rule: CompiledCorrelation;
+      rules: readonly CompiledRule[];
+      correlations: readonly CompiledCorrelation[];
+    };
 
 export const RuleTestStatus = z.enum(["pass", "fail", "missing", "invalid"]);
 export type RuleTestStatus = z.infer<typeof RuleTestStatus>;
@@ -103,8 +113,36 @@ const runEventRule: Runner<Extract<TestableRule, { kind: "event" }>> = ({ rule }
   return { cases: match.length + nomatch.length, failures };
 };
 
+/** The correlation a sequence without `rule:` is about: the one of the file that no other one references. */
+function topOfFile(r: Extract<TestableRule, { kind: "correlation" }>): string | undefined {
+  const same = r.correlations.filter((c) => c.source === r.rule.source);
+  const used = new Set(same.flatMap((c) => c.targets ?? []));
+  return same.find((c) => !used.has(c.id))?.id;
+}
+
+const runCorrelationRule: Runner<Extract<TestableRule, { kind: "correlation" }>> = (r, t) => {
+  const failures: Problem[] = [];
+  const top = topOfFile(r);
+  const mine = t.tests.sequences.map((s, i) => ({ s, i })).filter(({ s }) => (s.rule ?? top) === r.rule.id);
+  if (mine.length === 0)
+    failures.push(at(t, ["sequences"], `no sequence tests correlation ${r.rule.id} (one that fires, one near miss)`));
+  else if (!mine.some(({ s }) => s.expect > 0) || !mine.some(({ s }) => s.expect === 0))
+    failures.push(
+      at(t, ["sequences"], `correlation ${r.rule.id} needs a sequence that fires and a near miss (expect: 0)`),
+    );
+  for (const { s, i } of mine) {
+    const got = evaluateSequence(r.rules, r.correlations, s.records).filter((x) => x.correlation.id === r.rule.id);
+    if (got.length !== s.expect)
+      failures.push(
+        at(t, ["sequences", i], `sequence '${s.name}': expected ${s.expect} finding(s), got ${got.length}`),
+      );
+  }
+  return { cases: mine.length, failures };
+};
+
 const RUNNERS: { [K in TestableRule["kind"]]: Runner<Extract<TestableRule, { kind: K }>> } = {
   event: runEventRule,
+  correlation: runCorrelationRule,
 };
 
 function base(r: TestableRule, testsFile: string) {

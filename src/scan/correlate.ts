@@ -6,14 +6,27 @@ import type { CompiledCorrelation } from "../rules/correlation.js";
 import {
   type CorrelationResult,
   Correlator,
+  type CorrelatorOptions,
   type CorrelatorStats,
   type EventRef,
 } from "../rules/correlation-engine.js";
-import { getterFor, neededFields, principalOf, str, textOf, VIRTUAL } from "../rules/correlation-fields.js";
+import {
+  getterFor,
+  neededFields,
+  principalOf,
+  sourceNetwork,
+  str,
+  textOf,
+  VIRTUAL,
+} from "../rules/correlation-fields.js";
+
 import { type Baseline, comboKey, FirstSeenTracker } from "../rules/first-seen.js";
 import type { Getter } from "../rules/matchers.js";
 import type { CompiledRule } from "../rules/model.js";
 import type { Finding } from "./model.js";
+
+/** How first_seen rules and correlations compare source addresses (IPv4 /24, IPv6 /48). */
+export const sourceNetworkOf = sourceNetwork;
 
 /** Event fields copied into each tuple, in this order. */
 const EVENT_FIELDS = [
@@ -88,7 +101,7 @@ export class Tap {
     if (entry.firstSeenOnly && Number.isFinite(t)) {
       const key = `${pos}\u0001${comboKey(v)}`;
       const prev = this.earliest.get(key);
-      if (prev !== undefined && prev <= t) return;
+      if (prev !== undefined && prev < t) return;
       if (prev !== undefined || this.earliest.size < Tap.MAX_EARLIEST) this.earliest.set(key, t);
     }
     const f = EVENT_FIELDS.map((k) =>
@@ -135,6 +148,7 @@ export interface CorrelationSummary {
 export interface CorrelationRunOptions {
   reorderWindowMs: number;
   maxGroups?: number;
+  minBuffered?: number;
   baseline?: Baseline;
   /** Correlation findings kept (the rest are counted); default 100,000. */
   maxFindings?: number;
@@ -159,8 +173,9 @@ export class CorrelationRun {
       if (this.results.length < this.maxFindings) this.results.push(r);
       else this.dropped++;
     };
-    const corrOpts: { reorderWindowMs: number; maxGroups?: number } = { reorderWindowMs: opts.reorderWindowMs };
+    const corrOpts: CorrelatorOptions = { reorderWindowMs: opts.reorderWindowMs };
     if (opts.maxGroups !== undefined) corrOpts.maxGroups = opts.maxGroups;
+    if (opts.minBuffered !== undefined) corrOpts.minBuffered = opts.minBuffered;
     this.correlator = new Correlator(correlations, keep, corrOpts);
     this.firstSeen = new FirstSeenTracker(correlations, opts.baseline ? { baseline: opts.baseline } : {});
   }
@@ -201,7 +216,7 @@ export class CorrelationRun {
     const warnings = [...this.firstSeen.warnings];
     if (s.late > 0)
       warnings.push(
-        `${s.late} matched event(s) arrived more than ${Math.round(this.opts.reorderWindowMs / 60_000)} min behind newer ones and were not correlated (raise --reorder-window)`,
+        `${s.late} matched event(s) arrived after later events had been correlated (more than ${Math.round(this.opts.reorderWindowMs / 60_000)} min behind the newest) and were not correlated; raise --reorder-window`,
       );
     if (this.dropped > 0)
       warnings.push(`${this.dropped} correlation finding(s) beyond the ${this.maxFindings} kept were counted only`);

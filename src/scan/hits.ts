@@ -505,6 +505,11 @@ export class FindingStore implements FindingList {
    * Visits the sorted findings as one reused row view, without building Finding objects (the summary reads
    * a few fields of every finding; eventIDs, times and origins are only decoded when asked for).
    */
+  /** eventTime (epoch ms, NaN when not packed) of the finding at sorted position `index`. */
+  timeMsAt(index: number): number {
+    return this.rowTimeMs((this.order ? this.order[index] : index) as number);
+  }
+
   forEachRow(visit: (row: SummaryRow) => void): void {
     const row = new RowView(this);
     const empty = [""];

@@ -1,5 +1,7 @@
 // Scan engine: CloudTrail readers (S3 delivery trees, JSON Lines, arrays, stdin), pre-filter, worker pool,
 // findings and summary. scanPaths() is the entry point.
+export { type BaselineBuild, buildBaseline, loadBaseline } from "./baseline.js";
+export { type CorrelationSummary, sourceNetworkOf } from "./correlate.js";
 export { detectFormat, type InputFormat } from "./engine.js";
 export { CSV_COLUMNS, csvHeader, findingCsv, findingJsonl, findingRow } from "./format.js";
 export type { FindingList } from "./hits.js";

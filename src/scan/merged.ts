@@ -68,7 +68,7 @@ export class MergedFindings implements FindingList, SummarySource {
     let j = 0;
     let k = 0;
     for (let i = 0; i < this.store.length; i++) {
-      const t = key(this.store.rowTimeMs(i));
+      const t = key(this.store.timeMsAt(i));
       while (j < this.extras.length && key((this.extras[j] as Extra).timeMs) < t) out[k++] = -(j++ + 1);
       out[k++] = i;
     }

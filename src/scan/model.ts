@@ -226,6 +226,8 @@ export const ScanOptions = z.strictObject({
    * (ms; default 1 h). Later events are counted in the summary as late.
    */
   reorderWindowMs: z.number().int().min(0).default(3_600_000),
+  /** ...and keeps at least this many of the latest matched events, whatever their times. */
+  reorderMinEvents: z.number().int().min(0).default(50_000),
   /** first_seen rules: combinations already seen (from `techtrail baseline build`). */
   baseline: Baseline.optional(),
 });

@@ -119,9 +119,19 @@ export async function testRuleLibrary(lib: RuleLibrary, only?: readonly Compiled
   const index = new RuleIndex(lib.rules);
   const results: RuleTestResult[] = [];
   for (const rule of only ?? lib.rules) {
+    // base rules of correlations are tested through their correlation's sequences
+    if (rule.correlationOnly) continue;
     const testsFile = testsFileName(rule.source);
     const text = await readIfExists(testsFileName(lib.pathOf(rule.source)));
     results.push(runRuleTests({ kind: "event", rule }, testsFile, text, { index }));
+  }
+  const wanted = only ? new Set(only.map((r) => r.id)) : undefined;
+  for (const c of lib.correlations) {
+    if (wanted && !wanted.has(c.id)) continue;
+    const testsFile = testsFileName(c.source);
+    const text = await readIfExists(testsFileName(lib.pathOf(c.source)));
+    const t = { kind: "correlation" as const, rule: c, rules: lib.rules, correlations: lib.correlations };
+    results.push(runRuleTests(t, testsFile, text, { index }));
   }
   return results;
 }

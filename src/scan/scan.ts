@@ -298,9 +298,11 @@ async function scanWith(
         rules.correlations,
         rules.rules.map((r) => r.id),
         rules.tapFields,
-        opts.baseline
-          ? { reorderWindowMs: opts.reorderWindowMs, baseline: opts.baseline }
-          : { reorderWindowMs: opts.reorderWindowMs },
+        {
+          reorderWindowMs: opts.reorderWindowMs,
+          minBuffered: opts.reorderMinEvents,
+          ...(opts.baseline ? { baseline: opts.baseline } : {}),
+        },
       )
     : undefined;
   hooks.onCorrelationRun?.(run);

@@ -21,6 +21,7 @@ export interface Counters {
   examples: SkipExample[];
   rules: ScanSummary["rules"];
   workers: number;
+  correlations?: ScanSummary["correlations"];
   durationMs: number;
   scanMs: number;
 }
@@ -206,6 +207,7 @@ export function buildSummary(
       .map(seen)
       .sort((a, b) => byTime(a, b) || a.principal.localeCompare(b.principal))
       .map(({ techSet, ruleSeen, ...p }) => ({ ...p, techniques: [...techSet].sort(compareIds) })),
+    ...(c.correlations ? { correlations: c.correlations } : {}),
     workers: c.workers,
     durationMs: Math.round(c.durationMs),
     scanMs: Math.round(c.scanMs),

@@ -5,11 +5,13 @@ import { buildNavigatorLayers } from "../../catalog/layer.js";
 import { loadBuiltinCatalog } from "../../catalog/load.js";
 import { formatProblem, isTechtrailError, TechtrailError } from "../../core/errors.js";
 import { type OutputSink, openOutput, writeFileAtomic, writeOutput } from "../../core/fs.js";
+import type { Baseline } from "../../rules/first-seen.js";
 import {
   csvHeader,
   type FindingList,
   findingCsv,
   findingJsonl,
+  loadBaseline,
   principalOf,
   type ScanProgress,
   type ScanSummary,
@@ -36,6 +38,17 @@ interface ScanCliOpts {
   title?: string;
   db?: string;
   actor?: string;
+  reorderWindow?: string;
+  baseline?: string;
+}
+
+/** `90m`, `1h`, `0s` → ms; a clear error otherwise. */
+export function durationOption(flag: string, text: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!m)
+    throw new TechtrailError("VALIDATION", `${flag}: '${text}' is not a duration (expected e.g. 30s, 15m, 1h, 2d)`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "ms"];
+  return Number(m[1]) * unit;
 }
 
 /** Buffered line writer honouring back-pressure, to --out (see openOutput: atomic for files) or stdout. */
@@ -145,6 +158,12 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
   }
   const showProgress = process.stderr.isTTY === true && !o.quiet;
   let shown = false;
+  let baseline: Baseline | undefined;
+  if (o.baseline) {
+    const loaded = await loadBaseline(o.baseline);
+    baseline = loaded.baseline;
+    for (const w of loaded.warnings) log(`techtrail: warning: ${w}`);
+  }
   const { list: findings, summary } = await scanPaths(
     paths,
     {
@@ -152,6 +171,10 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
       builtinRules: o.builtinRules,
       strict: o.strict === true,
       ...(workers !== undefined ? { workers } : {}),
+      ...(o.reorderWindow !== undefined
+        ? { reorderWindowMs: durationOption("--reorder-window", o.reorderWindow) }
+        : {}),
+      ...(baseline ? { baseline } : {}),
     },
     // scanPaths loads the built-in catalog itself once the workers are starting (they compile rules meanwhile)
     {
@@ -172,6 +195,7 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
     log(
       `techtrail: skipped (${ex.reason}): ${formatProblem({ source: ex.file, ...(ex.line !== undefined ? { line: ex.line } : {}), message: ex.index !== undefined ? `record ${ex.index}: ${ex.message}` : ex.message })}`,
     );
+  if (!o.quiet) for (const w of summary.correlations?.warnings ?? []) log(`techtrail: warning: ${w}`);
   if (summary.skipped.total > summary.skipped.examples.length)
     log(
       `techtrail: ${summary.skipped.total - summary.skipped.examples.length} more skipped record(s) (see --summary-json)`,
@@ -237,6 +261,11 @@ export function registerScanCommands(program: Command): void {
       "incident store for --create-incident (default: TECHTRAIL_DATABASE_URL, TECHTRAIL_DB, ./techtrail.db)",
     )
     .option("--actor <name>", "who creates the incident, for the audit trail")
+    .option(
+      "--reorder-window <duration>",
+      "correlations: how far behind newer events a matched event may arrive and still count (default 1h)",
+    )
+    .option("--baseline <file>", "first_seen rules: combinations already seen (from techtrail baseline build)")
     .action(async (paths: string[], o: ScanCliOpts) => {
       try {
         process.exitCode = await runScan(paths, o);
