@@ -1,8 +1,10 @@
 // PostgreSQL adapter (pg): the store for teams, chosen by TECHTRAIL_DATABASE_URL=postgres://...
 // Same schema and logic as SQLite (sql-store.ts); transactions run on one pooled client.
+
 import pg from "pg";
 import { TechtrailError } from "../core/errors.js";
 import { applyMigrations } from "./migrations.js";
+import { redactMessage, redactUrl } from "./redact.js";
 import { chunk, type Row, type SqlDb, type SqlValue } from "./sql.js";
 import { SqlStore } from "./sql-store.js";
 
@@ -93,11 +95,6 @@ export interface PostgresOptions {
   maxConnections?: number;
 }
 
-/** Hides the password of a connection URL for messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
-}
-
 /** Opens a PostgreSQL incident store, applying migrations. */
 export async function openPostgresStore(url: string, opts: PostgresOptions = {}): Promise<SqlStore> {
   if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(opts.schema))
@@ -114,7 +111,8 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
   } catch (e) {
     await pool.end().catch(() => undefined);
     if (e instanceof TechtrailError) throw e;
-    throw new TechtrailError("IO", `cannot open PostgreSQL store ${redactUrl(url)}: ${(e as Error).message}`, {
+    const why = redactMessage((e as Error).message, url);
+    throw new TechtrailError("IO", `cannot open PostgreSQL store ${redactUrl(url)}: ${why}`, {
       cause: e,
     });
   }

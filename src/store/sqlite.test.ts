@@ -1,6 +1,6 @@
 // Runs the store contract against SQLite files in a temp folder, plus SQLite-specific checks.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -79,6 +79,22 @@ test("sqlite: a write lock held too long by another process is a CONFLICT asking
       await store.close();
       other.close();
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a new SQLite database file (and its WAL) is readable by its owner only (0600)", {
+  skip: process.platform === "win32" ? "POSIX modes" : false,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "techtrail-mode-"));
+  try {
+    const file = join(dir, "new.db");
+    const store = await openSqliteStore(file);
+    await store.create(sampleIncident(), { actor: "t" });
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    if (existsSync(`${file}-wal`)) assert.equal(statSync(`${file}-wal`).mode & 0o777, 0o600);
+    await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

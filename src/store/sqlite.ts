@@ -1,7 +1,7 @@
 // SQLite adapter (better-sqlite3): the embedded default store. WAL so readers never block the writer,
 // foreign keys on, a busy timeout so concurrent processes wait for the write lock instead of failing,
 // migrations applied on open (see migrations.ts).
-import { mkdirSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { TechtrailError } from "../core/errors.js";
@@ -116,7 +116,12 @@ export async function openSqliteStore(file: string, opts: SqliteOptions = {}): P
   const path = file === ":memory:" ? file : resolve(file);
   let db: Database.Database;
   try {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    if (path !== ":memory:") {
+      mkdirSync(dirname(path), { recursive: true });
+      // The file holds password hashes and session/token hashes: a new one is readable by its owner only
+      // (SQLite gives the -wal and -shm files the mode of the database file).
+      if (!existsSync(path)) closeSync(openSync(path, "a", 0o600));
+    }
     db = new Database(path, { timeout: opts.busyTimeoutMs ?? 15_000 });
     // 8 KiB pages hold several ~2 KB incident documents and audit snapshots each (4 KiB pages waste about
     // half their space on them). Only takes effect on a new, empty database.
