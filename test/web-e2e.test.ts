@@ -372,6 +372,7 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
 
     // Scan a Stratus detonation log and file an incident from its findings.
     await page.goto(`${base}/#/scan`);
+    assert.match((await page.getByTestId("scan-empty").textContent()) ?? "", /Choose one or more CloudTrail/);
     await page.getByTestId("scan-files").setInputFiles(trailStopLog(dir));
     await page.getByRole("button", { name: "Scan", exact: true }).click();
     if (!offers("/api/scan")) {
@@ -495,6 +496,22 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     await page.goto(`${base}/#/scan`);
     await page.getByTestId("needs-role").waitFor();
 
+    // The matrix at 1,440 px: either every tactic fits or a cue says how many are off to the right; the
+    // column heads count techniques in correct English.
+    await page.goto(`${base}/#/matrix`);
+    await page.getByTestId("matrix").waitFor();
+    const fit = await page.getByTestId("matrix").evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+    if (fit.scroll > fit.client)
+      assert.match((await page.getByTestId("matrix-scroll-cue").textContent()) ?? "", /Scroll sideways for \d+ more/);
+    const heads = await page.locator(".matrix-head small").allTextContents();
+    assert.ok(heads.length > 0 && heads.every((h) => /^(1 technique|\d+ techniques)$/.test(h)), heads.join("|"));
+    // Counts are not clipped: each count box is as wide as its text.
+    const clipped = await page
+      .locator(".matrix-cell .count")
+      .evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).length);
+    assert.equal(clipped, 0);
+    await shot(page, "13a-matrix-1440");
+
     // A technique names the rules that detect it by title and level (no rule IDs), linked to the rule view.
     const rulesApi = (await (await page.context().request.get(`${base}/api/rules?technique=T1098`)).json()) as {
       items: Array<{ id: string; title: string; level: string }>;
@@ -542,12 +559,18 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     await page.getByRole("button", { name: "Add user" }).click();
     await page.getByText("One-time password").waitFor();
     await table.getByText("analyst2").waitFor();
+    // Without tokens the section says what they are for and how to make one.
+    await page.getByTestId("no-tokens").waitFor();
     // An API token for the viewer: its secret is shown once and works as a Bearer token.
     await page.getByLabel("For user").selectOption("viewer1");
     await page.getByLabel("Token name").fill("dashboards");
     await page.getByRole("button", { name: "Create token" }).click();
     const secret = (await page.getByTestId("token-secret").locator("code").textContent()) ?? "";
     assert.match(secret, /^tt_/);
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
+    await page.getByTestId("token-secret").getByRole("button", { name: "Copy token" }).click();
+    await page.getByTestId("token-secret").getByRole("button", { name: "Copied" }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
     await page.getByTestId("token-table").getByText("dashboards").waitFor();
     const me = await fetch(`${base}/api/auth/me`, { headers: { Authorization: `Bearer ${secret}` } });
     assert.equal(((await me.json()) as { role: string; via: string }).via, "token");

@@ -24,6 +24,9 @@ export const ScanQuery = z.strictObject({
   limit: z.coerce.number().int().min(0).max(20_000).default(2_000),
 });
 
+/** Uploads below this size are scanned without worker threads. */
+export const SMALL_UPLOAD_BYTES = 1024 * 1024;
+
 export const ScanResult = z.object({
   summary: ScanSummary,
   /** The first `limit` findings. */
@@ -106,7 +109,12 @@ export function scanRoutes(deps: ServerDeps) {
         await writeFile(p, new Uint8Array(await f.arrayBuffer()), { mode: 0o600 });
         paths.push(p);
       }
-      const result = await scanPaths(paths, {}, { catalog: deps.catalog });
+      // Small uploads scan on this thread: starting worker threads (each compiling every rule) costs far more
+      // than scanning a few events.
+      const bytes = files.reduce((n, f) => n + f.size, 0);
+      const result = await scanPaths(paths, bytes < SMALL_UPLOAD_BYTES ? { workers: 0 } : {}, {
+        catalog: deps.catalog,
+      });
       // Report the uploaded names, never the temporary paths.
       const prefix = new RegExp(`${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/\\d+/`, "g");
       const rename = (f: Finding): Finding => ({

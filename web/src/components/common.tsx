@@ -1,6 +1,6 @@
 // Small shared pieces: loading and error states, the "not available" state for endpoints the server does
 // not offer, badges and formatting helpers. All text is rendered as text (never as HTML).
-import type { ReactNode } from "react";
+import { type ReactNode, useState } from "react";
 import { ApiError, isMissingEndpoint } from "../api";
 
 export function Loading({ what = "Loading" }: { what?: string }) {
@@ -102,5 +102,21 @@ export function PageTitle({ children, actions }: { children: ReactNode; actions?
       <h1>{children}</h1>
       {actions ? <div className="actions">{actions}</div> : null}
     </div>
+  );
+}
+
+/** Copies a secret (token, one-time password) to the clipboard and says so. */
+export function CopyButton({ text, label = "Copy" }: { text: string; label?: string }) {
+  const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
+  const copy = () => {
+    navigator.clipboard.writeText(text).then(
+      () => setState("copied"),
+      () => setState("failed"),
+    );
+  };
+  return (
+    <button type="button" className="copy" onClick={copy} data-testid="copy">
+      {state === "copied" ? "Copied" : state === "failed" ? "Copy failed: select the text" : label}
+    </button>
   );
 }

@@ -1,10 +1,10 @@
 // The tactic × technique matrix: tactics as columns, top-level techniques as cells with expandable
 // sub-techniques, coloured by incident frequency (GET /api/catalog/matrix) or by detection coverage
 // (GET /api/coverage) with a toggle. Colours are CSS classes (heat-0..5, cov-*), never inline styles.
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api } from "../api";
 import type { Matrix, MatrixCell } from "../api-types";
-import { ErrorBox, Loading, PageTitle } from "../components/common";
+import { ErrorBox, Loading, PageTitle, plural } from "../components/common";
 import { type CoverageLevel, type CoverageReport, coverageByTechnique } from "../coverage";
 import { downloadJson } from "../download";
 import { href, hrefQuery, Link } from "../router";
@@ -83,6 +83,7 @@ export function MatrixPage({ demo }: { demo?: string | null }) {
     profile: profile || undefined,
   });
   const covMap = coverage.data ? coverageByTechnique(coverage.data) : undefined;
+  const overflow = useOverflow(matrix.data?.tactics.length ?? 0);
 
   return (
     <section>
@@ -147,7 +148,7 @@ export function MatrixPage({ demo }: { demo?: string | null }) {
         <>
           <p className="muted" data-testid="matrix-summary">
             Catalog {matrix.data.catalogVersion} · <span data-testid="matrix-total">{matrix.data.totalIncidents}</span>{" "}
-            incident{matrix.data.totalIncidents === 1 ? "" : "s"}{" "}
+            incident{matrix.data.totalIncidents === 1 ? "" : "s"} · {plural(matrix.data.tactics.length, "tactic")}{" "}
             {mode === "frequency"
               ? `· darker = more incidents (busiest technique: ${matrix.data.maxIncidents})`
               : coverage.data
@@ -163,12 +164,18 @@ export function MatrixPage({ demo }: { demo?: string | null }) {
               />
             ) : null}
           </div>
-          <div className="matrix" data-testid="matrix">
+          {mode === "coverage" && !coverage.data && !coverage.error ? <Loading what="Loading coverage" /> : null}
+          {overflow.more ? (
+            <p className="scroll-cue" data-testid="matrix-scroll-cue">
+              Scroll sideways for {plural(overflow.hidden, "more tactic")} →
+            </p>
+          ) : null}
+          <div className={`matrix${overflow.more ? " more-right" : ""}`} data-testid="matrix" ref={overflow.ref}>
             {matrix.data.tactics.map((ta) => (
               <div className="matrix-col" key={ta.id}>
                 <div className="matrix-head" title={ta.id}>
                   <span>{ta.name}</span>
-                  <small>{ta.techniques.length} techniques</small>
+                  <small>{plural(ta.techniques.length, "technique")}</small>
                 </div>
                 {ta.techniques.map((t) => (
                   <Cell
@@ -224,8 +231,19 @@ function Cell(props: {
   const { cell, max, mode, coverage } = props;
   const [open, setOpen] = useState(false);
   const expanded = open || props.expandAll;
+  // Until coverage arrives a cell shows no verdict (never "not covered" for data not loaded yet).
   const colour = (id: string, n: number) =>
-    mode === "frequency" ? `heat-${heatLevel(n, max)}` : `cov-${coverage?.get(id) ?? "none"}`;
+    mode === "frequency" ? `heat-${heatLevel(n, max)}` : coverage ? `cov-${coverage.get(id) ?? "none"}` : "cov-loading";
+  const mark = (id: string) =>
+    coverage ? (
+      <span className="count" title={LEVEL_TEXT[coverage.get(id) ?? "none"]}>
+        {LEVEL_MARK[coverage.get(id) ?? "none"]}
+      </span>
+    ) : (
+      <span className="count" title="loading coverage" aria-busy="true">
+        …
+      </span>
+    );
   return (
     <div className={`matrix-cell ${colour(cell.id, cell.incidentsWithSubtechniques)}`} data-technique={cell.id}>
       <div className="cell-main">
@@ -242,9 +260,7 @@ function Cell(props: {
             {cell.incidentsWithSubtechniques}
           </a>
         ) : (
-          <span className="count" title={LEVEL_TEXT[coverage?.get(cell.id) ?? "none"]}>
-            {LEVEL_MARK[coverage?.get(cell.id) ?? "none"]}
-          </span>
+          mark(cell.id)
         )}
       </div>
       {cell.subtechniques.length > 0 ? (
@@ -265,17 +281,39 @@ function Cell(props: {
               <Link to={href("techniques", s.id)} title={`${s.id} ${s.name}`}>
                 <span className="tid">{s.id}</span> {s.name}
               </Link>
-              {mode === "frequency" ? (
-                <span className="count">{s.incidents}</span>
-              ) : (
-                <span className="count" title={LEVEL_TEXT[coverage?.get(s.id) ?? "none"]}>
-                  {LEVEL_MARK[coverage?.get(s.id) ?? "none"]}
-                </span>
-              )}
+              {mode === "frequency" ? <span className="count">{s.incidents}</span> : mark(s.id)}
             </li>
           ))}
         </ul>
       ) : null}
     </div>
   );
+}
+
+/**
+ * Whether the matrix is wider than its box and how many tactic columns are still off to the right, so the page
+ * can say so (the columns keep a readable width instead of shrinking to fit any window).
+ */
+function useOverflow(columns: number) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [state, setState] = useState({ more: false, hidden: 0 });
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || columns === 0) return;
+    const measure = () => {
+      const rest = el.scrollWidth - el.clientWidth - el.scrollLeft;
+      const colWidth = el.scrollWidth / columns;
+      const hidden = rest > 4 ? Math.max(1, Math.round(rest / colWidth)) : 0;
+      setState((s) => (s.hidden === hidden && s.more === hidden > 0 ? s : { more: hidden > 0, hidden }));
+    };
+    measure();
+    el.addEventListener("scroll", measure, { passive: true });
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => {
+      el.removeEventListener("scroll", measure);
+      ro.disconnect();
+    };
+  }, [columns]);
+  return { ref, ...state };
 }

@@ -1,11 +1,9 @@
 // The built-in detection rules: #/rules lists them (title, level, techniques), #/rules/{id} shows one rule with
 // its techniques, status, source, description and YAML text. Data from GET /api/rules and /api/rules/{id}.
 import { client, ok } from "../client";
-import { Badge, ErrorBox, Loading, PageTitle } from "../components/common";
+import { Badge, ErrorBox, Loading, PageTitle, plural } from "../components/common";
 import { href, Link } from "../router";
 import { useCall } from "../use-api";
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
 
 export function RulesPage() {
   const rules = useCall((signal) => ok(client.rules.$get({ query: {} }, { init: { signal } })), "all");

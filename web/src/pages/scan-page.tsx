@@ -4,48 +4,12 @@
 // findings kept as evidence).
 import { type FormEvent, useMemo, useState } from "react";
 import { api, withQuery } from "../api";
+import type { ScanResult } from "../api-types";
 import { useAuth } from "../auth";
-import { Badge, ErrorBox, fmtDate, NeedsRole, PageTitle } from "../components/common";
+import { Badge, ErrorBox, fmtDate, NeedsRole, PageTitle, plural } from "../components/common";
 import { href, Link, navigate } from "../router";
 
-interface Finding {
-  rule: { id: string; title: string; level: string };
-  techniques: string[];
-  eventID?: string;
-  eventTime?: string;
-  eventName?: string;
-  eventSource?: string;
-  awsRegion?: string;
-  sourceIPAddress?: string;
-  errorCode?: string;
-  attempt: boolean;
-  principalArn?: string;
-  origin: { file: string; line?: number; index?: number };
-}
-interface TechniqueSeen {
-  id: string;
-  name?: string;
-  findings: number;
-  attempts: number;
-  firstSeen?: string;
-  lastSeen?: string;
-  principals: string[];
-  rules: string[];
-}
-interface ScanResponse {
-  summary: {
-    files: { scanned: number; skipped: number; bytes: number };
-    events: { read: number; evaluated: number; matched: number };
-    skipped: { total: number; examples: Array<{ reason: string; file: string; message: string }> };
-    findings: { total: number; attempts: number };
-    techniques: TechniqueSeen[];
-    durationMs: number;
-  };
-  findings: Finding[];
-  /** True when the response lists only the first findings (summary.findings.total counts all). */
-  truncated?: boolean;
-  incident?: { key: string; title?: string } | null;
-}
+type ScanResponse = ScanResult;
 
 const SHOWN = 500;
 
@@ -131,12 +95,23 @@ export function ScanPage() {
         </button>
       </form>
       {error ? <ErrorBox error={error} feature="log scanning" /> : null}
+      {!result && !busy && !error ? (
+        <div className="muted empty" data-testid="scan-empty">
+          <p>
+            Choose one or more CloudTrail log files and press <strong>Scan</strong>: the built-in detection rules run
+            over every event and the techniques they reveal are listed here, with each finding. Files from an S3 trail
+            bucket (<code>.json.gz</code>), CloudTrail Lake or <code>aws cloudtrail lookup-events</code> exports and
+            JSON Lines all work. Nothing is stored unless you then create an incident from the findings.
+          </p>
+        </div>
+      ) : null}
       {s && result ? (
         <>
           <p data-testid="scan-summary">
-            {s.files.scanned} file(s), {s.events.read} events read, {s.events.matched} matched,{" "}
-            <strong data-testid="scan-finding-count">{s.findings.total}</strong> findings ({s.findings.attempts} failed
-            attempts), {s.techniques.length} techniques, {Math.round(s.durationMs)} ms
+            {plural(s.events.read, "event")} read from {plural(s.files.scanned, "file")}, {s.events.matched} matched,{" "}
+            <strong data-testid="scan-finding-count">{s.findings.total}</strong>{" "}
+            {s.findings.total === 1 ? "finding" : "findings"} ({plural(s.findings.attempts, "failed attempt")}),{" "}
+            {plural(s.techniques.length, "technique")}, {Math.round(s.durationMs)} ms
             {s.skipped.total ? ` · ${s.skipped.total} skipped` : ""}
           </p>
           {s.skipped.examples.length ? (

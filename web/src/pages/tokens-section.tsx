@@ -3,7 +3,7 @@
 import { type FormEvent, useState } from "react";
 import { api } from "../api";
 import type { Role, User } from "../api-types";
-import { Badge, ErrorBox, fmtDate, Loading } from "../components/common";
+import { Badge, CopyButton, ErrorBox, fmtDate, Loading } from "../components/common";
 import { useApi } from "../use-api";
 
 interface ApiToken {
@@ -52,12 +52,20 @@ export function TokensSection({ users }: { users: User[] }) {
       {error ? <ErrorBox error={error} /> : null}
       {secret ? (
         <p className="notice" data-testid="token-secret">
-          Token <strong>{secret.name}</strong> (shown only now): <code>{secret.secret}</code>
+          Token <strong>{secret.name}</strong> (shown only now): <code>{secret.secret}</code>{" "}
+          <CopyButton text={secret.secret} label="Copy token" />
         </p>
       ) : null}
       {tokens.error ? <ErrorBox error={tokens.error} /> : null}
       {!tokens.data ? (
-        <Loading />
+        tokens.error ? null : (
+          <Loading />
+        )
+      ) : tokens.data.items.length === 0 ? (
+        <p className="muted" data-testid="no-tokens">
+          No API tokens yet. Scripts and CI jobs sign in with one: create it below for the user whose role it should
+          have, copy the secret (it is shown only once) and send it as <code>Authorization: Bearer tt_...</code>.
+        </p>
       ) : (
         <table className="table compact" data-testid="token-table">
           <thead>

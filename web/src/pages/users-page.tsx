@@ -3,7 +3,7 @@ import { type FormEvent, useState } from "react";
 import { api } from "../api";
 import type { Role, User } from "../api-types";
 import { useAuth } from "../auth";
-import { ErrorBox, Loading, NeedsRole, PageTitle } from "../components/common";
+import { CopyButton, ErrorBox, Loading, NeedsRole, PageTitle } from "../components/common";
 import { useApi } from "../use-api";
 import { TokensSection } from "./tokens-section";
 
@@ -53,7 +53,8 @@ export function UsersPage() {
       {error ? <ErrorBox error={error} /> : null}
       {created?.password ? (
         <p className="notice">
-          Created <strong>{created.name}</strong>. One-time password (shown only now): <code>{created.password}</code>
+          Created <strong>{created.name}</strong>. One-time password (shown only now): <code>{created.password}</code>{" "}
+          <CopyButton text={created.password} label="Copy password" />
         </p>
       ) : null}
       {users.error ? <ErrorBox error={users.error} /> : null}
