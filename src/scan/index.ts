@@ -16,3 +16,11 @@ export {
 } from "./rule-library.js";
 export { compareFindings, resolveScanOptions, type ScanHooks, type ScanResult, scanPaths } from "./scan.js";
 export { principalOf } from "./summary.js";
+export {
+  loadSuppressions,
+  parseSuppressions,
+  SuppressionEntry,
+  SuppressionFile,
+  type SuppressionHit,
+  Suppressor,
+} from "./suppress.js";
