@@ -88,7 +88,7 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     names: {
-      baseline: { term: "baseline", description: "history for first_seen rules: build a baseline from earlier logs" },
+      baseline: { term: "baseline", description: "history for first_seen rules" },
     },
     load: async () => (await import("./commands/baseline.js")).registerBaselineCommands,
   },
