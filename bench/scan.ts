@@ -4,6 +4,10 @@
 // a bare Node loop that JSON.parses every line, jq with an equivalent eventName filter (if installed), and the
 // two-core gunzip ceiling (two parallel zlib streams). Each scan runs in a child process so its peak RSS
 // (all threads) is measured. Uses the compiled engine from dist/ when it is up to date (faster worker start).
+// Also an attack-dense corpus: the shared Invictus and Stratus events (real, attack-heavy) repeated with shifted
+// times to --attack-events N (default 500,000), where findings and correlation matches are many.
+// --compare-ref REF also scans both corpora with the engine of git revision REF (built in .bench/ref-REF), in
+// the same run, so a change in throughput is measured rather than compared with old figures.
 // Options: --events N (default 1,000,000), --workers N (default: cores), --regen.
 import { execFileSync, spawnSync } from "node:child_process";
 import {
@@ -33,6 +37,9 @@ const arg = (name: string): string | undefined => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const EVENTS = Number(arg("--events") ?? 1_000_000);
+const ATTACK_EVENTS = Number(arg("--attack-events") ?? 500_000);
+const ATTACK = join(ROOT, ".bench", "attack-corpus");
+const SHARED = resolve(ROOT, "../shared/data");
 const WORKERS = Number(arg("--workers") ?? availableParallelism());
 
 // ---------- deterministic synthetic CloudTrail ----------
@@ -563,6 +570,80 @@ async function generate(): Promise<void> {
   writeFileSync(marker, JSON.stringify({ events: EVENTS, version: CORPUS_VERSION, files }));
 }
 
+// ---------- attack-dense corpus from the shared real events ----------
+
+/** Invictus (MIT) and Stratus Red Team (Apache-2.0) events, repeated with times shifted a week per copy. */
+async function generateAttack(): Promise<string | undefined> {
+  const out = join(ATTACK, "events.jsonl");
+  const marker = join(ATTACK, "corpus.json");
+  const invictus = join(SHARED, "invictus-aws-dataset", "CloudTrail");
+  const stratus = join(SHARED, "stratus-detonation-logs", "events.jsonl");
+  if (!existsSync(invictus) || !existsSync(stratus)) return undefined;
+  if (existsSync(marker) && !process.argv.includes("--regen")) {
+    const m = JSON.parse(readFileSync(marker, "utf8")) as { events: number };
+    if (m.events === ATTACK_EVENTS) return out;
+  }
+  rmSync(ATTACK, { recursive: true, force: true });
+  mkdirSync(ATTACK, { recursive: true });
+  const base: Array<Record<string, unknown>> = [];
+  for (const f of readdirSync(invictus)
+    .filter((x) => x.endsWith(".json"))
+    .sort())
+    base.push(
+      ...(JSON.parse(readFileSync(join(invictus, f), "utf8")) as { Records: Array<Record<string, unknown>> }).Records,
+    );
+  for (const line of readFileSync(stratus, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    const e = JSON.parse(line) as Record<string, unknown>;
+    for (const k of ["stratus_technique_id", "mitre_tactics", "attack_technique_ids"]) delete e[k];
+    base.push(e);
+  }
+  base.sort((a, b) => String(a.eventTime).localeCompare(String(b.eventTime)));
+  const w = createWriteStream(out);
+  const week = 7 * 86_400_000;
+  let written = 0;
+  for (let copy = 0; written < ATTACK_EVENTS; copy++) {
+    const lines: string[] = [];
+    for (const e of base) {
+      if (written >= ATTACK_EVENTS) break;
+      const t = Date.parse(String(e.eventTime));
+      const shifted: Record<string, unknown> = {
+        ...e,
+        eventTime: Number.isNaN(t) ? e.eventTime : new Date(t + copy * week).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      };
+      if (typeof e.eventID === "string") shifted.eventID = `${e.eventID.slice(0, 24)}${String(copy).padStart(12, "0")}`;
+      lines.push(JSON.stringify(shifted));
+      written++;
+    }
+    if (!w.write(`${lines.join("\n")}\n`)) await new Promise<void>((r) => w.once("drain", () => r()));
+  }
+  await new Promise<void>((r) => w.end(() => r()));
+  writeFileSync(marker, JSON.stringify({ events: ATTACK_EVENTS, base: base.length }));
+  return out;
+}
+
+/** Builds the engine of another git revision into .bench/ref-REF (a worktree sharing node_modules). */
+function buildRef(ref: string): string {
+  const sha = execFileSync("git", ["-C", ROOT, "rev-parse", "--short", ref], { encoding: "utf8" }).trim();
+  const dir = join(ROOT, ".bench", `ref-${sha}`);
+  if (!existsSync(join(dir, "dist", "scan", "index.js"))) {
+    process.stderr.write(`building the engine of ${ref} (${sha}) in ${dir} ...\n`);
+    rmSync(dir, { recursive: true, force: true });
+    execFileSync("git", ["-C", ROOT, "worktree", "add", "--detach", dir, sha], { stdio: "ignore" });
+    execFileSync("ln", ["-s", join(ROOT, "node_modules"), join(dir, "node_modules")]);
+    execFileSync(
+      process.execPath,
+      [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(dir, "tsconfig.build.json")],
+      {
+        stdio: "ignore",
+      },
+    );
+    if (existsSync(join(dir, "scripts", "build-yaml-cache.mjs")))
+      execFileSync(process.execPath, [join(dir, "scripts", "build-yaml-cache.mjs")], { cwd: dir, stdio: "ignore" });
+  }
+  return dir;
+}
+
 // ---------- baselines ----------
 
 async function bareParseLoop(file: string, parse = true): Promise<{ events: number; ms: number; cpuMs: number }> {
@@ -710,21 +791,22 @@ process.stdout.write(JSON.stringify({
 }) + "\\n");
 `;
 
-function runChild(target: string, withSigma = true): ChildResult {
+function runChild(target: string, withSigma = true, root = ROOT): ChildResult {
   const childFile = join(CORPUS, "..", "scan-child.mjs");
-  if (distIsFresh()) writeFileSync(childFile, CHILD_JS);
-  const args = distIsFresh()
-    ? [childFile, ROOT, target, withSigma ? SIGMA : "", String(WORKERS)]
-    : [
-        "--import",
-        "tsx",
-        fileURLToPath(import.meta.url),
-        "--child",
-        target,
-        "--workers",
-        String(WORKERS),
-        ...(withSigma ? [] : ["--no-sigma"]),
-      ];
+  if (distIsFresh() || root !== ROOT) writeFileSync(childFile, CHILD_JS);
+  const args =
+    distIsFresh() || root !== ROOT
+      ? [childFile, root, target, withSigma ? SIGMA : "", String(WORKERS)]
+      : [
+          "--import",
+          "tsx",
+          fileURLToPath(import.meta.url),
+          "--child",
+          target,
+          "--workers",
+          String(WORKERS),
+          ...(withSigma ? [] : ["--no-sigma"]),
+        ];
   const r = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`scan child failed: ${r.stderr}`);
   const line = r.stdout.trim().split("\n").pop() ?? "";
@@ -793,6 +875,13 @@ async function main(): Promise<void> {
   const names = [...buildEngineRules(files).plan.byName.keys()];
   const jqLines = Math.min(EVENTS, 200_000);
   const jq = jqRun(jsonl, names, jqLines);
+  const attackFile = await generateAttack();
+  const attack = attackFile ? runChild(attackFile) : undefined;
+  const attackBuiltin = attackFile ? runChild(attackFile, false) : undefined;
+  const refArg = arg("--compare-ref");
+  const refRoot = refArg ? buildRef(refArg) : undefined;
+  const refJsonl = refRoot ? runChild(jsonl, true, refRoot) : undefined;
+  const refAttack = refRoot && attackFile ? runChild(attackFile, true, refRoot) : undefined;
 
   const bareRate = rate(bare.events, bare.ms);
   const jsonlRate = rate(scanJsonl.events, scanJsonl.scanMs);
@@ -847,6 +936,18 @@ async function main(): Promise<void> {
       `${secs(scanGz.scanMs)} scanning + ${secs(scanGz.ms - scanGz.scanMs)} start-up; ${fmt(scanGz.findings)} findings; CPU ${secs(scanGz.cpuMs)} all threads; peak RSS ${scanGz.maxRssMB.toFixed(0)} MB`,
     ],
   ];
+  const scanRow = (label: string, r: ChildResult): [string, string, string, string] => [
+    `${label} (${r.rules} rules)`,
+    fmt(rate(r.events, r.scanMs)),
+    fmt(rate(r.events, r.ms)),
+    `${secs(r.scanMs)} scanning; ${fmt(r.findings)} findings; ${fmt(r.evaluated)} events parsed; peak RSS ${r.maxRssMB.toFixed(0)} MB`,
+  ];
+  if (attack && attackBuiltin) {
+    rows.push(scanRow(`techtrail scan attack-dense JSONL, ${fmt(attack.events)} real events`, attack));
+    rows.push(scanRow("techtrail scan attack-dense JSONL, built-in rules only", attackBuiltin));
+  } else rows.push(["attack-dense corpus", "-", "-", "../shared absent: skipped"]);
+  if (refJsonl) rows.push(scanRow(`engine of ${refArg}: scan JSONL`, refJsonl));
+  if (refAttack) rows.push(scanRow(`engine of ${refArg}: scan attack-dense JSONL`, refAttack));
   const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => (r[i] ?? "").length), 12));
   const load = loadavg()
     .map((l) => l.toFixed(1))
@@ -877,6 +978,18 @@ async function main(): Promise<void> {
       `${fmt(scanJsonl.events)} / ${fmt(scanGz.events)} events, ${fmt(scanJsonl.findings)} / ${fmt(scanGz.findings)} findings`,
     ],
   ];
+  if (refJsonl)
+    checks.push([
+      `JSONL scanning >= the engine of ${refArg}`,
+      jsonlRate >= rate(refJsonl.events, refJsonl.scanMs),
+      `${fmt(jsonlRate)} vs ${fmt(rate(refJsonl.events, refJsonl.scanMs))}`,
+    ]);
+  if (refAttack && attack)
+    checks.push([
+      `attack-dense scanning >= the engine of ${refArg}`,
+      rate(attack.events, attack.scanMs) >= rate(refAttack.events, refAttack.scanMs),
+      `${fmt(rate(attack.events, attack.scanMs))} vs ${fmt(rate(refAttack.events, refAttack.scanMs))}`,
+    ]);
   console.log("");
   for (const [name, ok, v] of checks) console.log(`${ok ? "PASS" : "FAIL"}  ${name}: ${v}`);
 

@@ -58,3 +58,24 @@ describe("pre-filter literals", () => {
     assert.equal(rec('{"eventName":"GetUser"}'), false, "no rule for this name");
   });
 });
+
+describe("pre-filter on eventName prefixes", () => {
+  it("indexes `eventName|startswith` rules by the names met, so other records are skipped", () => {
+    const text = rule(
+      "  sel:\n    eventName|startswith: UpdateFunctionCode\n    userIdentity.type: IAMUser\n  condition: sel\n",
+    );
+    const r = compile(text);
+    const plan = planPrefilter([r], new Map([["r.yml", text]]));
+    assert.equal(plan.enabled, true);
+    const pf = new RecordPrefilter(plan);
+    const rec = (name: string, type: string) => {
+      const b = Buffer.from(
+        JSON.stringify({ eventName: name, eventSource: "lambda.amazonaws.com", userIdentity: { type } }),
+      );
+      return pf.candidate(b, 0, b.length);
+    };
+    assert.equal(rec("UpdateFunctionCode20150331v2", "IAMUser"), true);
+    assert.equal(rec("GetFunction", "IAMUser"), false, "a name no prefix admits");
+    assert.equal(rec("updatefunctioncode", "IAMUser"), true, "names compare case-insensitively");
+  });
+});

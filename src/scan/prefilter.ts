@@ -22,7 +22,16 @@ export interface PrefilterPlan {
   byName: ReadonlyMap<string, RecordTest>;
   /** Test of the rules without an eventName constraint, for every record. */
   other: RecordTest;
+  /**
+   * The own test of a lower-cased eventName: the rules indexed under it and those whose eventName filter has a
+   * matching prefix (`eventName|startswith: UpdateFunctionCode` for Lambda's versioned names). Memoised.
+   */
+  lookup?(name: string): RecordTest;
 }
+
+/** The own test of a lower-cased eventName under a plan (exact names, then prefixes). */
+export const nameTestOf = (plan: PrefilterPlan, name: string): RecordTest =>
+  plan.lookup ? plan.lookup(name) : (plan.byName.get(name) ?? null);
 
 const escapeRe = (l: string) => l.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -41,13 +50,17 @@ function testOf(needs: readonly Need[]): RecordTest {
 export function planPrefilter(rules: readonly CompiledRule[], texts: ReadonlyMap<string, string>): PrefilterPlan {
   const perName = new Map<string, Need[]>();
   const unindexed: Need[] = [];
+  const byPrefix: Array<{ prefix: string; rule: CompiledRule }> = [];
   for (const r of rules) {
-    if (r.eventNames === null) {
+    const f = r.eventNameFilter;
+    if (r.eventNames === null && (f === null || f.prefixes.length === 0)) {
       unindexed.push(requiredLiterals(r, texts.get(r.source)));
       continue;
     }
+    // prefixes are looked up per name when it is first met (the names are not known in advance)
+    for (const prefix of f?.prefixes ?? []) byPrefix.push({ prefix, rule: r });
     // per eventName: selections that require another eventName drop out of the rule's need for this one
-    for (const n of r.eventNames) {
+    for (const n of r.eventNames ?? f?.values ?? []) {
       let list = perName.get(n);
       if (!list) {
         list = [];
@@ -59,7 +72,23 @@ export function planPrefilter(rules: readonly CompiledRule[], texts: ReadonlyMap
   const byName = new Map<string, RecordTest>();
   for (const [n, list] of perName) byName.set(n, testOf(list));
   const other = testOf(unindexed);
-  return { enabled: other !== true, byName, other };
+  if (byPrefix.length === 0) return { enabled: other !== true, byName, other };
+  const memo = new Map<string, RecordTest>();
+  const lookup = (name: string): RecordTest => {
+    let t = memo.get(name);
+    if (t !== undefined) return t;
+    const hits = byPrefix.filter((p) => name.startsWith(p.prefix));
+    if (hits.length === 0) t = byName.get(name) ?? null;
+    else {
+      const needs = [...(perName.get(name) ?? [])];
+      for (const rule of new Set(hits.map((h) => h.rule))) needs.push(requiredLiterals(rule, texts.get(rule.source), name));
+      t = testOf(needs);
+    }
+    if (memo.size >= 4096) memo.clear();
+    memo.set(name, t);
+    return t;
+  };
+  return { enabled: other !== true, byName, other, lookup };
 }
 
 /**
@@ -375,7 +404,7 @@ export class RecordPrefilter {
     if (t === undefined) {
       // escapes or non-ASCII (latin1 chars above 0x7f): compare after real parsing
       if (/[\\\u0080-\u00ff]/.test(raw)) t = true;
-      else t = this.plan.byName.get(raw.toLowerCase()) ?? null;
+      else t = nameTestOf(this.plan, raw.toLowerCase());
       if (this.names.size >= NAME_MEMO_LIMIT) this.names.clear();
       // a copy as the key: `raw` may be a slice that would keep a whole decoded window alive
       this.names.set(JSON.parse(JSON.stringify(raw)) as string, t);
@@ -399,6 +428,6 @@ export class RecordPrefilter {
       q++;
     }
     if (q >= e) return true;
-    return this.plan.byName.get(latin1Slice(buf, start, q).toLowerCase()) ?? null;
+    return nameTestOf(this.plan, latin1Slice(buf, start, q).toLowerCase());
   }
 }
