@@ -6,6 +6,11 @@ export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
 /** Used by `scan` for any error (bad options, missing paths, rule errors or input problems under --strict). */
 export const EXIT_SCAN_ERROR = 2;
+/**
+ * Used by `scan` when it read no CloudTrail event at all (every file skipped, empty input): distinct from 0 so
+ * that such a run never passes for clean logs. Not used by any error code below.
+ */
+export const EXIT_NO_EVENTS = 9;
 
 const byCode: Record<ErrorCode, number> = {
   VALIDATION: 2,

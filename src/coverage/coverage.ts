@@ -130,7 +130,8 @@ export async function computeCoverage(
         builtinRules: profile.builtinRules,
         ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
       },
-      { catalog },
+      // only the summary is read: findings are not kept
+      { catalog, onFindings: () => undefined },
     );
     for (const t of scan.summary.techniques) fired.set(t.id, new Set(t.rules));
     validation = {

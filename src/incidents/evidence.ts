@@ -158,6 +158,16 @@ export function withFindingContext<T extends Pick<Incident, "accounts" | "region
 }
 
 /**
+ * Counts behind a bounded evidence sample (a scan keeps a few findings per technique): the draft states them
+ * instead of the sample's size.
+ */
+export interface FindingTotals {
+  findings: number;
+  /** Findings per technique ID, as the scan summary gives them. */
+  byTechnique: Record<string, number>;
+}
+
+/**
  * A draft incident for `scan --create-incident`. `detected` is the time of the earliest finding's event (when
  * the logs first showed it), never the clock: a scan of old logs must not make time-to-detect look like the
  * age of the logs. Without any event time it stays empty for the responder to fill in.
@@ -165,9 +175,16 @@ export function withFindingContext<T extends Pick<Incident, "accounts" | "region
 export function draftFromFindings(
   findings: readonly FindingLike[],
   catalog: Catalog,
-  opts: { title?: string; source?: string } = {},
+  opts: { title?: string; source?: string; totals?: FindingTotals } = {},
 ): { draft: NewIncidentInput; unknown: string[] } {
   const { techniques, unknown } = mergeFindings([], findings, catalog);
+  const totals = opts.totals;
+  if (totals)
+    for (const t of techniques) {
+      const n = totals.byTechnique[t.id];
+      if (n === undefined || n <= t.findings.length) continue;
+      t.evidence = `${t.evidence.replace(/^\d+ finding\(s\) from /, `${n} finding(s) from `)}; the ${t.findings.length} earliest kept as evidence`;
+    }
   const rules = [...new Set(findings.map((f) => f.rule.id))];
   const ruleTitles = [...new Set(findings.map((f) => f.rule.title || f.rule.id))];
   const base = withFindingContext(
@@ -188,7 +205,7 @@ export function draftFromFindings(
       opts.title ??
       `Draft from scan: ${ruleTitles.slice(0, 2).join("; ")}${ruleTitles.length > 2 ? ` (+${ruleTitles.length - 2} more)` : ""}`
     ).slice(0, 200),
-    summary: `Created from ${findings.length} scan finding(s)${opts.source ? ` in ${opts.source}` : ""} by ${rules.length} rule(s). Detected is the time of the earliest matching event: correct it if the alert came later. Review and complete before triage.`,
+    summary: `Created from ${totals?.findings ?? findings.length} scan finding(s)${opts.source ? ` in ${opts.source}` : ""} by ${rules.length} rule(s). Detected is the time of the earliest matching event: correct it if the alert came later. Review and complete before triage.`,
     status: "open",
     severity,
     ...base,

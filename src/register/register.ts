@@ -7,7 +7,13 @@ import { revocationMap } from "../catalog/diff.js";
 import { BUILTIN_RELEASES_DIR, listReleases, loadReleaseFile } from "../catalog/load.js";
 import { type Problem, TechtrailError, zodProblems } from "../core/errors.js";
 import { type DemoOptions, generateDemoIncidents } from "../incidents/demo.js";
-import { draftFromFindings, type FindingLike, mergeFindings, withFindingContext } from "../incidents/evidence.js";
+import {
+  draftFromFindings,
+  type FindingLike,
+  type FindingTotals,
+  mergeFindings,
+  withFindingContext,
+} from "../incidents/evidence.js";
 import {
   COLUMNS,
   type Column,
@@ -396,7 +402,7 @@ export class IncidentRegister {
   /** Stores a draft incident whose technique tags carry the findings as evidence. */
   async createFromFindings(
     found: Iterable<FindingLike>,
-    opts: { title?: string; source?: string },
+    opts: { title?: string; source?: string; totals?: FindingTotals },
     ctx: ChangeContext,
   ): Promise<{ incident: Incident; unknown: string[] }> {
     const findings = [...found];

@@ -141,6 +141,9 @@ const HEAD_BYTES = 64 * 1024;
 
 class StopScan extends Error {}
 
+/** Thrown by a `wait` hook to end the scan of a unit at once (the caller stops the whole scan). */
+export class ScanAborted extends Error {}
+
 const isWs = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /** Detects the format from the first bytes of (decompressed) content. */
@@ -184,6 +187,8 @@ export interface UnitHooks {
   hits?(batch: HitBatch): void;
   /** Receives correlation tuples in batches, likewise. */
   corr?(tuples: CorrTuple[]): void;
+  /** Called after each chunk read: a returned promise is waited for before reading on (back-pressure). */
+  wait?(): Promise<void> | undefined;
 }
 
 /** Scans one unit. Never throws for bad input: problems become skip counts and examples. */
@@ -221,11 +226,12 @@ export async function scanUnit(
     lastRead = res.read;
     lastBytes = res.bytes;
   };
+  const pause = hooks.wait ? () => hooks.wait?.() : noPause;
   let fh: FileHandle | undefined;
   try {
     if (unit.kind === "stream") {
       if (!unit.stream) throw new Error("stream unit without a stream");
-      await readStream(unit.stream, res, sink, opts, tick);
+      await readStream(unit.stream, res, sink, opts, tick, false, pause);
     } else {
       try {
         // a FIFO or device would block open() or never end: only regular files are read
@@ -238,7 +244,7 @@ export async function scanUnit(
         sink.fileProblem("unreadable", `cannot open: ${errText(e)}`);
         return res;
       }
-      if (unit.kind === "range") await readRange(fh, unit, res, sink, opts, tick);
+      if (unit.kind === "range") await readRange(fh, unit, res, sink, opts, tick, pause);
       else {
         const magic = Buffer.alloc(2);
         const { bytesRead } = await fh.read(magic, 0, 2, 0);
@@ -251,11 +257,13 @@ export async function scanUnit(
             opts,
             tick,
             true,
+            pause,
           );
-        } else await readPlain(fh, res, sink, opts, tick);
+        } else await readPlain(fh, res, sink, opts, tick, pause);
       }
     }
   } catch (e) {
+    if (e instanceof ScanAborted) throw e;
     if (e instanceof StopScan) res.stopped = true;
     else {
       try {
@@ -275,8 +283,12 @@ function finishUnit(res: UnitResult, rules: EngineRules, tick: () => void): Unit
   tick();
   res.hits = rules.encoder.take();
   res.corr = rules.tap.take();
+  res.hits.originKind = res.originKind;
   return res;
 }
+
+type Pause = () => Promise<void> | undefined;
+const noPause: Pause = () => undefined;
 
 /** Compressed files up to this size are inflated in one call (the size of CloudTrail's 5-minute files). */
 const SMALL_GZIP_BYTES = 4 * 1024 * 1024;
@@ -362,7 +374,12 @@ function splitterFor(
  * two buffers, so `onChunk` must not keep references into them (the splitters copy what they keep). Stops
  * when `onChunk` returns false.
  */
-async function readAhead(fh: FileHandle, pos: number, onChunk: (chunk: Buffer) => boolean): Promise<void> {
+async function readAhead(
+  fh: FileHandle,
+  pos: number,
+  onChunk: (chunk: Buffer) => boolean,
+  pause: Pause = noPause,
+): Promise<void> {
   const bufs = [Buffer.allocUnsafe(READ_CHUNK), Buffer.allocUnsafe(READ_CHUNK)] as const;
   let k = 0;
   let next: Promise<{ bytesRead: number }> = fh.read(bufs[0], 0, READ_CHUNK, pos);
@@ -384,6 +401,14 @@ async function readAhead(fh: FileHandle, pos: number, onChunk: (chunk: Buffer) =
       await next.catch(() => undefined);
       return;
     }
+    const wait = pause();
+    if (wait)
+      try {
+        await wait;
+      } catch (e) {
+        await next.catch(() => undefined);
+        throw e;
+      }
   }
 }
 
@@ -393,6 +418,7 @@ async function readPlain(
   sink: EngineSink,
   opts: EngineOptions,
   tick: () => void,
+  pause: Pause,
 ): Promise<void> {
   const first = Buffer.allocUnsafe(HEAD_BYTES);
   const { bytesRead } = await fh.read(first, 0, HEAD_BYTES, 0);
@@ -406,12 +432,17 @@ async function readPlain(
   splitter.push(head);
   tick();
   if (!splitter.done && bytesRead === HEAD_BYTES)
-    await readAhead(fh, bytesRead, (chunk) => {
-      res.bytes += chunk.length;
-      splitter.push(chunk);
-      tick();
-      return !splitter.done;
-    });
+    await readAhead(
+      fh,
+      bytesRead,
+      (chunk) => {
+        res.bytes += chunk.length;
+        splitter.push(chunk);
+        tick();
+        return !splitter.done;
+      },
+      pause,
+    );
   finish(splitter, res, sink);
 }
 
@@ -423,6 +454,7 @@ async function readRange(
   sink: EngineSink,
   opts: EngineOptions,
   tick: () => void,
+  pause: Pause,
 ): Promise<void> {
   res.format = "jsonl";
   res.originKind = "line";
@@ -433,14 +465,19 @@ async function readRange(
     stopAt: unit.end,
   });
   let pos = from;
-  await readAhead(fh, from, (chunk) => {
-    pos += chunk.length;
-    // count only the bytes of our own range, so the total over all ranges is the file size
-    res.bytes += Math.max(0, Math.min(pos, unit.end) - Math.max(pos - chunk.length, unit.start));
-    splitter.push(chunk);
-    tick();
-    return !splitter.done;
-  });
+  await readAhead(
+    fh,
+    from,
+    (chunk) => {
+      pos += chunk.length;
+      // count only the bytes of our own range, so the total over all ranges is the file size
+      res.bytes += Math.max(0, Math.min(pos, unit.end) - Math.max(pos - chunk.length, unit.start));
+      splitter.push(chunk);
+      tick();
+      return !splitter.done;
+    },
+    pause,
+  );
   finish(splitter, res, sink);
   res.lines = splitter.count;
 }
@@ -453,6 +490,7 @@ async function readStream(
   opts: EngineOptions,
   tick: () => void,
   gzippedFile = false,
+  pause: Pause = noPause,
 ): Promise<void> {
   let gzipped = gzippedFile;
   let raw: Readable = input;
@@ -517,9 +555,11 @@ async function readStream(
         if (headLen >= HEAD_BYTES && !start()) return;
       }
       tick();
+      const wait = pause();
+      if (wait) await wait;
     }
   } catch (e) {
-    if (e instanceof StopScan) throw e;
+    if (e instanceof StopScan || e instanceof ScanAborted) throw e;
     if (splitter === undefined && head.length > 0) start();
     const where = splitter ? ` after ${splitter.count} record(s)` : "";
     const msg = gzipped
@@ -601,7 +641,11 @@ class EngineSink implements RecordSink {
       matched = true;
       this.rules.encoder.add(pos, ordinal, event);
     }
-    if (this.flush && this.rules.encoder.count >= HIT_BATCH) this.flush(this.rules.encoder.take());
+    if (this.flush && this.rules.encoder.count >= HIT_BATCH) {
+      const batch = this.rules.encoder.take();
+      batch.originKind = res.originKind;
+      this.flush(batch);
+    }
     if (this.flushCorr && tap.pending >= CORR_BATCH) this.flushCorr(tap.take());
     if (matched) res.matchedEvents++;
   }

@@ -54,3 +54,77 @@ export function findingRow(f: Finding): string[] {
 export const csvHeader = (): string => CSV_COLUMNS.join(",");
 export const findingCsv = (f: Finding): string => findingRow(f).map(csvCell).join(",");
 export const findingJsonl = (f: Finding): string => JSON.stringify(f);
+
+/** Groups shown by the collapsed table at most; findings of further groups are counted only. */
+export const GROUP_LIMIT = 10_000;
+
+/** One row of the collapsed table: findings of one rule, principal and event name. */
+export interface FindingGroup {
+  rule: Finding["rule"];
+  techniques: string[];
+  principal: string;
+  eventSource: string | undefined;
+  eventName: string | undefined;
+  count: number;
+  /** Findings of failed calls (attempts). */
+  failed: number;
+  first: string | undefined;
+  last: string | undefined;
+}
+
+/**
+ * Collapses repeats for people: findings with the same rule, principal and event name become one group with a
+ * count and the first and last time. Bounded: after GROUP_LIMIT groups, findings of new groups are counted in
+ * `ungrouped` only.
+ */
+export class FindingGroups {
+  private readonly groups = new Map<string, FindingGroup>();
+  ungrouped = 0;
+
+  constructor(private readonly limit = GROUP_LIMIT) {}
+
+  add(f: Finding): void {
+    const principal = f.principalArn ?? f.accessKeyId ?? "(unknown principal)";
+    const key = `${f.rule.id}\u0000${principal}\u0000${f.eventName ?? ""}`;
+    let g = this.groups.get(key);
+    if (!g) {
+      if (this.groups.size >= this.limit) {
+        this.ungrouped++;
+        return;
+      }
+      g = {
+        rule: f.rule,
+        techniques: f.techniques,
+        principal,
+        eventSource: f.eventSource,
+        eventName: f.eventName,
+        count: 0,
+        failed: 0,
+        first: f.eventTime,
+        last: f.eventTime,
+      };
+      this.groups.set(key, g);
+    }
+    g.count++;
+    if (f.attempt) g.failed++;
+    const t = f.eventTime;
+    if (t !== undefined) {
+      if (g.first === undefined || t < g.first) g.first = t;
+      if (g.last === undefined || t > g.last) g.last = t;
+    }
+  }
+
+  get size(): number {
+    return this.groups.size;
+  }
+
+  /** Groups by first time, then rule title, then principal. */
+  sorted(): FindingGroup[] {
+    return [...this.groups.values()].sort(
+      (a, b) =>
+        (a.first ?? "").localeCompare(b.first ?? "") ||
+        a.rule.title.localeCompare(b.rule.title) ||
+        a.principal.localeCompare(b.principal),
+    );
+  }
+}

@@ -1,13 +1,23 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { FindingStore, HitEncoder, type RuleMeta } from "./hits.js";
+import { HitDecoder, HitEncoder, type RuleMeta, type UnitInfo } from "./hits.js";
+import { DICT_LIMIT, type Finding } from "./index.js";
+import { compareFindings } from "./summary.js";
+
+/** Decodes every batch (in order, per thread) and sorts the findings like the collected scan result. */
+function decodeAll(batches: Array<[ReturnType<HitEncoder["take"]>, number, UnitInfo]>): Finding[] {
+  const dec = new HitDecoder(rules);
+  const out: Finding[] = [];
+  for (const [batch, thread, unit] of batches) dec.decode(dec.receive(batch, thread), unit, 0, batch.count, out);
+  return out.sort(compareFindings);
+}
 
 const rules: RuleMeta[] = [
   { rule: { id: "b-rule", title: "B", level: "low" }, techniques: ["T1"], tactics: [] },
   { rule: { id: "a-rule", title: "A", level: "high" }, techniques: [], tactics: [] },
 ];
 
-describe("HitEncoder and FindingStore", () => {
+describe("HitEncoder and HitDecoder", () => {
   it("round-trip every field exactly, whatever the shape of eventID and eventTime", () => {
     const enc = new HitEncoder();
     const events = [
@@ -25,10 +35,7 @@ describe("HitEncoder and FindingStore", () => {
     events.forEach((e, i) => {
       enc.add(i % 2, i + 1, e);
     });
-    const store = new FindingStore(rules);
-    store.append(enc.take(), 7, 0);
-    store.finish(new Map([[7, { file: "f.jsonl", originKind: "line", lineBase: 10 }]]));
-    const got = store.toArray();
+    const got = decodeAll([[enc.take(), 0, { file: "f.jsonl", originKind: "line", lineBase: 10 }]]);
     assert.equal(got.length, 4);
     // sorted by time: the event without a time first
     assert.deepEqual(
@@ -70,11 +77,8 @@ describe("HitEncoder and FindingStore", () => {
     times.forEach((eventTime, i) => {
       enc.add(0, i, { eventTime, eventID: "e" });
     });
-    const store = new FindingStore(rules);
-    store.append(enc.take(), 1, 0);
-    store.finish(new Map([[1, { file: "f", originKind: "index", lineBase: 0 }]]));
     assert.deepEqual(
-      store.toArray().map((f) => f.eventTime),
+      decodeAll([[enc.take(), 0, { file: "f", originKind: "index", lineBase: 0 }]]).map((f) => f.eventTime),
       [...times].sort(),
     );
   });
@@ -84,23 +88,45 @@ describe("HitEncoder and FindingStore", () => {
     const b = new HitEncoder();
     a.add(0, 1, { eventName: "X", eventTime: "2024-01-01T00:00:01Z" });
     b.add(0, 1, { eventName: "Y", eventTime: "2024-01-01T00:00:02Z" });
-    const store = new FindingStore(rules);
-    store.append(a.take(), 1, 0);
-    store.append(b.take(), 2, 1);
+    const ua: UnitInfo = { file: "a", originKind: "index", lineBase: 0 };
+    const ub: UnitInfo = { file: "b", originKind: "index", lineBase: 0 };
+    const a1 = a.take();
+    const b1 = b.take();
     a.add(1, 2, { eventName: "X", awsRegion: "r", eventTime: "2024-01-01T00:00:03Z" });
-    store.append(a.take(), 1, 0);
-    store.finish(
-      new Map([
-        [1, { file: "a", originKind: "index", lineBase: 0 }],
-        [2, { file: "b", originKind: "index", lineBase: 0 }],
-      ]),
-    );
     assert.deepEqual(
-      store.toArray().map((f) => [f.eventName, f.awsRegion, f.origin.file, f.rule.id]),
+      decodeAll([
+        [a1, 0, ua],
+        [b1, 1, ub],
+        [a.take(), 0, ua],
+      ]).map((f) => [f.eventName, f.awsRegion, f.origin.file, f.rule.id]),
       [
         ["X", undefined, "a", "b-rule"],
         ["Y", undefined, "b", "b-rule"],
         ["X", "r", "a", "a-rule"],
+      ],
+    );
+  });
+
+  it("starts the dictionary over after DICT_LIMIT strings, and earlier batches still decode", () => {
+    const enc = new HitEncoder();
+    const dec = new HitDecoder(rules);
+    const unit: UnitInfo = { file: "f", originKind: "index", lineBase: 0 };
+    for (let i = 0; i < DICT_LIMIT; i++) enc.add(0, i, { sourceIPAddress: `10.0.${i >> 8}.${i & 255}` });
+    const first = dec.receive(enc.take(), 0);
+    enc.add(0, 0, { sourceIPAddress: "192.0.2.1", eventName: "After" });
+    const second = enc.take();
+    assert.equal(second.reset, true, "the batch after the limit restarts the dictionary");
+    assert.deepEqual([...second.dict].sort(), ["192.0.2.1", "After"]);
+    const secondIn = dec.receive(second, 0);
+    const out: Finding[] = [];
+    // the first batch is decoded after the restart: it keeps reading its own dictionary
+    dec.decode(first, unit, DICT_LIMIT - 1, DICT_LIMIT, out);
+    dec.decode(secondIn, unit, 0, 1, out);
+    assert.deepEqual(
+      out.map((f) => [f.sourceIPAddress, f.eventName]),
+      [
+        [`10.0.${(DICT_LIMIT - 1) >> 8}.${(DICT_LIMIT - 1) & 255}`, undefined],
+        ["192.0.2.1", "After"],
       ],
     );
   });

@@ -1,8 +1,8 @@
-// Compact storage of matches, so memory stays small however many findings a scan produces (a noisy rule can
-// match a third of all events). Each thread encodes repeated strings (sources, names, regions, principals,
-// keys, user agents, IPs) once in a dictionary and sends only new dictionary entries plus a Uint32Array per
-// unit; the main thread keeps those columns and builds Finding objects only when they are read.
-import type { Finding, FindingRule, Origin } from "./model.js";
+// Compact transfer of matches from the scanning threads: each thread encodes repeated strings (sources, names,
+// regions, principals, keys, user agents, IPs) once in a dictionary and sends only new dictionary entries plus a
+// Uint32Array of rows per batch; the main thread's HitDecoder turns rows into Finding objects as they arrive
+// (nothing is kept after a batch is passed on).
+import type { Finding, FindingRule } from "./model.js";
 
 /** Dictionary-encoded fields, in this order after [rule, ordinal] in each row. */
 const FIELDS = [
@@ -35,7 +35,17 @@ export interface HitBatch {
   timeOther: Array<[number, string]>;
   /** Dictionary entries added since the thread's previous batch (codes continue from there). */
   dict: string[];
+  /** The thread's dictionary was cleared before this batch: `dict` starts a new one (codes from 1). */
+  reset?: boolean;
+  /** How the ordinals of the rows read (set by the engine: line numbers or element indexes). */
+  originKind?: "line" | "index";
 }
+
+/**
+ * Distinct strings a thread's dictionary holds before it starts over (at a batch boundary), so a scan of
+ * millions of distinct IPs or user agents keeps a bounded dictionary on both sides.
+ */
+export const DICT_LIMIT = 50_000;
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
@@ -254,6 +264,8 @@ export class HitEncoder {
     this.timeOther = [];
   }
 
+  private resetNext = false;
+
   take(): HitBatch {
     const batch: HitBatch = {
       rows: this.rows.slice(0, this.n * STRIDE),
@@ -262,74 +274,22 @@ export class HitEncoder {
       timeOther: this.timeOther,
       dict: this.added,
     };
+    if (this.resetNext) batch.reset = true;
+    this.resetNext = false;
     this.dropRows();
     this.added = [];
+    if (this.dict.size >= DICT_LIMIT) {
+      this.dict.clear();
+      this.lastValue.fill(undefined);
+      this.resetNext = true;
+    }
     return batch;
-  }
-}
-
-/** One finding as the summary reads it (a view that moves from row to row: do not keep it). */
-export interface SummaryRow {
-  readonly meta: RuleMeta;
-  readonly attempt: boolean;
-  /** principalArn, else accessKeyId, else "(unknown principal)". */
-  readonly principal: string;
-  /** eventTime as epoch ms when it has the usual `YYYY-MM-DDTHH:MM:SSZ` shape, else NaN. */
-  readonly timeMs: number;
-  /** eventTime text when timeMs is NaN (undefined when the event had none). */
-  readonly timeOther: string | undefined;
-  eventTime(): string | undefined;
-  eventName(): string | undefined;
-  origin(): Origin;
-}
-
-const ERROR_CODE = FIELDS.indexOf("errorCode");
-const PRINCIPAL_ARN = FIELDS.indexOf("principalArn");
-const ACCESS_KEY_ID = FIELDS.indexOf("accessKeyId");
-const EVENT_NAME = FIELDS.indexOf("eventName");
-
-class RowView implements SummaryRow {
-  private i = 0;
-  meta!: RuleMeta;
-  attempt = false;
-  principal = "";
-  timeMs = Number.NaN;
-  timeOther: string | undefined;
-
-  constructor(private readonly store: FindingStore) {}
-
-  /** Moves to row i; `cols` and `dict` are the store's columns and that row's thread dictionary. */
-  at(i: number, cols: Uint32Array, dict: readonly string[]): void {
-    const base = i * STRIDE;
-    this.i = i;
-    this.meta = this.store.rowMeta(i);
-    this.attempt = cols[base + 2 + ERROR_CODE] !== 0;
-    const arn = cols[base + 2 + PRINCIPAL_ARN] as number;
-    const key = cols[base + 2 + ACCESS_KEY_ID] as number;
-    this.principal = (arn !== 0 ? dict[arn] : key !== 0 ? dict[key] : undefined) ?? UNKNOWN_PRINCIPAL;
-    this.timeMs = this.store.rowTimeMs(i);
-    this.timeOther = Number.isNaN(this.timeMs) ? this.store.rowTimeOther(i) : undefined;
-  }
-
-  eventTime(): string | undefined {
-    return Number.isNaN(this.timeMs) ? this.timeOther : formatTime(this.timeMs);
-  }
-
-  eventName(): string | undefined {
-    return this.store.rowField(this.i, EVENT_NAME);
-  }
-
-  origin(): Origin {
-    return this.store.rowOrigin(this.i);
   }
 }
 
 export const UNKNOWN_PRINCIPAL = "(unknown principal)";
 
-/** Text form of a packed eventTime (for the summary's first/last seen). */
-export const packedTimeText = (ms: number): string => formatTime(ms);
-
-/** How the store turns a unit number into an origin. */
+/** Where the rows of a unit come from. */
 export interface UnitInfo {
   file: string;
   originKind: "line" | "index";
@@ -344,224 +304,68 @@ export interface RuleMeta {
   tactics: string[];
 }
 
-/** The findings of a scan, sorted; Finding objects are built when read. Iterable, with length and at(). */
-export interface FindingList extends Iterable<Finding> {
-  readonly length: number;
-  at(index: number): Finding | undefined;
-  toArray(): Finding[];
+/** A batch whose dictionary is resolved: its rows can be decoded at any later time. */
+export interface ReceivedBatch {
+  batch: HitBatch;
+  dict: readonly string[];
 }
 
-export class FindingStore implements FindingList {
-  private cols = new Uint32Array(STRIDE * 1024);
-  private units = new Uint32Array(1024);
-  private dictOf = new Uint8Array(1024);
-  private readonly idOther = new Map<number, string>();
-  private readonly timeOther = new Map<number, string>();
+/**
+ * The receiving side of the HitEncoders: one dictionary per thread, extended (or restarted) by each batch in
+ * the order the thread sent them, and decoding of rows into Finding objects.
+ */
+export class HitDecoder {
   private readonly dicts = new Map<number, string[]>();
-  private n = 0;
-  private order: Uint32Array | undefined;
-  private unitInfo: ReadonlyMap<number, UnitInfo> = new Map();
 
   constructor(private readonly rules: readonly RuleMeta[]) {}
 
-  get length(): number {
-    return this.n;
-  }
-
-  /** Adds one batch taken from the encoder of thread `thread` (dictionary entries accumulate per thread). */
-  append(batch: HitBatch, unit: number, thread: number): void {
+  /**
+   * Applies a batch's dictionary entries; must be called for every batch of a thread, in the order sent. The
+   * returned dictionary stays valid for this batch even after later batches restart the thread's dictionary.
+   */
+  receive(batch: HitBatch, thread: number): ReceivedBatch {
     let dict = this.dicts.get(thread);
-    if (!dict) {
+    if (!dict || batch.reset) {
       dict = [""];
       this.dicts.set(thread, dict);
     }
     for (const s of batch.dict) dict.push(s);
-    const count = batch.count;
-    if (count === 0) return;
-    this.ensure(this.n + count);
-    this.cols.set(batch.rows.subarray(0, count * STRIDE), this.n * STRIDE);
-    this.units.fill(unit, this.n, this.n + count);
-    this.dictOf.fill(thread, this.n, this.n + count);
-    for (const [i, s] of batch.idOther) this.idOther.set(this.n + i, s);
-    for (const [i, s] of batch.timeOther) this.timeOther.set(this.n + i, s);
-    this.n += count;
-    this.order = undefined;
+    return { batch, dict };
   }
 
-  private ensure(size: number): void {
-    if (size <= this.units.length) return;
-    let cap = this.units.length;
-    while (cap < size) cap *= 2;
-    const cols = new Uint32Array(cap * STRIDE);
-    cols.set(this.cols);
-    this.cols = cols;
-    const units = new Uint32Array(cap);
-    units.set(this.units);
-    this.units = units;
-    const dictOf = new Uint8Array(cap);
-    dictOf.set(this.dictOf);
-    this.dictOf = dictOf;
-  }
-
-  private timeMs(i: number): number {
-    const base = i * STRIDE;
-    if (((this.cols[base + FLAGS_AT] as number) & TIME_PACKED) === 0) return Number.NaN;
-    f64Words[0] = this.cols[base + TIME_AT] as number;
-    f64Words[1] = this.cols[base + TIME_AT + 1] as number;
-    return f64[0] as number;
-  }
-
-  private timeText(i: number): string | undefined {
-    const ms = this.timeMs(i);
-    return Number.isNaN(ms) ? this.timeOther.get(i) : formatTime(ms);
-  }
-
-  /**
-   * Fixes origins and sorts: by eventTime, then file, then line/index, then rule ID — the same order whatever
-   * the number of workers.
-   */
-  finish(units: ReadonlyMap<number, UnitInfo>): void {
-    this.unitInfo = units;
-    const fileRank = new Map<number, number>();
-    const files = [...new Set([...units.values()].map((u) => u.file))].sort();
-    const rankOfFile = new Map(files.map((f, i) => [f, i]));
-    for (const [id, u] of units) fileRank.set(id, rankOfFile.get(u.file) ?? 0);
-    const ruleRank = this.rules
-      .map((r, i) => [r.rule.id, i] as const)
-      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-      .reduce((acc, [, i], rank) => {
-        acc[i] = rank;
-        return acc;
-      }, new Uint32Array(this.rules.length));
-    const cols = this.cols;
-    const unitsCol = this.units;
-    // Packed times compare as numbers; the rare others (and absent ones, as "") as text, which for the
-    // usual ISO-8601 UTC shape is the same order.
-    const ms = new Float64Array(this.n);
-    const text: Array<string | undefined> = new Array(this.n);
-    for (let i = 0; i < this.n; i++) {
-      ms[i] = this.timeMs(i);
-      if (Number.isNaN(ms[i])) text[i] = this.timeOther.get(i) ?? "";
-    }
-    const textOf = (i: number): string => text[i] ?? formatTime(ms[i] as number);
-    const lineBase = (i: number) => units.get(unitsCol[i] as number)?.lineBase ?? 0;
-    const order = new Uint32Array(this.n);
-    for (let i = 0; i < this.n; i++) order[i] = i;
-    order.sort((a, b) => {
-      const ma = ms[a] as number;
-      const mb = ms[b] as number;
-      if (!Number.isNaN(ma) && !Number.isNaN(mb)) {
-        if (ma !== mb) return ma - mb;
-      } else {
-        const ta = textOf(a);
-        const tb = textOf(b);
-        if (ta !== tb) return ta < tb ? -1 : 1;
+  /** Decodes rows [from, to) of a received batch into findings. */
+  decode(received: ReceivedBatch, unit: UnitInfo, from: number, to: number, out: Finding[]): void {
+    const { batch, dict } = received;
+    const cols = batch.rows;
+    const idOther = batch.idOther.length > 0 ? new Map(batch.idOther) : undefined;
+    const timeOther = batch.timeOther.length > 0 ? new Map(batch.timeOther) : undefined;
+    const file = unit.file;
+    const lines = unit.originKind === "line";
+    for (let i = from; i < to; i++) {
+      const base = i * STRIDE;
+      const meta = this.rules[cols[base] as number] as RuleMeta;
+      const ordinal = cols[base + 1] as number;
+      // built field by field so JSON output keeps a readable key order
+      const f = { rule: meta.rule, techniques: meta.techniques, tactics: meta.tactics } as Finding;
+      const flags = cols[base + FLAGS_AT] as number;
+      const id = (flags & ID_PACKED) !== 0 ? unpackUuid(cols, base + ID_AT) : idOther?.get(i);
+      if (id !== undefined) f.eventID = id;
+      let time: string | undefined;
+      if ((flags & TIME_PACKED) !== 0) {
+        f64Words[0] = cols[base + TIME_AT] as number;
+        f64Words[1] = cols[base + TIME_AT + 1] as number;
+        time = formatTime(f64[0] as number);
+      } else time = timeOther?.get(i);
+      if (time !== undefined) f.eventTime = time;
+      for (let k = 0; k < FIELDS.length; k++) {
+        const code = cols[base + 2 + k] as number;
+        if (code !== 0) f[FIELDS[k] as (typeof FIELDS)[number]] = dict[code] as string;
+        if (k === ERROR_CODE) f.attempt = code !== 0;
       }
-      const fa = fileRank.get(unitsCol[a] as number) ?? 0;
-      const fb = fileRank.get(unitsCol[b] as number) ?? 0;
-      if (fa !== fb) return fa - fb;
-      const oa = (cols[a * STRIDE + 1] as number) + lineBase(a);
-      const ob = (cols[b * STRIDE + 1] as number) + lineBase(b);
-      if (oa !== ob) return oa - ob;
-      return (ruleRank[cols[a * STRIDE] as number] as number) - (ruleRank[cols[b * STRIDE] as number] as number);
-    });
-    this.order = order;
-  }
-
-  /** The finding at a position of the sorted list. */
-  at(index: number): Finding | undefined {
-    if (index < 0 || index >= this.n) return undefined;
-    const i = this.order ? (this.order[index] as number) : index;
-    const base = i * STRIDE;
-    const cols = this.cols;
-    const meta = this.rules[cols[base] as number] as RuleMeta;
-    const dict = this.dicts.get(this.dictOf[i] as number) ?? [""];
-    const info = this.unitInfo.get(this.units[i] as number);
-    const ordinal = cols[base + 1] as number;
-    const file = info?.file ?? "";
-    const origin: Origin =
-      info?.originKind === "line" ? { file, line: ordinal + info.lineBase } : { file, index: ordinal };
-    const dictValue = (k: number): string | undefined => {
-      const code = cols[base + 2 + k] as number;
-      return code === 0 ? undefined : dict[code];
-    };
-    // built field by field so JSON output keeps a readable key order
-    const f = { rule: meta.rule, techniques: meta.techniques, tactics: meta.tactics } as Finding;
-    const id =
-      ((cols[base + FLAGS_AT] as number) & ID_PACKED) !== 0 ? unpackUuid(cols, base + ID_AT) : this.idOther.get(i);
-    const time = this.timeText(i);
-    if (id !== undefined) f.eventID = id;
-    if (time !== undefined) f.eventTime = time;
-    for (let k = 0; k < FIELDS.length; k++) {
-      const v = dictValue(k);
-      if (v !== undefined) f[FIELDS[k] as (typeof FIELDS)[number]] = v;
-      if (FIELDS[k] === "errorCode") f.attempt = v !== undefined;
+      f.origin = lines ? { file, line: ordinal + unit.lineBase } : { file, index: ordinal };
+      out.push(f);
     }
-    f.origin = origin;
-    return f;
-  }
-
-  /**
-   * Visits the sorted findings as one reused row view, without building Finding objects (the summary reads
-   * a few fields of every finding; eventIDs, times and origins are only decoded when asked for).
-   */
-  /** eventTime (epoch ms, NaN when not packed) of the finding at sorted position `index`. */
-  timeMsAt(index: number): number {
-    return this.rowTimeMs((this.order ? this.order[index] : index) as number);
-  }
-
-  forEachRow(visit: (row: SummaryRow) => void): void {
-    const row = new RowView(this);
-    const empty = [""];
-    let thread = -1;
-    let dict: readonly string[] = empty;
-    for (let index = 0; index < this.n; index++) {
-      const i = (this.order ? this.order[index] : index) as number;
-      const t = this.dictOf[i] as number;
-      if (t !== thread) {
-        thread = t;
-        dict = this.dicts.get(t) ?? empty;
-      }
-      row.at(i, this.cols, dict);
-      visit(row);
-    }
-  }
-
-  /** @internal for RowView */
-  rowMeta(i: number): RuleMeta {
-    return this.rules[this.cols[i * STRIDE] as number] as RuleMeta;
-  }
-
-  /** @internal for RowView: a dictionary field (FIELDS index k) of row i. */
-  rowField(i: number, k: number): string | undefined {
-    const code = this.cols[i * STRIDE + 2 + k] as number;
-    if (code === 0) return undefined;
-    return this.dicts.get(this.dictOf[i] as number)?.[code];
-  }
-
-  /** @internal for RowView: epoch ms of a packed eventTime, NaN otherwise. */
-  rowTimeMs(i: number): number {
-    return this.timeMs(i);
-  }
-
-  /** @internal for RowView: an eventTime that is not packed (any shape), else undefined. */
-  rowTimeOther(i: number): string | undefined {
-    return this.timeOther.get(i);
-  }
-
-  /** @internal for RowView */
-  rowOrigin(i: number): Origin {
-    const info = this.unitInfo.get(this.units[i] as number);
-    const ordinal = this.cols[i * STRIDE + 1] as number;
-    const file = info?.file ?? "";
-    return info?.originKind === "line" ? { file, line: ordinal + info.lineBase } : { file, index: ordinal };
-  }
-
-  *[Symbol.iterator](): Iterator<Finding> {
-    for (let i = 0; i < this.n; i++) yield this.at(i) as Finding;
-  }
-
-  toArray(): Finding[] {
-    return [...this];
   }
 }
+
+const ERROR_CODE = FIELDS.indexOf("errorCode");

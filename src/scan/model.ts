@@ -134,7 +134,6 @@ export type PrincipalTimeline = z.infer<typeof PrincipalTimeline>;
 
 export const ScanSummary = z.strictObject({
   inputs: z.array(z.string()),
-  files: z.strictObject({ scanned: z.number().int(), skipped: z.number().int(), bytes: z.number() }),
   events: z.strictObject({
     /** Records read (lines, array elements), including skipped ones and those the pre-filter passed over. */
     read: z.number().int(),
@@ -149,6 +148,7 @@ export const ScanSummary = z.strictObject({
     /** The first few skipped records/files with their location. */
     examples: z.array(SkipExample),
   }),
+  files: z.strictObject({ scanned: z.number().int(), skipped: z.number().int(), bytes: z.number() }),
   rules: z.strictObject({
     loaded: z.number().int(),
     failed: z.number().int(),
@@ -161,9 +161,13 @@ export const ScanSummary = z.strictObject({
     attempts: z.number().int(),
     byLevel: z.record(z.string(), z.number().int()),
     byRule: z.record(z.string(), z.number().int()),
+    /** The minimum level asked for (option `minLevel`): findings below it are counted here only. */
+    minLevel: SigmaLevel.optional(),
+    belowMinLevel: z.number().int().nonnegative().optional(),
   }),
   techniques: z.array(TechniqueSeen),
   tactics: z.array(z.strictObject({ id: z.string(), name: z.string().optional(), findings: z.number().int() })),
+  /** At most 1,000 principals, the first met; findings of any further principal are counted here. */
   principals: z.array(PrincipalTimeline),
   /** Correlation and first_seen rules: what they read, what arrived too late, what was capped. */
   correlations: z
@@ -181,6 +185,7 @@ export const ScanSummary = z.strictObject({
       warnings: z.array(z.string()),
     })
     .optional(),
+  unlistedPrincipalFindings: z.number().int().nonnegative().optional(),
   workers: z.number().int(),
   /** Wall time of the whole call, including loading the catalog and compiling rules. */
   durationMs: z.number(),
@@ -219,6 +224,13 @@ export const ScanOptions = z.strictObject({
     .default(32 * 1024 * 1024),
   /** Entries kept per principal in the summary timeline. */
   timelineLimit: z.number().int().min(0).default(100),
+  /**
+   * Findings of rules below this Sigma level (informational < low < medium < high < critical) are counted in
+   * the summary (`findings.belowMinLevel`) and nothing else: not passed on, not summarised.
+   */
+  minLevel: SigmaLevel.optional(),
+  /** Findings kept per technique as evidence for a draft incident (the earliest ones). */
+  evidencePerTechnique: z.number().int().min(0).max(10_000).default(20),
   /** Examples of skipped records kept in the summary. */
   skipExamples: z.number().int().min(0).default(20),
   /**

@@ -17,16 +17,27 @@ import {
 import type { HitBatch } from "./hits.js";
 
 export interface PoolCallbacks {
-  /** `thread`: which thread's HitEncoder encoded the result (worker index, or IN_THREAD). */
-  result(res: UnitResult, thread: number): void;
-  /** A batch of matches of a unit still being scanned (they arrive before the unit's result). */
-  hits(unit: number, batch: HitBatch, thread: number): void;
+  /**
+   * `thread`: which thread's HitEncoder encoded the result (worker index, or IN_THREAD). `ack` must be called
+   * once the result's hits are passed on (a worker waits when too many of its batches are unacknowledged).
+   */
+  result(res: UnitResult, thread: number, ack: () => void): void;
+  /** A batch of matches of a unit still being scanned (they arrive before the unit's result); `ack` as above. */
+  hits(unit: number, batch: HitBatch, thread: number, ack: () => void): void;
   /** Correlation tuples of a unit (mid-unit batches; the rest arrive in the unit's result). */
   corr?(unit: number, tuples: CorrTuple[]): void;
   progress(events: number, bytes: number): void;
   /** Checked after each result: true stops the scan (strict mode). */
   stop(): boolean;
+  /** In-thread scans: a promise to wait on before reading on (the findings are not passed on fast enough). */
+  wait?(): Promise<void> | undefined;
 }
+
+/**
+ * Batches a worker may have sent and not had acknowledged before it waits (about 1.3 MB each at most): the
+ * back-pressure that keeps a fast worker from filling the main thread's memory when output is slow.
+ */
+export const MAX_PENDING_BATCHES = 4;
 
 type WorkerMessage =
   | { type: "ready"; info: RuleSetInfo }
@@ -36,13 +47,13 @@ type WorkerMessage =
   | { type: "corr"; unit: number; tuples: CorrTuple[] }
   | { type: "error"; message: string };
 
+/** Units handed to a worker at once: the one it scans and the next. */
+const UNITS_IN_FLIGHT = 2;
+
 /**
  * A worker holds one unit's data at a time; a small old generation makes V8 collect (and give back) the
  * garbage of rule compilation and parsing early, which keeps the process's peak memory low.
  */
-/** Units handed to a worker at once: the one it scans and the next. */
-const UNITS_IN_FLIGHT = 2;
-
 const WORKER_LIMITS = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 16 };
 
 /** Starts one worker; from a .ts source the worker goes through tsx (tests, `node --import tsx`). */
@@ -74,10 +85,13 @@ export class ScanPool {
   private failure: ((e: unknown) => void) | undefined;
   private earlyError: unknown;
   private closing = false;
+  /** Per worker: batches sent and not yet acknowledged (shared with the workers, which wait on it). */
+  private readonly pending: Int32Array;
 
   constructor(size: number, ruleFiles: readonly RuleFile[], engine: EngineOptions) {
+    this.pending = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, size)));
     for (let i = 0; i < size; i++) {
-      const w = startWorker({ ruleFiles, engine });
+      const w = startWorker({ ruleFiles, engine, pending: this.pending, slot: i, maxPending: MAX_PENDING_BATCHES });
       this.workers.push(w);
       const ready = new Promise<RuleSetInfo>((resolve, reject) => {
         this.readyFail.push(reject);
@@ -140,14 +154,21 @@ export class ScanPool {
         }
         if (outstanding === 0 && started === this.workers.length && (queue.length === 0 || cb.stop())) resolve();
       };
+      const ackFor = (i: number) => () => {
+        Atomics.sub(this.pending, i, 1);
+        Atomics.notify(this.pending, i);
+      };
       this.handler = (w, m) => {
         if (m.type === "progress") cb.progress(m.events, m.bytes);
-        else if (m.type === "hits") cb.hits(m.unit, m.batch, this.workers.indexOf(w));
-        else if (m.type === "corr") cb.corr?.(m.unit, m.tuples);
+        else if (m.type === "hits") {
+          const i = this.workers.indexOf(w);
+          cb.hits(m.unit, m.batch, i, ackFor(i));
+        } else if (m.type === "corr") cb.corr?.(m.unit, m.tuples);
         else if (m.type === "result") {
           inFlight.set(w, (inFlight.get(w) ?? 1) - 1);
           outstanding--;
-          cb.result(m.result, this.workers.indexOf(w));
+          const i = this.workers.indexOf(w);
+          cb.result(m.result, i, ackFor(i));
           feed(w);
         } else if (m.type === "error")
           this.failure?.(new TechtrailError("INTERNAL", `scan worker failed: ${m.message}`));
@@ -164,6 +185,13 @@ export class ScanPool {
         });
       });
     });
+  }
+
+  /** Stops the scan now: `run()` rejects with `e` and the workers are stopped. */
+  async abort(e: unknown): Promise<void> {
+    this.closing = true;
+    this.fail(e);
+    await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
   async close(): Promise<void> {
@@ -185,10 +213,13 @@ export async function runInThread(
   for (const u of units) {
     const res = await scanUnit(u, rules, engine, {
       progress: (e, b) => cb.progress(e, b),
-      hits: (batch) => cb.hits(u.id, batch, IN_THREAD),
+      hits: (batch) => cb.hits(u.id, batch, IN_THREAD, noop),
       corr: (tuples) => cb.corr?.(u.id, tuples),
+      ...(cb.wait ? { wait: cb.wait } : {}),
     });
-    cb.result(res, IN_THREAD);
+    cb.result(res, IN_THREAD, noop);
     if (cb.stop()) return;
   }
 }
+
+function noop(): void {}

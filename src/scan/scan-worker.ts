@@ -6,6 +6,10 @@ import { buildEngineRules, type EngineOptions, type RuleFile, ruleSetInfo, type 
 interface Init {
   ruleFiles: RuleFile[];
   engine: EngineOptions;
+  /** Batches sent and not yet acknowledged by the main thread, per worker (shared memory). */
+  pending: Int32Array;
+  slot: number;
+  maxPending: number;
 }
 
 if (!parentPort) throw new Error("scan-worker must run in a worker thread");
@@ -13,6 +17,17 @@ const port: MessagePort = parentPort;
 const init = workerData as Init;
 const rules = buildEngineRules(init.ruleFiles);
 port.postMessage({ type: "ready", info: ruleSetInfo(rules) });
+
+/** Counts a batch about to be sent (before posting, so the main thread's acknowledgement never comes first). */
+const sending = () => Atomics.add(init.pending, init.slot, 1);
+/** Blocks this thread while the main thread has too many of its batches unacknowledged (slow output). */
+function waitForRoom(): void {
+  for (;;) {
+    const n = Atomics.load(init.pending, init.slot);
+    if (n <= init.maxPending) return;
+    Atomics.wait(init.pending, init.slot, n, 1000);
+  }
+}
 
 let pendingEvents = 0;
 let pendingBytes = 0;
@@ -33,7 +48,9 @@ async function drain(): Promise<void> {
     try {
       const result = await scanUnit(unit, rules, init.engine, {
         hits(batch) {
+          sending();
           port.postMessage({ type: "hits", unit: id, batch }, [batch.rows.buffer as ArrayBuffer]);
+          waitForRoom();
         },
         corr(tuples) {
           port.postMessage({ type: "corr", unit: id, tuples });
@@ -49,6 +66,7 @@ async function drain(): Promise<void> {
         },
       });
       flush();
+      sending();
       port.postMessage({ type: "result", result }, [result.hits.rows.buffer as ArrayBuffer]);
     } catch (e) {
       port.postMessage({ type: "error", message: (e as Error)?.stack ?? String(e) });

@@ -1,6 +1,7 @@
 // scanPaths(): the one entry point of the scan engine, used by the CLI, the HTTP server and the incident
-// register. Loads rules, finds input files, splits work into units, runs them on the worker pool, and turns
-// the compact hits into sorted findings plus a summary.
+// register. Loads rules, finds input files, splits work into units, runs them on the worker pool, and passes
+// findings on as they arrive (to the caller's sink, or collected and sorted when there is none), with a
+// summary and an evidence sample built on the way.
 import { open, readdir, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { loadBuiltinCatalog } from "../catalog/load.js";
 import { type Problem, TechtrailError, zodProblems } from "../core/errors.js";
 import type { Baseline } from "../rules/first-seen.js";
 import { resolveRuleTechniques } from "../rules/index.js";
+import { FindingAggregator, type FindingsSink } from "./aggregate.js";
 import { CorrelationRun, type CorrelationSummary, type CorrTuple, correlationFinding } from "./correlate.js";
 import {
   buildEngineRules,
@@ -18,11 +20,11 @@ import {
   type RuleFile,
   type RuleSetInfo,
   ruleSetInfo,
+  ScanAborted,
   type ScanUnit,
   type UnitResult,
 } from "./engine.js";
-import { type FindingList, FindingStore, type HitBatch, type RuleMeta, type UnitInfo } from "./hits.js";
-import { MergedFindings } from "./merged.js";
+import type { HitBatch, RuleMeta } from "./hits.js";
 import {
   type Finding,
   type FindingRule,
@@ -35,22 +37,44 @@ import {
 } from "./model.js";
 import { runInThread, ScanPool } from "./pool.js";
 import { readRuleFiles } from "./rule-files.js";
-import { buildSummary } from "./summary.js";
+import { compareFindings, EvidenceSampler, SummaryBuilder } from "./summary.js";
+
+export { compareFindings };
+
+/** Findings as a read-only list: iterable, with length, at() and toArray(). */
+export interface FindingList extends Iterable<Finding> {
+  readonly length: number;
+  at(index: number): Finding | undefined;
+  toArray(): Finding[];
+}
 
 export interface ScanResult {
   /**
-   * Sorted findings (by eventTime, file, line/index, rule ID) as an array, built on first access. For very
-   * large scans read `list` instead: the same findings, kept compact and built one at a time.
+   * Without `onFindings`: every finding, sorted by eventTime, file, line/index, rule ID. With `onFindings` the
+   * findings went to the sink and this is empty.
    */
   readonly findings: Finding[];
-  /** The findings without materialising them: iterable, with length, at() and toArray(). */
+  /** The same as `findings` (kept for callers that iterate a FindingList). */
   readonly list: FindingList;
   summary: ScanSummary;
   /** first_seen state as a baseline's rules section (set when the rule set has correlations). */
   baselineRules?: () => Baseline["rules"];
+  /**
+   * A bounded sample for draft incidents: per technique, the `evidencePerTechnique` earliest findings (each
+   * finding once, in time order). `summary.techniques[].findings` has the counts.
+   */
+  evidence: Finding[];
 }
 
 export interface ScanHooks {
+  /**
+   * Receives the findings as they are decoded, in arrival order (not sorted: files and workers interleave),
+   * a slice at a time; a returned promise holds the scan back until it settles (back-pressure). When given,
+   * nothing is kept but the summary and the evidence sample, whatever the number of findings.
+   */
+  onFindings?: FindingsSink;
+  /** Stops the scan: scanPaths rejects with the signal's reason (a TechtrailError) or an IO error. */
+  signal?: AbortSignal;
   /** Catalog used to resolve technique tags (default: the built-in catalog). */
   catalog?: Catalog;
   /** Stream read for the path "-" (default: process.stdin). */
@@ -179,16 +203,20 @@ function ruleProblemsOf(e: RuleSetInfo["errors"][number]): RuleProblem[] {
 
 const EMPTY_HITS: HitBatch = { rows: new Uint32Array(0), count: 0, idOther: [], timeOther: [], dict: [] };
 
-/** Orders findings by eventTime, then file, then line/index, then rule ID (same result for any worker count). */
-export function compareFindings(a: Finding, b: Finding): number {
-  const ta = a.eventTime ?? "";
-  const tb = b.eventTime ?? "";
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  if (a.origin.file !== b.origin.file) return a.origin.file < b.origin.file ? -1 : 1;
-  const oa = a.origin.line ?? a.origin.index ?? 0;
-  const ob = b.origin.line ?? b.origin.index ?? 0;
-  if (oa !== ob) return oa - ob;
-  return a.rule.id < b.rule.id ? -1 : a.rule.id > b.rule.id ? 1 : 0;
+function listOf(items: Finding[]): FindingList {
+  return {
+    get length() {
+      return items.length;
+    },
+    at: (i: number) => items[i],
+    toArray: () => [...items],
+    [Symbol.iterator]: () => items[Symbol.iterator](),
+  };
+}
+
+function abortError(signal: AbortSignal): unknown {
+  const r: unknown = signal.reason;
+  return r instanceof TechtrailError ? r : new TechtrailError("IO", "scan aborted", { cause: r });
 }
 
 export function resolveScanOptions(options: ScanOptions): ResolvedScanOptions {
@@ -224,10 +252,17 @@ export async function scanPaths(
     skipExamples: opts.skipExamples,
   };
   const workers = Math.min(opts.workers ?? Math.max(1, availableParallelism()), units.length);
+  hooks.signal?.throwIfAborted();
   const pool = workers > 0 ? new ScanPool(workers, ruleFiles, engine) : undefined;
+  const onAbort = () => void pool?.abort(abortError(hooks.signal as AbortSignal));
+  hooks.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     return await scanWith(paths, opts, hooks, { t0, ruleFiles, readProblems, files, stdin, units, engine, pool });
+  } catch (e) {
+    if (e instanceof ScanAborted || hooks.signal?.aborted) throw abortError(hooks.signal as AbortSignal);
+    throw e;
   } finally {
+    hooks.signal?.removeEventListener("abort", onAbort);
     await pool?.close();
   }
 }
@@ -307,10 +342,25 @@ async function scanWith(
     : undefined;
   hooks.onCorrelationRun?.(run);
 
+  const collected: Finding[] = [];
+  const summaryBuilder = new SummaryBuilder(catalog, opts.timelineLimit, opts.minLevel);
+  const evidence = new EvidenceSampler(opts.evidencePerTechnique);
+  const agg = new FindingAggregator({
+    rules: meta,
+    units,
+    summary: summaryBuilder,
+    evidence,
+    sink:
+      hooks.onFindings ??
+      ((batch) => {
+        for (const f of batch) collected.push(f);
+      }),
+    minLevel: opts.minLevel,
+  });
+
   const results = new Map<number, UnitResult>();
   let events = 0;
   let bytes = 0;
-  let hitsSoFar = 0;
   let filesDone = 0;
   let stopped = false;
   const filesTotal = files.length + (stdin ? 1 : 0);
@@ -320,41 +370,40 @@ async function scanWith(
     const now = performance.now();
     if (!force && now - lastReport < 100) return;
     lastReport = now;
-    hooks.onProgress({ filesDone, filesTotal, events, findings: hitsSoFar, bytes, elapsedMs: now - t0 });
+    hooks.onProgress({ filesDone, filesTotal, events, findings: agg.received, bytes, elapsedMs: now - t0 });
   };
   const unitsPerFile = new Map<string, number>();
   for (const u of units) unitsPerFile.set(u.file, (unitsPerFile.get(u.file) ?? 0) + 1);
-  const store = new FindingStore(meta);
-  const onResult = (r: UnitResult, thread: number) => {
-    store.append(r.hits, r.id, thread);
+  const onResult = (r: UnitResult, thread: number, ack: () => void) => {
     if (r.corr.length > 0) run?.accept(r.id, r.corr);
     r.corr = [];
-    hitsSoFar += r.hits.count;
+    const hits = r.hits;
     r.hits = EMPTY_HITS;
     results.set(r.id, r);
+    agg.unitDone(r.id, hits, r.lines, thread, ack);
     const left = (unitsPerFile.get(r.file) ?? 1) - 1;
     unitsPerFile.set(r.file, left);
     if (left === 0) filesDone++;
     if (r.stopped) stopped = true;
     report();
   };
-  // Biggest units first, so one large file does not finish alone at the end; with correlations, in event-time
-  // order (CloudTrail file names carry their time) so matches reach the reorder buffer nearly in order.
+  // Biggest files first, so one large file does not finish alone at the end; with correlations, in event-time
+  // order (CloudTrail file names carry their time) so matches reach the reorder buffer nearly in order. Either
+  // way the ranges of a chunked file go in file order (a range's findings wait for the line counts of the
+  // ranges before it).
   const sizeOf = new Map(files.map((f) => [f.path, f.size]));
   const ordered = [...units].sort(
     run?.needsOrder
       ? (a, b) => fileTime(a.file) - fileTime(b.file) || a.id - b.id
-      : (a, b) => {
-          const sa = a.kind === "range" ? a.end - a.start : (sizeOf.get(a.file) ?? 0);
-          const sb = b.kind === "range" ? b.end - b.start : (sizeOf.get(b.file) ?? 0);
-          return sb - sa || a.id - b.id;
-        },
+      : (a, b) => (sizeOf.get(b.file) ?? 0) - (sizeOf.get(a.file) ?? 0) || a.id - b.id,
   );
+  const aborted = () => {
+    if (hooks.signal?.aborted) throw new ScanAborted();
+  };
   const callbacks = {
     result: onResult,
-    hits: (unit: number, batch: HitBatch, thread: number) => {
-      store.append(batch, unit, thread);
-      hitsSoFar += batch.count;
+    hits: (unit: number, batch: HitBatch, thread: number, ack: () => void) => {
+      agg.hits(unit, batch, thread, ack);
     },
     corr: (unit: number, tuples: CorrTuple[]) => run?.accept(unit, tuples),
     progress: (e: number, b: number) => {
@@ -362,7 +411,11 @@ async function scanWith(
       bytes += b;
       report();
     },
-    stop: () => stopped,
+    stop: () => stopped || hooks.signal?.aborted === true,
+    wait: () => {
+      aborted();
+      return agg.backPressure();
+    },
   };
   const scanStart = performance.now();
   if (pool)
@@ -372,17 +425,20 @@ async function scanWith(
       callbacks,
     );
   else await runInThread(ordered, compileHere(), engine, callbacks);
-  // the workers' memory is given back before stdin, sorting and summarising
+  // the workers' memory is given back before stdin and the summary
   await pool?.close();
   if (stdin && !stopped) {
     const unit: ScanUnit = { id: units.length, kind: "stream", file: "-", stream: hooks.stdin ?? process.stdin };
     unitsPerFile.set("-", 1);
+    agg.addUnit(unit);
     await runInThread([unit], compileHere(), engine, callbacks);
   }
+  await agg.idle();
+  aborted();
   const scanMs = performance.now() - scanStart;
   report(true);
 
-  // Line numbers of ranges continue those of the previous ranges of the same file.
+  // Line numbers of ranges continue those of the previous ranges of the same file (for skip examples).
   const lineBase = new Map<number, number>();
   const rangesByFile = new Map<string, Array<Extract<ScanUnit, { kind: "range" }>>>();
   for (const u of units) {
@@ -409,7 +465,6 @@ async function scanWith(
   const skippedFiles = new Set<string>();
   const strictProblems: SkipExample[] = [];
   const resultList = [...results.values()].sort((a, b) => a.id - b.id);
-  const unitInfo = new Map<number, UnitInfo>();
   for (const r of resultList) {
     const base = lineBase.get(r.id) ?? 0;
     read += r.read;
@@ -423,7 +478,6 @@ async function scanWith(
       if (examples.length < opts.skipExamples) examples.push(e);
       if (r.stopped && strictProblems.length === 0) strictProblems.push(e);
     }
-    unitInfo.set(r.id, { file: r.file, originKind: r.originKind, lineBase: base });
   }
   if (stopped) {
     const first = strictProblems[0];
@@ -440,59 +494,52 @@ async function scanWith(
       },
     );
   }
-  store.finish(unitInfo);
+  // Correlation and first_seen findings, built on this thread once all matches are in, go the same way as the
+  // others: to the sink, the summary and the evidence.
   let correlations: CorrelationSummary | undefined;
-  const extras: Array<{ finding: Finding; meta: RuleMeta }> = [];
   if (run) {
     const done = run.finish();
     correlations = done.summary;
     const originOf = ([unit = 0, ordinal = 0]: number[]): Finding["origin"] => {
-      const u = unitInfo.get(unit);
-      const o: Finding["origin"] = { file: u?.file ?? "-" };
-      if (u?.originKind === "line") o.line = ordinal + u.lineBase;
+      const r = results.get(unit);
+      const o: Finding["origin"] = { file: r?.file ?? "-" };
+      if (r?.originKind === "line") o.line = ordinal + (lineBase.get(unit) ?? 0);
       else o.index = ordinal;
       return o;
     };
     for (const r of done.results) {
       const m = correlationMeta.get(r.correlation.id) as RuleMeta;
-      extras.push({ finding: correlationFinding(r, m, originOf), meta: m });
+      void agg.emit(correlationFinding(r, m, originOf));
     }
+    await agg.idle();
   }
-  const all = new MergedFindings(store, extras);
-  const summary = buildSummary(
-    all,
-    {
-      inputs: [...paths],
-      filesScanned: filesTotal - skippedFiles.size,
-      filesSkipped: skippedFiles.size,
-      bytes: totalBytes,
-      read,
-      evaluated,
-      matched,
-      skipCounts,
-      examples,
-      rules: {
-        loaded: rules.rules.length,
-        failed: rules.errors.length + readProblems.length,
-        errors: ruleErrors,
-        unknownTechniques,
-      },
-      workers: pool?.size ?? 0,
-      ...(correlations ? { correlations } : {}),
-      durationMs: performance.now() - t0,
-      scanMs,
+  const summary = summaryBuilder.build({
+    inputs: [...paths],
+    filesScanned: filesTotal - skippedFiles.size,
+    filesSkipped: skippedFiles.size,
+    bytes: totalBytes,
+    read,
+    evaluated,
+    matched,
+    skipCounts,
+    examples,
+    rules: {
+      loaded: rules.rules.length,
+      failed: rules.errors.length + readProblems.length,
+      errors: ruleErrors,
+      unknownTechniques,
     },
-    catalog,
-    opts.timelineLimit,
-  );
-  let array: Finding[] | undefined;
+    workers: pool?.size ?? 0,
+    ...(correlations ? { correlations } : {}),
+    durationMs: performance.now() - t0,
+    scanMs,
+  });
+  collected.sort(compareFindings);
   return {
-    get findings() {
-      array ??= all.toArray();
-      return array;
-    },
-    list: all,
+    findings: collected,
+    list: listOf(collected),
     summary,
+    evidence: evidence.findings(),
     ...(run ? { baselineRules: () => run.firstSeen.toBaselineRules(opts.baseline) } : {}),
   };
 }

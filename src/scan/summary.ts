@@ -1,13 +1,71 @@
-// Builds the scan summary from the sorted findings and the per-unit counters: techniques seen (count,
-// first/last seen, principals), tactics, a per-principal timeline, skipped records with reasons.
+// The scan summary, built incrementally as findings arrive (in any order) with bounded memory: counts per
+// level, rule, technique and tactic; per technique the first and last time seen and up to 50 principals; per
+// principal (up to 1,000 of them) a timeline of its earliest findings; and a bounded evidence sample per
+// technique for draft incidents.
 import type { Catalog } from "../catalog/catalog.js";
 import { compareIds } from "../catalog/catalog.js";
-import { packedTimeText, type RuleMeta, type SummaryRow, UNKNOWN_PRINCIPAL } from "./hits.js";
-import type { Finding, PrincipalTimeline, ScanSummary, SkipExample, TechniqueSeen } from "./model.js";
+import { UNKNOWN_PRINCIPAL } from "./hits.js";
+import type { Finding, PrincipalTimeline, ScanSummary, SkipExample, TechniqueSeen, TimelineEntry } from "./model.js";
 
-const PRINCIPALS_PER_TECHNIQUE = 50;
+/** Principals listed per technique (those seen earliest). */
+export const PRINCIPALS_PER_TECHNIQUE = 50;
+/** Principals with a timeline in the summary (the first ones met); findings of others are counted only. */
+export const PRINCIPAL_LIMIT = 1_000;
 
 export const principalOf = (f: Finding): string => f.principalArn ?? f.accessKeyId ?? UNKNOWN_PRINCIPAL;
+
+/** Orders findings by eventTime, then file, then line/index, then rule ID (same result for any worker count). */
+export function compareFindings(a: Finding, b: Finding): number {
+  const ta = a.eventTime ?? "";
+  const tb = b.eventTime ?? "";
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  if (a.origin.file !== b.origin.file) return a.origin.file < b.origin.file ? -1 : 1;
+  const oa = a.origin.line ?? a.origin.index ?? 0;
+  const ob = b.origin.line ?? b.origin.index ?? 0;
+  if (oa !== ob) return oa - ob;
+  return a.rule.id < b.rule.id ? -1 : a.rule.id > b.rule.id ? 1 : 0;
+}
+
+/**
+ * Keeps the `limit` smallest items seen (by `cmp`) in order. Findings mostly arrive in time order, so an item
+ * is usually rejected by one comparison with the last kept one.
+ */
+export class SmallestN<T> {
+  readonly items: T[] = [];
+  constructor(
+    private readonly limit: number,
+    private readonly cmp: (a: T, b: T) => number,
+  ) {}
+
+  /** False when the item was not kept. */
+  add(item: T): boolean {
+    const items = this.items;
+    if (this.limit === 0) return false;
+    const n = items.length;
+    if (n >= this.limit && this.cmp(item, items[n - 1] as T) >= 0) return false;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.cmp(items[mid] as T, item) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    items.splice(lo, 0, item);
+    if (items.length > this.limit) items.pop();
+    return true;
+  }
+}
+
+/** First and last eventTime of a group of findings (ISO-8601 UTC texts compare in time order). */
+class TimeSpan {
+  first: string | undefined;
+  last: string | undefined;
+  add(t: string | undefined): void {
+    if (t === undefined) return;
+    if (this.first === undefined || t < this.first) this.first = t;
+    if (this.last === undefined || t > this.last) this.last = t;
+  }
+}
 
 export interface Counters {
   inputs: string[];
@@ -21,197 +79,254 @@ export interface Counters {
   examples: SkipExample[];
   rules: ScanSummary["rules"];
   workers: number;
+  /** Correlation and first_seen rules' figures (when the rule set has any). */
   correlations?: ScanSummary["correlations"];
   durationMs: number;
   scanMs: number;
 }
 
-/**
- * First and last eventTime of a group of findings. Packed times (the usual `YYYY-MM-DDTHH:MM:SSZ` shape) are
- * compared as numbers and formatted once at the end; other texts are compared as text, as before packing:
- * for packed values the two orders agree.
- */
-class TimeSpan {
-  private minMs = Number.POSITIVE_INFINITY;
-  private maxMs = Number.NEGATIVE_INFINITY;
-  private minText: string | undefined;
-  private maxText: string | undefined;
-
-  add(row: SummaryRow): void {
-    const ms = row.timeMs;
-    if (!Number.isNaN(ms)) {
-      if (ms < this.minMs) this.minMs = ms;
-      if (ms > this.maxMs) this.maxMs = ms;
-      return;
-    }
-    const t = row.timeOther;
-    if (t === undefined) return;
-    if (this.minText === undefined || t < this.minText) this.minText = t;
-    if (this.maxText === undefined || t > this.maxText) this.maxText = t;
-  }
-
-  get first(): string | undefined {
-    const packed = this.minMs === Number.POSITIVE_INFINITY ? undefined : packedTimeText(this.minMs);
-    if (packed === undefined) return this.minText;
-    return this.minText !== undefined && this.minText < packed ? this.minText : packed;
-  }
-
-  get last(): string | undefined {
-    const packed = this.maxMs === Number.NEGATIVE_INFINITY ? undefined : packedTimeText(this.maxMs);
-    if (packed === undefined) return this.maxText;
-    return this.maxText !== undefined && this.maxText > packed ? this.maxText : packed;
-  }
+interface TechAcc {
+  id: string;
+  findings: number;
+  attempts: number;
+  span: TimeSpan;
+  /** principal → earliest eventTime ("" when none), at most PRINCIPALS_PER_TECHNIQUE. */
+  principals: Map<string, string>;
+  rules: Set<string>;
 }
 
-/** The findings as the summary reads them (FindingStore), in sorted order. */
-export interface SummarySource {
-  forEachRow(visit: (row: SummaryRow) => void): void;
+interface PrincipalAcc {
+  principal: string;
+  findings: number;
+  span: TimeSpan;
+  techniques: Set<string>;
+  timeline: SmallestN<Kept>;
 }
 
-export function buildSummary(
-  findings: SummarySource,
-  c: Counters,
-  catalog: Catalog,
-  timelineLimit: number,
-): ScanSummary {
-  type TechAcc = Omit<TechniqueSeen, "firstSeen" | "lastSeen"> & {
-    span: TimeSpan;
-    principalSet: Set<string>;
-    ruleSet: Set<string>;
-  };
-  type PrincipalAcc = Omit<PrincipalTimeline, "firstSeen" | "lastSeen"> & {
-    span: TimeSpan;
-    techSet: Set<string>;
-    /** Rules already counted into techSet (a principal's findings mostly repeat a few rules). */
-    ruleSeen: Set<RuleMeta>;
-  };
-  const techniques = new Map<string, TechAcc>();
-  const principals = new Map<string, PrincipalAcc>();
-  // per rule: its count, attempts and the accumulators of its techniques (looked up once per rule, not per row)
-  const perRule = new Map<RuleMeta, { count: number; techs: TechAcc[] }>();
-  let attempts = 0;
-  let total = 0;
-  const techAcc = (id: string): TechAcc => {
-    let t = techniques.get(id);
-    if (!t) {
-      const tech = catalog.technique(id);
-      t = {
-        id,
-        tactics: tech ? [...tech.tactics] : [],
-        findings: 0,
-        attempts: 0,
-        principals: [],
-        rules: [],
-        span: new TimeSpan(),
-        principalSet: new Set(),
-        ruleSet: new Set(),
-      };
-      if (tech) t.name = tech.name;
-      techniques.set(id, t);
-    }
-    return t;
-  };
-  findings.forEachRow((f) => {
-    total++;
-    const meta = f.meta;
-    let r = perRule.get(meta);
-    if (!r) {
-      r = { count: 0, techs: meta.techniques.map(techAcc) };
-      for (const t of r.techs) t.ruleSet.add(meta.rule.id);
-      perRule.set(meta, r);
-    }
-    r.count++;
-    if (f.attempt) attempts++;
-    const who = f.principal;
-    for (const t of r.techs) {
+type Kept = { f: Finding; entry: TimelineEntry };
+const byFinding = (a: Kept, b: Kept) => compareFindings(a.f, b.f);
+
+/** Accumulates the summary of findings given one at a time, in any order. */
+export class SummaryBuilder {
+  private total = 0;
+  private attempts = 0;
+  private readonly byLevel = new Map<string, number>();
+  private readonly byRule = new Map<string, number>();
+  private readonly tactics = new Map<string, number>();
+  private readonly techniques = new Map<string, TechAcc>();
+  private readonly principals = new Map<string, PrincipalAcc>();
+  private unlistedPrincipalFindings = 0;
+  private belowMinLevel = 0;
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly timelineLimit: number,
+    private readonly minLevel: string | undefined = undefined,
+  ) {}
+
+  get findings(): number {
+    return this.total;
+  }
+
+  /** Counts a finding left out by the minimum level. */
+  below(): void {
+    this.belowMinLevel++;
+  }
+
+  add(f: Finding): void {
+    this.total++;
+    const attempt = f.attempt;
+    if (attempt) this.attempts++;
+    const level = f.rule.level;
+    this.byLevel.set(level, (this.byLevel.get(level) ?? 0) + 1);
+    this.byRule.set(f.rule.id, (this.byRule.get(f.rule.id) ?? 0) + 1);
+    for (const ta of f.tactics) this.tactics.set(ta, (this.tactics.get(ta) ?? 0) + 1);
+    const who = principalOf(f);
+    const time = f.eventTime;
+    for (const id of f.techniques) {
+      let t = this.techniques.get(id);
+      if (!t) {
+        t = { id, findings: 0, attempts: 0, span: new TimeSpan(), principals: new Map(), rules: new Set() };
+        this.techniques.set(id, t);
+      }
       t.findings++;
-      if (f.attempt) t.attempts++;
-      t.span.add(f);
-      if (t.principalSet.size < PRINCIPALS_PER_TECHNIQUE) t.principalSet.add(who);
+      if (attempt) t.attempts++;
+      t.span.add(time);
+      t.rules.add(f.rule.id);
+      notePrincipal(t.principals, who, time ?? "");
     }
-    let p = principals.get(who);
+    let p = this.principals.get(who);
     if (!p) {
+      if (this.principals.size >= PRINCIPAL_LIMIT) {
+        this.unlistedPrincipalFindings++;
+        return;
+      }
       p = {
         principal: who,
         findings: 0,
-        techniques: [],
-        timeline: [],
-        omitted: 0,
         span: new TimeSpan(),
-        techSet: new Set(),
-        ruleSeen: new Set(),
+        techniques: new Set(),
+        timeline: new SmallestN<Kept>(this.timelineLimit, byFinding),
       };
-      principals.set(who, p);
+      this.principals.set(who, p);
     }
     p.findings++;
-    p.span.add(f);
-    if (!p.ruleSeen.has(meta)) {
-      p.ruleSeen.add(meta);
-      for (const id of meta.techniques) p.techSet.add(id);
-    }
-    if (p.timeline.length < timelineLimit) {
-      const entry: PrincipalTimeline["timeline"][number] = {
-        ruleId: meta.rule.id,
-        level: meta.rule.level,
-        techniques: meta.techniques,
-        attempt: f.attempt,
-        origin: f.origin(),
+    p.span.add(time);
+    for (const id of f.techniques) p.techniques.add(id);
+    const n = p.timeline.items.length;
+    // build the entry only when it is kept (cheap rejection first)
+    const last = p.timeline.items[n - 1];
+    if (n < this.timelineLimit || (last && compareFindings(f, last.f) < 0)) {
+      const entry: TimelineEntry = {
+        ruleId: f.rule.id,
+        level: f.rule.level,
+        techniques: f.techniques,
+        attempt,
+        origin: f.origin,
       };
-      const time = f.eventTime();
       if (time !== undefined) entry.eventTime = time;
-      const name = f.eventName();
-      if (name !== undefined) entry.eventName = name;
-      p.timeline.push(entry);
-    } else p.omitted++;
-  });
-  const byLevel: Record<string, number> = {};
-  const byRule: Record<string, number> = {};
-  const tactics = new Map<string, number>();
-  for (const [meta, r] of perRule) {
-    byLevel[meta.rule.level] = (byLevel[meta.rule.level] ?? 0) + r.count;
-    byRule[meta.rule.id] = (byRule[meta.rule.id] ?? 0) + r.count;
-    for (const ta of meta.tactics) tactics.set(ta, (tactics.get(ta) ?? 0) + r.count);
+      if (f.eventName !== undefined) entry.eventName = f.eventName;
+      // key order of the schema: eventTime, eventName first
+      const ordered: TimelineEntry = {
+        ...(entry.eventTime !== undefined ? { eventTime: entry.eventTime } : {}),
+        ...(entry.eventName !== undefined ? { eventName: entry.eventName } : {}),
+        ruleId: entry.ruleId,
+        level: entry.level,
+        techniques: entry.techniques,
+        attempt: entry.attempt,
+        origin: entry.origin,
+      };
+      p.timeline.add({ f, entry: ordered });
+    }
   }
-  // first/last seen, with the keys in the order the schema lists them
-  const seen = <T extends { span: TimeSpan }>(x: T) => {
-    const { span, ...rest } = x;
-    const out: Omit<T, "span"> & { firstSeen?: string; lastSeen?: string } = rest;
-    const first = span.first;
-    const last = span.last;
-    if (first !== undefined) out.firstSeen = first;
-    if (last !== undefined) out.lastSeen = last;
-    return out;
-  };
-  const byTime = (a: { firstSeen?: string | undefined }, b: { firstSeen?: string | undefined }) =>
-    (a.firstSeen ?? "").localeCompare(b.firstSeen ?? "");
-  const skippedTotal = Object.values(c.skipCounts).reduce((a, b) => a + b, 0);
-  const secs = c.durationMs / 1000;
-  return {
-    inputs: c.inputs,
-    files: { scanned: c.filesScanned, skipped: c.filesSkipped, bytes: c.bytes },
-    events: { read: c.read, evaluated: c.evaluated, matched: c.matched },
-    skipped: { total: skippedTotal, byReason: c.skipCounts, examples: c.examples },
-    rules: c.rules,
-    findings: { total, attempts, byLevel, byRule },
-    techniques: [...techniques.values()]
-      .map(seen)
-      .sort((a, b) => byTime(a, b) || compareIds(a.id, b.id))
-      .map(({ principalSet, ruleSet, ...t }) => ({ ...t, principals: [...principalSet], rules: [...ruleSet] })),
-    tactics: [...tactics.entries()]
-      .map(([id, n]) => {
-        const ta = catalog.tactic(id);
-        return ta ? { id, name: ta.name, findings: n } : { id, findings: n };
+
+  build(c: Counters): ScanSummary {
+    const catalog = this.catalog;
+    const byTime = (a: { firstSeen?: string | undefined }, b: { firstSeen?: string | undefined }) =>
+      (a.firstSeen ?? "").localeCompare(b.firstSeen ?? "");
+    const techniques: TechniqueSeen[] = [...this.techniques.values()]
+      .map((t) => {
+        const tech = catalog.technique(t.id);
+        const out: TechniqueSeen = {
+          id: t.id,
+          ...(tech ? { name: tech.name } : {}),
+          tactics: tech ? [...tech.tactics] : [],
+          findings: t.findings,
+          attempts: t.attempts,
+          ...(t.span.first !== undefined ? { firstSeen: t.span.first } : {}),
+          ...(t.span.last !== undefined ? { lastSeen: t.span.last } : {}),
+          principals: [...t.principals.entries()]
+            .sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[0] < b[0] ? -1 : 1))
+            .map(([p]) => p),
+          rules: [],
+        };
+        out.rules = [...t.rules].sort();
+        return out;
       })
-      .sort((a, b) => b.findings - a.findings || a.id.localeCompare(b.id)),
-    principals: [...principals.values()]
-      .map(seen)
-      .sort((a, b) => byTime(a, b) || a.principal.localeCompare(b.principal))
-      .map(({ techSet, ruleSeen, ...p }) => ({ ...p, techniques: [...techSet].sort(compareIds) })),
-    ...(c.correlations ? { correlations: c.correlations } : {}),
-    workers: c.workers,
-    durationMs: Math.round(c.durationMs),
-    scanMs: Math.round(c.scanMs),
-    eventsPerSecond: secs > 0 ? Math.round(c.read / secs) : 0,
-    scanEventsPerSecond: c.scanMs > 0 ? Math.round((c.read * 1000) / c.scanMs) : 0,
-  };
+      .sort((a, b) => byTime(a, b) || compareIds(a.id, b.id));
+    const principals: PrincipalTimeline[] = [...this.principals.values()]
+      .map((p) => {
+        const timeline = p.timeline.items.map((x) => x.entry);
+        const out: PrincipalTimeline = {
+          principal: p.principal,
+          findings: p.findings,
+          ...(p.span.first !== undefined ? { firstSeen: p.span.first } : {}),
+          ...(p.span.last !== undefined ? { lastSeen: p.span.last } : {}),
+          techniques: [...p.techniques].sort(compareIds),
+          timeline,
+          omitted: p.findings - timeline.length,
+        };
+        return out;
+      })
+      .sort((a, b) => byTime(a, b) || a.principal.localeCompare(b.principal));
+    const skippedTotal = Object.values(c.skipCounts).reduce((a, b) => a + b, 0);
+    const secs = c.durationMs / 1000;
+    const sortedRecord = (m: Map<string, number>) => Object.fromEntries([...m].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+    const findings: ScanSummary["findings"] = {
+      total: this.total,
+      attempts: this.attempts,
+      byLevel: sortedRecord(this.byLevel),
+      byRule: sortedRecord(this.byRule),
+    };
+    if (this.minLevel !== undefined) {
+      findings.minLevel = this.minLevel as NonNullable<ScanSummary["findings"]["minLevel"]>;
+      findings.belowMinLevel = this.belowMinLevel;
+    }
+    const summary: ScanSummary = {
+      inputs: c.inputs,
+      events: { read: c.read, evaluated: c.evaluated, matched: c.matched },
+      skipped: { total: skippedTotal, byReason: c.skipCounts, examples: c.examples },
+      files: { scanned: c.filesScanned, skipped: c.filesSkipped, bytes: c.bytes },
+      rules: c.rules,
+      findings,
+      techniques,
+      tactics: [...this.tactics.entries()]
+        .map(([id, n]) => {
+          const ta = catalog.tactic(id);
+          return ta ? { id, name: ta.name, findings: n } : { id, findings: n };
+        })
+        .sort((a, b) => b.findings - a.findings || a.id.localeCompare(b.id)),
+      principals,
+      ...(c.correlations ? { correlations: c.correlations } : {}),
+      workers: c.workers,
+      durationMs: Math.round(c.durationMs),
+      scanMs: Math.round(c.scanMs),
+      eventsPerSecond: secs > 0 ? Math.round(c.read / secs) : 0,
+      scanEventsPerSecond: c.scanMs > 0 ? Math.round((c.read * 1000) / c.scanMs) : 0,
+    };
+    if (this.unlistedPrincipalFindings > 0) summary.unlistedPrincipalFindings = this.unlistedPrincipalFindings;
+    return summary;
+  }
+}
+
+/** Keeps the principals seen earliest (ties by name), at most PRINCIPALS_PER_TECHNIQUE. */
+function notePrincipal(m: Map<string, string>, who: string, time: string): void {
+  const had = m.get(who);
+  if (had !== undefined) {
+    if (time < had) m.set(who, time);
+    return;
+  }
+  if (m.size < PRINCIPALS_PER_TECHNIQUE) {
+    m.set(who, time);
+    return;
+  }
+  let worst: string | undefined;
+  let worstTime = "";
+  for (const [p, t] of m)
+    if (worst === undefined || t > worstTime || (t === worstTime && p > worst)) {
+      worst = p;
+      worstTime = t;
+    }
+  if (worst !== undefined && (time < worstTime || (time === worstTime && who < worst))) {
+    m.delete(worst);
+    m.set(who, time);
+  }
+}
+
+/**
+ * Evidence for draft incidents: per technique the `perTechnique` earliest findings (by eventTime, file,
+ * line/index, rule), whatever the number of findings; the summary holds the counts.
+ */
+export class EvidenceSampler {
+  private readonly byTechnique = new Map<string, SmallestN<Finding>>();
+
+  constructor(private readonly perTechnique: number) {}
+
+  add(f: Finding): void {
+    for (const id of f.techniques) {
+      let s = this.byTechnique.get(id);
+      if (!s) {
+        s = new SmallestN(this.perTechnique, compareFindings);
+        this.byTechnique.set(id, s);
+      }
+      s.add(f);
+    }
+  }
+
+  /** The sampled findings, each once, in time order. */
+  findings(): Finding[] {
+    const all = new Set<Finding>();
+    for (const s of this.byTechnique.values()) for (const f of s.items) all.add(f);
+    return [...all].sort(compareFindings);
+  }
 }

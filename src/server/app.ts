@@ -50,6 +50,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   importBytes: 10 * MB,
   uploadBytes: 50 * MB,
   uploadFiles: 20,
+  scanConcurrency: 2,
+  scanSeconds: 120,
 };
 
 const health = createRoute({

@@ -17,6 +17,10 @@ export interface ServerLimits {
   uploadBytes: number;
   /** Files per scan upload (default 20). */
   uploadFiles: number;
+  /** Scans running at once; one more is answered 429 (default 2). */
+  scanConcurrency: number;
+  /** Longest a scan may run; a longer one is stopped and answered 413 (default 120 s). */
+  scanSeconds: number;
 }
 
 export interface ServerDeps {

@@ -8,7 +8,7 @@ import type { Catalog } from "../../catalog/catalog.js";
 import { loadBuiltinCatalog, loadCatalogDir } from "../../catalog/load.js";
 import { TechtrailError } from "../../core/errors.js";
 import { writeOutput } from "../../core/fs.js";
-import type { FindingLike } from "../../incidents/evidence.js";
+import type { FindingLike, FindingTotals } from "../../incidents/evidence.js";
 import { COLUMNS, type Column, type FileFormat } from "../../incidents/io.js";
 import { type ChangeContext, Confidence, type Incident, type NewIncidentInput } from "../../incidents/model.js";
 import { requireTechniqueRef, resolveTechniqueRef } from "../../incidents/validate.js";
@@ -63,14 +63,18 @@ export async function withRegister<T>(
  */
 export async function createIncidentFromScan(
   findings: Iterable<FindingLike>,
-  opts: StoreOpts & { title?: string; source: string },
+  opts: StoreOpts & { title?: string; source: string; totals?: FindingTotals },
 ): Promise<Incident> {
   return withRegister(
     opts,
     async (reg) => {
       const { incident, unknown } = await reg.createFromFindings(
         findings,
-        { source: opts.source, ...(opts.title ? { title: opts.title } : {}) },
+        {
+          source: opts.source,
+          ...(opts.title ? { title: opts.title } : {}),
+          ...(opts.totals ? { totals: opts.totals } : {}),
+        },
         resolveActor(opts),
       );
       log(
@@ -638,12 +642,19 @@ export function registerIncidentCommands(program: Command): void {
       const o = g(cmd);
       const { scanPaths } = await import("../../scan/index.js");
       await withRegister(o, async (reg) => {
-        const { findings } = await scanPaths(paths, {}, { catalog: reg.catalog });
-        const r = await reg.attach(key, findings, resolveActor(o));
-        const n = [...findings].length;
-        if (o.json) return printJson({ incident: r.incident, findings: n, unknownTechniques: r.unknown });
+        // findings are not kept: the summary counts them, the evidence sample is what gets attached
+        const { summary, evidence } = await scanPaths(paths, {}, { catalog: reg.catalog, onFindings: () => undefined });
+        const r = await reg.attach(key, evidence, resolveActor(o));
+        const n = summary.findings.total;
+        if (o.json)
+          return printJson({
+            incident: r.incident,
+            findings: n,
+            attached: evidence.length,
+            unknownTechniques: r.unknown,
+          });
         out(
-          `${r.incident.key}: ${findings.length} finding(s) attached; techniques ${r.incident.techniques.map((t) => t.id).join(", ") || "none"}`,
+          `${r.incident.key}: ${n} finding(s), ${evidence.length} attached as evidence (the earliest per technique); techniques ${r.incident.techniques.map((t) => t.id).join(", ") || "none"}`,
         );
         if (r.unknown.length) log(`techtrail: techniques not in the catalog were skipped: ${r.unknown.join(", ")}`);
       });

@@ -1,33 +1,39 @@
 // `techtrail scan PATH...`: runs the scan engine (src/scan) over CloudTrail files, folders or stdin and
-// prints findings as a table, JSON, JSON Lines or CSV; optionally writes the summary and a Navigator layer.
+// writes findings as they arrive (JSON Lines, JSON, CSV) or, for people, a table of collapsed repeats at the
+// end; optionally writes the summary and a Navigator layer. Memory does not grow with the number of findings.
 import type { Command } from "commander";
 import { buildNavigatorLayers } from "../../catalog/layer.js";
 import { loadBuiltinCatalog } from "../../catalog/load.js";
 import { formatProblem, isTechtrailError, TechtrailError } from "../../core/errors.js";
 import { type OutputSink, openOutput, writeFileAtomic, writeOutput } from "../../core/fs.js";
 import type { Baseline } from "../../rules/first-seen.js";
+import { SIGMA_LEVELS } from "../../rules/index.js";
 import {
   csvHeader,
-  type FindingList,
+  type Finding,
+  FindingGroups,
   findingCsv,
   findingJsonl,
   loadBaseline,
-  principalOf,
   type ScanProgress,
   type ScanSummary,
   scanPaths,
 } from "../../scan/index.js";
-import { EXIT_FINDINGS, EXIT_OK, EXIT_SCAN_ERROR } from "../exit-codes.js";
-import { log, safeText, table, truncate } from "../output.js";
-import { createIncidentFromScan } from "./incident.js";
+import { EXIT_FINDINGS, EXIT_NO_EVENTS, EXIT_OK, EXIT_SCAN_ERROR } from "../exit-codes.js";
+import { log, safeText } from "../output.js";
+import { fitTable, outputWidth } from "../table-fit.js";
 
 const FORMATS = ["table", "json", "jsonl", "csv"] as const;
 type Format = (typeof FORMATS)[number];
+/** Default of --min-level: informational findings are counted, not shown. */
+export const DEFAULT_MIN_LEVEL = "low";
 
 interface ScanCliOpts {
   rules: string[];
   builtinRules: boolean;
   format: string;
+  json?: boolean;
+  minLevel: string;
   out?: string;
   summaryJson?: string;
   layer?: string;
@@ -93,60 +99,144 @@ function progressLine(p: ScanProgress): string {
   return `scan: files ${n(p.filesDone)}/${n(p.filesTotal)}  events ${n(p.events)}  ${n(rate)} ev/s  findings ${n(p.findings)}`;
 }
 
-async function writeFindings(
-  w: LineWriter,
-  format: Format,
-  findings: FindingList,
-  summary: ScanSummary,
-): Promise<void> {
-  if (format === "jsonl") {
-    for (const f of findings) await w.line(findingJsonl(f));
-  } else if (format === "csv") {
-    await w.line(csvHeader());
-    for (const f of findings) await w.line(findingCsv(f));
-  } else if (format === "json") {
-    // streamed, so a large result never becomes one giant string
-    await w.line('{"findings": [');
-    for (let i = 0; i < findings.length; i++)
-      await w.line(`  ${JSON.stringify(findings.at(i))}${i < findings.length - 1 ? "," : ""}`);
-    await w.line(`], "summary": ${JSON.stringify(summary)}}`);
-  } else {
-    if (findings.length === 0) await w.line("No findings.");
-    else {
-      const rows = [...findings].map((f) => [
-        f.eventTime ?? "",
-        f.rule.level,
-        f.techniques.join(",") || "-",
-        truncate(principalOf(f), 48),
-        `${(f.eventSource ?? "").replace(/\.amazonaws\.com$/, "")}:${f.eventName ?? ""}${f.attempt ? ` (${f.errorCode})` : ""}`,
-        truncate(f.rule.title, 60),
-      ]);
-      for (const l of table(["time", "level", "techniques", "principal", "event", "rule"], rows).split("\n"))
-        await w.line(l);
+/** Writes findings in the chosen format as they arrive; the table collapses repeats and is written at the end. */
+class FindingsOutput {
+  private readonly groups = new FindingGroups();
+  private pendingJson: string | undefined;
+
+  constructor(
+    private readonly w: LineWriter,
+    private readonly format: Format,
+    private readonly width: number,
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.format === "csv") await this.w.line(csvHeader());
+    else if (this.format === "json") await this.w.line('{"findings": [');
+  }
+
+  async write(batch: readonly Finding[]): Promise<void> {
+    const w = this.w;
+    if (this.format === "jsonl") for (const f of batch) await w.line(findingJsonl(f));
+    else if (this.format === "csv") for (const f of batch) await w.line(findingCsv(f));
+    else if (this.format === "json")
+      // one finding behind, so the last one is written without a comma
+      for (const f of batch) {
+        if (this.pendingJson !== undefined) await w.line(`  ${this.pendingJson},`);
+        this.pendingJson = JSON.stringify(f);
+      }
+    else for (const f of batch) this.groups.add(f);
+  }
+
+  async end(summary: ScanSummary): Promise<void> {
+    const w = this.w;
+    if (this.format === "json") {
+      if (this.pendingJson !== undefined) await w.line(`  ${this.pendingJson}`);
+      await w.line(`], "summary": ${JSON.stringify(summary)}}`);
+      return;
     }
-    if (summary.techniques.length > 0) {
-      await w.line("");
-      const rows = summary.techniques.map((t) => [
-        t.id,
-        truncate(t.name ?? "", 40),
-        t.findings,
-        t.attempts,
-        t.firstSeen ?? "",
-        t.lastSeen ?? "",
-        truncate(t.principals.join(", "), 60),
-      ]);
-      for (const l of table(
-        ["technique", "name", "findings", "attempts", "first seen", "last seen", "principals"],
-        rows,
-      ).split("\n"))
-        await w.line(l);
-    }
+    if (this.format !== "table") return;
+    for (const l of tableLines(this.groups, summary, this.width)) await w.line(l);
   }
 }
 
+const count = (n: number) => n.toLocaleString("en-US");
+
+/** The text for people: repeats collapsed, fitted to the width, then the techniques seen. */
+function tableLines(groups: FindingGroups, summary: ScanSummary, width: number): string[] {
+  const lines: string[] = [];
+  if (groups.size === 0) lines.push(noFindingsText(summary));
+  else {
+    const rows = groups
+      .sorted()
+      .map((g) => [
+        g.first ?? "",
+        g.count > 1 ? (g.last ?? "") : "",
+        g.failed > 0 ? `${g.count} (${g.failed} failed)` : g.count,
+        g.rule.level,
+        g.techniques.join(",") || "-",
+        g.principal,
+        `${(g.eventSource ?? "").replace(/\.amazonaws\.com$/, "")}:${g.eventName ?? ""}`,
+        g.rule.title,
+      ]);
+    lines.push(
+      ...fitTable(
+        ["first", "last", "count", "level", "techniques", "principal", "event", "rule"],
+        rows,
+        width,
+        [4, 5, 6, 7],
+      ).split("\n"),
+    );
+    if (groups.ungrouped > 0)
+      lines.push(`(${count(groups.ungrouped)} more finding(s) in further groups; see --format jsonl)`);
+  }
+  const below = summary.findings.belowMinLevel ?? 0;
+  if (below > 0)
+    lines.push(
+      `${count(below)} finding(s) below level ${summary.findings.minLevel} not shown (--min-level informational shows them)`,
+    );
+  if (summary.techniques.length > 0) {
+    lines.push("");
+    const rows = summary.techniques.map((t) => [
+      t.id,
+      t.name ?? "",
+      t.findings,
+      t.attempts,
+      t.firstSeen ?? "",
+      t.lastSeen ?? "",
+      t.principals.join(", "),
+    ]);
+    lines.push(
+      ...fitTable(
+        ["technique", "name", "findings", "attempts", "first seen", "last seen", "principals"],
+        rows,
+        width,
+        [1, 6],
+      ).split("\n"),
+    );
+  }
+  return lines;
+}
+
+/** CloudTrail events read: records read less those skipped as not JSON, not CloudTrail or too large. */
+function eventsRead(s: ScanSummary): number {
+  const r = s.skipped.byReason;
+  return s.events.read - (r["not-json"] ?? 0) - (r["not-cloudtrail"] ?? 0) - (r["too-large"] ?? 0);
+}
+
+/** "3 not-json, 1 too-large" */
+const reasons = (byReason: Record<string, number>, keep: (r: string) => boolean) =>
+  Object.entries(byReason)
+    .filter(([r, n]) => keep(r) && n > 0)
+    .map(([r, n]) => `${count(n)} ${r}`)
+    .join(", ");
+
+const FILE_REASONS = new Set(["unreadable", "unknown-format"]);
+
+/** The opening of every closing line: CloudTrail events read, then files and records skipped, with reasons. */
+export function readAndSkipped(s: ScanSummary): string {
+  const parts = [`${count(eventsRead(s))} CloudTrail event(s) read from ${count(s.files.scanned)} file(s)`];
+  if (s.files.skipped > 0)
+    parts.push(`${count(s.files.skipped)} file(s) skipped: ${reasons(s.skipped.byReason, (r) => FILE_REASONS.has(r))}`);
+  const records = reasons(s.skipped.byReason, (r) => !FILE_REASONS.has(r));
+  if (records) parts.push(`skipped: ${records}`);
+  return parts.join("; ");
+}
+
+function noFindingsText(s: ScanSummary): string {
+  return eventsRead(s) === 0 ? `No CloudTrail events read: ${readAndSkipped(s)}.` : "No findings.";
+}
+
 async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
+  if (o.json) {
+    if (o.format !== "table" && o.format !== "json")
+      throw new TechtrailError("VALIDATION", `--json and --format ${o.format} contradict each other`);
+    o.format = "json";
+  }
   if (!(FORMATS as readonly string[]).includes(o.format))
     throw new TechtrailError("VALIDATION", `unknown --format ${o.format} (use ${FORMATS.join(", ")})`);
+  if (!(SIGMA_LEVELS as readonly string[]).includes(o.minLevel))
+    throw new TechtrailError("VALIDATION", `unknown --min-level ${o.minLevel} (use ${SIGMA_LEVELS.join(", ")})`);
   let workers: number | undefined;
   if (o.workers !== undefined) {
     if (!/^\d+$/.test(o.workers))
@@ -164,31 +254,47 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
     baseline = loaded.baseline;
     for (const w of loaded.warnings) log(`techtrail: warning: ${w}`);
   }
-  const { list: findings, summary } = await scanPaths(
-    paths,
-    {
-      ruleDirs: o.rules,
-      builtinRules: o.builtinRules,
-      strict: o.strict === true,
-      ...(workers !== undefined ? { workers } : {}),
-      ...(o.reorderWindow !== undefined
-        ? { reorderWindowMs: durationOption("--reorder-window", o.reorderWindow) }
-        : {}),
-      ...(baseline ? { baseline } : {}),
-    },
-    // scanPaths loads the built-in catalog itself once the workers are starting (they compile rules meanwhile)
-    {
-      ...(showProgress
-        ? {
-            onProgress: (p: ScanProgress) => {
-              shown = true;
-              process.stderr.write(`\r${progressLine(p)}\x1b[K`);
-            },
-          }
-        : {}),
-    },
-  );
-  if (shown) process.stderr.write("\r\x1b[K");
+  const w = await LineWriter.open(o.out);
+  const output = new FindingsOutput(w, o.format as Format, o.out ? outputWidth({}) : outputWidth());
+  let summary: ScanSummary;
+  let evidence: Finding[];
+  try {
+    await output.start();
+    ({ summary, evidence } = await scanPaths(
+      paths,
+      {
+        ruleDirs: o.rules,
+        builtinRules: o.builtinRules,
+        strict: o.strict === true,
+        minLevel: o.minLevel as (typeof SIGMA_LEVELS)[number],
+        ...(workers !== undefined ? { workers } : {}),
+        ...(o.reorderWindow !== undefined
+          ? { reorderWindowMs: durationOption("--reorder-window", o.reorderWindow) }
+          : {}),
+        ...(baseline ? { baseline } : {}),
+      },
+      // scanPaths loads the built-in catalog itself once the workers are starting (they compile rules meanwhile)
+      {
+        onFindings: (batch) => output.write(batch),
+        ...(showProgress
+          ? {
+              onProgress: (p: ScanProgress) => {
+                shown = true;
+                process.stderr.write(`\r${progressLine(p)}\x1b[K`);
+              },
+            }
+          : {}),
+      },
+    ));
+    if (shown) process.stderr.write("\r\x1b[K");
+    await output.end(summary);
+    await w.close();
+  } catch (e) {
+    if (shown) process.stderr.write("\r\x1b[K");
+    await w.abort();
+    if (isTechtrailError(e)) throw e;
+    throw new TechtrailError("IO", `cannot write ${o.out ?? "stdout"}: ${(e as Error).message}`, { cause: e });
+  }
   for (const e of summary.rules.errors)
     log(`techtrail: rule skipped: ${formatProblem({ ...e, message: `${e.message}` })}`);
   for (const ex of summary.skipped.examples)
@@ -200,16 +306,6 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
     log(
       `techtrail: ${summary.skipped.total - summary.skipped.examples.length} more skipped record(s) (see --summary-json)`,
     );
-
-  const w = await LineWriter.open(o.out);
-  try {
-    await writeFindings(w, o.format as Format, findings, summary);
-    await w.close();
-  } catch (e) {
-    await w.abort();
-    if (isTechtrailError(e)) throw e;
-    throw new TechtrailError("IO", `cannot write ${o.out ?? "stdout"}: ${(e as Error).message}`, { cause: e });
-  }
   if (o.summaryJson) await writeOutput(o.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
   if (o.layer) {
     const scores = new Map(summary.techniques.map((t) => [t.id, t.findings]));
@@ -220,21 +316,38 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
     writeFileAtomic(o.layer, `${JSON.stringify(layers.attack, null, 2)}\n`);
     writeFileAtomic(o.layer.replace(/(\.json)?$/, ".full.json"), `${JSON.stringify(layers.full, null, 2)}\n`);
   }
-  if (!o.quiet) {
+  const noEvents = eventsRead(summary) === 0;
+  if (noEvents)
+    // said even with --quiet: a scan that read nothing must not pass for clean logs
+    log(`techtrail: ${readAndSkipped(summary)}: nothing was scanned (exit status ${EXIT_NO_EVENTS})`);
+  else if (!o.quiet) {
     const s = summary;
+    const below = s.findings.belowMinLevel ? ` (+${count(s.findings.belowMinLevel)} below ${s.findings.minLevel})` : "";
     log(
-      `techtrail: ${s.events.read.toLocaleString("en-US")} events in ${s.files.scanned} file(s), ${s.findings.total} finding(s), ${s.techniques.length} technique(s), ${s.skipped.total} skipped, ${s.rules.loaded} rules (${s.rules.failed} failed), ${(s.durationMs / 1000).toFixed(2)} s, ${s.eventsPerSecond.toLocaleString("en-US")} events/s`,
+      `techtrail: ${readAndSkipped(s)}; ${count(s.findings.total)} finding(s)${below}, ${s.techniques.length} technique(s), ${s.rules.loaded} rules (${s.rules.failed} failed), ${(s.durationMs / 1000).toFixed(2)} s, ${s.eventsPerSecond.toLocaleString("en-US")} events/s`,
     );
   }
-  if (o.createIncident) await createIncidentFromScan(findings, { ...o, source: paths.join(", ") });
-  return findings.length > 0 ? EXIT_FINDINGS : EXIT_OK;
+  if (o.createIncident && summary.findings.total > 0) {
+    // loaded only when asked: the incident store and its drivers are not needed to scan
+    const { createIncidentFromScan } = await import("./incident.js");
+    await createIncidentFromScan(evidence, {
+      ...o,
+      source: paths.join(", "),
+      totals: {
+        findings: summary.findings.total,
+        byTechnique: Object.fromEntries(summary.techniques.map((t) => [t.id, t.findings])),
+      },
+    });
+  } else if (o.createIncident) log("techtrail: no findings: no incident created");
+  if (noEvents) return EXIT_NO_EVENTS;
+  return summary.findings.total > 0 ? EXIT_FINDINGS : EXIT_OK;
 }
 
 export function registerScanCommands(program: Command): void {
   program
     .command("scan")
     .description(
-      "scan CloudTrail logs (files, folders, - for stdin) with Sigma rules; exit 0 = no findings, 1 = findings, 2 = error",
+      `scan CloudTrail logs (files, folders, - for stdin) with Sigma rules; exit 0 = no findings, 1 = findings, 2 = error, ${EXIT_NO_EVENTS} = no CloudTrail event read`,
     )
     .argument(
       "<paths...>",
@@ -248,6 +361,12 @@ export function registerScanCommands(program: Command): void {
     )
     .option("--no-builtin-rules", "do not load the built-in rules")
     .option("--format <format>", `output format: ${FORMATS.join(", ")}`, "table")
+    .option("--json", "the same as --format json")
+    .option(
+      "--min-level <level>",
+      `show findings of rules at this Sigma level or above (${SIGMA_LEVELS.join(" < ")}); the others are counted`,
+      DEFAULT_MIN_LEVEL,
+    )
     .option("--out <file>", "write findings to a file instead of stdout")
     .option("--summary-json <file>", "write the scan summary as JSON")
     .option("--layer <file>", "write an ATT&CK Navigator layer of the techniques found (and <file>.full.json)")

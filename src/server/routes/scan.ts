@@ -1,8 +1,10 @@
 // POST /api/scan (responder): multipart upload of CloudTrail files, scanned with the built-in Sigma rules by
-// scanPaths(); returns findings and the summary, and with ?createIncident=1 stores a draft incident whose
-// technique tags carry the findings. Uploaded names must be plain file names (no folders, no `..`, no control
-// characters): anything else is refused with 400. Files are written under a fresh private temporary folder,
-// one sub-folder per file, removed after the scan.
+// scanPaths(); returns the summary and the earliest findings (up to `limit`), and with ?createIncident=1 stores
+// a draft incident whose technique tags carry the scan's evidence sample. Uploaded names must be plain file
+// names (no folders, no `..`, no control characters): anything else is refused with 400. Files are written
+// under a fresh private temporary folder, one sub-folder per file, removed after the scan.
+// Bounded: findings stream through the scan and only `limit` of them are kept; at most `scanConcurrency` scans
+// run at once (429 with Retry-After beyond) and each is stopped after `scanSeconds` (413).
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +15,9 @@ import { Incident } from "../../incidents/model.js";
 import { IncidentRegister } from "../../register/register.js";
 import { Finding, ScanSummary } from "../../scan/model.js";
 import { scanPaths } from "../../scan/scan.js";
+import { compareFindings, SmallestN } from "../../scan/summary.js";
 import { changeContext, type ServerDeps } from "../context.js";
+import { TOO_LARGE } from "../errors.js";
 import { Flag as flag, json, limitBody } from "../http.js";
 import { access, errorResponses, jsonContent, rawBody, routeApp } from "../openapi.js";
 
@@ -29,7 +33,7 @@ export const SMALL_UPLOAD_BYTES = 1024 * 1024;
 
 export const ScanResult = z.object({
   summary: ScanSummary,
-  /** The first `limit` findings. */
+  /** The `limit` earliest findings, in time order. */
   findings: z.array(Finding),
   truncated: z.boolean(),
   /** With createIncident: the draft incident and the technique IDs the catalog does not know. */
@@ -70,82 +74,117 @@ export function scanRoutes(deps: ServerDeps) {
   const reg = new IncidentRegister(deps.store, deps.catalog);
   const route = { ...scanRoute, middleware: [...scanRoute.middleware, limitBody(deps.limits.uploadBytes)] };
 
+  let running = 0;
+
   return routeApp().openapi(route, async (c) => {
     const q = c.req.valid("query");
-    const type = c.req.header("content-type") ?? "";
-    if (!/^multipart\/form-data/i.test(type))
-      throw new TechtrailError("VALIDATION", "upload CloudTrail files as multipart/form-data in the field `file`", {
-        details: { contentType: type || null },
-      });
-    let form: FormData;
+    if (running >= deps.limits.scanConcurrency)
+      throw new TechtrailError(
+        "RATE_LIMIT",
+        `${running} scan(s) already running (the limit); try again in a few seconds`,
+        { details: { retryAfterSeconds: 5, limit: deps.limits.scanConcurrency } },
+      );
+    running++;
     try {
-      form = await c.req.raw.formData();
-    } catch (e) {
-      throw new TechtrailError("VALIDATION", `malformed multipart body: ${(e as Error).message}`);
-    }
-    const files = [...form.getAll("file"), ...form.getAll("files")].filter((v): v is File => typeof v !== "string");
-    if (files.length === 0)
-      throw new TechtrailError("VALIDATION", "no files uploaded; send them in the multipart field `file`", {
-        problems: [{ field: "file", message: "at least one file is required" }],
+      const type = c.req.header("content-type") ?? "";
+      if (!/^multipart\/form-data/i.test(type))
+        throw new TechtrailError("VALIDATION", "upload CloudTrail files as multipart/form-data in the field `file`", {
+          details: { contentType: type || null },
+        });
+      let form: FormData;
+      try {
+        form = await c.req.raw.formData();
+      } catch (e) {
+        throw new TechtrailError("VALIDATION", `malformed multipart body: ${(e as Error).message}`);
+      }
+      const files = [...form.getAll("file"), ...form.getAll("files")].filter((v): v is File => typeof v !== "string");
+      if (files.length === 0)
+        throw new TechtrailError("VALIDATION", "no files uploaded; send them in the multipart field `file`", {
+          problems: [{ field: "file", message: "at least one file is required" }],
+        });
+      if (files.length > deps.limits.uploadFiles)
+        throw new TechtrailError("VALIDATION", `too many files (${files.length}); at most ${deps.limits.uploadFiles}`, {
+          problems: [{ field: "file", message: `at most ${deps.limits.uploadFiles} files per upload` }],
+        });
+      const problems = files.flatMap((f, i) => {
+        const why = checkUploadName(f.name);
+        return why ? [{ field: `file.${i}`, message: `${JSON.stringify(f.name)}: ${why}` }] : [];
       });
-    if (files.length > deps.limits.uploadFiles)
-      throw new TechtrailError("VALIDATION", `too many files (${files.length}); at most ${deps.limits.uploadFiles}`, {
-        problems: [{ field: "file", message: `at most ${deps.limits.uploadFiles} files per upload` }],
-      });
-    const problems = files.flatMap((f, i) => {
-      const why = checkUploadName(f.name);
-      return why ? [{ field: `file.${i}`, message: `${JSON.stringify(f.name)}: ${why}` }] : [];
-    });
-    if (problems.length)
-      throw new TechtrailError("VALIDATION", "refused file name(s): upload plain file names only", { problems });
+      if (problems.length)
+        throw new TechtrailError("VALIDATION", "refused file name(s): upload plain file names only", { problems });
 
-    const dir = await mkdtemp(join(tmpdir(), "techtrail-upload-"));
-    try {
-      const paths: string[] = [];
-      for (const [i, f] of files.entries()) {
-        const sub = join(dir, String(i));
-        await mkdir(sub, { mode: 0o700 });
-        const p = join(sub, f.name);
-        await writeFile(p, new Uint8Array(await f.arrayBuffer()), { mode: 0o600 });
-        paths.push(p);
+      const dir = await mkdtemp(join(tmpdir(), "techtrail-upload-"));
+      const limitSeconds = deps.limits.scanSeconds;
+      const timeout = new AbortController();
+      const timer = setTimeout(
+        () =>
+          timeout.abort(
+            new TechtrailError(
+              "VALIDATION",
+              `scan stopped after ${limitSeconds} s, the server's limit per scan: upload fewer or smaller files, or scan them with the techtrail CLI`,
+              { details: { reason: TOO_LARGE, limit: "scanSeconds", limitSeconds } },
+            ),
+          ),
+        limitSeconds * 1000,
+      );
+      try {
+        const paths: string[] = [];
+        for (const [i, f] of files.entries()) {
+          const sub = join(dir, String(i));
+          await mkdir(sub, { mode: 0o700 });
+          const p = join(sub, f.name);
+          await writeFile(p, new Uint8Array(await f.arrayBuffer()), { mode: 0o600 });
+          paths.push(p);
+        }
+        // Report the uploaded names, never the temporary paths.
+        const prefix = new RegExp(`${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/\\d+/`, "g");
+        const rename = (f: Finding): Finding => ({
+          ...f,
+          origin: { ...f.origin, file: f.origin.file.replace(prefix, "") },
+        });
+        // findings stream by; only the `limit` earliest are kept
+        const shown = new SmallestN<Finding>(q.limit, compareFindings);
+        // Small uploads scan on this thread: starting worker threads (each compiling every rule) costs far more
+        // than scanning a few events. A small gzip can still inflate to a lot: the scan reads it in chunks and
+        // yields between slices of findings, and the time limit holds.
+        const bytes = files.reduce((n, f) => n + f.size, 0);
+        const result = await scanPaths(paths, bytes < SMALL_UPLOAD_BYTES ? { workers: 0 } : {}, {
+          catalog: deps.catalog,
+          signal: timeout.signal,
+          onFindings: (batch) => {
+            for (const f of batch) shown.add(f);
+          },
+        });
+        const summary = JSON.parse(JSON.stringify(result.summary).replace(prefix, "")) as ScanSummary;
+        const body: ScanResult = {
+          summary,
+          findings: shown.items.map(rename),
+          truncated: result.summary.findings.total > shown.items.length,
+        };
+        if (q.createIncident) {
+          const opts: Parameters<IncidentRegister["createFromFindings"]>[1] = {
+            source: files.map((f) => f.name).join(", "),
+            totals: {
+              findings: result.summary.findings.total,
+              byTechnique: Object.fromEntries(result.summary.techniques.map((t) => [t.id, t.findings])),
+            },
+          };
+          if (q.title !== undefined) opts.title = q.title;
+          const made = await reg.createFromFindings(
+            result.evidence.map(rename),
+            opts,
+            changeContext(c, "created from a scan upload"),
+          );
+          body.incident = made.incident;
+          body.unknownTechniques = made.unknown;
+        }
+        return q.createIncident ? json(c, body, 201) : json(c, body, 200);
+      } finally {
+        clearTimeout(timer);
+        await rm(dir, { recursive: true, force: true });
       }
-      // Small uploads scan on this thread: starting worker threads (each compiling every rule) costs far more
-      // than scanning a few events.
-      const bytes = files.reduce((n, f) => n + f.size, 0);
-      const result = await scanPaths(paths, bytes < SMALL_UPLOAD_BYTES ? { workers: 0 } : {}, {
-        catalog: deps.catalog,
-      });
-      // Report the uploaded names, never the temporary paths.
-      const prefix = new RegExp(`${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/\\d+/`, "g");
-      const rename = (f: Finding): Finding => ({
-        ...f,
-        origin: { ...f.origin, file: f.origin.file.replace(prefix, "") },
-      });
-      const summary = JSON.parse(JSON.stringify(result.summary).replace(prefix, "")) as ScanSummary;
-      const shown: Finding[] = [];
-      for (let i = 0; i < Math.min(q.limit, result.findings.length); i++) {
-        const f = result.findings.at(i);
-        if (f) shown.push(rename(f));
-      }
-      const body: ScanResult = {
-        summary,
-        findings: shown,
-        truncated: result.findings.length > shown.length,
-      };
-      if (q.createIncident) {
-        const opts: { title?: string; source?: string } = { source: files.map((f) => f.name).join(", ") };
-        if (q.title !== undefined) opts.title = q.title;
-        const made = await reg.createFromFindings(
-          Array.from(result.findings, rename),
-          opts,
-          changeContext(c, "created from a scan upload"),
-        );
-        body.incident = made.incident;
-        body.unknownTechniques = made.unknown;
-      }
-      return q.createIncident ? json(c, body, 201) : json(c, body, 200);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      running--;
     }
   });
 }
