@@ -1,7 +1,7 @@
 // End-to-end tests of `techtrail scan`: output formats, files written, exit status, stdin, bad input.
 // Data: ../shared/data/stratus-detonation-logs (Apache-2.0, DataDog/stratus-red-team).
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -107,5 +107,57 @@ describe("techtrail scan", { skip: skipUnlessShared("data/stratus-detonation-log
     const noRules = runCli(["scan", TRAIL_STOP, "--no-builtin-rules", "--workers", "0"]);
     assert.equal(noRules.status, 2);
     assert.match(noRules.stderr, /no rules/);
+  });
+
+  it("exits 9 and says why when no CloudTrail event was read", () => {
+    const dir = mkdtempSync(join(tmpdir(), "techtrail-scan-none-"));
+    writeFileSync(join(dir, "README.md"), "# notes\n");
+    writeFileSync(join(dir, "other.jsonl"), '{"foo": 1}\n{"bar": 2}\n');
+    const r = runCli(["scan", dir, "--workers", "0", "--quiet"], { env: { COLUMNS: "" } });
+    assert.equal(r.status, 9, r.stderr);
+    assert.match(
+      r.stderr,
+      /^techtrail: 0 CloudTrail event\(s\) read from 1 file\(s\); 1 file\(s\) skipped: 1 unknown-format; skipped: 2 not-cloudtrail: nothing was scanned/m,
+    );
+    assert.match(r.stdout, /No CloudTrail events read/);
+    assert.doesNotMatch(r.stdout, /No findings/);
+  });
+
+  it("--json, --min-level, and a table that collapses repeats and fits 100 columns", () => {
+    const dir = mkdtempSync(join(tmpdir(), "techtrail-scan-table-"));
+    const event = JSON.parse(readFileSync(TRAIL_STOP, "utf8")).find(
+      (e: { eventName: string }) => e.eventName === "StopLogging",
+    );
+    const file = join(dir, "repeats.jsonl");
+    writeFileSync(
+      file,
+      [0, 1, 2]
+        .map((i) => JSON.stringify({ ...event, eventID: `id-${i}`, eventTime: `2024-01-0${i + 1}T00:00:00Z` }))
+        .join("\n"),
+    );
+    const rules = join(dir, "rules");
+    mkdirSync(rules);
+    writeFileSync(
+      join(rules, "info.yml"),
+      "title: Any trail call\nid: info-trail\nlevel: informational\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel:\n    eventSource: cloudtrail.amazonaws.com\n  condition: sel\n",
+    );
+    const table = runCli(["scan", file, "--rules", rules, "--workers", "0"], { env: { COLUMNS: "" } });
+    assert.equal(table.status, 1, table.stderr);
+    const lines = table.stdout.split("\n");
+    for (const l of lines) assert.ok(l.length <= 100, `${l.length} columns: ${l}`);
+    const rows = lines.filter((l) => l.startsWith("2024-01-01T00:00:00Z"));
+    assert.equal(rows.length, 1, table.stdout);
+    assert.match(rows[0] ?? "", /^2024-01-01T00:00:00Z\s+2024-01-03T00:00:00Z\s+3\s+high/);
+    assert.match(table.stdout, /3 finding\(s\) below level low not shown/);
+    assert.match(table.stderr, /3 CloudTrail event\(s\) read from 1 file\(s\); 3 finding\(s\) \(\+3 below low\)/);
+    const json = runCli(["scan", file, "--rules", rules, "--workers", "0", "--json", "--min-level", "informational"]);
+    assert.equal(json.status, 1, json.stderr);
+    const doc = JSON.parse(json.stdout) as { findings: Finding[]; summary: ScanSummary };
+    assert.equal(doc.findings.length, 6, "one finding per event and rule, nothing collapsed");
+    assert.equal(doc.summary.findings.belowMinLevel, 0);
+    assert.deepEqual(doc.summary.findings.byLevel, { high: 3, informational: 3 });
+    const bad = runCli(["scan", file, "--min-level", "severe"]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /unknown --min-level severe/);
   });
 });

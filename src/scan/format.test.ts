@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { describe, it, test } from "node:test";
 import { parseCsv } from "../incidents/csv.js";
-import { CSV_COLUMNS, csvHeader, findingCsv } from "./format.js";
+import { CSV_COLUMNS, csvHeader, FindingGroups, findingCsv } from "./format.js";
 import type { Finding } from "./model.js";
 
 test("findingCsv: attacker-controlled userAgent and sourceIPAddress cannot start a spreadsheet formula", () => {
@@ -27,4 +27,53 @@ test("findingCsv: attacker-controlled userAgent and sourceIPAddress cannot start
   assert.equal(get("principalArn"), "-1+2");
   assert.equal(get("file"), "+f.json");
   assert.equal(get("ruleTitle"), "Rule, with comma");
+});
+
+const finding = (over: Partial<Finding>): Finding => ({
+  rule: { id: "r1", title: "Trail stopped", level: "high" },
+  techniques: ["T1562.008"],
+  tactics: [],
+  eventSource: "cloudtrail.amazonaws.com",
+  eventName: "StopLogging",
+  attempt: false,
+  principalArn: "arn:aws:iam::1:user/a",
+  origin: { file: "f", index: 0 },
+  ...over,
+});
+
+describe("FindingGroups", () => {
+  it("collapses the same rule, principal and event name into one group with count, first and last", () => {
+    const g = new FindingGroups();
+    g.add(finding({ eventTime: "2024-01-02T00:00:00Z" }));
+    g.add(finding({ eventTime: "2024-01-01T00:00:00Z", errorCode: "AccessDenied", attempt: true }));
+    g.add(finding({ eventTime: "2024-01-03T00:00:00Z" }));
+    g.add(finding({ eventTime: "2024-01-01T12:00:00Z", principalArn: "arn:aws:iam::1:user/b" }));
+    g.add(finding({ eventTime: "2024-01-04T00:00:00Z", eventName: "DeleteTrail" }));
+    g.add(finding({ eventTime: "2024-01-05T00:00:00Z", rule: { id: "r2", title: "Other", level: "low" } }));
+    const rows = g.sorted();
+    assert.equal(rows.length, 4);
+    const [first] = rows;
+    assert.deepEqual(
+      [first?.principal, first?.count, first?.failed, first?.first, first?.last],
+      ["arn:aws:iam::1:user/a", 3, 1, "2024-01-01T00:00:00Z", "2024-01-03T00:00:00Z"],
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.rule.id, r.principal.slice(-1), r.eventName, r.count]),
+      [
+        ["r1", "a", "StopLogging", 3],
+        ["r1", "b", "StopLogging", 1],
+        ["r1", "a", "DeleteTrail", 1],
+        ["r2", "a", "StopLogging", 1],
+      ],
+    );
+  });
+
+  it("keeps at most `limit` groups and counts the findings of further ones", () => {
+    const g = new FindingGroups(2);
+    for (let i = 0; i < 5; i++) g.add(finding({ principalArn: `p${i}` }));
+    g.add(finding({ principalArn: "p0" }));
+    assert.equal(g.size, 2);
+    assert.equal(g.ungrouped, 3);
+    assert.equal(g.sorted()[0]?.count, 2);
+  });
 });

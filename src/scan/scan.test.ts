@@ -444,3 +444,94 @@ describe("scanPaths: progress", () => {
     for (let i = 1; i < seen.length; i++) assert.ok((seen[i]?.events ?? 0) >= (seen[i - 1]?.events ?? 0));
   });
 });
+
+describe("scanPaths: streamed findings", () => {
+  it("passes findings to onFindings as they come, keeps none, and summarises them as when collected", async () => {
+    const dir = tmp();
+    const lines: string[] = [];
+    for (let i = 0; i < 40; i++)
+      for (const e of sample()) lines.push(JSON.stringify({ ...e, eventID: `${e.eventID}-${i}` }));
+    writeFileSync(join(dir, "big.jsonl"), `${lines.join("\n")}\n`);
+    for (let i = 0; i < 3; i++) writeFileSync(join(dir, `small-${i}.json`), JSON.stringify({ Records: sample() }));
+    const base = { builtinRules: false, ruleTexts: RULES, chunkBytes: 8192, timelineLimit: 5 };
+    const collected = await scanPaths([dir], { ...base, workers: 0 }, { catalog });
+    const streamed: Finding[] = [];
+    let calls = 0;
+    const r = await scanPaths(
+      [dir],
+      { ...base, workers: 2 },
+      {
+        catalog,
+        onFindings: async (batch) => {
+          calls++;
+          streamed.push(...batch);
+          await new Promise((res) => setImmediate(res)); // a slow writer holds the scan back
+        },
+      },
+    );
+    assert.equal(r.findings.length, 0, "nothing kept with a sink");
+    assert.ok(calls > 0);
+    assert.deepEqual(streamed.map(key).sort(), keys(collected));
+    // the same origins (line numbers of chunked ranges included) whatever the order of arrival
+    const origin = (f: Finding) => `${key(f)}|${f.origin.file}|${f.origin.line ?? f.origin.index}`;
+    assert.deepEqual(streamed.map(origin).sort(), collected.findings.map(origin).sort());
+    const strip = (s: ScanResult["summary"]) => ({
+      ...s,
+      durationMs: 0,
+      scanMs: 0,
+      eventsPerSecond: 0,
+      scanEventsPerSecond: 0,
+      workers: 0,
+    });
+    assert.deepEqual(strip(r.summary), strip(collected.summary));
+    // timelines hold the earliest findings of each principal, in time order
+    for (const p of r.summary.principals) {
+      const times = p.timeline.map((t) => t.eventTime ?? "");
+      assert.deepEqual(times, [...times].sort());
+      assert.equal(p.omitted, p.findings - p.timeline.length);
+    }
+  });
+
+  it("keeps a bounded evidence sample per technique: the earliest findings", async () => {
+    const dir = tmp();
+    const lines: string[] = [];
+    for (let i = 0; i < 30; i++)
+      for (const e of sample()) lines.push(JSON.stringify({ ...e, eventID: `${e.eventID}-${i}` }));
+    writeFileSync(join(dir, "e.jsonl"), lines.join("\n"));
+    const r = await scanPaths([dir], { ...opts, evidencePerTechnique: 3 }, { catalog, onFindings: () => undefined });
+    const t = r.summary.techniques.find((x) => x.id === "T1098.001");
+    assert.equal(t?.findings, 60);
+    const sample1098 = r.evidence.filter((f) => f.techniques.includes("T1098.001"));
+    assert.equal(sample1098.length, 3);
+    const all = (await scanPaths([dir], opts, { catalog })).findings.filter((f) => f.techniques.includes("T1098.001"));
+    assert.deepEqual(sample1098, all.slice(0, 3), "the three earliest, in order");
+  });
+
+  it("minLevel: findings below it are counted in the summary and nothing else", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "e.json"), JSON.stringify({ Records: sample() }));
+    const seen: Finding[] = [];
+    const r = await scanPaths(
+      [dir],
+      { ...opts, minLevel: "high" },
+      { catalog, onFindings: (b) => void seen.push(...b) },
+    );
+    assert.ok(seen.length > 0);
+    assert.ok(seen.every((f) => f.rule.level === "high"));
+    assert.equal(r.summary.findings.minLevel, "high");
+    assert.equal(r.summary.findings.belowMinLevel, 1, "the medium root finding");
+    assert.equal(r.summary.findings.total, seen.length);
+    assert.equal(r.summary.findings.byLevel.medium, undefined);
+  });
+
+  it("stops when the signal aborts, with the signal's reason", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "e.json"), JSON.stringify({ Records: sample() }));
+    const ac = new AbortController();
+    const reason = new Error("too slow");
+    ac.abort(reason);
+    await assert.rejects(scanPaths([dir], { ...opts, workers: 1 }, { catalog, signal: ac.signal }), (e) => {
+      return e === reason || (isTechtrailError(e) && e.cause === reason);
+    });
+  });
+});
