@@ -76,7 +76,10 @@ describe("scan upload under load", () => {
     assert.equal(busy, 429);
     assert.ok(latencies.length >= 5, `${latencies.length} health checks`);
     const worst = Math.max(...latencies);
-    assert.ok(worst < 100, `slowest /api/health during the scan: ${worst.toFixed(1)} ms (${latencies.map((l) => l.toFixed(0)).join(" ")})`);
+    assert.ok(
+      worst < 100,
+      `slowest /api/health during the scan: ${worst.toFixed(1)} ms (${latencies.map((l) => l.toFixed(0)).join(" ")})`,
+    );
     // the next scan is accepted again
     assert.equal((await upload(f, Buffer.from('{"Records":[]}'), "small.json")).status, 200);
   });
