@@ -42,4 +42,10 @@ describe("fitTable", () => {
       else process.env.COLUMNS = saved;
     }
   });
+
+  it("measures cells as shown, with control characters escaped", () => {
+    const t = fitTable(["principal", "rule"], [["evil\u001b[2Jname", "r"]], 100, [0]);
+    assert.ok(t.includes("evil\\u001b[2Jname"));
+    assert.ok(!t.includes("\u001b"));
+  });
 });

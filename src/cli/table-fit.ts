@@ -1,6 +1,6 @@
 // Tables that fit a terminal: columns marked flexible give up width (longest first) until the table fits, and
 // their cells are cut with an ellipsis. Rendering is left to `table()` so every table looks the same.
-import { table, truncate } from "./output.js";
+import { safeCell, table, truncate } from "./output.js";
 
 /** Width used when stdout is not a terminal (and $COLUMNS is not set). */
 export const DEFAULT_COLUMNS = 100;
@@ -20,7 +20,8 @@ export function fitTable(
   width: number,
   flexible: readonly number[],
 ): string {
-  const cells = rows.map((r) => r.map((c) => String(c)));
+  // widths are those shown: control characters from data are escaped first (as table() does)
+  const cells = rows.map((r) => r.map((c) => safeCell(String(c))));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? "").length)));
   const gap = 2 * (headers.length - 1);
   let total = widths.reduce((a, b) => a + b, 0) + gap;
