@@ -28,7 +28,9 @@ export async function buildBaseline(
   const result = await scanPaths(
     paths,
     { ...options, ...(hooks.previous ? { baseline: hooks.previous } : {}) },
+    // only the first_seen state is read: findings are not kept
     {
+      onFindings: () => undefined,
       ...hooks,
       catalog,
     },
