@@ -580,8 +580,8 @@ async function generateAttack(): Promise<string | undefined> {
   const stratus = join(SHARED, "stratus-detonation-logs", "events.jsonl");
   if (!existsSync(invictus) || !existsSync(stratus)) return undefined;
   if (existsSync(marker) && !process.argv.includes("--regen")) {
-    const m = JSON.parse(readFileSync(marker, "utf8")) as { events: number };
-    if (m.events === ATTACK_EVENTS) return out;
+    const m = JSON.parse(readFileSync(marker, "utf8")) as { events: number; version?: number };
+    if (m.events === ATTACK_EVENTS && m.version === 2) return out;
   }
   rmSync(ATTACK, { recursive: true, force: true });
   mkdirSync(ATTACK, { recursive: true });
@@ -594,9 +594,9 @@ async function generateAttack(): Promise<string | undefined> {
     );
   for (const line of readFileSync(stratus, "utf8").split("\n")) {
     if (!line.trim()) continue;
-    const e = JSON.parse(line) as Record<string, unknown>;
-    for (const k of ["stratus_technique_id", "mitre_tactics", "attack_technique_ids"]) delete e[k];
-    base.push(e);
+    // each line holds the record under `event`, beside the scenario's labels
+    const e = (JSON.parse(line) as { event?: Record<string, unknown> }).event;
+    if (e) base.push(e);
   }
   base.sort((a, b) => String(a.eventTime).localeCompare(String(b.eventTime)));
   const w = createWriteStream(out);
@@ -618,7 +618,7 @@ async function generateAttack(): Promise<string | undefined> {
     if (!w.write(`${lines.join("\n")}\n`)) await new Promise<void>((r) => w.once("drain", () => r()));
   }
   await new Promise<void>((r) => w.end(() => r()));
-  writeFileSync(marker, JSON.stringify({ events: ATTACK_EVENTS, base: base.length }));
+  writeFileSync(marker, JSON.stringify({ events: ATTACK_EVENTS, base: base.length, version: 2 }));
   return out;
 }
 
