@@ -4,13 +4,10 @@
 import { useState } from "react";
 import { request, withQuery } from "../api";
 import { RequireRole } from "../auth";
+import type { client, Ok } from "../client";
 import { ErrorBox } from "./common";
 
-interface ImportResult {
-  created: number;
-  keys: string[];
-  dryRun: boolean;
-}
+type ImportResult = Ok<(typeof client)["incidents"]["import"]["$post"]>;
 
 export function IncidentTransfer({ filters, onImported }: { filters: Record<string, string>; onImported: () => void }) {
   const [file, setFile] = useState<File | null>(null);

@@ -2,87 +2,20 @@
 // contain. Each panel reads one analytics endpoint (/api/stats/...) and says so when the server lacks it.
 import { useMemo, useState } from "react";
 import type { Query } from "../api";
+import type { client, Ok } from "../client";
 import { Chart, type ChartOption } from "../components/chart";
 import { ErrorBox, fmtDuration, Loading, PageTitle, pct, plural } from "../components/common";
 import { recentQuarters } from "../quarters";
 import { href, Link, navigate } from "../router";
 import { useApi } from "../use-api";
 
-interface Scope {
-  incidents: number;
-  empty: boolean;
-  note?: string;
-}
-interface Frequency {
-  scope: Scope;
-  tagged: number;
-  techniques: Array<{ id: string; name: string | null; incidents: number; share: number }>;
-  tactics: Array<{ id: string; name: string; incidents: number; share: number }>;
-}
-interface Trend {
-  scope: Scope;
-  quarters: Array<{ quarter: string; incidents: number }>;
-  current: string | null;
-  previous: string | null;
-  techniques: Array<{
-    id: string;
-    name: string | null;
-    counts: number[];
-    current: number;
-    previous: number;
-    change: number;
-    changePct: number | null;
-    isNew: boolean;
-  }>;
-  newTechniques: string[];
-}
-interface Cooccurrence {
-  scope: Scope;
-  multiTechnique: number;
-  pairs: Array<{ a: string; b: string; count: number; lift: number }>;
-  singles: Record<string, number>;
-}
-interface Actors {
-  scope: Scope;
-  actors: Array<{ key: string; name: string; incidents: number; signature: string[] }>;
-}
-interface Duration {
-  samples: number;
-  median: number | null;
-  p90: number | null;
-}
-interface Timing {
-  scope: Scope;
-  overall: { timeToDetect: Duration; timeToContain: Duration };
-  byTechnique: Array<{
-    key: string;
-    name: string | null;
-    incidents: number;
-    timeToDetect: Duration;
-    timeToContain: Duration;
-  }>;
-  bySource: Array<{
-    key: string;
-    name: string | null;
-    incidents: number;
-    share: number;
-    timeToDetect: Duration;
-    timeToContain: Duration;
-  }>;
-}
-
-interface Mitigations {
-  scope: Scope;
-  weights: Record<string, number>;
-  mitigations: Array<{
-    id: string;
-    name: string;
-    score: number;
-    incidents: number;
-    techniques: Array<{ id: string; incidents: number }>;
-  }>;
-  unmitigated: number;
-}
+type Stats = (typeof client)["stats"];
+type Frequency = Ok<Stats["frequency"]["$get"]>;
+type Trend = Ok<Stats["trend"]["$get"]>;
+type Cooccurrence = Ok<Stats["cooccurrence"]["$get"]>;
+type Actors = Ok<Stats["actors"]["$get"]>;
+type Timing = Ok<Stats["timing"]["$get"]>;
+type Mitigations = Ok<Stats["mitigations"]["$get"]>;
 
 function Panel(props: { title: string; error: unknown; loading: boolean; children: React.ReactNode; wide?: boolean }) {
   return (

@@ -1,42 +1,10 @@
 // Playbook gaps: techniques ranked by priority (severity-weighted frequency × trend) with their playbook status —
 // no playbook, a stale one, or only a draft — and response-capability gaps (long median time to detect/contain).
 import { useState } from "react";
+import type { GapsResult, Playbook } from "../api-types";
 import { Badge, ErrorBox, fmtDay, fmtDuration, Loading, PageTitle, plural } from "../components/common";
 import { href, Link } from "../router";
 import { useApi } from "../use-api";
-import type { Playbook } from "./playbook-page";
-
-interface GapRow {
-  rank: number;
-  id: string;
-  name: string | null;
-  incidents: number;
-  weighted: number;
-  trendFactor: number;
-  priority: number;
-  status: "no-playbook" | "draft" | "stale" | "ok";
-  playbooks: Array<{ id: string; status: string; lastReviewed: string; via: "technique" | "parent" }>;
-  reason: string;
-}
-interface ResponseGap {
-  id: string;
-  name: string | null;
-  kind: "contain" | "detect";
-  median: number;
-  thresholdSeconds: number;
-  samples: number;
-  playbooks: string[];
-}
-interface GapsResult {
-  scope: { incidents: number; empty: boolean; note?: string };
-  asOf: string;
-  staleMonths: number;
-  trendQuarters: { current: string | null; previous: string | null };
-  techniques: GapRow[];
-  next: string[];
-  responseGaps: ResponseGap[];
-  playbooks: number;
-}
 
 export function GapsPage() {
   const [demo, setDemo] = useState<"include" | "exclude" | "only">("include");

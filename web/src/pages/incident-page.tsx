@@ -1,9 +1,11 @@
 // One incident: fields, timeline, technique tags with evidence and linked scan findings, the audit history,
 // and (responder and up) edit, close, delete and quick tagging through the technique picker.
+
 import { useState } from "react";
 import { api } from "../api";
 import type { AuditEntry, Incident } from "../api-types";
 import { RequireRole } from "../auth";
+import type { client, Ok } from "../client";
 import { Badge, DemoBadge, ErrorBox, fmtDate, Loading, PageTitle } from "../components/common";
 import { TechniquePicker } from "../components/technique-picker";
 import { href, Link, navigate } from "../router";
@@ -19,12 +21,7 @@ const TIMELINE: Array<[keyof Incident["timeline"], string]> = [
   ["closed", "Closed"],
 ];
 
-interface ActorMatch {
-  incident: string;
-  attributedTo: string | null;
-  matches: Array<{ actor: string; name: string; jaccard: number; shared: string[]; incidents: number }>;
-  note?: string;
-}
+type ActorMatch = Ok<(typeof client)["stats"]["actors"]["match"][":key"]["$get"]>;
 
 /** Known threat actors whose technique signature resembles this incident's (Jaccard similarity). */
 function ActorMatches({ incidentKey }: { incidentKey: string }) {

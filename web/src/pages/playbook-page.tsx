@@ -1,23 +1,13 @@
 // One response playbook (GET /api/playbooks/:id): owner, status, review date, the techniques it covers, the
 // response phases it is missing, and its text.
+import type { Playbook } from "../api-types";
 import { Badge, ErrorBox, fmtDay, Loading, PageTitle } from "../components/common";
 import { Markdown } from "../components/markdown";
 import { href, Link } from "../router";
 import { useTechniqueNames } from "../technique-names";
 import { useApi } from "../use-api";
 
-export interface Playbook {
-  id: string;
-  title: string;
-  techniques: string[];
-  owner: string;
-  status: string;
-  last_reviewed: string;
-  file: string;
-  body: string;
-  phases: string[];
-  missingPhases: string[];
-}
+export type { Playbook };
 
 export function PlaybookPage({ id }: { id: string }) {
   const pb = useApi<Playbook>(`/api/playbooks/${encodeURIComponent(id)}`);

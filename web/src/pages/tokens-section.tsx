@@ -2,20 +2,9 @@
 // The secret is shown once, at creation; the server stores only its hash.
 import { type FormEvent, useState } from "react";
 import { api } from "../api";
-import type { Role, User } from "../api-types";
+import type { ApiToken, User } from "../api-types";
 import { Badge, CopyButton, ErrorBox, fmtDate, Loading } from "../components/common";
 import { useApi } from "../use-api";
-
-interface ApiToken {
-  id: string;
-  name: string;
-  user: string;
-  role: Role;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  expiresAt: string | null;
-}
 
 export function TokensSection({ users }: { users: User[] }) {
   const tokens = useApi<{ items: ApiToken[] }>("/api/tokens");
