@@ -78,7 +78,7 @@ test("first start seeds demo data and prints a one-time admin password; the next
 
   // CLI user and token management against the same database.
   const add = runCli(["user", "add", "dana", "--role", "responder", "--password-stdin", "--db", db], {
-    input: "dana's long password\n",
+    input: "velvet canyon thistle\n",
   });
   assert.equal(add.status, 0, add.stderr);
   const tok = runCli(["token", "create", "--user", "dana", "--name", "ci", "--db", db]);
@@ -99,10 +99,29 @@ test("first start seeds demo data and prints a one-time admin password; the next
   const danaLogin = await fetch(`${second.url}/api/auth/login`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username: "dana", password: "dana's long password" }),
+    body: JSON.stringify({ username: "dana", password: "velvet canyon thistle" }),
   });
   assert.equal(danaLogin.status, 200);
   await stop(second.child);
+
+  // a password reset warns about live tokens and can revoke them; `token revoke --all-for` does it alone
+  const reset = runCli(["user", "passwd", "dana", "--password-stdin", "--db", db], {
+    input: "velvet canyon thistle\n",
+  });
+  assert.equal(reset.status, 2, "the same password again is refused");
+  assert.match(reset.stderr, /differ from the current/);
+  const weak = runCli(["user", "passwd", "dana", "--password-stdin", "--db", db], { input: "aaaaaaaaaa\n" });
+  assert.notEqual(weak.status, 0);
+  const warn = runCli(["user", "passwd", "dana", "--db", db]);
+  assert.equal(warn.status, 0, warn.stderr);
+  assert.match(warn.stderr, /1 active API token\(s\).*--revoke-tokens/);
+  const revoke = runCli(["user", "passwd", "dana", "--revoke-tokens", "--db", db]);
+  assert.match(revoke.stdout, /revoked 1 API token\(s\) of dana/);
+  runCli(["token", "create", "--user", "dana", "--name", "again", "--db", db]);
+  const all = runCli(["token", "revoke", "--all-for", "dana", "--db", db]);
+  assert.equal(all.status, 0, all.stderr);
+  assert.match(all.stdout, /revoked 1 API token\(s\) of dana/);
+  assert.equal(runCli(["token", "revoke", "--db", db]).status, 2);
 });
 
 test("--no-demo on an empty store seeds nothing", async () => {

@@ -56,16 +56,16 @@ function contract(name: string, open: Open): void {
         await assert.rejects(auth.updateUser("admin", { role: "viewer" }), (e) => code(e) === "CONFLICT");
         await assert.rejects(auth.updateUser("admin", { disabled: true }), (e) => code(e) === "CONFLICT");
         await assert.rejects(auth.deleteUser("admin"), (e) => code(e) === "CONFLICT");
-        await auth.createUser({ name: "eve", role: "responder", password: "eve's password" });
+        await auth.createUser({ name: "eve", role: "responder", password: "purple otter meadow" });
         const s = await auth.createSession(await auth.requireUser("eve"));
         const t = await auth.createToken({ user: "eve", name: "ci" });
         assert.equal((await auth.sessionPrincipal(s.token))?.user.name, "eve");
-        await auth.updateUser("eve", { password: "eve's new password" });
+        await auth.updateUser("eve", { password: "amber falcon river" });
         assert.equal(await auth.sessionPrincipal(s.token), undefined, "a new password ends sessions");
         assert.equal((await auth.tokenPrincipal(t.secret))?.role, "responder");
         await auth.updateUser("eve", { disabled: true });
         assert.equal(await auth.tokenPrincipal(t.secret), undefined, "a disabled user's tokens stop working");
-        assert.equal(await auth.checkPassword("eve", "eve's new password"), undefined);
+        assert.equal(await auth.checkPassword("eve", "amber falcon river"), undefined);
         await auth.deleteUser("eve");
         assert.deepEqual(await auth.listTokens(), []);
         assert.deepEqual(
@@ -81,8 +81,8 @@ function contract(name: string, open: Open): void {
       const { store, cleanup } = await open();
       try {
         const auth = await openAuthStore(store);
-        await auth.createUser({ name: "ada", role: "admin", password: "ada's long password" });
-        await auth.createUser({ name: "bea", role: "admin", password: "bea's long password" });
+        await auth.createUser({ name: "ada", role: "admin", password: "lantern orbit willow" });
+        await auth.createUser({ name: "bea", role: "admin", password: "copper tide glacier" });
         const activeAdmins = async () =>
           (await auth.listUsers()).filter((u) => u.role === "admin" && !u.disabled).map((u) => u.name);
         // two admins demoting each other, one admin demoting the other and then herself, disable vs demote
@@ -112,11 +112,48 @@ function contract(name: string, open: Open): void {
       }
     });
 
+    test("password policy in the store: user name, reuse of the current password; sign-in ends older sessions; revoke all tokens", async () => {
+      const { store, cleanup } = await open();
+      try {
+        const auth = await openAuthStore(store);
+        await assert.rejects(
+          auth.createUser({ name: "mallory", password: "mallory is great" }),
+          (e) => code(e) === "VALIDATION",
+        );
+        await assert.rejects(
+          auth.createUser({ name: "nul", password: "\u0000".repeat(10) }),
+          (e) => code(e) === "VALIDATION",
+        );
+        const { user } = await auth.createUser({ name: "otto", role: "responder", password: "granite meadow lark" });
+        await assert.rejects(
+          auth.updateUser("otto", { password: "granite meadow lark" }),
+          (e) => code(e) === "VALIDATION" && /differ/.test(String((e as Error).message)),
+        );
+        await assert.rejects(auth.updateUser("otto", { password: "aaaaaaaaaa" }), (e) => code(e) === "VALIDATION");
+        await auth.updateUser("otto", { password: "silver harbor finch" });
+        // a second sign-in ends the first session
+        const first = await auth.createSession(user);
+        const second = await auth.createSession(user);
+        assert.equal(await auth.sessionPrincipal(first.token), undefined);
+        assert.equal((await auth.sessionPrincipal(second.token))?.user.name, "otto");
+        // every token of the user at once
+        const t1 = await auth.createToken({ user: "otto", name: "ci" });
+        const t2 = await auth.createToken({ user: "otto", name: "laptop" });
+        assert.equal(await auth.revokeUserTokens("OTTO"), 2);
+        assert.equal(await auth.tokenPrincipal(t1.secret), undefined);
+        assert.equal(await auth.tokenPrincipal(t2.secret), undefined);
+        assert.equal(await auth.revokeUserTokens("otto"), 0);
+        await assert.rejects(auth.revokeUserTokens("nobody"), (e) => code(e) === "NOT_FOUND");
+      } finally {
+        await cleanup();
+      }
+    });
+
     test("sessions expire; tokens: hashed, role capped by the user, revocable, expiring", async () => {
       const { store, cleanup } = await open();
       try {
         const auth = await openAuthStore(store, { sessionTtlMs: 50 });
-        const { user } = await auth.createUser({ name: "val", role: "viewer", password: "val's password" });
+        const { user } = await auth.createUser({ name: "val", role: "viewer", password: "quiet granite harbor" });
         const s = await auth.createSession(user);
         assert.ok((await auth.sessionPrincipal(s.token))?.csrfToken);
         await new Promise((r) => setTimeout(r, 80));

@@ -20,6 +20,7 @@ import {
   UserPatch,
 } from "./model.js";
 import { generatePassword, hashPassword, randomSecret, sha256, verifyDummy, verifyPassword } from "./password.js";
+import { passwordProblemFor } from "./password-policy.js";
 
 const AUTH_MIGRATIONS: Array<{ version: number; name: string; statements: string[] }> = [
   {
@@ -200,6 +201,7 @@ export class AuthStore {
   /** Creates a user; returns the generated password when none was given (shown once, never stored in clear). */
   async createUser(input: NewUserInput): Promise<{ user: User; generatedPassword?: string }> {
     const v = parse(NewUser, input, "user");
+    if (v.password !== undefined) assertPasswordFor(v.password, v.name);
     const generated = v.password === undefined ? generatePassword() : undefined;
     const hash = await hashPassword(v.password ?? (generated as string));
     const t = now();
@@ -221,6 +223,15 @@ export class AuthStore {
   /** Changes role, password or disabled flag. Refuses to leave the service without an active admin. */
   async updateUser(name: string, patch: unknown): Promise<User> {
     const p = parse(UserPatch, patch, "user change");
+    if (p.password !== undefined) {
+      const before = await this.userRow(name);
+      if (!before) throw new TechtrailError("NOT_FOUND", `no user ${name}`, { details: { user: name } });
+      assertPasswordFor(p.password, before.name);
+      if (await verifyPassword(p.password, before.password_hash))
+        throw new TechtrailError("VALIDATION", "the new password must differ from the current one", {
+          problems: [{ field: "password", message: "the new password must differ from the current one" }],
+        });
+    }
     const hash = p.password !== undefined ? await hashPassword(p.password) : undefined;
     await this.db.transaction(async (tx) => {
       await lockAdmins(tx);
@@ -301,16 +312,35 @@ export class AuthStore {
 
   // ---- sessions ----
 
-  /** Starts a browser session; the returned `token` goes into the cookie and is stored only as a hash. */
+  /**
+   * Starts a browser session; the returned `token` goes into the cookie and is stored only as a hash.
+   * Signing in ends the user's older sessions (one browser session per user at a time), so a session
+   * cookie left on another machine or stolen earlier stops working at the next sign-in.
+   */
   async createSession(user: User): Promise<{ token: string; csrfToken: string; expiresAt: string }> {
     const token = randomSecret(32);
     const csrfToken = randomSecret(24);
     const expiresAt = new Date(Date.now() + this.sessionTtlMs).toISOString();
-    await this.db.run(
-      "INSERT INTO auth_sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-      [sha256(token), user.id, csrfToken, now(), expiresAt],
-    );
+    await this.db.transaction(async (tx) => {
+      await tx.run("DELETE FROM auth_sessions WHERE user_id = ?", [user.id]);
+      await tx.run(
+        "INSERT INTO auth_sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+        [sha256(token), user.id, csrfToken, now(), expiresAt],
+      );
+    });
     return { token, csrfToken, expiresAt };
+  }
+
+  /** Revokes every active API token of a user (password reset, offboarding); returns how many. */
+  async revokeUserTokens(name: string): Promise<number> {
+    const u = await this.userRow(name);
+    if (!u) throw new TechtrailError("NOT_FOUND", `no user ${name}`, { details: { user: name } });
+    const n = await this.db.run("UPDATE auth_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", [
+      now(),
+      u.id,
+    ]);
+    this.lastUseWritten.clear();
+    return n;
   }
 
   /** The principal of a session cookie, or undefined when unknown, expired or the user is disabled. */
@@ -421,6 +451,14 @@ export class AuthStore {
 async function lockAdmins(tx: SqlDb): Promise<void> {
   if (tx.dialect === "postgres")
     await tx.query("SELECT id FROM auth_users WHERE role = 'admin' AND disabled = 0 ORDER BY id FOR UPDATE");
+}
+
+function assertPasswordFor(password: string, userName: string): void {
+  const problem = passwordProblemFor(password, userName);
+  if (problem)
+    throw new TechtrailError("VALIDATION", `invalid password: ${problem}`, {
+      problems: [{ field: "password", message: problem }],
+    });
 }
 
 /** The database handle of a store opened by techtrail (both adapters keep it as `db`). */

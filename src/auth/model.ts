@@ -1,6 +1,8 @@
 // Users, roles, sessions and API tokens of the techtrail service: one zod schema per type with its inferred type.
 // Roles are ordered: viewer (read) < responder (write incidents, run scans) < admin (users, tokens, catalog import).
+
 import { z } from "zod";
+import { passwordProblem } from "./password-policy.js";
 
 export const Role = z.enum(["viewer", "responder", "admin"]);
 export type Role = z.infer<typeof Role>;
@@ -24,10 +26,11 @@ export const Username = z
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, "expected a user name of letters, digits and . _ @ -");
 
-export const Password = z
-  .string()
-  .min(10, "password must have at least 10 characters")
-  .max(1024, "password is too long (max 1024 characters)");
+/** A new password: length, no control characters, not on the blocklist (password-policy.ts). */
+export const Password = z.string().superRefine((value, ctx) => {
+  const problem = passwordProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 export const User = z.object({
   id: z.string(),

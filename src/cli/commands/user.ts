@@ -80,14 +80,23 @@ export function registerUserCommands(program: Command): void {
     .command("passwd <name>")
     .description("set a user's password (generated and printed unless --password-stdin); ends their sessions")
     .option("--password-stdin", "read the password from standard input")
+    .option("--revoke-tokens", "also revoke every API token of the user (a reset after a suspected compromise)")
     .option("--db <file|url>", DB_HELP)
-    .action(async (name: string, o: DbOpts & { passwordStdin?: boolean }) => {
+    .action(async (name: string, o: DbOpts & { passwordStdin?: boolean; revokeTokens?: boolean }) => {
       const { generatePassword } = await import("../../auth/password.js");
       const password = o.passwordStdin ? await readStdinPassword() : generatePassword();
       await withAuth(o, async (auth) => {
         await auth.updateUser(name, { password });
         out(`password of ${name} changed`);
         if (!o.passwordStdin) out(`password: ${password}  (shown only once)`);
+        if (o.revokeTokens) out(`revoked ${await auth.revokeUserTokens(name)} API token(s) of ${name}`);
+        else {
+          const active = (await auth.listTokens(name)).filter((t) => t.revokedAt === null).length;
+          if (active > 0)
+            log(
+              `${name} still has ${active} active API token(s); revoke them with --revoke-tokens or \`techtrail token revoke --all-for ${name}\``,
+            );
+        }
       });
     });
   user
@@ -155,12 +164,19 @@ export function registerUserCommands(program: Command): void {
       }),
     );
   token
-    .command("revoke <id>")
-    .description("revoke an API token")
+    .command("revoke [id]")
+    .description("revoke an API token, or with --all-for USER every token of that user")
+    .option("--all-for <user>", "revoke every active token of this user")
     .option("--db <file|url>", DB_HELP)
-    .action(async (id: string, o: DbOpts) =>
+    .action(async (id: string | undefined, o: DbOpts & { allFor?: string }) =>
       withAuth(o, async (auth) => {
-        await auth.revokeToken(id);
+        if ((id === undefined) === (o.allFor === undefined))
+          throw new TechtrailError("VALIDATION", "give a token ID or --all-for USER (not both)");
+        if (o.allFor !== undefined) {
+          out(`revoked ${await auth.revokeUserTokens(o.allFor)} API token(s) of ${o.allFor}`);
+          return;
+        }
+        await auth.revokeToken(id as string);
         out(`revoked ${id}`);
       }),
     );

@@ -1,0 +1,98 @@
+// Blocklist of the password policy (password-policy.ts): passwords of 10 or more characters that appear at
+// the top of public breach corpora and cracking word lists, plus keyboard walks, counting runs and
+// techtrail-specific guesses. Compared after lower-casing and NFKC, so `Password123` is refused as well.
+// Keep entries lower-case, one per line; shorter passwords are refused by length already.
+const LIST = `
+0000000000
+0123456789
+0987654321
+1111111111
+1122334455
+1234512345
+1234554321
+123456789a
+1234567890
+12345678910
+123456789abc
+1234567890a
+123123123123
+1q2w3e4r5t
+1q2w3e4r5t6y
+1qaz2wsx3edc
+1qazxsw23edc
+a1b2c3d4e5
+aaaaaaaaaa
+abc1234567
+abcd123456
+abcdefghij
+abcdefghijk
+abcdefg123
+access1234
+admin12345
+admin123456
+administrator
+adminadmin
+asdfghjkl1
+asdfghjkl;
+asdfasdfasdf
+baseball123
+changeit123
+changeme123
+changemenow
+computer123
+default123
+dragon1234
+football123
+iloveyou12
+iloveyou123
+letmein123
+letmeinnow
+login12345
+master1234
+monkey1234
+p@ssw0rd12
+p@ssw0rd123
+p@ssword123
+pass123456
+passw0rd123
+password00
+password01
+password1!
+password12
+password123
+password1234
+password!!
+passwordpassword
+princess123
+q1w2e3r4t5
+qazwsxedc123
+qazwsxedcrfv
+qwer123456
+qwerty1234
+qwerty12345
+qwerty123456
+qwertyuiop
+qwertyuiop123
+secret1234
+security123
+starwars123
+sunshine123
+superman123
+techtrail
+techtrail1
+techtrail12
+techtrail123
+techtrail2026
+trustno1234
+welcome123
+welcome1234
+zaq12wsxcde
+zxcvbnm123
+zxcvbnmasdf
+`;
+
+export const COMMON_PASSWORDS: ReadonlySet<string> = new Set(
+  LIST.split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean),
+);
