@@ -752,14 +752,19 @@ async function child(): Promise<void> {
   )) as typeof import("../src/scan/index.js");
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  // findings are counted through the compact list, as the CLI writes them (no array of objects)
+  // findings are streamed to a counting sink, as the CLI streams them to its output (none are kept)
   const ruleDirs = process.argv.includes("--no-sigma") ? [] : [SIGMA];
-  const { list, summary } = await mod.scanPaths([target], { ruleDirs, workers: WORKERS, timelineLimit: 100 });
+  let found = 0;
+  const { summary } = await mod.scanPaths(
+    [target],
+    { ruleDirs, workers: WORKERS, timelineLimit: 100 },
+    { onFindings: (batch) => void (found += batch.length) },
+  );
   const ms = performance.now() - t0;
   const out: ChildResult = {
     events: summary.events.read,
     evaluated: summary.events.evaluated,
-    findings: list.length,
+    findings: found,
     skipped: summary.skipped.total,
     rules: summary.rules.loaded,
     ms,
@@ -781,11 +786,12 @@ const [dir, target, sigma, workers] = process.argv.slice(2);
 const mod = await import(dir + "/dist/scan/index.js");
 const t0 = performance.now();
 const c0 = process.cpuUsage();
-const { list, summary } = await mod.scanPaths([target], { ruleDirs: sigma ? [sigma] : [], workers: Number(workers), timelineLimit: 100 });
+let found = 0;
+const { summary } = await mod.scanPaths([target], { ruleDirs: sigma ? [sigma] : [], workers: Number(workers), timelineLimit: 100 }, { onFindings: (b) => { found += b.length; } });
 const ms = performance.now() - t0;
 const c = process.cpuUsage(c0);
 process.stdout.write(JSON.stringify({
-  events: summary.events.read, evaluated: summary.events.evaluated, findings: list.length, skipped: summary.skipped.total,
+  events: summary.events.read, evaluated: summary.events.evaluated, findings: found, skipped: summary.skipped.total,
   rules: summary.rules.loaded, ms, scanMs: summary.scanMs, maxRssMB: process.resourceUsage().maxRSS / 1024,
   cpuMs: (c.user + c.system) / 1000, engine: "dist (compiled JS, plain node)", workers: summary.workers,
 }) + "\\n");
