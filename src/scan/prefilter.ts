@@ -81,7 +81,8 @@ export function planPrefilter(rules: readonly CompiledRule[], texts: ReadonlyMap
     if (hits.length === 0) t = byName.get(name) ?? null;
     else {
       const needs = [...(perName.get(name) ?? [])];
-      for (const rule of new Set(hits.map((h) => h.rule))) needs.push(requiredLiterals(rule, texts.get(rule.source), name));
+      for (const rule of new Set(hits.map((h) => h.rule)))
+        needs.push(requiredLiterals(rule, texts.get(rule.source), name));
       t = testOf(needs);
     }
     if (memo.size >= 4096) memo.clear();
