@@ -10,6 +10,7 @@ import type { ScanUnit } from "./engine.js";
 import { type HitBatch, HitDecoder, type ReceivedBatch, type RuleMeta, type UnitInfo } from "./hits.js";
 import type { Finding } from "./model.js";
 import type { EvidenceSampler, SummaryBuilder } from "./summary.js";
+import type { Suppressor } from "./suppress.js";
 
 /** Receives findings in arrival order, a slice at a time; a returned promise holds the scan back until it settles. */
 export type FindingsSink = (findings: readonly Finding[]) => void | Promise<void>;
@@ -29,6 +30,10 @@ export interface AggregatorOptions {
   sink: FindingsSink;
   /** Sigma level below which findings are only counted. */
   minLevel?: string | undefined;
+  /** Hides matching findings (counted per entry in the summary). */
+  suppress?: Suppressor | undefined;
+  /** Pass suppressed findings on too, marked with the entry (`suppressed`), outside the summary's counts. */
+  showSuppressed?: boolean | undefined;
 }
 
 export class FindingAggregator {
@@ -173,6 +178,12 @@ export class FindingAggregator {
     const kept: Finding[] = [];
     const { summary, evidence } = this.o;
     for (const f of slice) {
+      const hit = this.o.suppress?.match(f);
+      if (hit) {
+        summary.suppressed(hit);
+        if (this.o.showSuppressed) kept.push({ ...f, suppressed: hit });
+        continue;
+      }
       if (this.minRank > 0 && SIGMA_LEVELS.indexOf(f.rule.level) < this.minRank) {
         summary.below();
         continue;

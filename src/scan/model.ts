@@ -60,6 +60,8 @@ export const Finding = z.strictObject({
       ),
     })
     .optional(),
+  /** Set only on suppressed findings passed on with `showSuppressed`: the suppression entry that matched. */
+  suppressed: z.strictObject({ index: z.number().int().nonnegative(), reason: z.string() }).optional(),
 });
 export type Finding = z.infer<typeof Finding>;
 
@@ -166,6 +168,13 @@ export const ScanSummary = z.strictObject({
     belowMinLevel: z.number().int().nonnegative().optional(),
   }),
   techniques: z.array(TechniqueSeen),
+  /** Findings hidden by a suppression file (scan --suppress), counted per entry (index in the file, 0-based). */
+  suppressed: z.strictObject({
+    total: z.number().int().nonnegative(),
+    byEntry: z.array(
+      z.strictObject({ index: z.number().int().nonnegative(), reason: z.string(), count: z.number().int() }),
+    ),
+  }),
   tactics: z.array(z.strictObject({ id: z.string(), name: z.string().optional(), findings: z.number().int() })),
   /** At most 1,000 principals, the first met; findings of any further principal are counted here. */
   principals: z.array(PrincipalTimeline),

@@ -38,6 +38,7 @@ import {
 import { runInThread, ScanPool } from "./pool.js";
 import { readRuleFiles } from "./rule-files.js";
 import { compareFindings, EvidenceSampler, SummaryBuilder } from "./summary.js";
+import type { Suppressor } from "./suppress.js";
 
 export { compareFindings };
 
@@ -83,6 +84,10 @@ export interface ScanHooks {
   onProgress?(p: ScanProgress): void;
   /** Called once rules are known, with the correlation run (undefined when no rule correlates). */
   onCorrelationRun?(run: CorrelationRun | undefined): void;
+  /** Suppression entries (loadSuppressions): matching findings are counted per entry and not passed on. */
+  suppress?: Suppressor;
+  /** With `suppress`: pass suppressed findings on as well, marked `suppressed` (the summary does not count them). */
+  showSuppressed?: boolean;
 }
 
 /** The time in a CloudTrail delivery file name (`..._20260102T0305Z_...`), else 0 (then path order decides). */
@@ -356,6 +361,8 @@ async function scanWith(
         for (const f of batch) collected.push(f);
       }),
     minLevel: opts.minLevel,
+    suppress: hooks.suppress,
+    showSuppressed: hooks.showSuppressed,
   });
 
   const results = new Map<number, UnitResult>();

@@ -6,6 +6,7 @@ import type { Catalog } from "../catalog/catalog.js";
 import { compareIds } from "../catalog/catalog.js";
 import { UNKNOWN_PRINCIPAL } from "./hits.js";
 import type { Finding, PrincipalTimeline, ScanSummary, SkipExample, TechniqueSeen, TimelineEntry } from "./model.js";
+import type { SuppressionHit } from "./suppress.js";
 
 /** Principals listed per technique (those seen earliest). */
 export const PRINCIPALS_PER_TECHNIQUE = 50;
@@ -131,6 +132,15 @@ export class SummaryBuilder {
   /** Counts a finding left out by the minimum level. */
   below(): void {
     this.belowMinLevel++;
+  }
+
+  private readonly suppressedBy = new Map<number, { index: number; reason: string; count: number }>();
+
+  /** Counts a finding hidden by a suppression entry. */
+  suppressed(hit: SuppressionHit): void {
+    const e = this.suppressedBy.get(hit.index) ?? { ...hit, count: 0 };
+    e.count++;
+    this.suppressedBy.set(hit.index, e);
   }
 
   add(f: Finding): void {
@@ -259,6 +269,10 @@ export class SummaryBuilder {
       files: { scanned: c.filesScanned, skipped: c.filesSkipped, bytes: c.bytes },
       rules: c.rules,
       findings,
+      suppressed: {
+        total: [...this.suppressedBy.values()].reduce((n, e) => n + e.count, 0),
+        byEntry: [...this.suppressedBy.values()].sort((a, b) => a.index - b.index),
+      },
       techniques,
       tactics: [...this.tactics.entries()]
         .map(([id, n]) => {

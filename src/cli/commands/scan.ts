@@ -15,6 +15,7 @@ import {
   findingCsv,
   findingJsonl,
   loadBaseline,
+  loadSuppressions,
   type ScanProgress,
   type ScanSummary,
   scanPaths,
@@ -46,6 +47,8 @@ interface ScanCliOpts {
   actor?: string;
   reorderWindow?: string;
   baseline?: string;
+  suppress?: string;
+  showSuppressed?: boolean;
 }
 
 /** `90m`, `1h`, `0s` → ms; a clear error otherwise. */
@@ -102,6 +105,8 @@ function progressLine(p: ScanProgress): string {
 /** Writes findings in the chosen format as they arrive; the table collapses repeats and is written at the end. */
 class FindingsOutput {
   private readonly groups = new FindingGroups();
+  /** --show-suppressed: suppressed findings, shown apart in the table. */
+  private readonly suppressed = new FindingGroups();
   private pendingJson: string | undefined;
 
   constructor(
@@ -125,7 +130,7 @@ class FindingsOutput {
         if (this.pendingJson !== undefined) await w.line(`  ${this.pendingJson},`);
         this.pendingJson = JSON.stringify(f);
       }
-    else for (const f of batch) this.groups.add(f);
+    else for (const f of batch) (f.suppressed ? this.suppressed : this.groups).add(f);
   }
 
   async end(summary: ScanSummary): Promise<void> {
@@ -137,6 +142,24 @@ class FindingsOutput {
     }
     if (this.format !== "table") return;
     for (const l of tableLines(this.groups, summary, this.width)) await w.line(l);
+    if (this.suppressed.size > 0) {
+      await w.line("");
+      await w.line("SUPPRESSED (--show-suppressed; counted per entry in the summary, not above):");
+      const rows = this.suppressed
+        .sorted()
+        .map((g) => [g.first ?? "", g.count, g.rule.level, g.principal, g.eventName ?? "", g.rule.title]);
+      for (const l of fitTable(
+        ["first", "count", "level", "principal", "event", "rule"],
+        rows,
+        this.width,
+        [3, 5],
+      ).split("\n"))
+        await w.line(l);
+    }
+    const s = summary.suppressed;
+    if (s.total > 0)
+      for (const e of s.byEntry)
+        await w.line(`${count(e.count)} finding(s) suppressed by entry ${e.index + 1} (${e.reason})`);
   }
 }
 
@@ -254,6 +277,12 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
     baseline = loaded.baseline;
     for (const w of loaded.warnings) log(`techtrail: warning: ${w}`);
   }
+  if (o.showSuppressed && !o.suppress)
+    throw new TechtrailError("VALIDATION", "--show-suppressed needs --suppress FILE");
+  if (o.showSuppressed && o.format === "csv")
+    throw new TechtrailError("VALIDATION", "--show-suppressed marks findings in table, json and jsonl output, not csv");
+  const suppress = o.suppress ? loadSuppressions(o.suppress) : undefined;
+  for (const x of suppress?.warnings ?? []) log(`techtrail: warning: ${formatProblem(x)}`);
   const w = await LineWriter.open(o.out);
   const output = new FindingsOutput(w, o.format as Format, o.out ? outputWidth({}) : outputWidth());
   let summary: ScanSummary;
@@ -276,6 +305,7 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
       // scanPaths loads the built-in catalog itself once the workers are starting (they compile rules meanwhile)
       {
         onFindings: (batch) => output.write(batch),
+        ...(suppress ? { suppress, showSuppressed: o.showSuppressed === true } : {}),
         ...(showProgress
           ? {
               onProgress: (p: ScanProgress) => {
@@ -384,6 +414,8 @@ export function registerScanCommands(program: Command): void {
       "--reorder-window <duration>",
       "correlations: how far behind newer events a matched event may arrive and still count (default 1h)",
     )
+    .option("--suppress <file>", "hide findings matched by a reviewed suppression file (counted per entry)")
+    .option("--show-suppressed", "with --suppress: print the suppressed findings too, marked")
     .option("--baseline <file>", "first_seen rules: combinations already seen (from techtrail baseline build)")
     .action(async (paths: string[], o: ScanCliOpts) => {
       try {
