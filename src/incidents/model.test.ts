@@ -54,3 +54,22 @@ test("actor names are normalised; deliberate capitals are kept", () => {
   assert.equal(parsed.threatActor, "Ember Wasp");
   assert.deepEqual(parsed.tags, ["prod-account"]);
 });
+
+test("text fields refuse NUL and control characters naming the field; free text keeps line breaks and tabs", () => {
+  for (const [field, value] of [
+    ["title", "ok\u0000"],
+    ["title", "bell\u0007"],
+    ["title", "esc\u001b[2J"],
+    ["summary", "nul\u0000"],
+    ["notes", "esc\u001b"],
+    ["threatActor", "Wasp\u001b"],
+    ["resources", ["arn:aws:s3:::b\u0000"]],
+  ] as const) {
+    const r = NewIncident.safeParse({ title: "t", [field]: value });
+    assert.equal(r.success, false, `${field} accepted ${JSON.stringify(value)}`);
+    assert.equal(String(r.error?.issues[0]?.path[0]), field);
+    assert.match(r.error?.issues[0]?.message ?? "", /control characters/);
+  }
+  const ok = NewIncident.parse({ title: "fine", summary: "line one\r\nline\ttwo", notes: "a\nb" });
+  assert.equal(ok.summary, "line one\r\nline\ttwo");
+});

@@ -137,10 +137,15 @@ export function nameKey(raw: string): string {
   return normaliseName(raw).toLowerCase();
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const NO_CONTROL_NAME = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+
 const Name = z
   .string()
   .transform((s) => normaliseName(s))
-  .pipe(z.string().min(1, "name is empty").max(120));
+  .pipe(
+    z.string().min(1, "name is empty").max(120).regex(NO_CONTROL_NAME, "must not contain NUL or control characters"),
+  );
 
 /** Free-form labels: lower-case kebab words (`ransom`, `prod-account`). */
 export const Tag = z
@@ -237,27 +242,36 @@ export const Timeline = z
   });
 export type Timeline = z.infer<typeof Timeline>;
 
+// Text fields refuse NUL and control characters: they corrupt exports and terminals and some tools cut
+// strings at NUL. Single-line fields refuse all of them; free text keeps line breaks and tabs.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const NO_CONTROL = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const NO_CONTROL_MULTILINE = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/;
+const CONTROL_MESSAGE = "must not contain NUL or control characters";
+const FreeText = z.string().regex(NO_CONTROL_MULTILINE, `${CONTROL_MESSAGE} (line breaks and tabs are fine)`);
+
 const IncidentFields = z.strictObject({
   key: IncidentKey,
-  title: z.string().trim().min(1, "title is required").max(200),
-  summary: z.string().default(""),
+  title: z.string().trim().min(1, "title is required").max(200).regex(NO_CONTROL, CONTROL_MESSAGE),
+  summary: FreeText.default(""),
   status: IncidentStatus.default("open"),
   severity: Severity.default("P3"),
   timeline: Timeline.default({}),
   accounts: z.array(AccountId).default([]),
   regions: z.array(Region).default([]),
   services: z.array(Service).default([]),
-  resources: z.array(z.string().trim().min(1)).default([]),
+  resources: z.array(z.string().trim().min(1).regex(NO_CONTROL, CONTROL_MESSAGE)).default([]),
   detectionSource: DetectionSource.optional(),
   initialAccess: InitialAccessVector.optional(),
   threatActor: Name.optional(),
   campaign: Name.optional(),
   impact: z.array(ImpactCategory).default([]),
   techniques: z.array(TechniqueTag).default([]),
-  playbooks: z.array(z.string().trim().min(1)).default([]),
+  playbooks: z.array(z.string().trim().min(1).regex(NO_CONTROL, CONTROL_MESSAGE)).default([]),
   tags: z.array(Tag).default([]),
-  notes: z.string().default(""),
-  lessonsLearned: z.string().default(""),
+  notes: FreeText.default(""),
+  lessonsLearned: FreeText.default(""),
   /** Synthetic data from `techtrail demo seed`: never mix it up with real incidents. */
   isDemo: z.boolean().default(false),
   createdAt: Timestamp,

@@ -87,6 +87,17 @@ describe("incident CRUD", () => {
   });
 });
 
+describe("control characters", () => {
+  test("?q=%00 and a title with NUL are 400 VALIDATION naming the field, not a match of everything", async () => {
+    const search = await req("/api/incidents?q=%00");
+    assert.equal(search.status, 400);
+    assert.match(await search.text(), /control characters/);
+    const created = await req("/api/incidents", "POST", { title: "nul\u0000title" });
+    assert.equal(created.status, 400);
+    assert.match(await created.text(), /title/);
+  });
+});
+
 describe("bad input changes nothing", () => {
   test("malformed JSON → 400 VALIDATION naming the problem", async () => {
     const before = await f.store.count();

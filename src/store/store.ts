@@ -31,7 +31,12 @@ export const IncidentFilter = z.strictObject({
   until: Timestamp.optional(),
   demo: z.boolean().optional(),
   /** Case-insensitive substring of the title. */
-  text: z.string().min(1).optional(),
+  text: z
+    .string()
+    .min(1)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+    .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, "search text must not contain NUL or control characters")
+    .optional(),
   sort: z.enum(["date", "key", "severity"]).default("date"),
   order: z.enum(["asc", "desc"]).default("desc"),
   limit: z.number().int().min(1).max(100_000).default(50),
