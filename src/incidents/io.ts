@@ -299,10 +299,6 @@ export function detectFormat(file: string, text: string): FileFormat {
   return first === "{" || first === "[" ? "json" : "csv";
 }
 
-/**
- * Parses and validates a whole incident file against the catalog. Returns every record or throws one
- * VALIDATION error listing every problem (row, column, field, reason): an import is all or nothing.
- */
 /** A parsed incident file whose records are validated lazily, batch by batch. */
 export interface IncidentFileReader {
   /** Records in the file. */
@@ -448,7 +444,10 @@ export function readIncidentFile(text: string, catalog: Catalog, opts: ParseOpti
   };
 }
 
-/** Parses and validates a whole file: every record, or one VALIDATION error listing every problem. */
+/**
+ * Parses and validates a whole incident file against the catalog. Returns every record or throws one
+ * VALIDATION error listing every problem (row, column, field, reason): an import is all or nothing.
+ */
 export function parseIncidentFile(text: string, catalog: Catalog, opts: ParseOptions = {}): NewIncident[] {
   const out: NewIncident[] = [];
   for (const batch of readIncidentFile(text, catalog, opts).batches()) for (const i of batch) out.push(i);

@@ -1,29 +1,14 @@
 // Validates a big incident file on a worker thread while the calling thread writes the batches already
 // validated: on two cores an import takes about as long as its database writes alone. Small files (and
 // environments without worker threads) are validated in the calling thread.
-import { Worker } from "node:worker_threads";
 import type { Catalog } from "../catalog/catalog.js";
 import { type ErrorCode, type Problem, TechtrailError } from "../core/errors.js";
+import { startWorker } from "../core/worker.js";
 import { type ParseOptions, readIncidentFile } from "./io.js";
 import type { NewIncident } from "./model.js";
 
 /** Below this size (bytes of text) a worker costs more than it saves. */
 const WORKER_MIN_BYTES = 2_000_000;
-
-function startWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith(".ts"))
-    return new Worker(new URL("./validate-worker.js", import.meta.url), { workerData });
-  // From TypeScript sources (tests, `node --import tsx`) the worker goes through tsx.
-  const entry = new URL("./validate-worker.ts", import.meta.url).href;
-  let tsx = "tsx/esm/api";
-  try {
-    tsx = import.meta.resolve("tsx/esm/api");
-  } catch {
-    // bare resolution from the worker
-  }
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData });
-}
 
 type Message =
   | { type: "count"; count: number }
@@ -44,7 +29,7 @@ export async function* readIncidentFileParallel(
     yield* readIncidentFile(text, catalog, opts).batches();
     return;
   }
-  const worker = startWorker({ text, opts, catalog: catalog.data });
+  const worker = startWorker(import.meta.url, "./validate-worker", { text, opts, catalog: catalog.data });
   const queue: Message[] = [];
   let wake: (() => void) | undefined;
   let failure: Error | undefined;

@@ -121,10 +121,10 @@ function unsupportedCorrelation(ctx: DocContext, path: ReadonlyArray<PropertyKey
 
 // ---- YAML documents ----
 
-/** Parses every YAML document of a file; each keeps file-absolute line/column positions. */
 /** A document marker (`---` or `...`) at the start of a line after the first: the file may hold several. */
 const LATER_DOCUMENT_MARKER = /\n(?:---|\.\.\.)(?:[ \t\r\n]|$)/;
 
+/** Parses every YAML document of a file; each keeps file-absolute line/column positions. */
 function parseDocuments(text: string, source: string): Array<{ parsed: ParsedYaml; empty: boolean }> {
   // One document (the common case): parsed once, by the shared parser (same positions and error format).
   if (!LATER_DOCUMENT_MARKER.test(text)) {

@@ -2,8 +2,9 @@
 // compile the rules, as soon as the pool is created, while the main thread loads the catalog and compiles the
 // rules for itself. Each worker takes one unit at a time; results come back in completion order and are put
 // in a deterministic order by the caller.
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { TechtrailError } from "../core/errors.js";
+import { startWorker } from "../core/worker.js";
 import type { CorrTuple } from "./correlate.js";
 import {
   type EngineOptions,
@@ -56,27 +57,6 @@ const UNITS_IN_FLIGHT = 2;
  */
 const WORKER_LIMITS = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 16 };
 
-/** Starts one worker; from a .ts source the worker goes through tsx (tests, `node --import tsx`). */
-function startWorker(workerData: unknown): Worker {
-  const fromSource = import.meta.url.endsWith(".ts");
-  // execArgv: [] so flags meant for the main script (--input-type, --eval, ...) do not break the workers
-  if (!fromSource)
-    return new Worker(new URL("./scan-worker.js", import.meta.url), {
-      workerData,
-      resourceLimits: WORKER_LIMITS,
-      execArgv: [],
-    });
-  const entry = new URL("./scan-worker.ts", import.meta.url).href;
-  let tsx = "tsx/esm/api";
-  try {
-    tsx = import.meta.resolve("tsx/esm/api");
-  } catch {
-    // fall back to bare resolution from the worker
-  }
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData, resourceLimits: WORKER_LIMITS, execArgv: [] });
-}
-
 export class ScanPool {
   private readonly workers: Worker[] = [];
   private readonly ready: Array<Promise<RuleSetInfo>> = [];
@@ -91,7 +71,12 @@ export class ScanPool {
   constructor(size: number, ruleFiles: readonly RuleFile[], engine: EngineOptions) {
     this.pending = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, size)));
     for (let i = 0; i < size; i++) {
-      const w = startWorker({ ruleFiles, engine, pending: this.pending, slot: i, maxPending: MAX_PENDING_BATCHES });
+      const w = startWorker(
+        import.meta.url,
+        "./scan-worker",
+        { ruleFiles, engine, pending: this.pending, slot: i, maxPending: MAX_PENDING_BATCHES },
+        { resourceLimits: WORKER_LIMITS },
+      );
       this.workers.push(w);
       const ready = new Promise<RuleSetInfo>((resolve, reject) => {
         this.readyFail.push(reject);
