@@ -1,6 +1,6 @@
 // Field values that correlation and first_seen rules read from a matched event: the record's own paths and
-// derived fields (techtrail.principal, techtrail.sourceNetwork, techtrail.accountId), and which fields each
-// rule's matches must carry. Pure; shared by the scan threads and the in-memory sequence evaluator.
+// derived fields (techtrail.principal, techtrail.sourceNetwork, techtrail.userAgentFamily, techtrail.accountId),
+// and which fields each rule's matches must carry. Pure; shared by the scan threads and the in-memory sequence evaluator.
 import type { CompiledCorrelation } from "./correlation.js";
 import { fieldGetter, type Getter, toText } from "./matchers.js";
 
@@ -40,6 +40,10 @@ export const VIRTUAL: Record<string, Getter> = {
     const ip = str(e.sourceIPAddress);
     return ip === undefined ? undefined : sourceNetwork(ip);
   },
+  "techtrail.userAgentFamily": (e) => {
+    const ua = str(e.userAgent);
+    return ua === undefined ? undefined : userAgentFamily(ua);
+  },
   "techtrail.accountId": (e) =>
     str(e.recipientAccountId) ?? str((e.userIdentity as Record<string, unknown> | undefined)?.accountId),
 };
@@ -74,4 +78,15 @@ export function neededFields(correlations: readonly CompiledCorrelation[]): Map<
   };
   for (const c of correlations) visit(c, c.field ? [...c.groupBy, c.field] : c.groupBy, 0);
   return new Map([...need].map(([k, v]) => [k, [...v]]));
+}
+
+/**
+ * The tool part of a user agent, without versions, so an upgrade is not a new tool: `aws-cli/2.15.30 Python/3.11`
+ * → `aws-cli`, `Boto3/1.34.2 md/Botocore#1.34.2` → `boto3`, `[S3Browser]` → `s3browser`, `console.amazonaws.com`
+ * stays. Lower-cased; brackets and quotes dropped.
+ */
+export function userAgentFamily(ua: string): string {
+  const t = ua.trim().replace(/^[[("']+/, "");
+  const m = /^[^\s/;()[\]]+/.exec(t);
+  return (m ? m[0] : t).toLowerCase();
 }

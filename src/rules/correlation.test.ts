@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { TechtrailError } from "../core/errors.js";
 import { type CorrelationResult, Correlator } from "./correlation-engine.js";
+import { userAgentFamily } from "./correlation-fields.js";
 import { FirstSeenTracker } from "./first-seen.js";
 import { evaluateSequence } from "./sequence.js";
 import { compileSigmaRules } from "./sigma.js";
@@ -159,6 +160,16 @@ describe("correlation rules", () => {
       c.push({ rule: "failed-id", time: T0, values: { sourceIPAddress: `k${i}` }, event: ev });
     assert.ok(c.groups <= 1000);
     assert.equal(c.stats.evictedByCap, 4000);
+  });
+});
+
+describe("derived fields", () => {
+  it("reduces user agents to the tool, without versions", () => {
+    assert.equal(userAgentFamily("aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0"), "aws-cli");
+    assert.equal(userAgentFamily("Boto3/1.34.2 md/Botocore#1.34.2"), "boto3");
+    assert.equal(userAgentFamily("[S3Browser]"), "s3browser");
+    assert.equal(userAgentFamily("console.amazonaws.com"), "console.amazonaws.com");
+    assert.equal(userAgentFamily("python-requests/2.31.0"), "python-requests");
   });
 });
 
