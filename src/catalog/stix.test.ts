@@ -539,3 +539,23 @@ describe("importStix: broken input", () => {
     );
   });
 });
+
+describe("STIX import limits", () => {
+  it("refuses a 100 KB technique name, naming the object and field; nothing is imported", () => {
+    const c = sample();
+    const bundle = clone(exportStix(c)) as unknown as { objects: Array<Record<string, unknown>> };
+    const ap = bundle.objects.find((o) => o.type === "attack-pattern") as Record<string, unknown>;
+    ap.name = "x".repeat(100_000);
+    assert.throws(
+      () => importStix(new Catalog({ ...c.data, techniques: [] }), bundle, { source: "big" }),
+      (e: unknown) =>
+        e instanceof TechtrailError &&
+        e.problems.some(
+          (p) =>
+            p.message.startsWith(`${String(ap.id)}:`) &&
+            /name longer than 200/.test(p.message) &&
+            p.field?.endsWith(".name"),
+        ),
+    );
+  });
+});

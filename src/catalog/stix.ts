@@ -106,31 +106,40 @@ const StixCommon = z.looseObject({
   extensions: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** Lengths a catalog can use: longer texts in an imported bundle are refused, naming the object. */
+export const STIX_LIMITS = { name: 200, description: 20_000, alias: 200 } as const;
+const StixName = z.string().min(1).max(STIX_LIMITS.name, `name longer than ${STIX_LIMITS.name} characters`);
+const StixText = z
+  .string()
+  .max(STIX_LIMITS.description, `text longer than ${STIX_LIMITS.description.toLocaleString("en-US")} characters`);
+
 export const StixAttackPattern = StixCommon.extend({
   type: z.literal("attack-pattern"),
-  name: z.string().min(1),
-  description: z.string().optional(),
+  name: StixName,
+  description: StixText.optional(),
   kill_chain_phases: z.array(StixKillChainPhase).optional(),
   x_mitre_is_subtechnique: z.boolean().optional(),
   x_mitre_platforms: z.array(z.string().min(1)).optional(),
-  x_mitre_detection: z.string().optional(),
+  x_mitre_detection: StixText.optional(),
   x_mitre_data_sources: z.array(z.string()).optional(),
-  x_mitre_aliases: z.array(z.string()).optional(),
+  x_mitre_aliases: z
+    .array(z.string().max(STIX_LIMITS.alias, `alias longer than ${STIX_LIMITS.alias} characters`))
+    .optional(),
 });
 export type StixAttackPattern = z.infer<typeof StixAttackPattern>;
 
 export const StixTactic = StixCommon.extend({
   type: z.literal("x-mitre-tactic"),
-  name: z.string().min(1),
-  description: z.string().optional(),
+  name: StixName,
+  description: StixText.optional(),
   x_mitre_shortname: z.string().min(1),
 });
 export type StixTactic = z.infer<typeof StixTactic>;
 
 export const StixCourseOfAction = StixCommon.extend({
   type: z.literal("course-of-action"),
-  name: z.string().min(1),
-  description: z.string().optional(),
+  name: StixName,
+  description: StixText.optional(),
 });
 
 export const StixRelationship = StixCommon.extend({

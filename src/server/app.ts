@@ -24,8 +24,10 @@ import {
   authenticate,
   LoginLimiter,
   type LoginLimitOptions,
+  parseTrustedProxies,
   type SecureCookies,
   securityHeaders,
+  trustedProxies,
 } from "./security.js";
 import { staticRoutes } from "./static.js";
 
@@ -42,6 +44,11 @@ export interface AppOptions {
   loginLimit?: LoginLimitOptions;
   /** Host names (without port) the service answers to; absent = any (the server sets it for loopback binds). */
   allowedHosts?: readonly string[];
+  /**
+   * Addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed for the client address (used by the
+   * login limiter). Empty or absent (the default): the socket's address is the client.
+   */
+  trustedProxies?: readonly string[];
   log?: (line: string) => void;
 }
 
@@ -111,6 +118,8 @@ export function createApp(opts: AppOptions): OpenAPIHono<AppEnv> {
 
   app.use("*", securityHeaders());
   if (opts.allowedHosts) app.use("*", allowHosts(opts.allowedHosts));
+  if (opts.trustedProxies && opts.trustedProxies.length > 0)
+    app.use("*", trustedProxies(parseTrustedProxies(opts.trustedProxies)));
   app.onError((err, c) => {
     const e = toTechtrailError(err);
     if (e.code === "INTERNAL")

@@ -37,6 +37,8 @@ export interface ServerDeps {
 export type AppEnv = {
   Variables: {
     principal: Principal | undefined;
+    /** The client address after trusted proxies (set when trustedProxies is configured). */
+    clientIp: string | undefined;
   };
 };
 

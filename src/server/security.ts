@@ -6,7 +6,8 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AuthStore } from "../auth/auth-store.js";
 import { safeEqual } from "../auth/password.js";
 import { TechtrailError } from "../core/errors.js";
-import type { AppEnv } from "./context.js";
+import { type Cidr, cidrTest, parseCidr, parseIp } from "../rules/matchers.js";
+import type { AppContext, AppEnv } from "./context.js";
 
 export const SESSION_COOKIE = "tt_session";
 export const CSRF_COOKIE = "tt_csrf";
@@ -182,8 +183,55 @@ export class LoginLimiter {
   }
 }
 
-/** The client address: the socket's remote address under @hono/node-server, "local" under app.request(). */
+/**
+ * The client address: the socket's remote address under @hono/node-server ("local" under app.request()), or the
+ * address the trusted proxies reported (see trustedProxies()).
+ */
 export function clientIp(c: Context): string {
+  const resolved = (c as unknown as AppContext).get("clientIp");
+  return resolved ?? socketIp(c);
+}
+
+function socketIp(c: Context): string {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
   return env?.incoming?.socket?.remoteAddress ?? "local";
+}
+
+/** Parses trusted proxy addresses or CIDRs; a clear error names a bad one. */
+export function parseTrustedProxies(list: readonly string[]): Cidr[] {
+  return list.map((text) => {
+    const c = parseCidr(text.includes("/") ? text : `${text}/${text.includes(":") ? 128 : 32}`);
+    if (!c)
+      throw new TechtrailError("VALIDATION", `trusted proxy '${text}' is not an IP address or CIDR (e.g. 10.0.0.0/8)`, {
+        problems: [{ field: "trustedProxies", message: `not an address or CIDR: ${text}` }],
+      });
+    return c;
+  });
+}
+
+/**
+ * The client behind trusted proxies: when the connection comes from one, the right-most X-Forwarded-For entry
+ * that is not itself a trusted proxy (entries further left can be forged by the client). Off by default.
+ */
+export function resolveClientIp(remote: string, forwarded: string | undefined, trusted: readonly Cidr[]): string {
+  const isTrusted = (ip: string) => cidrTest(trusted as Cidr[])(ip.trim());
+  if (trusted.length === 0 || !forwarded || !isTrusted(remote)) return remote;
+  const hops = forwarded
+    .split(",")
+    .map((h) => h.trim())
+    .filter((h) => h !== "");
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const h = hops[i] as string;
+    if (!parseIp(h)) return remote; // a malformed entry: do not guess
+    if (!isTrusted(h)) return h;
+  }
+  return hops[0] ?? remote;
+}
+
+/** Middleware: records the client address behind the configured trusted proxies. */
+export function trustedProxies(cidrs: readonly Cidr[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set("clientIp", resolveClientIp(socketIp(c), c.req.header("x-forwarded-for"), cidrs));
+    await next();
+  };
 }

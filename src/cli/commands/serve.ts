@@ -8,6 +8,7 @@ import { log, out } from "../output.js";
 
 interface ServeOpts {
   secureCookies?: boolean;
+  trustedProxy?: string[];
   host: string;
   port: string;
   demo: boolean;
@@ -27,6 +28,7 @@ export async function runServe(o: ServeOpts): Promise<void> {
   if (o.db !== undefined) opts.db = o.db;
   if (o.web !== undefined) opts.webDir = o.web;
   if (o.secureCookies) opts.app = { secureCookies: true };
+  if (o.trustedProxy && o.trustedProxy.length > 0) opts.app = { ...opts.app, trustedProxies: o.trustedProxy };
   const svc = await startService(opts);
   out(`techtrail listening on ${svc.url}`);
   out(
@@ -58,7 +60,13 @@ export function addServeOptions(cmd: Command): Command {
       "SQLite file or postgres:// URL (default: TECHTRAIL_DATABASE_URL, TECHTRAIL_DB, ./techtrail.db)",
     )
     .option("--web <dir>", "folder of the built web UI (default: web/dist of the package)")
-    .option("--secure-cookies", "always mark cookies Secure (behind an https reverse proxy)");
+    .option("--secure-cookies", "always mark cookies Secure (behind an https reverse proxy)")
+    .option(
+      "--trusted-proxy <cidr>",
+      "reverse proxy address or CIDR whose X-Forwarded-For gives the client address (repeatable; default: none)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    );
 }
 
 export function registerServeCommand(program: Command): void {
