@@ -30,7 +30,8 @@ describe("terminal safety of human-readable output", () => {
     const dir = mkdtempSync(join(tmpdir(), "techtrail-term-"));
     const file = join(dir, `logs.jsonl`);
     writeFileSync(file, `${JSON.stringify(record)}\nnot json ${ESC}[31mred\n`);
-    const r = runCli(["scan", file, "--workers", "0", "--format", "table"]);
+    // a wide table, so the principal column is shown whole
+    const r = runCli(["scan", file, "--workers", "0", "--format", "table"], { env: { COLUMNS: "400" } });
     assert.equal(r.status, 1, r.stderr);
     assert.doesNotMatch(r.stdout, RAW_CONTROL);
     assert.doesNotMatch(r.stderr, RAW_CONTROL);
