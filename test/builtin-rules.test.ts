@@ -91,6 +91,20 @@ describe("built-in Sigma rules", () => {
       assert.ok(types.has(t as never), `no built-in ${t} rule`);
   });
 
+  it("the optional rules (rules/optional) load and pass their sequence tests", async () => {
+    const lib = await loadRuleLibrary({ builtin: false, ruleDirs: [join(repoRoot, "rules", "optional")] });
+    assert.deepEqual(
+      lib.errors.map((e) => e.describe()),
+      [],
+    );
+    assert.ok(lib.correlations.length >= 2);
+    const results = await testRuleLibrary(lib);
+    const failures = results
+      .filter((r) => r.status !== "pass")
+      .flatMap((r) => r.failures.map((f) => `${r.source} (${r.status}): ${formatProblem(f)}`));
+    assert.deepEqual(failures, []);
+  });
+
   it("t1098.a900 answers a 900 KB CreateRole record of nested AWS-principal openers at once", () => {
     const rule = compiled.rules.find((r) => r.source.includes("t1098.a900-trust-policy-wildcard-principal"));
     assert.ok(rule, "rule t1098.a900 not found");
