@@ -528,6 +528,25 @@ interface RuleVariant {
   correlationOnly: boolean;
 }
 
+/** A document's tags and the references they give (rules and correlations alike); malformed tags are located. */
+function tagRefs(
+  ctx: DocContext,
+  tags: string[],
+): Pick<CompiledRule, "tags" | "techniqueRefs" | "catalogRefs" | "attackRefs" | "tacticRefs"> {
+  const t = parseTags(tags);
+  if (t.problems.length > 0) {
+    const problems = t.problems.map((p) => located(ctx, ["tags", p.index], p.message));
+    throw new TechtrailError("VALIDATION", `${ctx.source}: ${t.problems[0]?.message}`, { problems });
+  }
+  return {
+    tags,
+    techniqueRefs: t.techniqueRefs,
+    catalogRefs: t.catalogRefs,
+    attackRefs: t.attackRefs,
+    tacticRefs: t.tacticRefs,
+  };
+}
+
 /** Compiles a validated detection rule document (or a variant of it with another condition and ID). */
 function buildRule(ctx: DocContext, doc: SigmaRuleDoc, variant?: RuleVariant): CompiledRule {
   const idents = new Map<string, CompiledIdentifier>();
@@ -552,20 +571,11 @@ function buildRule(ctx: DocContext, doc: SigmaRuleDoc, variant?: RuleVariant): C
   );
   const { test, constraints } = combine("or", compiled);
 
-  const tags = parseTags(doc.tags);
-  if (tags.problems.length > 0) {
-    const problems = tags.problems.map((p) => located(ctx, ["tags", p.index], p.message));
-    throw new TechtrailError("VALIDATION", `${ctx.source}: ${tags.problems[0]?.message}`, { problems });
-  }
   const rule: CompiledRule = {
     id: variant?.id ?? docId(ctx, doc),
     title: variant?.title ?? doc.title,
     level: doc.level ?? "medium",
-    tags: doc.tags,
-    techniqueRefs: tags.techniqueRefs,
-    catalogRefs: tags.catalogRefs,
-    attackRefs: tags.attackRefs,
-    tacticRefs: tags.tacticRefs,
+    ...tagRefs(ctx, doc.tags),
     source: ctx.source,
     eventNames: exactOnly(constraints.eventName),
     eventSources: exactOnly(constraints.eventSource),
@@ -688,20 +698,11 @@ function compileCorrelationDoc(ctx: DocContext): CompiledCorrelation {
 
 function correlationFrom(ctx: DocContext, doc: CorrelationDoc, id: string): CompiledCorrelation {
   const sec = doc.correlation;
-  const tags = parseTags(doc.tags);
-  if (tags.problems.length > 0) {
-    const problems = tags.problems.map((p) => located(ctx, ["tags", p.index], p.message));
-    throw new TechtrailError("VALIDATION", `${ctx.source}: ${tags.problems[0]?.message}`, { problems });
-  }
   const c: CompiledCorrelation = {
     id,
     title: doc.title,
     level: doc.level ?? "medium",
-    tags: doc.tags,
-    techniqueRefs: tags.techniqueRefs,
-    catalogRefs: tags.catalogRefs,
-    attackRefs: tags.attackRefs,
-    tacticRefs: tags.tacticRefs,
+    ...tagRefs(ctx, doc.tags),
     source: ctx.source,
     type: sec.type === "temporal" && sec.ordered === true ? "temporal_ordered" : sec.type,
     ruleRefs: [sec.rules].flat(),
