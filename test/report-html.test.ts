@@ -8,8 +8,9 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
-import { syntheticIncidents } from "../src/analytics/test-helpers.js";
 import { loadBuiltinCatalog } from "../src/catalog/load.js";
+import { generateDemoIncidents } from "../src/incidents/demo.js";
+import { NewIncident } from "../src/incidents/model.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
 import { REPO_ROOT, runCli } from "./cli-helper.js";
 
@@ -21,15 +22,15 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), "techtrail-report-"));
   db = join(dir, "incidents.db");
   const store = await openSqliteStore(db);
-  const version = loadBuiltinCatalog().meta.version;
+  // 600 incidents starting between 2025-10-01 and 2026-09-21, so 2026Q3 is well filled.
+  const incidents = generateDemoIncidents(loadBuiltinCatalog(), {
+    incidents: 600,
+    seed: 7,
+    from: "2025-10-01T00:00:00Z",
+    to: "2026-11-20T00:00:00Z",
+  });
   await store.importMany(
-    syntheticIncidents({
-      count: 600,
-      seed: 7,
-      from: "2025-10-01T00:00:00Z",
-      to: "2026-09-20T00:00:00Z",
-      catalogVersion: version,
-    }),
+    incidents.map((i) => NewIncident.parse(i)),
     { actor: "test" },
   );
   await store.close();

@@ -59,3 +59,29 @@ test("techniques missing from the catalog are left out", () => {
   const small = generateDemoIncidents(testCatalog(), { incidents: 50, seed: 3 });
   assert.ok(small.every((i) => (i.techniques ?? []).every((t) => t.id !== "T1087.004")));
 });
+
+test("from/to place the incidents in a chosen period and end the register there", () => {
+  const from = "2025-10-01T00:00:00Z";
+  const to = "2026-11-20T00:00:00Z";
+  const all = generateDemoIncidents(catalog, { incidents: 200, seed: 5, from, to }).map((i) => NewIncident.parse(i));
+  assert.equal(all.length, 200);
+  for (const i of all) {
+    const first = i.timeline.firstActivity ?? "";
+    assert.ok(first >= "2025-10-01" && first < "2026-09-22", first);
+    for (const t of [i.timeline.contained, i.timeline.recovered, i.timeline.closed])
+      if (t) assert.ok(t < "2026-11-20T00:00:01Z", `${t} is after the register's end`);
+    assert.equal(i.status === "closed", i.timeline.closed !== undefined);
+    assert.equal(i.status === "open", i.timeline.contained === undefined);
+  }
+  assert.ok(all.filter((i) => (i.timeline.firstActivity ?? "") >= "2026-07-01").length > 20, "the last months fill");
+  assert.deepEqual(
+    generateDemoIncidents(catalog, { incidents: 5, seed: 5 }),
+    generateDemoIncidents(catalog, { incidents: 5, seed: 5, from: "2024-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z" }),
+    "the defaults are 2024-2026",
+  );
+  assert.throws(
+    () => generateDemoIncidents(catalog, { from: "last year" }),
+    /demo option from: expected an ISO timestamp/,
+  );
+  assert.throws(() => generateDemoIncidents(catalog, { from: to, to: from }), /more than 60 days after/);
+});

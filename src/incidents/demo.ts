@@ -1,8 +1,10 @@
-// Deterministic synthetic incident register (2024Q1–2026Q4) for demos and first starts of the web UI.
+// Deterministic synthetic incident register (2024Q1–2026Q4 by default) for demos, first starts of the web UI,
+// tests and benchmarks.
 // Scenarios carry co-occurring technique chains; credential misuse, cryptomining and S3 ransom dominate.
 // Twelve fictional actors have their own habits (scenarios, regions, anti-forensics, active years).
 // Detection delay depends on the detection source, containment on severity. Every incident is isDemo.
 import type { Catalog } from "../catalog/catalog.js";
+import { TechtrailError } from "../core/errors.js";
 import {
   type Confidence,
   canonicalTimestamp,
@@ -505,18 +507,35 @@ const HOUR = 3_600_000;
 export interface DemoOptions {
   incidents?: number;
   seed?: number;
+  /**
+   * Time range of the incidents' first activity (ISO timestamps; default 2024-01-01 to 2027-01-01). `to` is
+   * also the register's "today": later containment and closure are left out, so recent incidents stay open.
+   * Tests use it to concentrate incidents in the period they look at.
+   */
+  from?: string;
+  to?: string;
 }
 
 function accountPool(r: Rand): string[] {
   return Array.from({ length: 18 }, () => String(100000000000 + Math.floor(r() * 899999999999)));
 }
 
-/** Incident start time: volume grows ~60 % over the three years. */
-function startTime(r: Rand): number {
+/** Incident start time in [start, end - 60 days): volume grows ~60 % over the range. */
+function startTime(r: Rand, start: number, end: number): number {
   for (;;) {
     const x = r();
-    if (r() < 0.62 + 0.38 * x) return START + x * (END - START - 60 * 24 * HOUR);
+    if (r() < 0.62 + 0.38 * x) return start + x * (end - start - 60 * 24 * HOUR);
   }
+}
+
+function rangeBound(iso: string | undefined, fallback: number, field: string): number {
+  if (iso === undefined) return fallback;
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms))
+    throw new TechtrailError("VALIDATION", `demo option ${field}: expected an ISO timestamp, got "${iso}"`, {
+      problems: [{ field, message: "expected an ISO timestamp" }],
+    });
+  return ms;
 }
 
 function eventFor(catalog: Catalog, id: string): string | undefined {
@@ -529,6 +548,12 @@ function eventFor(catalog: Catalog, id: string): string | undefined {
  */
 export function generateDemoIncidents(catalog: Catalog, opts: DemoOptions = {}): NewIncidentInput[] {
   const n = opts.incidents ?? 400;
+  const start = rangeBound(opts.from, START, "from");
+  const end = rangeBound(opts.to, END, "to");
+  if (end - start <= 60 * 24 * HOUR)
+    throw new TechtrailError("VALIDATION", "demo options: `to` must be more than 60 days after `from`", {
+      problems: [{ field: "to", message: "expected more than 60 days after from" }],
+    });
   const r = rng(opts.seed ?? 42);
   const accounts = accountPool(r);
   const has = (id: string) => {
@@ -539,7 +564,7 @@ export function generateDemoIncidents(catalog: Catalog, opts: DemoOptions = {}):
   const fallback = catalog.techniques.filter((t) => t.status === "active").map((t) => t.id);
   const out: NewIncidentInput[] = [];
   for (let k = 0; k < n; k++) {
-    const t0 = startTime(r);
+    const t0 = startTime(r, start, end);
     const year = new Date(t0).getUTCFullYear();
     const attributed = r() < 0.55;
     const actors = ACTORS.filter((a) => a.years[0] <= year && year <= a.years[1]);
@@ -597,11 +622,11 @@ export function generateDemoIncidents(catalog: Catalog, opts: DemoOptions = {}):
     const ts = (ms: number) => canonicalTimestamp(Math.round(ms / 60_000) * 60_000);
     const timeline: Record<string, string> = { firstActivity: ts(t0), detected: ts(detected), reported: ts(reported) };
     let status: "open" | "contained" | "closed" = "open";
-    if (contained < END) {
+    if (contained < end) {
       timeline.contained = ts(contained);
       status = "contained";
-      if (recovered < END) timeline.recovered = ts(recovered);
-      if (closed < END) {
+      if (recovered < end) timeline.recovered = ts(recovered);
+      if (closed < end) {
         timeline.closed = ts(closed);
         status = "closed";
       }
