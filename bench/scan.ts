@@ -878,8 +878,7 @@ async function main(): Promise<void> {
   const one = await gunzipCeiling(gzFiles, 1);
   const syncInflate = inflateEachSync(gzFiles);
   // the eventName filter jq gets: every name an indexed rule needs (what the pre-filter uses)
-  const mod = (await import("../src/scan/index.js")) as typeof import("../src/scan/index.js");
-  const { readRuleFiles } = mod;
+  const { readRuleFiles } = await import("../src/scan/rule-files.js");
   const { files } = await readRuleFiles([SIGMA], { builtin: true });
   const { buildEngineRules } = await import("../src/scan/engine.js");
   const names = [...buildEngineRules(files).plan.byName.keys()];

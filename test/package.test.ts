@@ -156,3 +156,37 @@ test("techtrail/store loads only the driver it opens", needsDist, () => {
   const server = load("techtrail/server", "console.log(typeof m.createApp, typeof m.startService)");
   assert.equal(server.stdout.trim(), "function function");
 });
+
+test("techtrail/scan exports the scan API and keeps the engine's parts private", needsDist, () => {
+  const { stdout } = load("techtrail/scan", "console.log(Object.keys(m).join(','))");
+  const names = new Set(stdout.trim().split(","));
+  for (const name of [
+    "scanPaths",
+    "ScanOptions",
+    "ScanSummary",
+    "Finding",
+    "findingJsonl",
+    "findingCsv",
+    "csvHeader",
+    "FindingGroups",
+    "loadRuleLibrary",
+    "BUILTIN_RULES_DIR",
+    "loadBaseline",
+    "loadSuppressions",
+  ])
+    assert.ok(names.has(name), `techtrail/scan should export ${name}`);
+  for (const name of [
+    "ScanPool",
+    "runInThread",
+    "planPrefilter",
+    "FindingAggregator",
+    "HitEncoder",
+    "DICT_LIMIT",
+    "readRuleFiles",
+    "resolveScanOptions",
+    "compareFindings",
+    "detectFormat",
+    "Suppressor",
+  ])
+    assert.ok(!names.has(name), `techtrail/scan must not export ${name}`);
+});

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { HitDecoder, HitEncoder, type RuleMeta, type UnitInfo } from "./hits.js";
-import { DICT_LIMIT, type Finding } from "./index.js";
+import { DICT_LIMIT, HitDecoder, HitEncoder, type RuleMeta, type UnitInfo } from "./hits.js";
+import type { Finding } from "./model.js";
 import { compareFindings } from "./summary.js";
 
 /** Decodes every batch (in order, per thread) and sorts the findings like the collected scan result. */

@@ -1,22 +1,25 @@
-// Scan engine: CloudTrail readers (S3 delivery trees, JSON Lines, arrays, stdin), pre-filter, worker pool,
-// findings and summary. scanPaths() is the entry point.
+// `techtrail/scan`: the scan engine's public surface. scanPaths() with its options, hooks and result; the
+// finding and summary types; the output formats; rule loading, baselines and suppressions for scans. The
+// engine's parts (readers, splitters, pre-filter, worker pool, aggregation, hit dictionaries) stay internal
+// and may change between versions.
 export type { FindingsSink } from "./aggregate.js";
 export { type BaselineBuild, buildBaseline, loadBaseline } from "./baseline.js";
-export { type CorrelationSummary, sourceNetworkOf } from "./correlate.js";
-export { detectFormat, type InputFormat } from "./engine.js";
+export { csvHeader, type FindingGroup, FindingGroups, findingCsv, findingJsonl, findingRow } from "./format.js";
 export {
-  CSV_COLUMNS,
-  csvHeader,
-  type FindingGroup,
-  FindingGroups,
-  findingCsv,
-  findingJsonl,
-  findingRow,
-  GROUP_LIMIT,
-} from "./format.js";
-export { DICT_LIMIT } from "./hits.js";
-export * from "./model.js";
-export { BUILTIN_RULES_DIR, readRuleFiles } from "./rule-files.js";
+  Finding,
+  FindingRule,
+  Origin,
+  PrincipalTimeline,
+  RuleProblem,
+  ScanOptions,
+  type ScanProgress,
+  ScanSummary,
+  SkipExample,
+  SkipReason,
+  TechniqueSeen,
+  TimelineEntry,
+} from "./model.js";
+export { BUILTIN_RULES_DIR } from "./rule-files.js";
 export {
   lintRuleLibrary,
   loadRuleLibrary,
@@ -24,20 +27,12 @@ export {
   type RuleLibraryOptions,
   testRuleLibrary,
 } from "./rule-library.js";
-export {
-  compareFindings,
-  type FindingList,
-  resolveScanOptions,
-  type ScanHooks,
-  type ScanResult,
-  scanPaths,
-} from "./scan.js";
-export { principalOf } from "./summary.js";
+export { type FindingList, type ScanHooks, type ScanResult, scanPaths } from "./scan.js";
 export {
   loadSuppressions,
   parseSuppressions,
   SuppressionEntry,
   SuppressionFile,
   type SuppressionHit,
-  Suppressor,
+  type Suppressor,
 } from "./suppress.js";
