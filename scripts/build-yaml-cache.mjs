@@ -1,5 +1,6 @@
-// Build step: parses the YAML files techtrail ships (catalog, rules, profiles) once and writes their values to
-// dist/yaml-cache.json (see src/core/yaml-cache.ts). Runs after tsc, from the compiled modules.
+// Build step: parses the YAML files techtrail ships (catalog, rules, profiles, playbooks, mappings) once and
+// writes their values to dist/yaml-cache.json (see src/core/yaml-cache.ts). Runs after tsc, from the compiled
+// modules.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,7 +26,7 @@ function* walk(dir) {
 
 const parsed = [];
 let failed = 0;
-for (const dir of ["catalog", "rules", "profiles", "playbooks"]) {
+for (const dir of ["catalog", "rules", "profiles", "playbooks", "mappings"]) {
   for (const file of walk(join(root, dir))) {
     const text = readFileSync(file, "utf8");
     try {
