@@ -1,5 +1,5 @@
 // End-to-end after `techtrail demo seed`: playbooks list/show/gaps, coverage with each built-in profile,
-// coverage --validate over the Stratus Red Team detonation logs (../shared/data/stratus-detonation-logs,
+// GuardDuty finding types as detection (with a small mapping folder of the test's own), coverage --validate over the Stratus Red Team detonation logs (../shared/data/stratus-detonation-logs,
 // Apache-2.0) with Navigator layers, and clear errors for a bad playbook and a bad profile.
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -91,6 +91,96 @@ test("coverage with each built-in profile; more monitoring sees more", () => {
     runCliJson<{ profile: { name: string } }>(["coverage", "--profile", "cloudtrail-guardduty", "--db", db, "--json"])
       .profile.name,
   );
+});
+
+interface CoverageJson {
+  weighting: string;
+  scores: { detected: number; detectedByRules: number; detectedByDetectors: number };
+  detectors: Array<{ detector: string; typesOn: number; typesMapped: number; techniquesDetected: number }>;
+  techniques: Array<{
+    id: string;
+    weight: number;
+    detected: boolean;
+    detectedByRules: boolean;
+    detectedByDetectors: boolean;
+    visibleVia: string[];
+    detectorFindings: Array<{ detector: string; type: string; dataSource: string; confidence: string }>;
+  }>;
+}
+
+test("coverage --profile cloudtrail-guardduty shows which techniques GuardDuty detects through which finding types", () => {
+  const maps = join(dir, "mappings");
+  mkdirSync(maps, { recursive: true });
+  writeFileSync(
+    join(maps, "guardduty.yaml"),
+    `detector: guardduty
+sources: [https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_finding-types-active.html]
+reviewed: "2026-12-02"
+mappings:
+  - type: CryptoCurrency:EC2/BitcoinTool.B!DNS
+    dataSource: guardduty
+    techniques: [{ id: T1496.A008, relation: detects, confidence: high }]
+  - type: UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS
+    dataSource: guardduty
+    techniques: [{ id: T1552.A901, relation: detects, confidence: high }]
+  - type: Exfiltration:S3/AnomalousBehavior
+    dataSource: guardduty-s3-protection
+    techniques: [{ id: T1530.A001, relation: detects, confidence: medium }]
+  - type: CryptoCurrency:Runtime/BitcoinTool.B
+    dataSource: guardduty-runtime-monitoring
+    techniques: [{ id: T1496.A006, relation: detects, confidence: high }]
+`,
+  );
+  const run = (profile: string, mappings: string) =>
+    runCliJson<CoverageJson>(["coverage", "--profile", profile, "--db", db, "--mappings", mappings, "--json"]);
+  const gd = run("cloudtrail-guardduty", maps);
+  const by = new Map(gd.techniques.map((t) => [t.id, t]));
+  assert.deepEqual(
+    gd.techniques.filter((t) => t.detectedByDetectors).map((t) => [t.id, t.detectorFindings.map((f) => f.type)]),
+    [
+      ["T1496.A008", ["CryptoCurrency:EC2/BitcoinTool.B!DNS"]],
+      ["T1530.A001", ["Exfiltration:S3/AnomalousBehavior"]],
+      ["T1552.A901", ["UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS"]],
+    ],
+    "Runtime Monitoring is not in the profile: its finding type does not count",
+  );
+  assert.equal(by.get("T1530.A001")?.detectorFindings[0]?.dataSource, "guardduty-s3-protection");
+  assert.ok(by.get("T1530.A001")?.visibleVia.includes("guardduty-s3-protection"));
+  assert.deepEqual(
+    gd.detectors.map((d) => [d.detector, d.typesOn, d.typesMapped, d.techniquesDetected]),
+    [["guardduty", 3, 4, 3]],
+  );
+  // The scores follow from the per-technique verdicts and weights.
+  const total = gd.techniques.reduce((n, t) => n + t.weight, 0);
+  const share = (pick: (t: CoverageJson["techniques"][number]) => boolean) =>
+    gd.techniques.filter(pick).reduce((n, t) => n + t.weight, 0) / total;
+  assert.equal(
+    gd.scores.detectedByDetectors,
+    share((t) => t.detectedByDetectors),
+  );
+  assert.equal(
+    gd.scores.detected,
+    share((t) => t.detectedByRules || t.detectedByDetectors),
+  );
+  assert.ok(gd.scores.detectedByDetectors > 0);
+  // Without any mapping, detection is the rules' alone and equals the rule-based share with mappings.
+  const empty = join(dir, "no-mappings");
+  mkdirSync(empty, { recursive: true });
+  const rulesOnly = run("cloudtrail-guardduty", empty);
+  assert.equal(rulesOnly.scores.detectedByDetectors, 0);
+  assert.equal(rulesOnly.scores.detected, rulesOnly.scores.detectedByRules);
+  assert.equal(rulesOnly.scores.detectedByRules, gd.scores.detectedByRules);
+  assert.deepEqual(rulesOnly.detectors, []);
+  // CloudTrail alone switches no GuardDuty plan on.
+  assert.equal(run("cloudtrail-only", maps).scores.detectedByDetectors, 0);
+  const text = runCli(["coverage", "--profile", "cloudtrail-guardduty", "--db", db, "--mappings", maps, "--all"]);
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /guardduty: 3 of 4 mapped types on, detecting 3 techniques/);
+  assert.match(text.stdout, /detected \d+\.\d% \(rules \d+\.\d%, detectors \d+\.\d%\)/);
+  assert.match(text.stdout, /T1496\.A008 .*CryptoCurrency:EC2\/BitcoinTool\.B!DNS/);
+  const missing = runCli(["coverage", "--db", db, "--mappings", join(dir, "nope")]);
+  assert.equal(missing.status, 3);
+  assert.match(missing.stderr, /detector mapping folder .*nope does not exist/);
 });
 
 test("coverage --validate scans the Stratus logs and writes Navigator layers", {

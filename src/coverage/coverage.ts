@@ -1,9 +1,11 @@
 // Detection coverage of a monitoring profile, per technique and weighted by how often techniques occur in
 // incidents: visible (a data source that reveals the technique is effectively on), detected (a deployed rule
 // is tagged with it, per the rule engine's tag resolution, and a CloudTrail source that reveals it is on, since
-// the rules read CloudTrail) and validated (detected and that
-// rule fired when logs of the technique were scanned with the scan engine). Scores per level are
-// Σ frequency × covered / Σ frequency; with no incidents, every active technique weighs 1 (with a note).
+// the rules read CloudTrail; or a detector that is on raises a finding type mapped to it with relation
+// `detects` in mappings/<detector>.yaml) and validated (a deployed rule fired on it when logs of the technique
+// were scanned with the scan engine). Findings that only flag an enabling weakness (relation `enables`, such
+// as a failed Security Hub control) are listed as posture and never count as detection.
+// Scores per level are Σ frequency × covered / Σ frequency; with no incidents, every active technique weighs 1.
 import { z } from "zod";
 import { techniqueFrequency } from "../analytics/frequency.js";
 import { type AnalyticsFilterInput, Scope } from "../analytics/model.js";
@@ -11,10 +13,28 @@ import type { AnalyticsSource } from "../analytics/query.js";
 import type { Catalog } from "../catalog/catalog.js";
 import { compareIds } from "../catalog/catalog.js";
 import { buildNavigatorLayers, type NavigatorLayer } from "../catalog/layer.js";
+import {
+  DetectorId,
+  type DetectorMappings,
+  loadDetectorMappings,
+  MappingConfidence,
+  type MappingEntry,
+} from "../detectors/mapping.js";
 import { compileSigmaRules, resolveRuleTechniques } from "../rules/index.js";
 import { readRuleFiles } from "../scan/rule-files.js";
 import { scanPaths } from "../scan/scan.js";
-import type { MonitoringProfile } from "./profile.js";
+import { MAPPED_STANDARD, type MonitoringProfile } from "./profile.js";
+
+/** A mapped detector finding type (or Security Hub control) whose plan is on in the profile. */
+export const DetectorFinding = z.object({
+  detector: DetectorId,
+  /** Finding type, control ID or Access Analyzer type, as in mappings/<detector>.yaml. */
+  type: z.string(),
+  /** The plan (catalog data source) that produces it. */
+  dataSource: z.string(),
+  confidence: MappingConfidence,
+});
+export type DetectorFinding = z.infer<typeof DetectorFinding>;
 
 export const TechniqueCoverage = z.object({
   id: z.string(),
@@ -26,10 +46,20 @@ export const TechniqueCoverage = z.object({
   visible: z.boolean(),
   /** Effective data sources of the profile that reveal it. */
   visibleVia: z.array(z.string()),
+  /** Detected by a deployed rule or by a detector finding (see the two fields below). */
   detected: z.boolean(),
+  /** A deployed rule tagged with it can fire (a CloudTrail source that reveals it is on). */
+  detectedByRules: z.boolean(),
+  /** A detector that is on raises a finding type mapped to it with relation `detects`. */
+  detectedByDetectors: z.boolean(),
   /** Deployed rules tagged with it. */
   rules: z.array(z.string()),
-  /** null when no logs were scanned. */
+  /** Finding types of detectors that are on and detect it (relation `detects`). */
+  detectorFindings: z.array(DetectorFinding),
+  /** Controls and findings of detectors that are on which flag a weakness enabling it (relation `enables`):
+   * when they pass, the technique is harder or impossible; they are not detection. */
+  posture: z.array(DetectorFinding),
+  /** null when no logs were scanned; only rules can be validated (detector findings are not replayed). */
   validated: z.boolean().nullable(),
   /** Deployed rules tagged with it that fired on the scanned logs. */
   firedRules: z.array(z.string()),
@@ -39,6 +69,10 @@ export type TechniqueCoverage = z.infer<typeof TechniqueCoverage>;
 export const CoverageScores = z.object({
   visible: z.number(),
   detected: z.number(),
+  /** Detected by a deployed rule (the level before detector findings counted). */
+  detectedByRules: z.number(),
+  /** Detected by a detector finding type. */
+  detectedByDetectors: z.number(),
   validated: z.number().nullable(),
 });
 export type CoverageScores = z.infer<typeof CoverageScores>;
@@ -49,6 +83,8 @@ export const CoverageResult = z.object({
     file: z.string(),
     effective: z.array(z.string()),
     ineffective: z.array(z.object({ id: z.string(), requires: z.string() })),
+    effectiveStandards: z.array(z.string()),
+    warnings: z.array(z.string()),
     ruleDirs: z.array(z.string()),
     builtinRules: z.boolean(),
   }),
@@ -56,6 +92,18 @@ export const CoverageResult = z.object({
   note: z.string().optional(),
   scope: Scope.optional(),
   rules: z.object({ deployed: z.number().int(), failed: z.number().int(), withTechniques: z.number().int() }),
+  /** Per detector with a mapping: how many mapped types the profile's plans produce and what they cover. */
+  detectors: z.array(
+    z.object({
+      detector: DetectorId,
+      /** Mapped types (detects or enables) whose plan is on. */
+      typesOn: z.number().int(),
+      /** Mapped types in the mapping files. */
+      typesMapped: z.number().int(),
+      /** Techniques a type that is on detects. */
+      techniquesDetected: z.number().int(),
+    }),
+  ),
   validation: z
     .object({
       logs: z.array(z.string()),
@@ -86,6 +134,23 @@ export interface CoverageOptions {
   limit?: number;
   /** Replaces the note on uniform weighting (the caller knows why there are no frequencies). */
   note?: string;
+  /** Detector mappings (default: the built-in mappings/ folder). */
+  mappings?: DetectorMappings;
+}
+
+/** The mapped types of every detector whose plan (and, for Security Hub, the mapped standard) is on. */
+export function detectorTypesOn(
+  mappings: DetectorMappings,
+  profile: MonitoringProfile,
+): Array<{ detector: DetectorId; entry: MappingEntry }> {
+  const on = new Set(profile.effective);
+  const out: Array<{ detector: DetectorId; entry: MappingEntry }> = [];
+  for (const detector of DetectorId.options) {
+    // Security Hub raises control findings only for controls of enabled standards; the mapping covers FSBP.
+    if (detector === "security-hub" && !profile.effectiveStandards.includes(MAPPED_STANDARD)) continue;
+    for (const entry of mappings.entries(detector)) if (on.has(entry.dataSource)) out.push({ detector, entry });
+  }
+  return out;
 }
 
 /** Deployed rules of a profile and the catalog techniques each is tagged with. */
@@ -116,6 +181,15 @@ export async function computeCoverage(
 ): Promise<CoverageResult> {
   const on = new Set(profile.effective);
   const rules = await deployedRules(catalog, profile);
+  const mappings = opts.mappings ?? loadDetectorMappings(catalog);
+  const typesOn = detectorTypesOn(mappings, profile);
+  const byTechnique = new Map<string, { detects: DetectorFinding[]; enables: DetectorFinding[] }>();
+  for (const { detector, entry } of typesOn)
+    for (const t of entry.techniques) {
+      const slot = byTechnique.get(t.id) ?? { detects: [], enables: [] };
+      slot[t.relation].push({ detector, type: entry.type, dataSource: entry.dataSource, confidence: t.confidence });
+      byTechnique.set(t.id, slot);
+    }
   const freq = opts.frequency ?? new Map<string, number>();
   const total = [...freq.values()].reduce((s, n) => s + n, 0);
   const weighting = total > 0 ? "incidents" : "uniform";
@@ -146,12 +220,16 @@ export async function computeCoverage(
   for (const t of catalog.techniques) {
     const incidents = freq.get(t.id) ?? 0;
     if (t.status !== "active" && incidents === 0) continue;
+    const mapped = byTechnique.get(t.id) ?? { detects: [], enables: [] };
     const visibleVia = t.dataSources.filter((d) => on.has(d));
+    // A detector plan that raises a finding for the technique sees it, whether or not the catalog lists it.
+    for (const f of mapped.detects) if (!visibleVia.includes(f.dataSource)) visibleVia.push(f.dataSource);
     const visible = visibleVia.length > 0;
     const ruleIds = rules.byTechnique.get(t.id) ?? [];
     // Deployed rules are Sigma rules over CloudTrail: they can only fire when a CloudTrail source that
     // reveals the technique is on (S3 object reads need S3 data events, not just GuardDuty).
-    const detected = ruleIds.length > 0 && visibleVia.some((d) => d.startsWith("cloudtrail-"));
+    const detectedByRules = ruleIds.length > 0 && visibleVia.some((d) => d.startsWith("cloudtrail-"));
+    const detectedByDetectors = mapped.detects.length > 0;
     const firedRules = ruleIds.filter((r) => fired.get(t.id)?.has(r));
     techniques.push({
       id: t.id,
@@ -161,9 +239,13 @@ export async function computeCoverage(
       weight: weighting === "incidents" ? incidents : 1,
       visible,
       visibleVia,
-      detected,
+      detected: detectedByRules || detectedByDetectors,
+      detectedByRules,
+      detectedByDetectors,
       rules: ruleIds,
-      validated: validation ? detected && firedRules.length > 0 : null,
+      detectorFindings: mapped.detects,
+      posture: mapped.enables,
+      validated: validation ? detectedByRules && firedRules.length > 0 : null,
       firedRules,
     });
   }
@@ -179,7 +261,11 @@ export async function computeCoverage(
         visible: false,
         visibleVia: [],
         detected: false,
+        detectedByRules: false,
+        detectedByDetectors: false,
         rules: [],
+        detectorFindings: [],
+        posture: [],
         validated: validation ? false : null,
         firedRules: [],
       });
@@ -197,6 +283,8 @@ export async function computeCoverage(
   const scores = (weighted: boolean): CoverageScores => ({
     visible: score((t) => t.visible, weighted),
     detected: score((t) => t.detected, weighted),
+    detectedByRules: score((t) => t.detectedByRules, weighted),
+    detectedByDetectors: score((t) => t.detectedByDetectors, weighted),
     validated: validation ? score((t) => t.validated === true, weighted) : null,
   });
   const limit = Math.max(1, opts.limit ?? 10);
@@ -208,11 +296,28 @@ export async function computeCoverage(
       file: profile.file,
       effective: profile.effective,
       ineffective: profile.ineffective,
+      effectiveStandards: profile.effectiveStandards,
+      warnings: profile.warnings,
       ruleDirs: profile.ruleDirs,
       builtinRules: profile.builtinRules,
     },
     weighting,
     rules: { deployed: rules.deployed, failed: rules.failed, withTechniques: rules.withTechniques },
+    detectors: mappings.detectors
+      .map((d) => d.detector)
+      .filter((d, i, all) => all.indexOf(d) === i)
+      .map((detector) => {
+        const mine = typesOn.filter((x) => x.detector === detector);
+        const detected = new Set(
+          mine.flatMap((x) => x.entry.techniques.filter((t) => t.relation === "detects").map((t) => t.id)),
+        );
+        return {
+          detector,
+          typesOn: mine.length,
+          typesMapped: mappings.entries(detector).length,
+          techniquesDetected: techniques.filter((t) => detected.has(t.id)).length,
+        };
+      }),
     validation,
     scores: scores(true),
     unweighted: scores(false),

@@ -263,7 +263,7 @@ function sections(r: ReportData, catalog: Catalog): Section[] {
           ? `Frequent techniques this monitoring would not see: ${cv.unseen.map((x) => `${x.id} (${x.incidents})`).join(", ")}.`
           : "Every technique seen in the period is visible to this monitoring.",
         cv.undetected.length
-          ? `Visible but not detected by a deployed rule: ${cv.undetected.map((x) => `${x.id} (${x.incidents})`).join(", ")}.`
+          ? `Visible but not detected by a deployed rule or a detector finding: ${cv.undetected.map((x) => `${x.id} (${x.incidents})`).join(", ")}.`
           : "",
       ].filter(Boolean),
       tables: [

@@ -1,11 +1,13 @@
-// `techtrail coverage [--profile FILE|NAME] [--validate LOGS...] [--layer-dir DIR]`: would our monitoring
-// catch what we see most? Per-technique visible/detected/validated table, frequency-weighted scores,
-// the most frequent techniques that would go unseen, and Navigator layers of coverage and frequency.
+// `techtrail coverage [--profile FILE|NAME] [--validate LOGS...] [--layer-dir DIR] [--mappings DIR]`: would our
+// monitoring catch what we see most? Per-technique visible/detected/validated table (detected by rules or by
+// detector finding types), frequency-weighted scores, the most frequent techniques that would go unseen, and
+// Navigator layers of coverage and frequency.
 import { join } from "node:path";
 import type { Command } from "commander";
 import { writeFileAtomic } from "../../core/fs.js";
 import { coverageFromStore, coverageLayers } from "../../coverage/coverage.js";
 import { builtinProfileNames, DEFAULT_PROFILE, loadProfile } from "../../coverage/profile.js";
+import { BUILTIN_MAPPINGS_DIR, loadDetectorMappings } from "../../detectors/mapping.js";
 import { addFilterOptions, type FilterOptions, filterFromOptions, withStore } from "../analytics-options.js";
 import { out, printJson, table, truncate } from "../output.js";
 import { openCatalog } from "./catalog.js";
@@ -28,6 +30,7 @@ export function registerCoverageCommand(program: Command): void {
       collect,
     )
     .option("--layer-dir <dir>", "write Navigator layers of coverage and frequency into this folder")
+    .option("--mappings <dir>", "detector mapping folder to use instead of the built-in mappings/")
     .option("--all", "list every technique, not only those seen in incidents or covered")
     .option("--catalog <dir>", "catalog folder to use instead of the built-in one")
     .option("--json", "machine-readable output");
@@ -37,6 +40,7 @@ export function registerCoverageCommand(program: Command): void {
       profile: string;
       validate?: string[];
       layerDir?: string;
+      mappings?: string;
       all?: boolean;
       catalog?: string;
       json?: boolean;
@@ -44,8 +48,12 @@ export function registerCoverageCommand(program: Command): void {
     const catalog = openCatalog(o);
     const profile = loadProfile(o.profile, catalog);
     const f = filterFromOptions(o);
+    const mappings = loadDetectorMappings(catalog, o.mappings ?? BUILTIN_MAPPINGS_DIR);
     const r = await withStore(o, (s) =>
-      coverageFromStore(s, catalog, profile, f, o.validate?.length ? { validateLogs: o.validate } : {}),
+      coverageFromStore(s, catalog, profile, f, {
+        mappings,
+        ...(o.validate?.length ? { validateLogs: o.validate } : {}),
+      }),
     );
     const written: string[] = [];
     if (o.layerDir) {
@@ -65,10 +73,17 @@ export function registerCoverageCommand(program: Command): void {
     if (o.json) return printJson(written.length ? { ...r, layers: written } : r);
     out(`coverage of "${r.profile.name}" (${r.profile.file})`);
     out(`data sources on: ${r.profile.effective.join(", ")}`);
+    if (r.profile.effectiveStandards.length)
+      out(`Security Hub standards on: ${r.profile.effectiveStandards.join(", ")}`);
     for (const x of r.profile.ineffective) out(`warning: ${x.id} is listed but does nothing without ${x.requires}`);
+    for (const w of r.profile.warnings) out(`warning: ${w}`);
     out(
       `rules deployed: ${r.rules.deployed} (${r.rules.withTechniques} tagged with catalog techniques${r.rules.failed ? `, ${r.rules.failed} failed to load` : ""})`,
     );
+    for (const d of r.detectors)
+      out(
+        `${d.detector}: ${d.typesOn} of ${d.typesMapped} mapped types on, detecting ${d.techniquesDetected} techniques`,
+      );
     if (r.scope) out(`incidents in scope: ${r.scope.incidents}`);
     if (r.note) out(`note: ${r.note}`);
     if (r.validation)
@@ -78,7 +93,7 @@ export function registerCoverageCommand(program: Command): void {
     out("");
     const w = r.weighting === "incidents" ? "frequency-weighted" : "uniform";
     out(
-      `${w} score: visible ${pct(r.scores.visible)}  detected ${pct(r.scores.detected)}${r.scores.validated === null ? "" : `  validated ${pct(r.scores.validated)}`}`,
+      `${w} score: visible ${pct(r.scores.visible)}  detected ${pct(r.scores.detected)} (rules ${pct(r.scores.detectedByRules)}, detectors ${pct(r.scores.detectedByDetectors)})${r.scores.validated === null ? "" : `  validated ${pct(r.scores.validated)}`}`,
     );
     out(
       `share of techniques: visible ${pct(r.unweighted.visible)}  detected ${pct(r.unweighted.detected)}${r.unweighted.validated === null ? "" : `  validated ${pct(r.unweighted.validated)}`}`,
@@ -90,7 +105,7 @@ export function registerCoverageCommand(program: Command): void {
       );
     if (r.undetected.length)
       out(
-        `visible but not detected by a deployed rule: ${r.undetected.map((t) => `${t.id} (${t.incidents})`).join(", ")}`,
+        `visible but not detected by a deployed rule or detector finding: ${r.undetected.map((t) => `${t.id} (${t.incidents})`).join(", ")}`,
       );
     out("");
     const rows = r.techniques
@@ -99,7 +114,7 @@ export function registerCoverageCommand(program: Command): void {
     const mark = (b: boolean | null) => (b === null ? "-" : b ? "yes" : "no");
     out(
       table(
-        ["technique", "name", "incidents", "visible", "detected", "validated", "via / rules"],
+        ["technique", "name", "incidents", "visible", "detected", "validated", "via / rules", "detector findings"],
         rows.map((t) => [
           t.id,
           truncate(t.name, 40),
@@ -111,6 +126,7 @@ export function registerCoverageCommand(program: Command): void {
             [t.visibleVia.join(","), t.rules.length ? `${t.rules.length} rule(s)` : ""].filter(Boolean).join(" | "),
             60,
           ),
+          truncate(t.detectorFindings.map((x) => x.type).join(", "), 60),
         ]),
       ),
     );
