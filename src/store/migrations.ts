@@ -181,7 +181,8 @@ export async function applyMigrations(db: SqlDb): Promise<number> {
   });
 }
 
-async function currentVersion(db: SqlDb): Promise<number> {
+/** The schema version of the database (0: never migrated, no techtrail tables). */
+export async function currentVersion(db: SqlDb): Promise<number> {
   const exists = await db.query(
     db.dialect === "sqlite"
       ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"

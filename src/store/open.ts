@@ -3,7 +3,7 @@
 // The drivers are imported on demand, so a SQLite user never loads `pg` and vice versa.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { TechtrailError } from "../core/errors.js";
+import { isTechtrailError, TechtrailError } from "../core/errors.js";
 import type { Store } from "./store.js";
 
 export const DEFAULT_DB_FILE = "techtrail.db";
@@ -13,8 +13,9 @@ export interface OpenStoreOptions {
   db?: string;
   env?: NodeJS.ProcessEnv;
   /**
-   * Refuse to create a new SQLite file: commands that only read the register would otherwise report on an
-   * empty database created by mistake (a typo in --db, the wrong working folder).
+   * Refuse to create a new register: commands that only read it would otherwise report on an empty database
+   * created by mistake (a typo in --db, the wrong working folder). SQLite: the file must exist; PostgreSQL:
+   * the database must exist and hold techtrail's tables (a missing database is refused in any case).
    */
   mustExist?: boolean;
 }
@@ -47,16 +48,38 @@ function targetOrigin(opts: OpenStoreOptions): string {
   return `the default ./${DEFAULT_DB_FILE} in ${process.cwd()}`;
 }
 
+const CREATE_HINT =
+  "pass --db, set TECHTRAIL_DB or TECHTRAIL_DATABASE_URL, or create one with `techtrail demo seed`, " +
+  "`techtrail incident add|import` or `npm start`";
+
 export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   const { kind, target } = storeTarget(opts);
-  if (kind === "postgres") return (await import("./postgres.js")).openPostgresStore(target);
+  if (kind === "postgres") {
+    const { openPostgresStore } = await import("./postgres.js");
+    try {
+      return await openPostgresStore(target, opts.mustExist ? { mustExist: true } : {});
+    } catch (e) {
+      // say where the URL came from, as for SQLite; an empty database is filled by the commands that create
+      if (isTechtrailError(e) && e.code === "NOT_FOUND") {
+        const noRegister = (e.details as { reason?: string } | undefined)?.reason === "no-register";
+        const hint = noRegister ? `; ${CREATE_HINT}` : "";
+        throw new TechtrailError("NOT_FOUND", `${e.message} (from ${targetOrigin(opts)})${hint}`, {
+          problems: e.problems,
+          details: e.details,
+          cause: e,
+        });
+      }
+      throw e;
+    }
+  }
   if (opts.mustExist && target !== ":memory:" && !existsSync(target)) {
     const file = resolve(target);
     throw new TechtrailError(
       "NOT_FOUND",
-      `no incident register at ${file} (from ${targetOrigin(opts)}); pass --db, set TECHTRAIL_DB or ` +
-        "TECHTRAIL_DATABASE_URL, or create one with `techtrail demo seed`, `techtrail incident add|import` or `npm start`",
-      { problems: [{ source: file, field: "--db", message: "the SQLite file does not exist" }] },
+      `no incident register at ${file} (from ${targetOrigin(opts)}); ${CREATE_HINT}`,
+      {
+        problems: [{ source: file, field: "--db", message: "the SQLite file does not exist" }],
+      },
     );
   }
   return (await import("./sqlite.js")).openSqliteStore(target);

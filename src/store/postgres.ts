@@ -3,7 +3,7 @@
 
 import pg from "pg";
 import { TechtrailError } from "../core/errors.js";
-import { applyMigrations } from "./migrations.js";
+import { applyMigrations, currentVersion } from "./migrations.js";
 import { redactMessage, redactUrl } from "./redact.js";
 import { chunk, type Row, type SqlDb, type SqlValue } from "./sql.js";
 import { SqlStore } from "./sql-store.js";
@@ -93,7 +93,31 @@ export interface PostgresOptions {
   /** Schema to use instead of `public` (created when missing); tests use one schema each. */
   schema?: string;
   maxConnections?: number;
+  /**
+   * Refuse a database that holds no techtrail register (no techtrail tables in the schema): commands that only
+   * read would otherwise migrate an empty schema and report on it. The schema is then neither created nor
+   * migrated from nothing (an existing register is still brought up to date).
+   */
+  mustExist?: boolean;
 }
+
+/** Where a postgres:// URL points, for messages: `database "ir" on db.example:5432`. Never the password. */
+export function pgLocation(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return redactUrl(url);
+  }
+  const db = decodeURIComponent(u.pathname.replace(/^\//, ""));
+  const host = u.hostname
+    ? `${decodeURIComponent(u.hostname)}${u.port ? `:${u.port}` : ""}`
+    : u.searchParams.get("host");
+  return `${db ? `database "${db}"` : "the default database"} on ${host || "the default host"}`;
+}
+
+/** PostgreSQL's "database does not exist" (SQLSTATE 3D000). */
+const isMissingDatabase = (e: unknown) => (e as { code?: string }).code === "3D000";
 
 /** Opens a PostgreSQL incident store, applying migrations. */
 export async function openPostgresStore(url: string, opts: PostgresOptions = {}): Promise<SqlStore> {
@@ -106,15 +130,42 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
   pool.on("error", () => undefined);
   const db = new PgDb(pool);
   try {
-    if (opts.schema) await db.run(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`);
+    if (opts.schema && !opts.mustExist) await db.run(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`);
+    if (opts.mustExist && (await currentVersion(db)) === 0) throw await noRegister(db, url);
     await applyMigrations(db);
   } catch (e) {
     await pool.end().catch(() => undefined);
     if (e instanceof TechtrailError) throw e;
+    if (isMissingDatabase(e))
+      throw new TechtrailError(
+        "NOT_FOUND",
+        `PostgreSQL ${pgLocation(url)} does not exist; create it (createdb, or CREATE DATABASE as an administrator)`,
+        {
+          cause: e,
+          details: { reason: "no-database" },
+          problems: [{ source: redactUrl(url), message: "the database does not exist" }],
+        },
+      );
     const why = redactMessage((e as Error).message, url);
     throw new TechtrailError("IO", `cannot open PostgreSQL store ${redactUrl(url)}: ${why}`, {
       cause: e,
     });
   }
   return new SqlStore(db, redactUrl(url));
+}
+
+/** The error for a reachable database without a register, naming the schema techtrail looked in. */
+async function noRegister(db: PgDb, url: string): Promise<TechtrailError> {
+  const [row] = await db.query<{ schema: string | null; path: string }>(
+    "SELECT current_schema() AS schema, current_setting('search_path') AS path",
+  );
+  const where = row?.schema ? `schema "${row.schema}"` : `search_path ${row?.path ?? "?"} (no such schema)`;
+  return new TechtrailError(
+    "NOT_FOUND",
+    `no incident register in PostgreSQL ${pgLocation(url)}, ${where}: it has no techtrail tables (never migrated)`,
+    {
+      details: { reason: "no-register" },
+      problems: [{ source: redactUrl(url), message: `no techtrail tables in ${where}` }],
+    },
+  );
 }
