@@ -345,3 +345,22 @@ test("profile errors and warnings for Security Hub standards", () => {
   assert.match(twice.problems[0]?.message ?? "", /listed twice/);
   assert.deepEqual(loadProfile("everything", catalog).effectiveStandards, ["aws-foundational-security-best-practices"]);
 });
+
+test("shipped mappings: 'everything' shows detector findings and posture per technique", async () => {
+  const r = await computeCoverage(catalog, loadProfile("everything", catalog), {
+    mappings: loadDetectorMappings(catalog),
+  });
+  const by = new Map(r.techniques.map((t) => [t.id, t]));
+  const snap = by.get("T1537.A903");
+  const types = (fs: Array<{ detector: string; type: string }> | undefined) =>
+    (fs ?? []).map((f) => `${f.detector} ${f.type}`).sort();
+  assert.ok(types(snap?.detectorFindings).includes("security-hub RDS.1"));
+  assert.ok(types(snap?.detectorFindings).includes("access-analyzer ExternalAccess/AWS::RDS::DBSnapshot"));
+  assert.ok(types(by.get("T1078.A002")?.posture).includes("security-hub IAM.4"));
+  assert.ok(types(by.get("T1552.005")?.posture).includes("security-hub EC2.8"));
+  assert.ok(types(by.get("T1562.A951")?.detectorFindings).includes("macie Policy:IAMUser/S3BlockPublicAccessDisabled"));
+  for (const d of ["security-hub", "access-analyzer", "macie"])
+    assert.ok((r.detectors.find((x) => x.detector === d)?.techniquesDetected ?? 0) > 0, d);
+  // With every plan on, every mapped type is on.
+  for (const d of r.detectors) assert.equal(d.typesOn, d.typesMapped, d.detector);
+});
