@@ -51,6 +51,14 @@ describe("GuardDuty mapping (mappings/guardduty.yaml)", () => {
       "CryptoCurrency:Lambda/BitcoinTool.B": ["T1496.001:detects:medium", "T1496.A901:detects:high"],
       "CredentialAccess:RDS/AnomalousBehavior.SuccessfulBruteForce": ["T1078:detects:medium", "T1110:detects:high"],
       "AttackSequence:IAM/CompromisedCredentials": ["T1078.004:detects:high", "T1078.A001:detects:medium"],
+      "PrivilegeEscalation:Kubernetes/AnomalousBehavior.RoleBindingCreated": ["T1098.006:detects:high"],
+      "Impact:Runtime/CryptoMinerExecuted": [
+        "T1496.001:detects:high",
+        "T1496.A006:detects:medium",
+        "T1496.A008:detects:medium",
+      ],
+      "Exfiltration:EC2/TransferDataToCloudAccount": ["T1537.A901:detects:high", "T1537.A902:detects:high"],
+      "Impact:IAMUser/CostHarvesting": ["T1496.A007:detects:high"],
     };
     for (const [type, want] of Object.entries(expected)) assert.deepEqual(techniques(type), want.sort(), type);
   });
@@ -65,6 +73,18 @@ describe("GuardDuty mapping (mappings/guardduty.yaml)", () => {
       assert.ok(mappings.lookup("guardduty", type), type);
     assert.equal(mappings.lookup("guardduty", "trojan:ec2/dnsdataexfiltration"), undefined);
     assert.match(mappings.unmapped("guardduty", "Recon:EC2/Portscan")?.reason ?? "", /T1046/);
+    // Runtime Monitoring type spellings differ from the EC2 ones; both families must resolve.
+    assert.ok(mappings.unmapped("guardduty", "Execution:Runtime/NewBinaryExecuted"));
+    assert.ok(
+      mappings.lookup(
+        "guardduty",
+        "Persistence:Kubernetes/AnomalousBehavior.WorkloadDeployed!ContainerWithSensitiveMount",
+      ) ??
+        mappings.unmapped(
+          "guardduty",
+          "Persistence:Kubernetes/AnomalousBehavior.WorkloadDeployed!ContainerWithSensitiveMount",
+        ),
+    );
   });
 
   it("lists every family of finding types", () => {
@@ -79,6 +99,14 @@ describe("GuardDuty mapping (mappings/guardduty.yaml)", () => {
       ["Lambda Protection", count(family("Lambda", "guardduty-lambda-protection")), 7],
       ["RDS Protection", count(family("RDS", "guardduty-rds-protection")), 9],
       ["attack sequences", count((t) => t.type.startsWith("AttackSequence:")), 5],
+      ["EKS Protection", count(family("Kubernetes", "guardduty-eks-protection")), 35],
+      ["Runtime Monitoring", count(family("Runtime", "guardduty-runtime-monitoring")), 45],
+      ["Malware Protection for EC2", count((t) => t.dataSource === "guardduty-malware-protection"), 8],
+      ["Malware Protection for S3", count((t) => t.dataSource === "guardduty-malware-protection-s3"), 1],
+      ["Malware Protection for Backup", count((t) => t.dataSource === "guardduty-malware-protection-backup"), 4],
+      ["AI Protection", count((t) => t.dataSource === "guardduty-ai-protection"), 3],
+      ["Custom Detection Rules", count((t) => t.dataSource === "guardduty-custom-detection-rules"), 25],
+      ["all types", all.length, 240],
     ];
     for (const [name, n, min] of minimums) assert.ok(n >= min, `${name}: ${n} types, expected at least ${min}`);
     for (const r of ["IAM", "S3", "EKS", "ECS", "EC2"])
@@ -97,5 +125,11 @@ describe("GuardDuty mapping (mappings/guardduty.yaml)", () => {
     assert.equal(new Set(all.map((t) => t.type)).size, all.length);
     for (const u of unmapped) assert.ok(u.reason.length > 20, `${u.type} has a real reason`);
     for (const m of mapped) assert.ok(m.note.length > 0, `${m.type} has a note`);
+    // Retired types stay listed so old findings still resolve.
+    for (const type of [
+      "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration",
+      "Exfiltration:S3/ObjectRead.Unusual",
+    ])
+      assert.match(mappings.lookup("guardduty", type)?.note ?? "", /^Retired/, type);
   });
 });
