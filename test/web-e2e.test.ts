@@ -457,6 +457,15 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
       await page.waitForLoadState("networkidle");
       await shot(page, name);
     }
+    // Coverage keeps rule and detector detection apart and names the GuardDuty finding types per technique.
+    await page.goto(`${base}/#/coverage`);
+    await page.getByTestId("detected-split").waitFor();
+    const detectorCells = await page.getByTestId("detector-findings").allTextContents();
+    assert.ok(
+      detectorCells.some((c) => /guardduty, (high|medium|low)/.test(c)),
+      "GuardDuty finding types behind detected techniques",
+    );
+    await shot(page, "11-coverage"); // again, now that the report has loaded
   });
 
   test("a viewer sees no write controls and the API refuses its writes", async () => {

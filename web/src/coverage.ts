@@ -1,6 +1,6 @@
 // Detection coverage as the server reports it (GET /api/coverage?profile=NAME): per technique whether a data
-// source the monitoring profile turns on reveals it (visible), a deployed rule is tagged with it (detected) and
-// that rule fired on scanned logs (validated), plus frequency-weighted scores per level.
+// source the monitoring profile turns on reveals it (visible), a deployed rule or a mapped detector finding type
+// detects it (detected) and a rule fired on scanned logs (validated), plus frequency-weighted scores per level.
 
 import type { CoverageReport } from "./api-types";
 

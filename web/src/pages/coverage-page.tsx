@@ -1,8 +1,10 @@
 // Detection coverage against a built-in monitoring profile: per technique visible / detected / validated, the
 // frequency-weighted score of each level, and the most frequent techniques that would go unseen or undetected.
+// Detection by rules and by detector finding types (GuardDuty, Security Hub, Access Analyzer, Macie) is shown
+// apart, with the finding types behind each verdict and the controls that would prevent the technique.
 import { useState } from "react";
 import { Badge, ErrorBox, Loading, PageTitle, pct, plural } from "../components/common";
-import { type CoverageReport, levelOf } from "../coverage";
+import { type CoverageReport, type CoverageRow, levelOf } from "../coverage";
 import { href, Link } from "../router";
 import { useApi } from "../use-api";
 
@@ -51,6 +53,14 @@ export function CoveragePage() {
               <div key={k} className={`card score cov-${k}`}>
                 <div className="score-value">{cov.data?.scores[k] === null ? "—" : pct(cov.data?.scores[k] ?? 0)}</div>
                 <div>{k}</div>
+                {k === "detected" && cov.data ? (
+                  <div>
+                    <small className="muted" data-testid="detected-split">
+                      rules {pct(cov.data.scores.detectedByRules)}, detector findings{" "}
+                      {pct(cov.data.scores.detectedByDetectors)}
+                    </small>
+                  </div>
+                ) : null}
                 <small className="muted">
                   {k === "validated" && cov.data?.scores.validated === null
                     ? "no logs scanned (techtrail coverage --validate)"
@@ -82,6 +92,7 @@ export function CoveragePage() {
                 <th>Level</th>
                 <th>Visible through</th>
                 <th>Rules</th>
+                <th>Detector findings</th>
               </tr>
             </thead>
             <tbody>
@@ -98,7 +109,7 @@ export function CoveragePage() {
                     <Badge kind={`cov-${levelOf(r)}`}>{levelOf(r)}</Badge>
                   </td>
                   <td className="small">{r.visibleVia.join(", ") || "—"}</td>
-                  <td className="small">
+                  <td className="small nowrap">
                     {r.rules.length ? (
                       <details>
                         <summary>
@@ -110,6 +121,9 @@ export function CoveragePage() {
                       "—"
                     )}
                   </td>
+                  <td className="small" data-testid="detector-findings">
+                    <DetectorFindings row={r} />
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -118,6 +132,38 @@ export function CoveragePage() {
         </>
       ) : null}
     </section>
+  );
+}
+
+/** Finding types that detect the technique, then (folded) the controls and findings that flag what enables it. */
+function DetectorFindings({ row }: { row: CoverageRow }) {
+  if (!row.detectorFindings.length && !row.posture.length) return <>—</>;
+  const item = (f: CoverageRow["detectorFindings"][number]) => (
+    <div key={`${f.detector} ${f.type}`}>
+      <code>{f.type}</code> <small className="muted">({`${f.detector}, ${f.confidence}`})</small>
+    </div>
+  );
+  // Some techniques are detected by dozens of types: show a few, fold the rest.
+  const shown = row.detectorFindings.length > 4 ? 3 : row.detectorFindings.length;
+  return (
+    <>
+      {row.detectorFindings.slice(0, shown).map(item)}
+      {shown < row.detectorFindings.length ? (
+        <details>
+          <summary>{row.detectorFindings.length - shown} more finding types</summary>
+          {row.detectorFindings.slice(shown).map(item)}
+        </details>
+      ) : null}
+      {row.posture.length ? (
+        <details>
+          <summary>
+            {row.posture.length} preventive control{row.posture.length === 1 ? "" : "s"} / weakness finding
+            {row.posture.length === 1 ? "" : "s"}
+          </summary>
+          {row.posture.map((f) => `${f.type} (${f.detector})`).join(", ")}
+        </details>
+      ) : null}
+    </>
   );
 }
 
