@@ -274,14 +274,36 @@ function nonEmpty<T>(key: string, list: readonly T[]): Record<string, T[]> {
   return list.length > 0 ? { [key]: [...list] } : {};
 }
 
-/**
- * The catalog as an ATT&CK-compatible STIX 2.1 bundle. Object order: collection, identity,
- * marking-definition, extension-definition, matrix, tactics (catalog order), techniques (ID order),
- * mitigations (catalog order), then subtechnique-of, mitigates and revoked-by relationships.
- */
-export function exportStix(catalog: Catalog): StixBundle {
-  const meta = catalog.meta;
-  const techniques = catalog.techniques;
+/** The properties every techtrail STIX object starts with. */
+function stixCommon(type: string, key: string, created: string, modified: string) {
+  return {
+    type,
+    spec_version: "2.1",
+    id: stixId(type, key),
+    created,
+    modified,
+    created_by_ref: TECHTRAIL_IDENTITY_ID,
+  };
+}
+const ATTACK_COMMON = {
+  object_marking_refs: [TECHTRAIL_MARKING_ID],
+  x_mitre_attack_spec_version: ATTACK_SPEC_VERSION,
+};
+const DOMAINS = { x_mitre_domains: ["enterprise-attack"] };
+/** techtrail's own properties, as a property-extension. */
+function techtrailExt(props: Record<string, unknown>) {
+  return { extensions: { [TECHTRAIL_EXTENSION_ID]: { extension_type: "property-extension", ...props } } };
+}
+const techKey = (id: string) => `technique:${id}`;
+
+/** created/modified of the catalog-level objects (matrix, tactics, mitigations, collection). */
+interface CatalogTimes {
+  created: string;
+  modified: string;
+}
+
+/** Tactic short names name kill chain phases: two tactics must not share one. */
+function checkShortnames(catalog: Catalog): void {
   const shortnames = new Map<string, string>();
   for (const t of catalog.tactics) {
     const other = shortnames.get(t.shortname);
@@ -293,6 +315,11 @@ export function exportStix(catalog: Catalog): StixBundle {
       );
     shortnames.set(t.shortname, t.id);
   }
+}
+
+/** Created: the oldest technique; modified: the release date, else the newest technique change. */
+function catalogTimes(catalog: Catalog): CatalogTimes {
+  const techniques = catalog.techniques;
   const created = techniques.reduce<string | undefined>(
     (m, t) => (m === undefined || t.created < m ? t.created : m),
     undefined,
@@ -304,31 +331,18 @@ export function exportStix(catalog: Catalog): StixBundle {
   const catCreated = created ? stixTime(created) : EPOCH;
   let catModified = catalog.data.released ? stixTime(catalog.data.released) : latest ? stixTime(latest) : EPOCH;
   if (catModified < catCreated) catModified = catCreated;
+  return { created: catCreated, modified: catModified };
+}
 
-  const common = (type: string, key: string, c: string, m: string) => ({
-    type,
-    spec_version: "2.1",
-    id: stixId(type, key),
-    created: c,
-    modified: m,
-    created_by_ref: TECHTRAIL_IDENTITY_ID,
-  });
-  const attackCommon = {
-    object_marking_refs: [TECHTRAIL_MARKING_ID],
-    x_mitre_attack_spec_version: ATTACK_SPEC_VERSION,
-  };
-  const domains = { x_mitre_domains: ["enterprise-attack"] };
-  const ext = (props: Record<string, unknown>) => ({
-    extensions: { [TECHTRAIL_EXTENSION_ID]: { extension_type: "property-extension", ...props } },
-  });
-
+/** The identity, marking and extension definition every export carries (the same in every catalog). */
+function fixedObjects(): StixObject[] {
   const identity: StixObject = {
-    ...common("identity", "identity:techtrail", EPOCH, EPOCH),
+    ...stixCommon("identity", "identity:techtrail", EPOCH, EPOCH),
     name: "techtrail",
     description:
       "The techtrail project: open-source incident-response toolkit for AWS and its threat-technique catalog.",
     identity_class: "organization",
-    ...attackCommon,
+    ...ATTACK_COMMON,
   };
   const marking: StixObject = {
     type: "marking-definition",
@@ -343,7 +357,7 @@ export function exportStix(catalog: Catalog): StixBundle {
     },
   };
   const extensionDefinition: StixObject = {
-    ...common("extension-definition", "extension-definition:techtrail-catalog/1", EPOCH, EPOCH),
+    ...stixCommon("extension-definition", "extension-definition:techtrail-catalog/1", EPOCH, EPOCH),
     name: "techtrail catalog properties",
     description:
       "Catalog fields that ATT&CK has no property for, carried as a property-extension on attack-pattern and x-mitre-collection objects.",
@@ -353,10 +367,12 @@ export function exportStix(catalog: Catalog): StixBundle {
     extension_types: ["property-extension"],
     object_marking_refs: [TECHTRAIL_MARKING_ID],
   };
+  return [identity, marking, extensionDefinition];
+}
 
-  const tacticIds = new Map(catalog.tactics.map((t) => [t.id, stixId("x-mitre-tactic", `tactic:${t.id}`)]));
-  const tactics: StixObject[] = catalog.tactics.map((t) => ({
-    ...common("x-mitre-tactic", `tactic:${t.id}`, catCreated, catModified),
+function tacticObject(t: Tactic, times: CatalogTimes): StixObject {
+  return {
+    ...stixCommon("x-mitre-tactic", `tactic:${t.id}`, times.created, times.modified),
     name: t.name,
     description: t.description,
     external_references: [
@@ -364,63 +380,69 @@ export function exportStix(catalog: Catalog): StixBundle {
     ],
     x_mitre_shortname: t.shortname,
     x_mitre_version: "1.0",
-    ...domains,
-    ...attackCommon,
-  }));
-  const matrix: StixObject = {
-    ...common("x-mitre-matrix", `matrix:${meta.name}`, catCreated, catModified),
+    ...DOMAINS,
+    ...ATTACK_COMMON,
+  };
+}
+
+function matrixObject(catalog: Catalog, times: CatalogTimes): StixObject {
+  const meta = catalog.meta;
+  return {
+    ...stixCommon("x-mitre-matrix", `matrix:${meta.name}`, times.created, times.modified),
     name: meta.name,
     description: meta.description,
     external_references: [{ source_name: "mitre-attack", external_id: "techtrail-aws" }],
-    tactic_refs: catalog.tactics.map((t) => tacticIds.get(t.id) ?? ""),
+    tactic_refs: catalog.tactics.map((t) => stixId("x-mitre-tactic", `tactic:${t.id}`)),
     x_mitre_version: collectionVersion(meta.version),
-    ...domains,
-    ...attackCommon,
+    ...DOMAINS,
+    ...ATTACK_COMMON,
   };
+}
 
-  const techKey = (id: string) => `technique:${id}`;
-  const attackPatterns: StixObject[] = techniques.map((t) => {
-    const detection = t.detection.trim() === "" ? {} : { x_mitre_detection: t.detection };
-    const dataSources = t.dataSources
-      .map((id) => catalog.dataSources.find((d) => d.id === id))
-      .filter((d): d is DataSource => d !== undefined)
-      .map((d) => attackDataSource(d, catalog.dataSources));
-    const url = techniqueUrl(t.id);
-    return {
-      ...common("attack-pattern", techKey(t.id), stixTime(t.created), stixTime(t.modified)),
-      name: t.name,
-      description: t.description,
-      kill_chain_phases: t.tactics.map((id) => ({
-        kill_chain_name: "mitre-attack",
-        phase_name: catalog.tactic(id)?.shortname ?? id,
-      })),
-      // ATT&CK tools read the ID from the first reference, whose source_name must be mitre-attack.
-      external_references: [
-        { source_name: "mitre-attack", external_id: t.id, ...(url ? { url } : {}) },
-        ...t.references.map(toExternalReference),
-      ],
-      x_mitre_is_subtechnique: t.parent !== undefined,
-      ...nonEmpty("x_mitre_platforms", t.platforms),
-      ...detection,
-      ...nonEmpty("x_mitre_data_sources", [...new Set(dataSources)]),
-      x_mitre_version: t.version,
-      ...(t.status === "deprecated" ? { x_mitre_deprecated: true } : {}),
-      ...(t.status === "revoked" ? { revoked: true } : {}),
-      ...domains,
-      ...attackCommon,
-      ...ext({
-        ...nonEmpty("x_techtrail_aliases", t.aliases),
-        ...nonEmpty("x_techtrail_services", t.services),
-        ...nonEmpty("x_techtrail_events", t.events),
-        ...nonEmpty("x_techtrail_data_sources", t.dataSources),
-        ...(t.idNote !== undefined ? { x_techtrail_id_note: t.idNote } : {}),
-        ...(t.provenance !== undefined ? { x_techtrail_provenance: t.provenance } : {}),
-      }),
-    };
-  });
+/** A technique as an attack-pattern, with techtrail's extra fields in the extension. */
+function attackPatternObject(catalog: Catalog, t: Technique): StixObject {
+  const detection = t.detection.trim() === "" ? {} : { x_mitre_detection: t.detection };
+  const dataSources = t.dataSources
+    .map((id) => catalog.dataSources.find((d) => d.id === id))
+    .filter((d): d is DataSource => d !== undefined)
+    .map((d) => attackDataSource(d, catalog.dataSources));
+  const url = techniqueUrl(t.id);
+  return {
+    ...stixCommon("attack-pattern", techKey(t.id), stixTime(t.created), stixTime(t.modified)),
+    name: t.name,
+    description: t.description,
+    kill_chain_phases: t.tactics.map((id) => ({
+      kill_chain_name: "mitre-attack",
+      phase_name: catalog.tactic(id)?.shortname ?? id,
+    })),
+    // ATT&CK tools read the ID from the first reference, whose source_name must be mitre-attack.
+    external_references: [
+      { source_name: "mitre-attack", external_id: t.id, ...(url ? { url } : {}) },
+      ...t.references.map(toExternalReference),
+    ],
+    x_mitre_is_subtechnique: t.parent !== undefined,
+    ...nonEmpty("x_mitre_platforms", t.platforms),
+    ...detection,
+    ...nonEmpty("x_mitre_data_sources", [...new Set(dataSources)]),
+    x_mitre_version: t.version,
+    ...(t.status === "deprecated" ? { x_mitre_deprecated: true } : {}),
+    ...(t.status === "revoked" ? { revoked: true } : {}),
+    ...DOMAINS,
+    ...ATTACK_COMMON,
+    ...techtrailExt({
+      ...nonEmpty("x_techtrail_aliases", t.aliases),
+      ...nonEmpty("x_techtrail_services", t.services),
+      ...nonEmpty("x_techtrail_events", t.events),
+      ...nonEmpty("x_techtrail_data_sources", t.dataSources),
+      ...(t.idNote !== undefined ? { x_techtrail_id_note: t.idNote } : {}),
+      ...(t.provenance !== undefined ? { x_techtrail_provenance: t.provenance } : {}),
+    }),
+  };
+}
 
-  const mitigations: StixObject[] = catalog.mitigations.map((m) => ({
-    ...common("course-of-action", `mitigation:${m.id}`, catCreated, catModified),
+function mitigationObject(m: Mitigation, times: CatalogTimes): StixObject {
+  return {
+    ...stixCommon("course-of-action", `mitigation:${m.id}`, times.created, times.modified),
     name: m.name,
     description: m.description,
     external_references: [
@@ -431,81 +453,51 @@ export function exportStix(catalog: Catalog): StixBundle {
       },
     ],
     x_mitre_version: "1.0",
-    ...domains,
-    ...attackCommon,
-  }));
+    ...DOMAINS,
+    ...ATTACK_COMMON,
+  };
+}
 
+/** subtechnique-of, then mitigates, then revoked-by relationships, each in technique order. */
+function relationshipObjects(techniques: readonly Technique[]): StixObject[] {
   const rel = (
     type: string,
-    srcKey: string,
-    srcType: string,
-    tgtKey: string,
-    tgtType: string,
-    c: string,
-    m: string,
+    t: Technique,
+    src: { key: string; type: string },
+    tgt: { key: string; type: string },
     description?: string,
   ): StixObject => ({
-    ...common("relationship", `relationship:${srcKey}|${type}|${tgtKey}`, c, m),
+    ...stixCommon(
+      "relationship",
+      `relationship:${src.key}|${type}|${tgt.key}`,
+      stixTime(t.created),
+      stixTime(t.modified),
+    ),
     relationship_type: type,
     ...(description !== undefined ? { description } : {}),
-    source_ref: stixId(srcType, srcKey),
-    target_ref: stixId(tgtType, tgtKey),
-    ...attackCommon,
+    source_ref: stixId(src.type, src.key),
+    target_ref: stixId(tgt.type, tgt.key),
+    ...ATTACK_COMMON,
   });
+  const pattern = (id: string) => ({ key: techKey(id), type: "attack-pattern" });
   const relationships: StixObject[] = [];
   for (const t of techniques)
-    if (t.parent !== undefined)
-      relationships.push(
-        rel(
-          "subtechnique-of",
-          techKey(t.id),
-          "attack-pattern",
-          techKey(t.parent),
-          "attack-pattern",
-          stixTime(t.created),
-          stixTime(t.modified),
-        ),
-      );
+    if (t.parent !== undefined) relationships.push(rel("subtechnique-of", t, pattern(t.id), pattern(t.parent)));
   for (const t of techniques)
     for (const m of t.mitigations)
       relationships.push(
-        rel(
-          "mitigates",
-          `mitigation:${m.id}`,
-          "course-of-action",
-          techKey(t.id),
-          "attack-pattern",
-          stixTime(t.created),
-          stixTime(t.modified),
-          m.how,
-        ),
+        rel("mitigates", t, { key: `mitigation:${m.id}`, type: "course-of-action" }, pattern(t.id), m.how),
       );
   for (const t of techniques)
-    if (t.revokedBy !== undefined)
-      relationships.push(
-        rel(
-          "revoked-by",
-          techKey(t.id),
-          "attack-pattern",
-          techKey(t.revokedBy),
-          "attack-pattern",
-          stixTime(t.created),
-          stixTime(t.modified),
-        ),
-      );
+    if (t.revokedBy !== undefined) relationships.push(rel("revoked-by", t, pattern(t.id), pattern(t.revokedBy)));
+  return relationships;
+}
 
-  const contents = [
-    identity,
-    marking,
-    extensionDefinition,
-    matrix,
-    ...tactics,
-    ...attackPatterns,
-    ...mitigations,
-    ...relationships,
-  ];
-  const collection: StixObject = {
-    ...common("x-mitre-collection", `collection:${meta.name}`, catCreated, catModified),
+/** The collection: lists every other object, and carries the catalog's metadata and data sources. */
+function collectionObject(catalog: Catalog, contents: readonly StixObject[], times: CatalogTimes): StixObject {
+  const meta = catalog.meta;
+  return {
+    ...stixCommon("x-mitre-collection", `collection:${meta.name}`, times.created, times.modified),
     name: meta.name,
     description: meta.description,
     x_mitre_version: collectionVersion(meta.version),
@@ -513,13 +505,31 @@ export function exportStix(catalog: Catalog): StixBundle {
       object_ref: o.id,
       object_modified: (o.modified ?? o.created) as string,
     })),
-    ...attackCommon,
-    ...ext({
+    ...ATTACK_COMMON,
+    ...techtrailExt({
       x_techtrail_catalog: { ...meta, ...(catalog.data.released ? { released: catalog.data.released } : {}) },
       ...nonEmpty("x_techtrail_data_sources", catalog.dataSources),
     }),
   };
-  const objects = [collection, ...contents];
+}
+
+/**
+ * The catalog as an ATT&CK-compatible STIX 2.1 bundle. Object order: collection, identity,
+ * marking-definition, extension-definition, matrix, tactics (catalog order), techniques (ID order),
+ * mitigations (catalog order), then subtechnique-of, mitigates and revoked-by relationships.
+ */
+export function exportStix(catalog: Catalog): StixBundle {
+  checkShortnames(catalog);
+  const times = catalogTimes(catalog);
+  const contents = [
+    ...fixedObjects(),
+    matrixObject(catalog, times),
+    ...catalog.tactics.map((t) => tacticObject(t, times)),
+    ...catalog.techniques.map((t) => attackPatternObject(catalog, t)),
+    ...catalog.mitigations.map((m) => mitigationObject(m, times)),
+    ...relationshipObjects(catalog.techniques),
+  ];
+  const objects = [collectionObject(catalog, contents, times), ...contents];
   // Content-addressed bundle id: a different catalog never reuses a bundle id.
   const digest = createHash("sha1").update(JSON.stringify(objects)).digest("hex");
   return { type: "bundle", id: `bundle--${uuidv5(`bundle:${digest}`)}`, objects };
@@ -708,14 +718,39 @@ interface MergeOptions {
   stamp: boolean;
 }
 
-function mergeBundle(
-  base: CatalogData,
-  json: unknown,
-  opts: MergeOptions,
-): { data: CatalogData; report: ImportReport } {
-  const { file, source } = opts;
-  const p = validateBundle(json, file);
-  const problems: Problem[] = [];
+/** State shared by the steps of one merge: the validated bundle, the report being built, the problems found. */
+interface MergeContext {
+  p: Parsed;
+  file: string;
+  source: string;
+  stamp: boolean;
+  report: ImportReport;
+  problems: Problem[];
+}
+
+/** The bundle's objects of one type, typed, with their index in `objects`. */
+function objectsOf<T>(ctx: MergeContext, type: string): Array<{ obj: T; index: number }> {
+  return ctx.p.objects
+    .filter((o) => o.type === type)
+    .map((o) => ({ obj: ctx.p.typed.get(o.id) as T, index: ctx.p.byId.get(o.id)?.index ?? -1 }));
+}
+
+function skip(ctx: MergeContext, type: string, stixId: string, reason: string, externalId?: string): void {
+  ctx.report.skipped.push({ type, stixId, reason, ...(externalId !== undefined ? { externalId } : {}) });
+}
+
+/** A techtrail extension that does not parse: one problem per issue, located in the object's extensions. */
+function extensionProblems(ctx: MergeContext, index: number, stixId: string, issues: z.core.$ZodIssue[]): void {
+  for (const i of issues)
+    ctx.problems.push({
+      source: ctx.file,
+      field: [`objects.${index}.extensions`, ...i.path.map(String)].join("."),
+      message: `${stixId}: ${i.message}`,
+    });
+}
+
+/** The report before merging: object counts, superseded versions and object types techtrail ignores. */
+function newImportReport(p: Parsed, source: string): ImportReport {
   const report: ImportReport = {
     source,
     specVersion: p.specVersion,
@@ -743,49 +778,57 @@ function mergeBundle(
       o.type !== "extension-definition"
     )
       report.ignoredTypes[o.type] = (report.ignoredTypes[o.type] ?? 0) + 1;
-  const of = <T>(type: string) =>
-    p.objects
-      .filter((o) => o.type === type)
-      .map((o) => ({ obj: p.typed.get(o.id) as T, index: p.byId.get(o.id)?.index ?? -1 }));
-  const skip = (type: string, stixId: string, reason: string, externalId?: string) =>
-    report.skipped.push({ type, stixId, reason, ...(externalId !== undefined ? { externalId } : {}) });
+  return report;
+}
 
-  const collection = of<z.infer<typeof StixCollection>>("x-mitre-collection")[0];
-  let catalogExt: z.infer<typeof TechtrailCollectionExtension> | undefined;
-  if (collection) {
-    const res = TechtrailCollectionExtension.safeParse(techtrailProps(collection.obj));
-    if (!res.success)
-      for (const i of res.error.issues)
-        problems.push({
-          source: file,
-          field: [`objects.${collection.index}.extensions`, ...i.path.map(String)].join("."),
-          message: `${collection.obj.id}: ${i.message}`,
-        });
-    else catalogExt = res.data;
-    report.collection = {
-      name: collection.obj.name,
-      ...(collection.obj.x_mitre_version ? { version: collection.obj.x_mitre_version } : {}),
-    };
-  }
+/** The collection object: its name and version go to the report; its techtrail extension is returned. */
+function readCollection(ctx: MergeContext): z.infer<typeof TechtrailCollectionExtension> | undefined {
+  const collection = objectsOf<z.infer<typeof StixCollection>>(ctx, "x-mitre-collection")[0];
+  if (!collection) return undefined;
+  ctx.report.collection = {
+    name: collection.obj.name,
+    ...(collection.obj.x_mitre_version ? { version: collection.obj.x_mitre_version } : {}),
+  };
+  const res = TechtrailCollectionExtension.safeParse(techtrailProps(collection.obj));
+  if (res.success) return res.data;
+  extensionProblems(ctx, collection.index, collection.obj.id, res.error.issues);
+  return undefined;
+}
 
-  // Data sources (only techtrail bundles define them).
+/** Data sources (only techtrail bundles define them); ours win. */
+function mergeDataSources(
+  ctx: MergeContext,
+  base: CatalogData,
+  ext: z.infer<typeof TechtrailCollectionExtension> | undefined,
+): CatalogData["dataSources"] {
   const dataSources = [...base.dataSources];
-  for (const ds of catalogExt?.x_techtrail_data_sources ?? []) {
+  for (const ds of ext?.x_techtrail_data_sources ?? []) {
     const ours = dataSources.find((d) => d.id === ds.id);
     if (!ours) {
       dataSources.push(ds);
-      report.added.dataSources.push(ds.id);
+      ctx.report.added.dataSources.push(ds.id);
       continue;
     }
     const fields = differingFields(ours, ds, ["name", "description", "requires"]);
-    if (fields.length) report.conflicts.push({ kind: "dataSource", id: ds.id, fields });
-    else report.unchanged++;
+    if (fields.length) ctx.report.conflicts.push({ kind: "dataSource", id: ds.id, fields });
+    else ctx.report.unchanged++;
   }
+  return dataSources;
+}
 
-  // Tactics: the bundle's own tactics, in matrix order; ours win on ID clashes.
-  const bundleTactics = of<StixTactic>("x-mitre-tactic");
+type KillChainPhase = { kill_chain_name: string; phase_name: string };
+
+/**
+ * Tactics: the bundle's own tactics, in matrix order; ours win on ID clashes. Returns the merged list and
+ * the lookup from a technique's kill chain phase to a catalog tactic ID.
+ */
+function mergeTactics(
+  ctx: MergeContext,
+  base: CatalogData,
+): { tactics: Tactic[]; tacticFor: (kc: KillChainPhase) => string | undefined } {
+  const bundleTactics = objectsOf<StixTactic>(ctx, "x-mitre-tactic");
   const tacticOrder: typeof bundleTactics = [];
-  for (const m of of<z.infer<typeof StixMatrix>>("x-mitre-matrix"))
+  for (const m of objectsOf<z.infer<typeof StixMatrix>>(ctx, "x-mitre-matrix"))
     for (const ref of m.obj.tactic_refs) {
       const t = bundleTactics.find((x) => x.obj.id === ref);
       if (t && !tacticOrder.includes(t)) tacticOrder.push(t);
@@ -798,7 +841,7 @@ function mergeBundle(
   for (const { obj: t, index } of tacticOrder) {
     const ref = attackRef(t.external_references);
     if (!ref || !TACTIC_ID_RE.test(ref.id)) {
-      skip(t.type, t.id, `no ATT&CK tactic ID (TA####) in external_references`, ref?.id);
+      skip(ctx, t.type, t.id, `no ATT&CK tactic ID (TA####) in external_references`, ref?.id);
       continue;
     }
     const domain = t.x_mitre_domains?.[0] ?? "enterprise-attack";
@@ -814,13 +857,13 @@ function mergeBundle(
     if (ours) {
       tacticIdOf.set(t.id, ours.id);
       const fields = differingFields(ours, candidate, ["shortname", "name", "description"]);
-      if (fields.length) report.conflicts.push({ kind: "tactic", id: ours.id, fields });
-      else report.unchanged++;
+      if (fields.length) ctx.report.conflicts.push({ kind: "tactic", id: ours.id, fields });
+      else ctx.report.unchanged++;
       continue;
     }
     if (!/^[a-z]+(-[a-z]+)*$/.test(candidate.shortname)) {
-      problems.push({
-        source: file,
+      ctx.problems.push({
+        source: ctx.file,
         field: `objects.${index}.x_mitre_shortname`,
         message: `${t.id}: expected a kebab-case short name`,
       });
@@ -833,157 +876,211 @@ function mergeBundle(
         (s) => !tactics.some((x) => x.shortname === s),
       );
       if (!to) {
-        skip(t.type, t.id, `short name ${candidate.shortname} is taken`, ref.id);
+        skip(ctx, t.type, t.id, `short name ${candidate.shortname} is taken`, ref.id);
         continue;
       }
-      report.renamed.push({ id: ref.id, from: candidate.shortname, to });
+      ctx.report.renamed.push({ id: ref.id, from: candidate.shortname, to });
       candidate.shortname = to;
       if (tactics.some((x) => x.name === candidate.name)) candidate.name = `${candidate.name} (${word.label})`;
     }
     tactics.push(candidate);
     tacticIdOf.set(t.id, ref.id);
-    report.added.tactics.push(ref.id);
+    ctx.report.added.tactics.push(ref.id);
   }
-  const tacticFor = (kc: { kill_chain_name: string; phase_name: string }): string | undefined => {
+  const tacticFor = (kc: KillChainPhase): string | undefined => {
     const exact = killChainOf.get(`${kc.kill_chain_name}:${kc.phase_name}`);
     if (exact) return tacticIdOf.get(exact);
     const loose = phaseOnly.get(kc.phase_name);
     return loose?.length === 1 && loose[0] ? tacticIdOf.get(loose[0]) : undefined;
   };
+  return { tactics, tacticFor };
+}
 
-  // Mitigations: ATT&CK M#### (and techtrail AM####); ours win.
+/** Mitigations: ATT&CK M#### (and techtrail AM####); ours win. `idOf` maps STIX ids to mitigation IDs. */
+function mergeMitigations(
+  ctx: MergeContext,
+  base: CatalogData,
+): { mitigations: Mitigation[]; idOf: Map<string, string> } {
   const mitigations: Mitigation[] = [...base.mitigations];
-  const mitigationIdOf = new Map<string, string>();
-  for (const { obj: m } of of<z.infer<typeof StixCourseOfAction>>("course-of-action")) {
+  const idOf = new Map<string, string>();
+  for (const { obj: m } of objectsOf<z.infer<typeof StixCourseOfAction>>(ctx, "course-of-action")) {
     const ref = attackRef(m.external_references);
     if (!ref || !MITIGATION_ID_RE.test(ref.id)) {
-      skip(m.type, m.id, "not an ATT&CK mitigation ID (M####)", ref?.id);
+      skip(ctx, m.type, m.id, "not an ATT&CK mitigation ID (M####)", ref?.id);
       continue;
     }
     if (m.revoked || m.x_mitre_deprecated) {
-      skip(m.type, m.id, m.revoked ? "revoked mitigation" : "deprecated mitigation", ref.id);
+      skip(ctx, m.type, m.id, m.revoked ? "revoked mitigation" : "deprecated mitigation", ref.id);
       continue;
     }
-    mitigationIdOf.set(m.id, ref.id);
+    idOf.set(m.id, ref.id);
     const candidate = { id: ref.id, name: m.name, description: m.description?.trim() || m.name };
     const ours = mitigations.find((x) => x.id === ref.id);
     if (ours) {
       const fields = differingFields(ours, candidate, ["name", "description"]);
-      if (fields.length) report.conflicts.push({ kind: "mitigation", id: ours.id, fields });
-      else report.unchanged++;
+      if (fields.length) ctx.report.conflicts.push({ kind: "mitigation", id: ours.id, fields });
+      else ctx.report.unchanged++;
       continue;
     }
     mitigations.push(candidate);
-    report.added.mitigations.push(ref.id);
+    ctx.report.added.mitigations.push(ref.id);
   }
+  return { mitigations, idOf };
+}
 
-  // Relationships the technique mapping needs.
+/** What the relationships say about techniques, keyed by the attack-pattern's STIX id. */
+interface TechniqueRelations {
+  revokedBy: Map<string, string>;
+  parentOf: Map<string, string>;
+  mitigationsOf: Map<string, Array<{ id: string; how: string }>>;
+}
+
+/** Reads the relationships the technique mapping needs (revoked-by, subtechnique-of, mitigates). */
+function techniqueRelations(
+  ctx: MergeContext,
+  patterns: ReadonlyArray<{ obj: StixAttackPattern }>,
+  mitigations: readonly Mitigation[],
+  mitigationIdOf: ReadonlyMap<string, string>,
+): TechniqueRelations {
   const techniqueIdOf = new Map<string, string>();
-  const patterns = of<StixAttackPattern>("attack-pattern");
   for (const { obj } of patterns) {
     const ref = attackRef(obj.external_references);
     if (ref && TECHNIQUE_ID_RE.test(ref.id)) techniqueIdOf.set(obj.id, ref.id);
   }
-  const revokedBy = new Map<string, string>();
-  const parentOf = new Map<string, string>();
-  const mitigationsOf = new Map<string, Array<{ id: string; how: string }>>();
-  for (const { obj: r } of of<StixRelationship>("relationship")) {
+  const rel: TechniqueRelations = { revokedBy: new Map(), parentOf: new Map(), mitigationsOf: new Map() };
+  for (const { obj: r } of objectsOf<StixRelationship>(ctx, "relationship")) {
     if (r.revoked || r.x_mitre_deprecated) continue;
     if (r.relationship_type === "revoked-by") {
       const to = techniqueIdOf.get(r.target_ref);
-      if (techniqueIdOf.has(r.source_ref) && to) revokedBy.set(r.source_ref, to);
+      if (techniqueIdOf.has(r.source_ref) && to) rel.revokedBy.set(r.source_ref, to);
     } else if (r.relationship_type === "subtechnique-of") {
       const to = techniqueIdOf.get(r.target_ref);
-      if (to) parentOf.set(r.source_ref, to);
+      if (to) rel.parentOf.set(r.source_ref, to);
     } else if (r.relationship_type === "mitigates") {
       const mid = mitigationIdOf.get(r.source_ref);
       if (!mid || !techniqueIdOf.has(r.target_ref)) continue;
-      const list = mitigationsOf.get(r.target_ref) ?? [];
+      const list = rel.mitigationsOf.get(r.target_ref) ?? [];
       const how = r.description?.trim() || mitigations.find((m) => m.id === mid)?.description || mid;
       if (!list.some((x) => x.id === mid)) list.push({ id: mid, how });
-      mitigationsOf.set(r.target_ref, list);
+      rel.mitigationsOf.set(r.target_ref, list);
     }
   }
+  return rel;
+}
 
-  // Techniques: map every attack-pattern, then drop those whose parent, replacement or tactics
-  // cannot be resolved (repeating, since dropping one can orphan another).
-  const knownDs = new Set(dataSources.map((d) => d.id));
-  interface Candidate {
-    stixId: string;
-    index: number;
-    input: TechniqueInput;
-    provided: Array<keyof Technique>;
-  }
-  const candidates = new Map<string, Candidate>();
+/** A technique as read from one attack-pattern, before the checks against the catalog. */
+interface TechniqueCandidate {
+  stixId: string;
+  index: number;
+  input: TechniqueInput;
+  /** The fields the bundle gives (the others are defaults, not compared with ours). */
+  provided: Array<keyof Technique>;
+}
+
+/** The attack-pattern's references other than its ATT&CK ID; a URL the schema refuses is dropped. */
+function otherReferences(ap: StixAttackPattern, attackIndex: number): Reference[] {
+  const references: Reference[] = [];
+  (ap.external_references ?? []).forEach((r, i) => {
+    if (i === attackIndex) return;
+    const candidate = {
+      source: r.source_name,
+      ...(r.url !== undefined ? { url: r.url } : {}),
+      ...(r.external_id !== undefined ? { externalId: r.external_id } : {}),
+      ...(r.description !== undefined ? { description: r.description } : {}),
+    };
+    const ok = Reference.safeParse(candidate);
+    if (ok.success) references.push(ok.data);
+    else {
+      const { url: _dropped, ...rest } = candidate;
+      if (Reference.safeParse(rest).success) references.push(rest);
+    }
+  });
+  return references;
+}
+
+/** The technique fields an attack-pattern and its techtrail extension give. */
+function providedFields(ap: StixAttackPattern, x: z.infer<typeof TechtrailTechniqueExtension>): Array<keyof Technique> {
+  const provided: Array<keyof Technique> = [
+    "name",
+    "description",
+    "tactics",
+    "parent",
+    "platforms",
+    "mitigations",
+    "references",
+    "status",
+    "revokedBy",
+    "version",
+    "created",
+    "modified",
+  ];
+  if (ap.x_mitre_detection !== undefined) provided.push("detection");
+  if (x.x_techtrail_aliases || ap.x_mitre_aliases) provided.push("aliases");
+  if (x.x_techtrail_services) provided.push("services");
+  if (x.x_techtrail_events) provided.push("events");
+  if (x.x_techtrail_data_sources) provided.push("dataSources");
+  if (x.x_techtrail_id_note !== undefined) provided.push("idNote");
+  return provided;
+}
+
+/** Maps every attack-pattern with a technique ID to a candidate technique (skipping the unusable ones). */
+function techniqueCandidates(
+  ctx: MergeContext,
+  patterns: ReadonlyArray<{ obj: StixAttackPattern; index: number }>,
+  rel: TechniqueRelations,
+  knownDs: ReadonlySet<string>,
+  tacticFor: (kc: KillChainPhase) => string | undefined,
+): Map<string, TechniqueCandidate> {
+  const candidates = new Map<string, TechniqueCandidate>();
   for (const { obj: ap, index } of patterns) {
     const ref = attackRef(ap.external_references);
     if (!ref) {
-      skip(ap.type, ap.id, "no ATT&CK ID in external_references");
+      skip(ctx, ap.type, ap.id, "no ATT&CK ID in external_references");
       continue;
     }
     if (!TECHNIQUE_ID_RE.test(ref.id)) {
-      skip(ap.type, ap.id, "ID is not a technique ID (T####, T####.###, T####.A###, AT####)", ref.id);
+      skip(ctx, ap.type, ap.id, "ID is not a technique ID (T####, T####.###, T####.A###, AT####)", ref.id);
       continue;
     }
     if (candidates.has(ref.id)) {
-      skip(ap.type, ap.id, `another attack-pattern has ID ${ref.id}`, ref.id);
+      skip(ctx, ap.type, ap.id, `another attack-pattern has ID ${ref.id}`, ref.id);
       continue;
     }
     const extRes = TechtrailTechniqueExtension.safeParse(techtrailProps(ap));
     if (!extRes.success) {
-      for (const i of extRes.error.issues)
-        problems.push({
-          source: file,
-          field: [`objects.${index}.extensions`, ...i.path.map(String)].join("."),
-          message: `${ap.id}: ${i.message}`,
-        });
+      extensionProblems(ctx, index, ap.id, extRes.error.issues);
       continue;
     }
     const x = extRes.data;
     const status = ap.revoked ? "revoked" : ap.x_mitre_deprecated ? "deprecated" : "active";
-    const replacement = revokedBy.get(ap.id);
+    const replacement = rel.revokedBy.get(ap.id);
     if (status === "revoked" && !replacement) {
-      skip(ap.type, ap.id, "revoked, but the bundle has no revoked-by relationship to a technique", ref.id);
+      skip(ctx, ap.type, ap.id, "revoked, but the bundle has no revoked-by relationship to a technique", ref.id);
       continue;
     }
     const id = ref.id;
     const parent = id.includes(".") ? id.split(".")[0] : undefined;
-    if (parent && parentOf.has(ap.id) && parentOf.get(ap.id) !== parent)
+    if (parent && rel.parentOf.has(ap.id) && rel.parentOf.get(ap.id) !== parent)
       skip(
+        ctx,
         "relationship",
         ap.id,
-        `subtechnique-of points at ${parentOf.get(ap.id)}; the ID's parent ${parent} is used`,
+        `subtechnique-of points at ${rel.parentOf.get(ap.id)}; the ID's parent ${parent} is used`,
         id,
       );
     const tactics = [
       ...new Set((ap.kill_chain_phases ?? []).map(tacticFor).filter((t): t is string => t !== undefined)),
     ];
-    const references: Reference[] = [];
-    (ap.external_references ?? []).forEach((r, i) => {
-      if (i === ref.index) return;
-      const candidate = {
-        source: r.source_name,
-        ...(r.url !== undefined ? { url: r.url } : {}),
-        ...(r.external_id !== undefined ? { externalId: r.external_id } : {}),
-        ...(r.description !== undefined ? { description: r.description } : {}),
-      };
-      const ok = Reference.safeParse(candidate);
-      if (ok.success) references.push(ok.data);
-      else {
-        const { url: _dropped, ...rest } = candidate;
-        if (Reference.safeParse(rest).success) references.push(rest);
-      }
-    });
     const dsIds = x.x_techtrail_data_sources ?? [];
     for (const d of dsIds)
-      if (!knownDs.has(d)) skip("data-source", ap.id, `unknown data source ${d} dropped from ${id}`, id);
+      if (!knownDs.has(d)) skip(ctx, "data-source", ap.id, `unknown data source ${d} dropped from ${id}`, id);
     const created = dateOf(ap.created);
     const modifiedRaw = dateOf(ap.modified);
     const aliases = (x.x_techtrail_aliases ?? ap.x_mitre_aliases ?? []).filter((a) => a.trim() !== "" && a !== ap.name);
     const input: TechniqueInput = {
       id,
       name: ap.name,
-      description: ap.description?.trim() ? ap.description : `${ap.name} (no description in ${source}).`,
+      description: ap.description?.trim() ? ap.description : `${ap.name} (no description in ${ctx.source}).`,
       tactics,
       ...(parent ? { parent } : {}),
       platforms: ap.x_mitre_platforms ?? [],
@@ -992,9 +1089,9 @@ function mergeBundle(
       dataSources: dsIds.filter((d) => knownDs.has(d)),
       // whitespace-only detection text is no guidance (and ATT&CK schemas reject it on export)
       detection: ap.x_mitre_detection?.trim() ? ap.x_mitre_detection : "",
-      mitigations: mitigationsOf.get(ap.id) ?? [],
+      mitigations: rel.mitigationsOf.get(ap.id) ?? [],
       aliases,
-      references,
+      references: otherReferences(ap, ref.index),
       status,
       ...(status === "revoked" && replacement ? { revokedBy: replacement } : {}),
       ...(x.x_techtrail_id_note !== undefined ? { idNote: x.x_techtrail_id_note } : {}),
@@ -1003,35 +1100,20 @@ function mergeBundle(
       modified: [created, modifiedRaw].sort()[1] ?? created,
       ...(x.x_techtrail_provenance !== undefined
         ? { provenance: x.x_techtrail_provenance }
-        : opts.stamp
-          ? { provenance: source }
+        : ctx.stamp
+          ? { provenance: ctx.source }
           : {}),
     };
-    const provided: Array<keyof Technique> = [
-      "name",
-      "description",
-      "tactics",
-      "parent",
-      "platforms",
-      "mitigations",
-      "references",
-      "status",
-      "revokedBy",
-      "version",
-      "created",
-      "modified",
-    ];
-    if (ap.x_mitre_detection !== undefined) provided.push("detection");
-    if (x.x_techtrail_aliases || ap.x_mitre_aliases) provided.push("aliases");
-    if (x.x_techtrail_services) provided.push("services");
-    if (x.x_techtrail_events) provided.push("events");
-    if (x.x_techtrail_data_sources) provided.push("dataSources");
-    if (x.x_techtrail_id_note !== undefined) provided.push("idNote");
-    candidates.set(id, { stixId: ap.id, index, input, provided });
+    candidates.set(id, { stixId: ap.id, index, input, provided: providedFields(ap, x) });
   }
-  // Tactics of techniques whose kill chain names nothing known: a sub-technique takes its parent's
-  // (ATT&CK sub-techniques inherit them), a revoked technique its replacement's.
-  const baseIds = new Map(base.techniques.map((t) => [t.id, t]));
+  return candidates;
+}
+
+/**
+ * Tactics of techniques whose kill chain names nothing known: a sub-technique takes its parent's (ATT&CK
+ * sub-techniques inherit them), a revoked technique its replacement's.
+ */
+function inheritTactics(candidates: Map<string, TechniqueCandidate>, baseIds: ReadonlyMap<string, Technique>): void {
   const tacticsOf = (id: string, seen = new Set<string>()): string[] => {
     if (seen.has(id)) return [];
     seen.add(id);
@@ -1053,6 +1135,17 @@ function mergeBundle(
     const c = candidates.get(id);
     if (c) c.input.tactics = t;
   }
+}
+
+/**
+ * Drops candidates whose tactics, parent or replacement cannot be resolved, repeating, since dropping one can
+ * orphan another.
+ */
+function dropUnresolved(
+  ctx: MergeContext,
+  candidates: Map<string, TechniqueCandidate>,
+  baseIds: ReadonlyMap<string, Technique>,
+): void {
   let changed = true;
   while (changed) {
     changed = false;
@@ -1065,20 +1158,28 @@ function mergeBundle(
       else if (c.input.revokedBy && !exists(c.input.revokedBy))
         reason = `replacement ${c.input.revokedBy} was not imported`;
       if (reason) {
-        skip("attack-pattern", c.stixId, reason, id);
+        skip(ctx, "attack-pattern", c.stixId, reason, id);
         candidates.delete(id);
         changed = true;
       }
     }
   }
+}
 
+/** Techniques: the candidates validated and added; ours win (a difference is a conflict). */
+function mergeTechniques(
+  ctx: MergeContext,
+  base: CatalogData,
+  candidates: ReadonlyMap<string, TechniqueCandidate>,
+  baseIds: ReadonlyMap<string, Technique>,
+): Technique[] {
   const techniques: Technique[] = [...base.techniques];
   for (const [id, c] of candidates) {
     const res = Technique.safeParse(c.input);
     if (!res.success) {
       for (const i of res.error.issues)
-        problems.push({
-          source: file,
+        ctx.problems.push({
+          source: ctx.file,
           field: [`objects.${c.index}`, ...bundlePath(i.path)].join("."),
           message: `${c.stixId} (${id}): ${i.message}`,
         });
@@ -1088,24 +1189,50 @@ function mergeBundle(
     const ours = baseIds.get(id);
     if (ours) {
       const fields = differingFields(ours, t, c.provided);
-      if (fields.length) report.conflicts.push({ kind: "technique", id, fields });
-      else report.unchanged++;
+      if (fields.length) ctx.report.conflicts.push({ kind: "technique", id, fields });
+      else ctx.report.unchanged++;
       continue;
     }
     techniques.push(t);
-    report.added.techniques.push(id);
-    if (t.status === "revoked") report.revoked.push(id);
-    if (t.status === "deprecated") report.deprecated.push(id);
+    ctx.report.added.techniques.push(id);
+    if (t.status === "revoked") ctx.report.revoked.push(id);
+    if (t.status === "deprecated") ctx.report.deprecated.push(id);
   }
-  if (problems.length > 0)
+  return techniques;
+}
+
+/**
+ * Merges an ATT&CK/techtrail STIX bundle into `base`: what the catalog lacks is added, what it has wins (a
+ * difference is reported as a conflict), unusable objects are skipped with a reason. Any problem in the bundle
+ * rejects the whole import.
+ */
+function mergeBundle(
+  base: CatalogData,
+  json: unknown,
+  opts: MergeOptions,
+): { data: CatalogData; report: ImportReport } {
+  const p = validateBundle(json, opts.file);
+  const ctx: MergeContext = { ...opts, p, report: newImportReport(p, opts.source), problems: [] };
+  const dataSources = mergeDataSources(ctx, base, readCollection(ctx));
+  const { tactics, tacticFor } = mergeTactics(ctx, base);
+  const { mitigations, idOf: mitigationIdOf } = mergeMitigations(ctx, base);
+  const patterns = objectsOf<StixAttackPattern>(ctx, "attack-pattern");
+  const rel = techniqueRelations(ctx, patterns, mitigations, mitigationIdOf);
+  const knownDs = new Set(dataSources.map((d) => d.id));
+  const candidates = techniqueCandidates(ctx, patterns, rel, knownDs, tacticFor);
+  const baseIds = new Map(base.techniques.map((t) => [t.id, t]));
+  inheritTactics(candidates, baseIds);
+  dropUnresolved(ctx, candidates, baseIds);
+  const techniques = mergeTechniques(ctx, base, candidates, baseIds);
+  if (ctx.problems.length > 0)
     throw new TechtrailError(
       "VALIDATION",
-      `${file}: cannot import (${problems.length} problem(s)); nothing was imported`,
+      `${opts.file}: cannot import (${ctx.problems.length} problem(s)); nothing was imported`,
       {
-        problems: problems.slice(0, MAX_PROBLEMS),
+        problems: ctx.problems.slice(0, MAX_PROBLEMS),
       },
     );
-  return { data: { ...base, tactics, dataSources, mitigations, techniques }, report };
+  return { data: { ...base, tactics, dataSources, mitigations, techniques }, report: ctx.report };
 }
 
 function buildCatalog(data: CatalogData, file: string): Catalog {
