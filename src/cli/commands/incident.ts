@@ -240,6 +240,9 @@ function addFilterOptions(cmd: Command): Command {
     .option("--real", "only non-demo incidents");
 }
 
+/** The options of a subcommand merged with the `incident` command's own (--db, --actor, --catalog). */
+type OptionsOf = (cmd: Command) => StoreOpts & Record<string, unknown>;
+
 export function registerIncidentCommands(program: Command): void {
   const inc = program
     .command("incident")
@@ -251,7 +254,78 @@ export function registerIncidentCommands(program: Command): void {
     .option("--actor <name>", "who makes the change, for the audit trail (default: TECHTRAIL_ACTOR, else OS user)")
     .option("--catalog <dir>", "catalog folder instead of the built-in one");
   const g = (cmd: Command) => ({ ...inc.opts(), ...cmd.opts() }) as StoreOpts & Record<string, unknown>;
+  registerAdd(inc, g);
+  registerEdit(inc, g);
+  registerShow(inc, g);
+  registerList(inc, g);
+  registerClose(inc, g);
+  registerDelete(inc, g);
+  registerTag(inc, g);
+  registerHistory(inc, g);
+  registerImport(inc, g);
+  registerExport(inc, g);
+  registerRemap(inc, g);
+  registerAttach(inc, g);
+}
 
+/** The new incident of `incident add`: --from-file, then the field options over it. */
+async function addInput(o: StoreOpts & Record<string, unknown>, catalog: Catalog): Promise<Record<string, unknown>> {
+  let input: Record<string, unknown> = {};
+  if (o.fromFile) {
+    try {
+      input = JSON.parse(readInput(String(o.fromFile)));
+    } catch (e) {
+      if (e instanceof TechtrailError) throw e;
+      throw new TechtrailError("PARSE", `${o.fromFile} is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  const set = (k: keyof NewIncidentInput, v: unknown) => {
+    if (v !== undefined && !(Array.isArray(v) && v.length === 0)) input[k] = v;
+  };
+  set("key", o.key);
+  set("title", o.title);
+  set("summary", o.summary);
+  set("status", o.status);
+  set("severity", typeof o.severity === "string" ? o.severity.toUpperCase() : undefined);
+  const timeline: Record<string, unknown> = { ...((input.timeline as object) ?? {}) };
+  for (const [k, opt] of [
+    ["firstActivity", "firstActivity"],
+    ["detected", "detected"],
+    ["reported", "reported"],
+    ["contained", "contained"],
+    ["recovered", "recovered"],
+    ["closed", "closed"],
+  ] as const)
+    if (o[opt] !== undefined) timeline[k] = o[opt];
+  if (Object.keys(timeline).length) input.timeline = timeline;
+  set("accounts", o.account);
+  set("regions", o.region);
+  set("services", o.service);
+  set("resources", o.resource);
+  set("detectionSource", o.detectionSource);
+  set("initialAccess", o.initialAccess);
+  set("threatActor", o.threatActor);
+  set("campaign", o.campaign);
+  set("impact", o.impact);
+  set("playbooks", o.playbook);
+  set("tags", o.tag);
+  set("notes", o.notes);
+  set("lessonsLearned", o.lessons);
+  const refs = o.technique as string[];
+  if (refs.length) {
+    const techniques = [];
+    for (const r of refs) techniques.push(await parseTechniqueArg(catalog, r));
+    input.techniques = techniques;
+  }
+  if (input.title === undefined)
+    throw new TechtrailError("VALIDATION", "an incident needs a title (--title or --from-file)", {
+      problems: [{ field: "title", message: "required" }],
+    });
+  return input;
+}
+
+/** `incident add`: record a new incident. */
+function registerAdd(inc: Command, g: OptionsOf): void {
   inc
     .command("add")
     .description("record a new incident")
@@ -287,57 +361,7 @@ export function registerIncidentCommands(program: Command): void {
       await withRegister(
         o,
         async (reg) => {
-          let input: Record<string, unknown> = {};
-          if (o.fromFile) {
-            try {
-              input = JSON.parse(readInput(String(o.fromFile)));
-            } catch (e) {
-              if (e instanceof TechtrailError) throw e;
-              throw new TechtrailError("PARSE", `${o.fromFile} is not valid JSON: ${(e as Error).message}`);
-            }
-          }
-          const set = (k: keyof NewIncidentInput, v: unknown) => {
-            if (v !== undefined && !(Array.isArray(v) && v.length === 0)) input[k] = v;
-          };
-          set("key", o.key);
-          set("title", o.title);
-          set("summary", o.summary);
-          set("status", o.status);
-          set("severity", typeof o.severity === "string" ? o.severity.toUpperCase() : undefined);
-          const timeline: Record<string, unknown> = { ...((input.timeline as object) ?? {}) };
-          for (const [k, opt] of [
-            ["firstActivity", "firstActivity"],
-            ["detected", "detected"],
-            ["reported", "reported"],
-            ["contained", "contained"],
-            ["recovered", "recovered"],
-            ["closed", "closed"],
-          ] as const)
-            if (o[opt] !== undefined) timeline[k] = o[opt];
-          if (Object.keys(timeline).length) input.timeline = timeline;
-          set("accounts", o.account);
-          set("regions", o.region);
-          set("services", o.service);
-          set("resources", o.resource);
-          set("detectionSource", o.detectionSource);
-          set("initialAccess", o.initialAccess);
-          set("threatActor", o.threatActor);
-          set("campaign", o.campaign);
-          set("impact", o.impact);
-          set("playbooks", o.playbook);
-          set("tags", o.tag);
-          set("notes", o.notes);
-          set("lessonsLearned", o.lessons);
-          const refs = o.technique as string[];
-          if (refs.length) {
-            const techniques = [];
-            for (const r of refs) techniques.push(await parseTechniqueArg(reg.catalog, r));
-            input.techniques = techniques;
-          }
-          if (input.title === undefined)
-            throw new TechtrailError("VALIDATION", "an incident needs a title (--title or --from-file)", {
-              problems: [{ field: "title", message: "required" }],
-            });
+          const input = await addInput(o, reg.catalog);
           const i = await reg.add(input, resolveActor(o));
           if (o.json) return printJson(i);
           out(`${i.key} recorded (${i.techniques.length} technique(s)) in ${reg.store.location}`);
@@ -345,7 +369,10 @@ export function registerIncidentCommands(program: Command): void {
         { create: true },
       );
     });
+}
 
+/** `incident edit`: change fields of an incident (see FIELD names in `incident export --format csv`). */
+function registerEdit(inc: Command, g: OptionsOf): void {
   inc
     .command("edit <key>")
     .description("change fields of an incident (see FIELD names in `incident export --format csv`)")
@@ -383,7 +410,10 @@ export function registerIncidentCommands(program: Command): void {
         out(r.changed ? `${r.incident.key} updated` : `${r.incident.key} unchanged`);
       });
     });
+}
 
+/** `incident show`: show one incident. */
+function registerShow(inc: Command, g: OptionsOf): void {
   inc
     .command("show <key>")
     .description("show one incident")
@@ -396,7 +426,10 @@ export function registerIncidentCommands(program: Command): void {
         printIncident(i);
       });
     });
+}
 
+/** `incident list`: list incidents, newest first. */
+function registerList(inc: Command, g: OptionsOf): void {
   addFilterOptions(
     inc
       .command("list")
@@ -439,7 +472,10 @@ export function registerIncidentCommands(program: Command): void {
       out(`${page.offset + 1}-${page.offset + page.items.length} of ${page.total}`);
     });
   });
+}
 
+/** `incident close`: close an incident (status closed, closed time, lessons learned). */
+function registerClose(inc: Command, g: OptionsOf): void {
   inc
     .command("close <key>")
     .description("close an incident (status closed, closed time, lessons learned)")
@@ -459,7 +495,10 @@ export function registerIncidentCommands(program: Command): void {
         out(`${r.incident.key} closed at ${r.incident.timeline.closed}`);
       });
     });
+}
 
+/** `incident delete`: delete an incident (its audit history is kept). */
+function registerDelete(inc: Command, g: OptionsOf): void {
   inc
     .command("delete <key>")
     .description("delete an incident (its audit history is kept)")
@@ -482,7 +521,10 @@ export function registerIncidentCommands(program: Command): void {
         out(`${i.key} deleted`);
       });
     });
+}
 
+/** `incident tag`: tag techniques (IDs or phrases) on an incident, or --remove them. */
+function registerTag(inc: Command, g: OptionsOf): void {
   inc
     .command("tag <key> <techniques...>")
     .description("tag techniques (IDs or phrases) on an incident, or --remove them")
@@ -518,7 +560,10 @@ export function registerIncidentCommands(program: Command): void {
         );
       });
     });
+}
 
+/** `incident history`: the audit trail of an incident: who changed what, when. */
+function registerHistory(inc: Command, g: OptionsOf): void {
   inc
     .command("history <key>")
     .description("the audit trail of an incident: who changed what, when")
@@ -551,7 +596,10 @@ export function registerIncidentCommands(program: Command): void {
         );
       });
     });
+}
 
+/** `incident import`: import incidents from JSON or CSV (all or nothing; every bad row is reported). */
+function registerImport(inc: Command, g: OptionsOf): void {
   inc
     .command("import <file>")
     .description("import incidents from JSON or CSV (all or nothing; every bad row is reported)")
@@ -587,7 +635,10 @@ export function registerIncidentCommands(program: Command): void {
         { create: true },
       );
     });
+}
 
+/** `incident export`: export incidents as JSON or CSV (re-importable as is). */
+function registerExport(inc: Command, g: OptionsOf): void {
   addFilterOptions(
     inc
       .command("export")
@@ -606,7 +657,10 @@ export function registerIncidentCommands(program: Command): void {
       out(`exported ${count} incident(s) to ${o.out}`);
     });
   });
+}
 
+/** `incident remap`: move technique tags to a catalog release, following revoked → replacement. */
+function registerRemap(inc: Command, g: OptionsOf): void {
   inc
     .command("remap")
     .description("move technique tags to a catalog release, following revoked → replacement")
@@ -633,7 +687,10 @@ export function registerIncidentCommands(program: Command): void {
         );
       });
     });
+}
 
+/** `incident attach`: scan CloudTrail files and add the findings as evidence to an incident. */
+function registerAttach(inc: Command, g: OptionsOf): void {
   inc
     .command("attach <key> <paths...>")
     .description("scan CloudTrail files and add the findings as evidence to an incident")
