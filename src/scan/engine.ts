@@ -71,12 +71,14 @@ export interface RuleSetInfo {
   errors: Array<{ code: ErrorCode; message: string; problems: Problem[] }>;
 }
 
-export function ruleSetInfo(compiled: {
-  rules: readonly CompiledRule[];
-  correlations: readonly CompiledCorrelation[];
-  tap: Tap;
-  errors: readonly TechtrailError[];
-}): RuleSetInfo {
+export function ruleSetInfo(
+  compiled: {
+    rules: readonly CompiledRule[];
+    correlations: readonly CompiledCorrelation[];
+    errors: readonly TechtrailError[];
+  },
+  tap: Tap = new Tap(compiled.rules, compiled.correlations),
+): RuleSetInfo {
   return {
     rules: compiled.rules.map((r) => {
       const info: RuleSetInfo["rules"][number] = {
@@ -91,27 +93,30 @@ export function ruleSetInfo(compiled: {
       return info;
     }),
     correlations: [...compiled.correlations],
-    tapFields: compiled.tap.fieldNames,
+    tapFields: tap.fieldNames,
     errors: compiled.errors.map((e) => ({ code: e.code, message: e.message, problems: e.problems })),
   };
 }
 
-/** Compiled rules, their index and the pre-filter plan, built once per thread. */
-export interface EngineRules {
+/** Compiled rules, their index and the pre-filter plan: read-only, so scans may share them (RuleSetCache). */
+export interface CompiledRules {
   rules: readonly CompiledRule[];
+  errors: ReturnType<typeof compileSigmaRules>["errors"];
   index: RuleIndex;
   plan: PrefilterPlan;
   position: Map<CompiledRule, number>;
+  correlations: readonly CompiledCorrelation[];
+}
+
+/** Compiled rules with the state of one scan on one thread. */
+export interface EngineRules extends Omit<CompiledRules, "errors"> {
   /** Per-thread encoder of matches (its dictionary spans all units the thread scans). */
   encoder: HitEncoder;
-  correlations: readonly CompiledCorrelation[];
   /** Captures what correlations read from matches (inactive without correlations). */
   tap: Tap;
 }
 
-export function buildEngineRules(
-  files: readonly RuleFile[],
-): EngineRules & { errors: ReturnType<typeof compileSigmaRules>["errors"] } {
+export function compileEngineRules(files: readonly RuleFile[]): CompiledRules {
   const { rules, correlations, errors } = compileSigmaRules(files);
   const texts = new Map(files.map((f) => [f.source, f.text]));
   let plan: PrefilterPlan | undefined;
@@ -125,10 +130,33 @@ export function buildEngineRules(
       return plan;
     },
     position: new Map(rules.map((r, i) => [r, i])),
-    encoder: new HitEncoder(),
     correlations,
-    tap: new Tap(rules, correlations),
   };
+}
+
+/**
+ * The state of one scan over shared compiled rules: a new encoder (its dictionary must match the scan's
+ * decoder) and a new tap (its first_seen memory must not hide a combination from a later scan).
+ */
+export function scanState(c: CompiledRules): EngineRules {
+  return {
+    rules: c.rules,
+    index: c.index,
+    get plan() {
+      return c.plan;
+    },
+    position: c.position,
+    correlations: c.correlations,
+    encoder: new HitEncoder(),
+    tap: new Tap(c.rules, c.correlations),
+  };
+}
+
+export function buildEngineRules(
+  files: readonly RuleFile[],
+): EngineRules & { errors: ReturnType<typeof compileSigmaRules>["errors"] } {
+  const compiled = compileEngineRules(files);
+  return Object.assign(scanState(compiled), { errors: compiled.errors });
 }
 
 const READ_CHUNK = 1 << 20;
@@ -249,7 +277,7 @@ export async function scanUnit(
         const magic = Buffer.alloc(2);
         const { bytesRead } = await fh.read(magic, 0, 2, 0);
         if (bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b) {
-          if (await readSmallGzip(fh, res, sink, opts, tick)) return finishUnit(res, rules, tick);
+          if (await readSmallGzip(fh, res, sink, opts, tick, pause)) return finishUnit(res, rules, tick);
           await readStream(
             fh.createReadStream({ highWaterMark: READ_CHUNK, autoClose: false }),
             res,
@@ -297,7 +325,8 @@ const SMALL_GZIP_OUT_BYTES = 32 * 1024 * 1024;
 
 /**
  * A small gzip file in one synchronous inflate on this thread: no stream machinery, no wait for the libuv
- * pool, one splitter pass over the whole content. Returns false (nothing consumed) when the file is large,
+ * pool; the content goes to the splitter in READ_CHUNK slices with `pause` between them (a scan on a server's
+ * main thread lets other work run there). Returns false (nothing consumed) when the file is large,
  * inflates to too much, or is corrupt or truncated: the streaming reader then scans what it can and reports
  * the problem with its position, as before.
  */
@@ -307,6 +336,7 @@ async function readSmallGzip(
   sink: EngineSink,
   opts: EngineOptions,
   tick: () => void,
+  pause: Pause,
 ): Promise<boolean> {
   const { size } = await fh.stat();
   if (size > SMALL_GZIP_BYTES) return false;
@@ -332,8 +362,12 @@ async function readSmallGzip(
   if (format === "empty" && out.length <= HEAD_BYTES) return true;
   const splitter = splitterFor(format, res, sink, opts);
   if (!splitter) return true;
-  splitter.push(out);
-  tick();
+  for (let at = 0; at < out.length && !splitter.done; at += READ_CHUNK) {
+    splitter.push(out.subarray(at, at + READ_CHUNK));
+    tick();
+    const wait = pause();
+    if (wait) await wait;
+  }
   finish(splitter, res, sink);
   return true;
 }

@@ -19,6 +19,7 @@ export {
   TechniqueSeen,
   TimelineEntry,
 } from "./model.js";
+export { type RuleFolders, RuleSetCache } from "./rule-cache.js";
 export { BUILTIN_RULES_DIR } from "./rule-files.js";
 export {
   lintRuleLibrary,

@@ -23,15 +23,10 @@ async function walk(dir: string, out: string[]): Promise<void> {
 }
 
 /**
- * Reads every rule file under the folders. A missing folder given by the user is an error (NOT_FOUND); a
- * missing built-in folder just means no built-in rules. Unreadable files become problems.
+ * Paths of the rule files under the folders, in reading order. A missing folder given by the user is an error
+ * (NOT_FOUND); a missing built-in folder just means no built-in rules.
  */
-export async function readRuleFiles(
-  dirs: readonly string[],
-  opts: { builtin: boolean },
-): Promise<{ files: RuleFile[]; problems: RuleProblem[] }> {
-  const files: RuleFile[] = [];
-  const problems: RuleProblem[] = [];
+export async function listRuleFiles(dirs: readonly string[], opts: { builtin: boolean }): Promise<string[]> {
   const paths: string[] = [];
   if (opts.builtin) {
     try {
@@ -52,7 +47,17 @@ export async function readRuleFiles(
     if (isDir) await walk(dir, paths);
     else paths.push(dir);
   }
-  for (const p of paths) {
+  return paths;
+}
+
+/** Reads every rule file under the folders (see listRuleFiles). Unreadable files become problems. */
+export async function readRuleFiles(
+  dirs: readonly string[],
+  opts: { builtin: boolean },
+): Promise<{ files: RuleFile[]; problems: RuleProblem[] }> {
+  const files: RuleFile[] = [];
+  const problems: RuleProblem[] = [];
+  for (const p of await listRuleFiles(dirs, opts)) {
     try {
       files.push({ text: await readFile(p, "utf8"), source: p });
     } catch (e) {

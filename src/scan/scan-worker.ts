@@ -16,7 +16,7 @@ if (!parentPort) throw new Error("scan-worker must run in a worker thread");
 const port: MessagePort = parentPort;
 const init = workerData as Init;
 const rules = buildEngineRules(init.ruleFiles);
-port.postMessage({ type: "ready", info: ruleSetInfo(rules) });
+port.postMessage({ type: "ready", info: ruleSetInfo(rules, rules.tap) });
 
 /** Counts a batch about to be sent (before posting, so the main thread's acknowledgement never comes first). */
 const sending = () => Atomics.add(init.pending, init.slot, 1);

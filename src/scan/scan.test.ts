@@ -535,3 +535,33 @@ describe("scanPaths: streamed findings", () => {
     });
   });
 });
+
+describe("scanPaths: on the calling thread", () => {
+  it("lets other work run while it scans (a server's small upload): a gzip file inflated in one call is scanned in slices", async () => {
+    const dir = tmp();
+    const lines: string[] = [];
+    for (let i = 0; i < 25_000; i++)
+      lines.push(JSON.stringify(ev("CreateAccessKey", "iam", { eventID: `k-${i}`, requestParameters: { n: i } })));
+    const gz = gzipSync(`${lines.join("\n")}\n`);
+    assert.ok(gz.length < 4 * 1024 * 1024, "small enough to be inflated in one call");
+    writeFileSync(join(dir, "keys.jsonl.gz"), gz);
+    // the longest time the thread was held: without slices, the whole inflated file is split and matched in
+    // one go (about 60 % of the scan's time); with them, inflating and the first slice (under 30 %)
+    let last = performance.now();
+    let longest = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+    }, 1);
+    const t0 = performance.now();
+    try {
+      const r = await scanPaths([dir], opts, { catalog, onFindings: () => undefined });
+      assert.equal(r.summary.findings.total, 25_000);
+    } finally {
+      clearInterval(timer);
+    }
+    const took = performance.now() - t0;
+    assert.ok(longest < took / 2, `the thread was held for ${longest.toFixed(0)} ms of a ${took.toFixed(0)} ms scan`);
+  });
+});

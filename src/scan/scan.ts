@@ -6,6 +6,7 @@ import { open, readdir, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { Catalog } from "../catalog/catalog.js";
 import { loadBuiltinCatalog } from "../catalog/load.js";
 import { type Problem, TechtrailError, zodProblems } from "../core/errors.js";
@@ -14,14 +15,17 @@ import { resolveRuleTechniques } from "../rules/index.js";
 import { FindingAggregator, type FindingsSink } from "./aggregate.js";
 import { CorrelationRun, type CorrelationSummary, type CorrTuple, correlationFinding } from "./correlate.js";
 import {
-  buildEngineRules,
+  type CompiledRules,
+  compileEngineRules,
   detectFormat,
   type EngineOptions,
+  type EngineRules,
   type RuleFile,
   type RuleSetInfo,
   ruleSetInfo,
   ScanAborted,
   type ScanUnit,
+  scanState,
   type UnitResult,
 } from "./engine.js";
 import type { HitBatch, RuleMeta } from "./hits.js";
@@ -36,6 +40,7 @@ import {
   type SkipExample,
 } from "./model.js";
 import { runInThread, ScanPool } from "./pool.js";
+import type { CachedRuleSet, RuleSetCache } from "./rule-cache.js";
 import { readRuleFiles } from "./rule-files.js";
 import { compareFindings, EvidenceSampler, SummaryBuilder } from "./summary.js";
 import type { Suppressor } from "./suppress.js";
@@ -88,6 +93,12 @@ export interface ScanHooks {
   suppress?: Suppressor;
   /** With `suppress`: pass suppressed findings on as well, marked `suppressed` (the summary does not count them). */
   showSuppressed?: boolean;
+  /**
+   * Rules kept compiled between scans (a server's): a scan on this thread (no workers) reads `ruleDirs` and
+   * `builtinRules` through it, and does not compile them again while their files are unchanged. Not used
+   * with `ruleTexts`, nor by worker threads (each compiles the rule files for itself).
+   */
+  ruleCache?: RuleSetCache;
 }
 
 /** The time in a CloudTrail delivery file name (`..._20260102T0305Z_...`), else 0 (then path order decides). */
@@ -206,6 +217,9 @@ function ruleProblemsOf(e: RuleSetInfo["errors"][number]): RuleProblem[] {
   });
 }
 
+/** Longest stretch an in-thread scan keeps its thread before letting other work run. */
+const YIELD_MS = 20;
+
 const EMPTY_HITS: HitBatch = { rows: new Uint32Array(0), count: 0, idOther: [], timeOther: [], dict: [] };
 
 function listOf(items: Finding[]): FindingList {
@@ -243,11 +257,10 @@ export async function scanPaths(
   const opts = resolveScanOptions(options);
   if (paths.length === 0)
     throw new TechtrailError("VALIDATION", "nothing to scan: give at least one file, folder or -");
-  // Rules are read first so the workers can start compiling them while this thread does the same.
-  const { files: ruleFiles, problems: readProblems } = await readRuleFiles(opts.ruleDirs, {
-    builtin: opts.builtinRules,
-  });
-  ruleFiles.push(...opts.ruleTexts);
+  const readRules = () => readRuleFiles(opts.ruleDirs, { builtin: opts.builtinRules });
+  const cacheable = hooks.ruleCache !== undefined && opts.ruleTexts.length === 0;
+  // A missing rule folder is reported before missing inputs.
+  let read = cacheable ? undefined : await readRules();
   const { files, stdin } = await discover(paths);
   const units = await planUnits(files, opts.chunkBytes);
   const engine: EngineOptions = {
@@ -257,12 +270,31 @@ export async function scanPaths(
     skipExamples: opts.skipExamples,
   };
   const workers = Math.min(opts.workers ?? Math.max(1, availableParallelism()), units.length);
+  // Cached rules serve scans on this thread; workers compile the files for themselves, and this thread does
+  // not compile on their behalf (a server's event loop would stall meanwhile).
+  const cached =
+    cacheable && workers === 0
+      ? await hooks.ruleCache?.get({ ruleDirs: opts.ruleDirs, builtin: opts.builtinRules })
+      : undefined;
+  read ??= cached ? { files: [...cached.files], problems: [...cached.readProblems] } : await readRules();
+  const { files: ruleFiles, problems: readProblems } = read;
+  ruleFiles.push(...opts.ruleTexts);
   hooks.signal?.throwIfAborted();
   const pool = workers > 0 ? new ScanPool(workers, ruleFiles, engine) : undefined;
   const onAbort = () => void pool?.abort(abortError(hooks.signal as AbortSignal));
   hooks.signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    return await scanWith(paths, opts, hooks, { t0, ruleFiles, readProblems, files, stdin, units, engine, pool });
+    return await scanWith(paths, opts, hooks, {
+      t0,
+      ruleFiles,
+      readProblems,
+      cached,
+      files,
+      stdin,
+      units,
+      engine,
+      pool,
+    });
   } catch (e) {
     if (e instanceof ScanAborted || hooks.signal?.aborted) throw abortError(hooks.signal as AbortSignal);
     throw e;
@@ -276,6 +308,8 @@ interface Prepared {
   t0: number;
   ruleFiles: RuleFile[];
   readProblems: RuleProblem[];
+  /** Rules compiled before (RuleSetCache): this thread scans with them and does not compile. */
+  cached: CachedRuleSet | undefined;
   files: InputFile[];
   stdin: boolean;
   units: ScanUnit[];
@@ -291,13 +325,13 @@ async function scanWith(
 ): Promise<ScanResult> {
   const { t0, ruleFiles, readProblems, files, stdin, units, engine, pool } = prep;
   const catalog = hooks.catalog ?? loadBuiltinCatalog();
-  // With a pool, the workers compile the rules and report them; this thread compiles only if it scans too.
-  let compiled: ReturnType<typeof buildEngineRules> | undefined;
-  const compileHere = () => {
-    compiled ??= buildEngineRules(ruleFiles);
-    return compiled;
-  };
-  const rules: RuleSetInfo = pool ? await pool.info() : ruleSetInfo(compileHere());
+  // With a pool, the workers compile the rules and report them; this thread compiles only if it scans too
+  // (and not at all with cached rules). The scan's own state (encoder, tap) is new either way.
+  let compiled: CompiledRules | undefined = prep.cached?.compiled;
+  let state: EngineRules | undefined;
+  const compiledHere = () => (compiled ??= compileEngineRules(ruleFiles));
+  const compileHere = () => (state ??= scanState(compiledHere()));
+  const rules: RuleSetInfo = pool ? await pool.info() : (prep.cached?.info ?? ruleSetInfo(compiledHere()));
   const ruleErrors: RuleProblem[] = [...readProblems, ...rules.errors.flatMap(ruleProblemsOf)];
   if (opts.strict && ruleErrors.length > 0) {
     const first = rules.errors[0];
@@ -407,6 +441,7 @@ async function scanWith(
   const aborted = () => {
     if (hooks.signal?.aborted) throw new ScanAborted();
   };
+  let lastYield = performance.now();
   const callbacks = {
     result: onResult,
     hits: (unit: number, batch: HitBatch, thread: number, ack: () => void) => {
@@ -419,9 +454,16 @@ async function scanWith(
       report();
     },
     stop: () => stopped || hooks.signal?.aborted === true,
+    // in-thread scans only: between chunks, wait while findings back up, and let other work on this thread
+    // (a server's requests, the time limit's timer) run every YIELD_MS
     wait: () => {
       aborted();
-      return agg.backPressure();
+      const held = agg.backPressure();
+      if (held) return held;
+      const now = performance.now();
+      if (now - lastYield < YIELD_MS) return undefined;
+      lastYield = now;
+      return yieldToLoop();
     },
   };
   const scanStart = performance.now();

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { AuthStore } from "../auth/auth-store.js";
 import type { Catalog } from "../catalog/catalog.js";
 import { TechtrailError } from "../core/errors.js";
+import { RuleSetCache } from "../scan/rule-cache.js";
 import type { Store } from "../store/store.js";
 import type { AppEnv, ServerDeps, ServerLimits } from "./context.js";
 import { errorResponse, toTechtrailError } from "./errors.js";
@@ -50,6 +51,8 @@ export interface AppOptions {
    */
   trustedProxies?: readonly string[];
   log?: (line: string) => void;
+  /** The compiled rules scan uploads use (default: a new cache; the first upload compiles them). */
+  ruleCache?: RuleSetCache;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -110,6 +113,7 @@ export function createApp(opts: AppOptions): OpenAPIHono<AppEnv> {
     auth: opts.auth,
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
     log: opts.log ?? (() => undefined),
+    ruleCache: opts.ruleCache ?? new RuleSetCache(),
   };
   if (opts.releasesDir !== undefined) deps.releasesDir = opts.releasesDir;
   const secure = opts.secureCookies ?? "auto";

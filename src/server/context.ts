@@ -6,6 +6,7 @@ import { type Principal, type Role, roleAllows } from "../auth/model.js";
 import type { Catalog } from "../catalog/catalog.js";
 import { TechtrailError } from "../core/errors.js";
 import type { ChangeContext } from "../incidents/model.js";
+import type { RuleSetCache } from "../scan/rule-cache.js";
 import type { Store } from "../store/store.js";
 
 export interface ServerLimits {
@@ -32,6 +33,8 @@ export interface ServerDeps {
   releasesDir?: string;
   /** Where operational messages go (unexpected errors); the CLI passes stderr. Never console. */
   log: (line: string) => void;
+  /** Rules compiled once for every scan upload, until the rule files change. */
+  ruleCache: RuleSetCache;
 }
 
 export type AppEnv = {
