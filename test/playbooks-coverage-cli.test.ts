@@ -64,17 +64,19 @@ test("a playbook naming an unknown technique is refused with file and line", () 
 
 test("coverage with each built-in profile; more monitoring sees more", () => {
   const score = (profile: string) =>
-    runCliJson<{ weighting: string; scores: { visible: number; detected: number }; unseen: unknown[] }>([
-      "coverage",
-      "--profile",
-      profile,
-      "--db",
-      db,
-      "--json",
-    ]);
+    runCliJson<{
+      weighting: string;
+      scores: { visible: number; detected: number; detectedByDetectors: number };
+      unseen: unknown[];
+      detectors: Array<{ detector: string; techniquesDetected: number }>;
+    }>(["coverage", "--profile", profile, "--db", db, "--json"]);
   const ct = score("cloudtrail-only");
   const gd = score("cloudtrail-guardduty");
   const all = score("everything");
+  // With the shipped mappings, GuardDuty findings detect techniques once GuardDuty is on, and not before.
+  assert.equal(ct.scores.detectedByDetectors, 0);
+  assert.ok((gd.detectors.find((d) => d.detector === "guardduty")?.techniquesDetected ?? 0) > 0);
+  assert.ok(gd.scores.detectedByDetectors > 0 && gd.scores.detectedByDetectors <= all.scores.detectedByDetectors);
   assert.equal(ct.weighting, "incidents");
   assert.ok(ct.scores.visible <= gd.scores.visible && gd.scores.visible <= all.scores.visible);
   assert.ok(ct.scores.visible < all.scores.visible, "CloudTrail alone misses data-plane techniques");

@@ -258,7 +258,7 @@ function sections(r: ReportData, catalog: Catalog): Section[] {
       id: "coverage",
       title: `Detection coverage: ${cv.profile.name}`,
       text: [
-        `Frequency-weighted: visible ${pct(cv.scores.visible)}, detected ${pct(cv.scores.detected)}.`,
+        `Frequency-weighted: visible ${pct(cv.scores.visible)}, detected ${pct(cv.scores.detected)} (by rules ${pct(cv.scores.detectedByRules)}, by detector findings ${pct(cv.scores.detectedByDetectors)}).`,
         cv.unseen.length
           ? `Frequent techniques this monitoring would not see: ${cv.unseen.map((x) => `${x.id} (${x.incidents})`).join(", ")}.`
           : "Every technique seen in the period is visible to this monitoring.",
@@ -277,7 +277,12 @@ function sections(r: ReportData, catalog: Catalog): Section[] {
               x.id,
               x.incidents,
               x.visible ? "yes" : "no",
-              x.detected ? "yes" : "no",
+              // say what detects it: rules, detector findings or both
+              x.detected
+                ? [x.detectedByRules ? "rules" : "", x.detectedByDetectors ? "detector findings" : ""]
+                    .filter(Boolean)
+                    .join(" + ")
+                : "no",
               x.visibleVia.join(", "),
             ]),
         },
