@@ -22,6 +22,7 @@ import {
 } from "../../rules/index.js";
 import { lintRuleLibrary, loadRuleLibrary, type RuleLibrary, testRuleLibrary } from "../../scan/rule-library.js";
 import { log, out, printJson, table, truncate } from "../output.js";
+import { registerRulesCompile } from "./rules-compile.js";
 
 interface LibraryOpts {
   rules: string[];
@@ -269,4 +270,6 @@ export function registerRulesCommands(program: Command): void {
       );
     }
   });
+
+  registerRulesCompile(rules);
 }

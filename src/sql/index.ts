@@ -1,0 +1,12 @@
+// Rules as SQL: the rule IR (ir.ts), its dialects (DuckDB, Trino/Athena, CloudTrail Lake) and compileRules().
+export {
+  type CompiledQuery,
+  type CompileOptions,
+  type CompileResult,
+  combinedQuery,
+  compileRules,
+  ruleCondition,
+  type UnsupportedRule,
+} from "./compile.js";
+export { DIALECTS, type DialectName, duckdbFieldColumns, Unsupported } from "./dialects.js";
+export { type Expr, fieldsOf, type Pred, type RuleIR, ruleIR } from "./ir.js";
