@@ -24,7 +24,9 @@ export {
   computeCoverage,
   coverageFromStore,
   coverageLayers,
+  DetectorFinding,
   deployedRules,
+  detectorTypesOn,
   TechniqueCoverage,
 } from "./coverage/coverage.js";
 export {
@@ -34,7 +36,18 @@ export {
   MonitoringProfile,
   MonitoringProfileDoc,
   parseProfile,
+  SecurityHubStandard,
 } from "./coverage/profile.js";
+export {
+  BUILTIN_MAPPINGS_DIR,
+  DetectorId,
+  type DetectorMapping,
+  DetectorMappings,
+  loadDetectorMappings,
+  MappingEntry,
+  MappingFileDoc,
+  parseMappingFile,
+} from "./detectors/mapping.js";
 export {
   ACTORS as DEMO_ACTORS,
   DEMO_NOW,
