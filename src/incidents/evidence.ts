@@ -6,6 +6,7 @@ import {
   CONFIDENCE_RANK,
   type Confidence,
   canonicalTimestamp,
+  type DetectionSource,
   type FindingRef,
   type Incident,
   type NewIncidentInput,
@@ -28,6 +29,42 @@ export interface FindingLike {
   errorCode?: string | null;
   /** Where the event came from: a string, or the scan engine's {file, line | index}. */
   origin?: string | { file: string; line?: number | undefined; index?: number | undefined } | null;
+  /** Set on findings read from an AWS detector (the scan's `detector` part). */
+  detector?: {
+    detector: string;
+    findingId: string;
+    type: string;
+    format?: string;
+    createdAt?: string | undefined;
+    firstSeen?: string | undefined;
+  } | null;
+}
+
+/** The incident's detection source for a detector: GuardDuty's own, else Security Hub (which gathers the others). */
+const detectionSourceOf = (detector: string): DetectionSource =>
+  detector === "guardduty" ? "guardduty" : "security-hub";
+
+/**
+ * The detector finding that raised the alert: the earliest created. Its detector is the incident's detection
+ * source and its creation time the detection time.
+ */
+function alertOf(
+  findings: readonly FindingLike[],
+): { source: DetectionSource; detected?: string; finding: FindingLike } | undefined {
+  let best: { f: FindingLike; t: number } | undefined;
+  for (const f of findings) {
+    const d = f.detector;
+    if (!d) continue;
+    const t = Date.parse(d.createdAt ?? d.firstSeen ?? f.eventTime ?? "");
+    const key = Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
+    if (!best || key < best.t) best = { f, t: key };
+  }
+  if (!best?.f.detector) return undefined;
+  return {
+    source: detectionSourceOf(best.f.detector.detector),
+    ...(Number.isFinite(best.t) ? { detected: canonicalTimestamp(best.t) } : {}),
+    finding: best.f,
+  };
 }
 
 function originText(o: FindingLike["origin"]): string | undefined {
@@ -198,6 +235,12 @@ export function draftFromFindings(
   );
   const times = findings.map((f) => Date.parse(f.eventTime ?? "")).filter((t) => !Number.isNaN(t));
   const earliest = times.length ? canonicalTimestamp(Math.min(...times)) : undefined;
+  // A detector finding among them raised the alert: detection is when it was created, by that detector.
+  const alert = alertOf(findings);
+  const detected = alert?.detected ?? earliest;
+  // first activity cannot follow detection; keep it only when consistent
+  if (detected !== undefined && base.timeline.firstActivity !== undefined && base.timeline.firstActivity > detected)
+    delete base.timeline.firstActivity;
   const levels = findings.map((f) => f.rule.level ?? "");
   const severity = levels.includes("critical") ? "P1" : levels.includes("high") ? "P2" : "P3";
   const draft: NewIncidentInput = {
@@ -205,11 +248,16 @@ export function draftFromFindings(
       opts.title ??
       `Draft from scan: ${ruleTitles.slice(0, 2).join("; ")}${ruleTitles.length > 2 ? ` (+${ruleTitles.length - 2} more)` : ""}`
     ).slice(0, 200),
-    summary: `Created from ${totals?.findings ?? findings.length} scan finding(s)${opts.source ? ` in ${opts.source}` : ""} by ${rules.length} rule(s). Detected is the time of the earliest matching event: correct it if the alert came later. Review and complete before triage.`,
+    summary: `Created from ${totals?.findings ?? findings.length} scan finding(s)${opts.source ? ` in ${opts.source}` : ""} by ${rules.length} rule(s). ${
+      alert?.finding.detector
+        ? `Detected is when ${alert.finding.detector.detector} raised finding ${alert.finding.detector.findingId} (${alert.finding.detector.type}).`
+        : "Detected is the time of the earliest matching event: correct it if the alert came later."
+    } Review and complete before triage.`,
     status: "open",
     severity,
     ...base,
-    timeline: { ...base.timeline, ...(earliest !== undefined ? { detected: earliest } : {}) },
+    ...(alert ? { detectionSource: alert.source } : {}),
+    timeline: { ...base.timeline, ...(detected !== undefined ? { detected } : {}) },
     techniques,
     tags: ["draft", "from-scan"],
   };

@@ -65,6 +65,8 @@ export interface FindingGroup {
   principal: string;
   eventSource: string | undefined;
   eventName: string | undefined;
+  /** The detector, for findings read from one (eventName is then the finding type). */
+  detector?: string | undefined;
   count: number;
   /** Findings of failed calls (attempts). */
   failed: number;
@@ -84,7 +86,7 @@ export class FindingGroups {
   constructor(private readonly limit = GROUP_LIMIT) {}
 
   add(f: Finding): void {
-    const principal = f.principalArn ?? f.accessKeyId ?? "(unknown principal)";
+    const principal = f.principalArn ?? f.accessKeyId ?? f.detector?.resources[0]?.id ?? "(unknown principal)";
     const key = `${f.rule.id}\u0000${principal}\u0000${f.eventName ?? ""}`;
     let g = this.groups.get(key);
     if (!g) {
@@ -98,6 +100,7 @@ export class FindingGroups {
         principal,
         eventSource: f.eventSource,
         eventName: f.eventName,
+        detector: f.detector?.detector,
         count: 0,
         failed: 0,
         first: f.eventTime,

@@ -1,6 +1,7 @@
 // Data types of the scan engine, each a zod schema with its inferred type: findings (one event × rule
 // pair), skipped-record reports, the scan summary, and the options accepted by scanPaths().
 import { z } from "zod";
+import { DetectorSource, DetectorSummary } from "../detectors/model.js";
 import { Baseline } from "../rules/first-seen.js";
 import { SigmaLevel } from "../rules/index.js";
 
@@ -62,6 +63,12 @@ export const Finding = z.strictObject({
     .optional(),
   /** Set only on suppressed findings passed on with `showSuppressed`: the suppression entry that matched. */
   suppressed: z.strictObject({ index: z.number().int().nonnegative(), reason: z.string() }).optional(),
+  /**
+   * Set on findings read from an AWS detector (GuardDuty, Security Hub, ...): `rule` is then
+   * `<detector>:<type>` with the finding's title and severity, eventID the finding ID, eventName its type,
+   * eventTime when the activity was first seen, and `techniques` those the reviewed mapping says it detects.
+   */
+  detector: DetectorSource.optional(),
 });
 export type Finding = z.infer<typeof Finding>;
 
@@ -118,6 +125,8 @@ export const TimelineEntry = z.strictObject({
   techniques: z.array(z.string()),
   attempt: z.boolean(),
   origin: Origin,
+  /** The detector, on entries of detector findings (their eventName is the finding type). */
+  detector: z.string().optional(),
 });
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 
@@ -195,6 +204,8 @@ export const ScanSummary = z.strictObject({
     })
     .optional(),
   unlistedPrincipalFindings: z.number().int().nonnegative().optional(),
+  /** Findings read from AWS detectors (GuardDuty, Security Hub, ...), when any detector file was given. */
+  detectors: DetectorSummary.optional(),
   workers: z.number().int(),
   /** Wall time of the whole call, including loading the catalog and compiling rules. */
   durationMs: z.number(),

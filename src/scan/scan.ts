@@ -10,10 +10,13 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { Catalog } from "../catalog/catalog.js";
 import { loadBuiltinCatalog } from "../catalog/load.js";
 import { type Problem, TechtrailError, zodProblems } from "../core/errors.js";
+import type { DetectorMappings } from "../detectors/mapping.js";
+import type { DetectorSummary } from "../detectors/model.js";
 import type { Baseline } from "../rules/first-seen.js";
 import { resolveRuleTechniques } from "../rules/index.js";
 import { FindingAggregator, type FindingsSink } from "./aggregate.js";
 import { CorrelationRun, type CorrelationSummary, type CorrTuple, correlationFinding } from "./correlate.js";
+import { type DetectorFile, DetectorInput, splitDetectorFiles } from "./detector-input.js";
 import {
   type CompiledRules,
   compileEngineRules,
@@ -99,6 +102,8 @@ export interface ScanHooks {
    * with `ruleTexts`, nor by worker threads (each compiles the rule files for itself).
    */
   ruleCache?: RuleSetCache;
+  /** Detector-to-technique mappings for detector findings (default: the built-in mappings/ folder). */
+  detectorMappings?: DetectorMappings;
 }
 
 /** The time in a CloudTrail delivery file name (`..._20260102T0305Z_...`), else 0 (then path order decides). */
@@ -247,7 +252,11 @@ export function resolveScanOptions(options: ScanOptions): ResolvedScanOptions {
   return parsed.data;
 }
 
-/** Scans CloudTrail files, folders (recursively) and "-" (stdin) with the built-in and given Sigma rules. */
+/**
+ * Scans CloudTrail files, folders (recursively) and "-" (stdin) with the built-in and given Sigma rules. Files
+ * whose content is AWS detector output (GuardDuty, Security Hub ASFF, OCSF Parquet) are read as findings
+ * beside them (src/detectors).
+ */
 export async function scanPaths(
   paths: readonly string[],
   options: ScanOptions = {},
@@ -261,7 +270,9 @@ export async function scanPaths(
   const cacheable = hooks.ruleCache !== undefined && opts.ruleTexts.length === 0;
   // A missing rule folder is reported before missing inputs.
   let read = cacheable ? undefined : await readRules();
-  const { files, stdin } = await discover(paths);
+  const { files: inputs, stdin } = await discover(paths);
+  // detector files are told from CloudTrail by their first bytes and read on this thread after the scan
+  const { detector: detectorFiles, rest: files } = await splitDetectorFiles(inputs);
   const units = await planUnits(files, opts.chunkBytes);
   const engine: EngineOptions = {
     maxRecordBytes: opts.maxRecordBytes,
@@ -290,6 +301,7 @@ export async function scanPaths(
       readProblems,
       cached,
       files,
+      detectorFiles,
       stdin,
       units,
       engine,
@@ -311,6 +323,7 @@ interface Prepared {
   /** Rules compiled before (RuleSetCache): this thread scans with them and does not compile. */
   cached: CachedRuleSet | undefined;
   files: InputFile[];
+  detectorFiles: DetectorFile[];
   stdin: boolean;
   units: ScanUnit[];
   engine: EngineOptions;
@@ -323,7 +336,7 @@ async function scanWith(
   hooks: ScanHooks,
   prep: Prepared,
 ): Promise<ScanResult> {
-  const { t0, ruleFiles, readProblems, files, stdin, units, engine, pool } = prep;
+  const { t0, ruleFiles, readProblems, files, detectorFiles, stdin, units, engine, pool } = prep;
   const catalog = hooks.catalog ?? loadBuiltinCatalog();
   // With a pool, the workers compile the rules and report them; this thread compiles only if it scans too
   // (and not at all with cached rules). The scan's own state (encoder, tap) is new either way.
@@ -562,6 +575,25 @@ async function scanWith(
     }
     await agg.idle();
   }
+  // Detector findings go last, so the summary can place those naming only an access key on the timeline of
+  // the principal CloudTrail showed using it.
+  let detectors: DetectorSummary | undefined;
+  if (detectorFiles.length > 0) {
+    const input = new DetectorInput(catalog, { mappings: hooks.detectorMappings, examples: opts.skipExamples });
+    const found = await input.readFiles(detectorFiles);
+    detectors = input.summary();
+    const first = detectors.problems.examples[0];
+    if (opts.strict && first) {
+      const p: Problem = { source: first.file, message: `${first.reason}: ${first.message}` };
+      if (first.line !== undefined) p.line = first.line;
+      if (first.field !== undefined) p.field = first.field;
+      throw new TechtrailError("PARSE", `scan stopped at the first problem (strict): ${first.reason}`, {
+        problems: [p],
+      });
+    }
+    for (const f of found) void agg.emit(f);
+    await agg.idle();
+  }
   const summary = summaryBuilder.build({
     inputs: [...paths],
     filesScanned: filesTotal - skippedFiles.size,
@@ -580,6 +612,7 @@ async function scanWith(
     },
     workers: pool?.size ?? 0,
     ...(correlations ? { correlations } : {}),
+    ...(detectors ? { detectors } : {}),
     durationMs: performance.now() - t0,
     scanMs,
   });

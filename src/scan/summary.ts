@@ -12,6 +12,8 @@ import type { SuppressionHit } from "./suppress.js";
 export const PRINCIPALS_PER_TECHNIQUE = 50;
 /** Principals with a timeline in the summary (the first ones met); findings of others are counted only. */
 export const PRINCIPAL_LIMIT = 1_000;
+/** Access keys remembered with their principal, to place detector findings that name only the key. */
+const KEY_OWNER_LIMIT = 100_000;
 
 export const principalOf = (f: Finding): string => f.principalArn ?? f.accessKeyId ?? UNKNOWN_PRINCIPAL;
 
@@ -82,6 +84,8 @@ export interface Counters {
   workers: number;
   /** Correlation and first_seen rules' figures (when the rule set has any). */
   correlations?: ScanSummary["correlations"];
+  /** Detector findings' figures (when detector files were read). */
+  detectors?: ScanSummary["detectors"];
   durationMs: number;
   scanMs: number;
 }
@@ -118,6 +122,8 @@ export class SummaryBuilder {
   private readonly principals = new Map<string, PrincipalAcc>();
   private unlistedPrincipalFindings = 0;
   private belowMinLevel = 0;
+  /** Access key → the principal CloudTrail findings showed using it (bounded), for detector findings. */
+  private readonly keyOwner = new Map<string, string>();
 
   constructor(
     private readonly catalog: Catalog,
@@ -151,7 +157,7 @@ export class SummaryBuilder {
     this.byLevel.set(level, (this.byLevel.get(level) ?? 0) + 1);
     this.byRule.set(f.rule.id, (this.byRule.get(f.rule.id) ?? 0) + 1);
     for (const ta of f.tactics) this.tactics.set(ta, (this.tactics.get(ta) ?? 0) + 1);
-    const who = principalOf(f);
+    const who = this.principal(f);
     const time = f.eventTime;
     for (const id of f.techniques) {
       let t = this.techniques.get(id);
@@ -196,6 +202,7 @@ export class SummaryBuilder {
       };
       if (time !== undefined) entry.eventTime = time;
       if (f.eventName !== undefined) entry.eventName = f.eventName;
+      if (f.detector !== undefined) entry.detector = f.detector.detector;
       // key order of the schema: eventTime, eventName first
       const ordered: TimelineEntry = {
         ...(entry.eventTime !== undefined ? { eventTime: entry.eventTime } : {}),
@@ -205,9 +212,26 @@ export class SummaryBuilder {
         techniques: entry.techniques,
         attempt: entry.attempt,
         origin: entry.origin,
+        ...(entry.detector !== undefined ? { detector: entry.detector } : {}),
       };
       p.timeline.add({ f, entry: ordered });
     }
+  }
+
+  /**
+   * The timeline a finding goes on. A detector finding joins the principal whose CloudTrail findings used the
+   * same access key (detector findings are passed on after CloudTrail's), else its own principal or key, else
+   * its first resource.
+   */
+  private principal(f: Finding): string {
+    const key = f.accessKeyId;
+    if (f.detector === undefined) {
+      if (key !== undefined && f.principalArn !== undefined && this.keyOwner.size < KEY_OWNER_LIMIT)
+        if (!this.keyOwner.has(key)) this.keyOwner.set(key, f.principalArn);
+      return principalOf(f);
+    }
+    const owner = key === undefined ? undefined : this.keyOwner.get(key);
+    return owner ?? f.principalArn ?? key ?? f.detector.resources[0]?.id ?? UNKNOWN_PRINCIPAL;
   }
 
   build(c: Counters): ScanSummary {
@@ -282,6 +306,7 @@ export class SummaryBuilder {
         .sort((a, b) => b.findings - a.findings || a.id.localeCompare(b.id)),
       principals,
       ...(c.correlations ? { correlations: c.correlations } : {}),
+      ...(c.detectors ? { detectors: c.detectors } : {}),
       workers: c.workers,
       durationMs: Math.round(c.durationMs),
       scanMs: Math.round(c.scanMs),
@@ -317,16 +342,22 @@ function notePrincipal(m: Map<string, string>, who: string, time: string): void 
   }
 }
 
+/** Detector findings kept as evidence, the earliest ones. */
+const DETECTIONS_KEPT = 1_000;
+
 /**
  * Evidence for draft incidents: per technique the `perTechnique` earliest findings (by eventTime, file,
  * line/index, rule), whatever the number of findings; the summary holds the counts.
  */
 export class EvidenceSampler {
   private readonly byTechnique = new Map<string, SmallestN<Finding>>();
+  /** Detector findings are all kept (bounded): they say what raised the alert, mapped or not. */
+  private readonly detections = new SmallestN<Finding>(DETECTIONS_KEPT, compareFindings);
 
   constructor(private readonly perTechnique: number) {}
 
   add(f: Finding): void {
+    if (f.detector !== undefined) this.detections.add(f);
     for (const id of f.techniques) {
       let s = this.byTechnique.get(id);
       if (!s) {
@@ -341,6 +372,7 @@ export class EvidenceSampler {
   findings(): Finding[] {
     const all = new Set<Finding>();
     for (const s of this.byTechnique.values()) for (const f of s.items) all.add(f);
+    for (const f of this.detections.items) all.add(f);
     return [...all].sort(compareFindings);
   }
 }

@@ -6,6 +6,7 @@ import { buildNavigatorLayers } from "../../catalog/layer.js";
 import { loadBuiltinCatalog } from "../../catalog/load.js";
 import { formatProblem, isTechtrailError, TechtrailError } from "../../core/errors.js";
 import { type OutputSink, openOutput, writeFileAtomic, writeOutput } from "../../core/fs.js";
+import { loadDetectorMappings } from "../../detectors/mapping.js";
 import type { Baseline } from "../../rules/first-seen.js";
 import { SIGMA_LEVELS } from "../../rules/index.js";
 import {
@@ -49,6 +50,7 @@ interface ScanCliOpts {
   baseline?: string;
   suppress?: string;
   showSuppressed?: boolean;
+  detectorMappings?: string;
 }
 
 /** `90m`, `1h`, `0s` → ms; a clear error otherwise. */
@@ -179,7 +181,9 @@ function tableLines(groups: FindingGroups, summary: ScanSummary, width: number):
         g.rule.level,
         g.techniques.join(",") || "-",
         g.principal,
-        `${(g.eventSource ?? "").replace(/\.amazonaws\.com$/, "")}:${g.eventName ?? ""}`,
+        g.detector
+          ? `${g.detector}:${g.eventName ?? ""}`
+          : `${(g.eventSource ?? "").replace(/\.amazonaws\.com$/, "")}:${g.eventName ?? ""}`,
         g.rule.title,
       ]);
     lines.push(
@@ -236,9 +240,28 @@ const reasons = (byReason: Record<string, number>, keep: (r: string) => boolean)
 
 const FILE_REASONS = new Set(["unreadable", "unknown-format"]);
 
+/** "3 detector finding(s) (guardduty 2, security-hub 1) from 2 file(s), 1 unmapped type, 1 problem (missing-field 1)" */
+function detectorPart(s: ScanSummary): string | undefined {
+  const d = s.detectors;
+  if (!d) return undefined;
+  const by = Object.entries(d.bySource)
+    .map(([k, n]) => `${k} ${count(n)}`)
+    .join(", ");
+  let text = `${count(d.findings)} detector finding(s)${by ? ` (${by})` : ""} from ${count(d.files)} file(s)`;
+  if (d.unmapped.total > 0) text += `, ${count(d.unmapped.total)} of unmapped type(s)`;
+  if (d.problems.total > 0)
+    text += `, ${count(d.problems.total)} problem(s) (${reasons(d.problems.byReason, () => true)})`;
+  return text;
+}
+
+/** Detector findings read (turned into findings or not). */
+const detectorRead = (s: ScanSummary): number => s.detectors?.read ?? 0;
+
 /** The opening of every closing line: CloudTrail events read, then files and records skipped, with reasons. */
 export function readAndSkipped(s: ScanSummary): string {
   const parts = [`${count(eventsRead(s))} CloudTrail event(s) read from ${count(s.files.scanned)} file(s)`];
+  const det = detectorPart(s);
+  if (det) parts.push(det);
   if (s.files.skipped > 0)
     parts.push(`${count(s.files.skipped)} file(s) skipped: ${reasons(s.skipped.byReason, (r) => FILE_REASONS.has(r))}`);
   const records = reasons(s.skipped.byReason, (r) => !FILE_REASONS.has(r));
@@ -247,7 +270,9 @@ export function readAndSkipped(s: ScanSummary): string {
 }
 
 function noFindingsText(s: ScanSummary): string {
-  return eventsRead(s) === 0 ? `No CloudTrail events read: ${readAndSkipped(s)}.` : "No findings.";
+  return eventsRead(s) === 0 && detectorRead(s) === 0
+    ? `No CloudTrail events read: ${readAndSkipped(s)}.`
+    : "No findings.";
 }
 
 async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
@@ -282,6 +307,9 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
   if (o.showSuppressed && o.format === "csv")
     throw new TechtrailError("VALIDATION", "--show-suppressed marks findings in table, json and jsonl output, not csv");
   const suppress = o.suppress ? loadSuppressions(o.suppress) : undefined;
+  const detectorMappings = o.detectorMappings
+    ? loadDetectorMappings(loadBuiltinCatalog(), o.detectorMappings)
+    : undefined;
   for (const x of suppress?.warnings ?? []) log(`techtrail: warning: ${formatProblem(x)}`);
   const w = await LineWriter.open(o.out);
   const output = new FindingsOutput(w, o.format as Format, o.out ? outputWidth({}) : outputWidth());
@@ -305,6 +333,7 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
       // scanPaths loads the built-in catalog itself once the workers are starting (they compile rules meanwhile)
       {
         onFindings: (batch) => output.write(batch),
+        ...(detectorMappings ? { detectorMappings } : {}),
         ...(suppress ? { suppress, showSuppressed: o.showSuppressed === true } : {}),
         ...(showProgress
           ? {
@@ -332,6 +361,25 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
       `techtrail: skipped (${ex.reason}): ${formatProblem({ source: ex.file, ...(ex.line !== undefined ? { line: ex.line } : {}), message: ex.index !== undefined ? `record ${ex.index}: ${ex.message}` : ex.message })}`,
     );
   if (!o.quiet) for (const w of summary.correlations?.warnings ?? []) log(`techtrail: warning: ${w}`);
+  for (const p of summary.detectors?.problems.examples ?? [])
+    log(
+      `techtrail: detector finding skipped (${p.reason}): ${formatProblem({
+        source: p.file,
+        ...(p.line !== undefined ? { line: p.line } : {}),
+        ...(p.field !== undefined ? { field: p.field } : {}),
+        message:
+          p.index !== undefined
+            ? `finding ${p.index}: ${p.message}`
+            : p.row !== undefined
+              ? `row ${p.row}: ${p.message}`
+              : p.message,
+      })}`,
+    );
+  if (!o.quiet)
+    for (const u of summary.detectors?.unmapped.types ?? [])
+      log(
+        `techtrail: unmapped ${u.detector} type ${u.type} (${count(u.count)} finding(s), first at ${formatProblem({ source: u.first.file, ...(u.first.line !== undefined ? { line: u.first.line } : {}), message: u.first.index !== undefined ? `finding ${u.first.index}` : u.first.row !== undefined ? `row ${u.first.row}` : "" }).replace(/: $/, "")})${u.reason ? `: ${u.reason}` : ": not in the reviewed mappings"}`,
+      );
   if (summary.skipped.total > summary.skipped.examples.length)
     log(
       `techtrail: ${summary.skipped.total - summary.skipped.examples.length} more skipped record(s) (see --summary-json)`,
@@ -346,7 +394,7 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
     writeFileAtomic(o.layer, `${JSON.stringify(layers.attack, null, 2)}\n`);
     writeFileAtomic(o.layer.replace(/(\.json)?$/, ".full.json"), `${JSON.stringify(layers.full, null, 2)}\n`);
   }
-  const noEvents = eventsRead(summary) === 0;
+  const noEvents = eventsRead(summary) === 0 && detectorRead(summary) === 0;
   if (noEvents)
     // said even with --quiet: a scan that read nothing must not pass for clean logs
     log(`techtrail: ${readAndSkipped(summary)}: nothing was scanned (exit status ${EXIT_NO_EVENTS})`);
@@ -377,11 +425,11 @@ export function registerScanCommands(program: Command): void {
   program
     .command("scan")
     .description(
-      `scan CloudTrail logs (files, folders, - for stdin) with Sigma rules; exit 0 = no findings, 1 = findings, 2 = error, ${EXIT_NO_EVENTS} = no CloudTrail event read`,
+      `scan CloudTrail logs (files, folders, - for stdin) with Sigma rules, and read AWS detector findings (GuardDuty, Security Hub ASFF, Security Lake OCSF Parquet) beside them; exit 0 = no findings, 1 = findings, 2 = error, ${EXIT_NO_EVENTS} = no CloudTrail event read`,
     )
     .argument(
       "<paths...>",
-      "CloudTrail files or folders (S3 delivery trees, JSON Lines, JSON arrays; gzip or plain), - for stdin",
+      "CloudTrail files or folders (S3 delivery trees, JSON Lines, JSON arrays; gzip or plain), - for stdin; GuardDuty, ASFF and OCSF Parquet finding files are recognised from their content",
     )
     .option(
       "--rules <dir>",
@@ -416,6 +464,10 @@ export function registerScanCommands(program: Command): void {
     )
     .option("--suppress <file>", "hide findings matched by a reviewed suppression file (counted per entry)")
     .option("--show-suppressed", "with --suppress: print the suppressed findings too, marked")
+    .option(
+      "--detector-mappings <dir>",
+      "detector finding types to techniques: a folder of mapping files (default: the built-in mappings/)",
+    )
     .option("--baseline <file>", "first_seen rules: combinations already seen (from techtrail baseline build)")
     .action(async (paths: string[], o: ScanCliOpts) => {
       try {
