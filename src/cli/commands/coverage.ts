@@ -96,7 +96,7 @@ export function registerCoverageCommand(program: Command): void {
       `${w} score: visible ${pct(r.scores.visible)}  detected ${pct(r.scores.detected)} (rules ${pct(r.scores.detectedByRules)}, detectors ${pct(r.scores.detectedByDetectors)})${r.scores.validated === null ? "" : `  validated ${pct(r.scores.validated)}`}`,
     );
     out(
-      `share of techniques: visible ${pct(r.unweighted.visible)}  detected ${pct(r.unweighted.detected)}${r.unweighted.validated === null ? "" : `  validated ${pct(r.unweighted.validated)}`}`,
+      `share of techniques: visible ${pct(r.unweighted.visible)}  detected ${pct(r.unweighted.detected)} (rules ${pct(r.unweighted.detectedByRules)}, detectors ${pct(r.unweighted.detectedByDetectors)})${r.unweighted.validated === null ? "" : `  validated ${pct(r.unweighted.validated)}`}`,
     );
     out("");
     if (r.unseen.length)
