@@ -46,6 +46,9 @@ function tacticNames(c: Catalog, t: Technique): string {
   return t.tactics.map((id) => c.tactic(id)?.name ?? id).join(", ");
 }
 
+/** The options of a subcommand merged with the `catalog` command's own (--catalog). */
+type GlobalOpts = (cmd: Command) => CatalogOpts;
+
 export function registerCatalogCommands(program: Command): void {
   const cat = program
     .command("catalog")
@@ -53,6 +56,21 @@ export function registerCatalogCommands(program: Command): void {
     .option("--catalog <dir>", "catalog folder to use instead of the built-in one");
   const globalOpts = (cmd: Command): CatalogOpts => ({ ...cat.opts(), ...cmd.opts() });
 
+  registerStats(cat, globalOpts);
+  registerList(cat, globalOpts);
+  registerShow(cat, globalOpts);
+  registerSearch(cat, globalOpts);
+  registerEvent(cat, globalOpts);
+  registerRelease(cat, globalOpts);
+  registerReleases(cat, globalOpts);
+  registerDiff(cat, globalOpts);
+  registerLayer(cat, globalOpts);
+  registerStixCommands(cat, globalOpts);
+  setBundleLoader((json, file) => stixToCatalog(json, { file }));
+}
+
+/** `catalog stats`: counts of tactics, techniques and events. */
+function registerStats(cat: Command, globalOpts: GlobalOpts): void {
   cat
     .command("stats")
     .description("counts of tactics, techniques and events")
@@ -77,7 +95,10 @@ export function registerCatalogCommands(program: Command): void {
         ),
       );
     });
+}
 
+/** `catalog list`: list techniques. */
+function registerList(cat: Command, globalOpts: GlobalOpts): void {
   cat
     .command("list")
     .description("list techniques")
@@ -95,7 +116,10 @@ export function registerCatalogCommands(program: Command): void {
         ),
       );
     });
+}
 
+/** `catalog show`: show one technique. */
+function registerShow(cat: Command, globalOpts: GlobalOpts): void {
   cat
     .command("show <id>")
     .description("show one technique")
@@ -126,7 +150,10 @@ export function registerCatalogCommands(program: Command): void {
       for (const m of t.mitigations) out(`  ${m.id} ${c.mitigation(m.id)?.name ?? ""}: ${m.how}`);
       if (t.idNote) out(`\nNote on the ID: ${t.idNote}`);
     });
+}
 
+/** `catalog search`: rank techniques for a phrase (name, aliases, description, event names). */
+function registerSearch(cat: Command, globalOpts: GlobalOpts): void {
   cat
     .command("search <query...>")
     .description("rank techniques for a phrase (name, aliases, description, event names)")
@@ -145,7 +172,10 @@ export function registerCatalogCommands(program: Command): void {
         ),
       );
     });
+}
 
+/** `catalog event`: techniques an API call maps to (CreateAccessKey or iam:CreateAccessKey). */
+function registerEvent(cat: Command, globalOpts: GlobalOpts): void {
   cat
     .command("event <name>")
     .description("techniques an API call maps to (CreateAccessKey or iam:CreateAccessKey)")
@@ -163,7 +193,10 @@ export function registerCatalogCommands(program: Command): void {
         ),
       );
     });
+}
 
+/** `catalog release`: freeze the current catalog as catalog/releases/<version>.json. */
+function registerRelease(cat: Command, globalOpts: GlobalOpts): void {
   cat
     .command("release <version>")
     .description("freeze the current catalog as catalog/releases/<version>.json")
@@ -186,7 +219,10 @@ export function registerCatalogCommands(program: Command): void {
       if (o.json) return printJson({ version, date, file, techniques: release.catalog.techniques.length });
       out(`released catalog ${version} (${date}): ${release.catalog.techniques.length} techniques → ${file}`);
     });
+}
 
+/** `catalog releases`: list shipped catalog releases. */
+function registerReleases(cat: Command, globalOpts: GlobalOpts): void {
   cat
     .command("releases")
     .description("list shipped catalog releases")
@@ -202,7 +238,10 @@ export function registerCatalogCommands(program: Command): void {
         ),
       );
     });
+}
 
+/** `catalog diff`: changes between two catalogs: release versions, release files, bundles, folders or 'current'. */
+function registerDiff(cat: Command, globalOpts: GlobalOpts): void {
   cat
     .command("diff <old> <new>")
     .description("changes between two catalogs: release versions, release files, bundles, folders or 'current'")
@@ -223,7 +262,10 @@ export function registerCatalogCommands(program: Command): void {
         throw new TechtrailError("VALIDATION", `unknown --format ${fmt}: expected text, markdown or json`);
       out(renderDiffText(d));
     });
+}
 
+/** `catalog layer`: ATT&CK Navigator layers (format 4.5) from a technique → score map. */
+function registerLayer(cat: Command, globalOpts: GlobalOpts): void {
   cat
     .command("layer")
     .description("ATT&CK Navigator layers (format 4.5) from a technique → score map")
@@ -274,9 +316,6 @@ export function registerCatalogCommands(program: Command): void {
       if (o.out) await writeOutput(o.out, text);
       else process.stdout.write(text);
     });
-
-  registerStixCommands(cat, globalOpts);
-  setBundleLoader((json, file) => stixToCatalog(json, { file }));
 }
 
 /** Registered by the STIX module so `catalog diff` accepts bundles; undefined until then. */

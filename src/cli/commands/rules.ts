@@ -108,6 +108,15 @@ export function registerRulesCommands(program: Command): void {
     .command("rules")
     .description("list, show, test, lint the Sigma detection rules; their coverage");
 
+  registerList(rules);
+  registerShow(rules);
+  registerTest(rules);
+  registerLint(rules);
+  registerCoverage(rules);
+}
+
+/** `rules list`: the rules with ID, title, level, techniques, status and source. */
+function registerList(rules: Command): void {
   libraryOptions(
     rules
       .command("list")
@@ -135,7 +144,10 @@ export function registerRulesCommands(program: Command): void {
     out("");
     out(`${list.length} rule(s)${list.length !== lib.infos.length ? ` of ${lib.infos.length}` : ""}`);
   });
+}
 
+/** `rules show`: one rule: everything `list` shows, its events and description. */
+function registerShow(rules: Command): void {
   libraryOptions(
     rules
       .command("show")
@@ -151,7 +163,10 @@ export function registerRulesCommands(program: Command): void {
     if (o.json) return printJson(r);
     printRule(r);
   });
+}
 
+/** `rules test`: run every rule's <rule>.tests.yaml records; exit 1 when any rule fails. */
+function registerTest(rules: Command): void {
   libraryOptions(
     rules
       .command("test")
@@ -188,7 +203,10 @@ export function registerRulesCommands(program: Command): void {
       `${results.length - failed.length} passed, ${failed.length} failed${problems.length > 0 ? `, ${problems.length} rule file problem(s)` : ""}`,
     );
   });
+}
 
+/** `rules lint`: check rule files and their tests files; problems as file:line:column; exit 1 on errors. */
+function registerLint(rules: Command): void {
   libraryOptions(
     rules
       .command("lint")
@@ -209,7 +227,10 @@ export function registerRulesCommands(program: Command): void {
     for (const p of r.problems) out(formatLintProblem(p));
     out(`${r.files} file(s): ${errors} error(s), ${warnings} warning(s)`);
   });
+}
 
+/** `rules coverage`: API calls of published detections covered by a rule or not; techniques with and without rules. */
+function registerCoverage(rules: Command): void {
   libraryOptions(
     rules
       .command("coverage")

@@ -49,6 +49,9 @@ async function run(cmd: Command, fn: (o: Opts, catalog: Catalog) => Promise<void
   await fn(o, openCatalog(o));
 }
 
+/** Adds a `stats` subcommand with the options they all share (--json, --catalog, the filters). */
+type Subcommand = (name: string, description: string) => Command;
+
 export function registerStatsCommand(program: Command): void {
   const stats = program
     .command("stats")
@@ -59,7 +62,17 @@ export function registerStatsCommand(program: Command): void {
     addFilterOptions(c);
     return c;
   };
+  registerFrequency(sub);
+  registerTrend(sub);
+  registerCooccurrence(sub);
+  registerPaths(sub);
+  registerActors(sub);
+  registerTiming(sub);
+  registerMitigations(sub);
+}
 
+/** `stats frequency`: incidents per technique and per tactic, with their share. */
+function registerFrequency(sub: Subcommand): void {
   sub("frequency", "incidents per technique and per tactic, with their share")
     .option("-n, --limit <n>", "techniques shown", "25")
     .action(async (_o, cmd: Command) =>
@@ -87,7 +100,10 @@ export function registerStatsCommand(program: Command): void {
         );
       }),
     );
+}
 
+/** `stats trend`: incidents per technique per quarter, change against the previous quarter, new techniques. */
+function registerTrend(sub: Subcommand): void {
   sub("trend", "incidents per technique per quarter, change against the previous quarter, new techniques")
     .option("--quarters <n>", "quarters shown, ending with the current one", "4")
     .option("-n, --limit <n>", "techniques shown", "25")
@@ -125,7 +141,10 @@ export function registerStatsCommand(program: Command): void {
         );
       }),
     );
+}
 
+/** `stats cooccurrence`: technique pairs seen in the same incidents: count, support, confidence, lift. */
+function registerCooccurrence(sub: Subcommand): void {
   sub("cooccurrence", "technique pairs seen in the same incidents: count, support, confidence, lift")
     .option("--min-count <n>", "leave out pairs seen in fewer incidents", "2")
     .option("--sort <by>", "count or lift", "count")
@@ -162,7 +181,10 @@ export function registerStatsCommand(program: Command): void {
         );
       }),
     );
+}
 
+/** `stats paths`: tactic progressions inside incidents (by first-seen time) and the most common paths. */
+function registerPaths(sub: Subcommand): void {
   sub("paths", "tactic progressions inside incidents (by first-seen time) and the most common paths")
     .option("-n, --limit <n>", "paths shown", "15")
     .action(async (_o, cmd: Command) =>
@@ -188,7 +210,10 @@ export function registerStatsCommand(program: Command): void {
         );
       }),
     );
+}
 
+/** `stats actors`: threat-actor technique profiles and similarity; --incident KEY: which actor it looks like. */
+function registerActors(sub: Subcommand): void {
   sub("actors", "threat-actor technique profiles and similarity; --incident KEY: which actor it looks like")
     .option("--incident <key>", "compare one incident with every actor's profile")
     .option("--min-share <x>", "share of an actor's incidents a technique needs to be in its signature", "0.2")
@@ -242,7 +267,10 @@ export function registerStatsCommand(program: Command): void {
         );
       }),
     );
+}
 
+/** `stats timing`: time to detect and to contain (median, p90) per technique and per detection source. */
+function registerTiming(sub: Subcommand): void {
   sub("timing", "time to detect and to contain (median, p90) per technique and per detection source")
     .option("-n, --limit <n>", "techniques shown", "25")
     .action(async (_o, cmd: Command) =>
@@ -292,7 +320,10 @@ export function registerStatsCommand(program: Command): void {
         );
       }),
     );
+}
 
+/** `stats mitigations`: catalog mitigations ranked by severity-weighted incidents they would have addressed. */
+function registerMitigations(sub: Subcommand): void {
   sub("mitigations", "catalog mitigations ranked by severity-weighted incidents they would have addressed")
     .option("-n, --limit <n>", "mitigations shown", "15")
     .option("--examples <n>", "incidents listed per mitigation", "5")
