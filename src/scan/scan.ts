@@ -330,14 +330,16 @@ interface Prepared {
   pool: ScanPool | undefined;
 }
 
-async function scanWith(
-  paths: readonly string[],
-  opts: ResolvedScanOptions,
-  hooks: ScanHooks,
-  prep: Prepared,
-): Promise<ScanResult> {
-  const { t0, ruleFiles, readProblems, files, detectorFiles, stdin, units, engine, pool } = prep;
-  const catalog = hooks.catalog ?? loadBuiltinCatalog();
+/** The rule set of a scan, with every rule problem; throws when there is nothing to scan with (or, strict, any problem). */
+interface LoadedRules {
+  rules: RuleSetInfo;
+  errors: RuleProblem[];
+  /** The rules compiled on this thread (once, on first call): for scanning without a pool, and stdin. */
+  compileHere: () => EngineRules;
+}
+
+async function loadRules(opts: ResolvedScanOptions, prep: Prepared): Promise<LoadedRules> {
+  const { ruleFiles, readProblems, pool } = prep;
   // With a pool, the workers compile the rules and report them; this thread compiles only if it scans too
   // (and not at all with cached rules). The scan's own state (encoder, tap) is new either way.
   let compiled: CompiledRules | undefined = prep.cached?.compiled;
@@ -345,21 +347,29 @@ async function scanWith(
   const compiledHere = () => (compiled ??= compileEngineRules(ruleFiles));
   const compileHere = () => (state ??= scanState(compiledHere()));
   const rules: RuleSetInfo = pool ? await pool.info() : (prep.cached?.info ?? ruleSetInfo(compiledHere()));
-  const ruleErrors: RuleProblem[] = [...readProblems, ...rules.errors.flatMap(ruleProblemsOf)];
-  if (opts.strict && ruleErrors.length > 0) {
+  const errors: RuleProblem[] = [...readProblems, ...rules.errors.flatMap(ruleProblemsOf)];
+  if (opts.strict && errors.length > 0) {
     const first = rules.errors[0];
     throw new TechtrailError(
       first?.code ?? "IO",
       `rule error (strict): ${first?.message ?? readProblems[0]?.message}`,
       {
-        problems: first?.problems.length ? first.problems : [{ message: ruleErrors[0]?.message ?? "rule error" }],
+        problems: first?.problems.length ? first.problems : [{ message: errors[0]?.message ?? "rule error" }],
       },
     );
   }
   if (rules.rules.length === 0)
     throw new TechtrailError("VALIDATION", "no rules to scan with", {
-      problems: ruleErrors.slice(0, 10).map((r) => ({ ...r })),
+      problems: errors.slice(0, 10).map((r) => ({ ...r })),
     });
+  return { rules, errors, compileHere };
+}
+
+/** What findings carry of their rule: the rule, its catalog techniques and their tactics (frozen, shared). */
+function ruleMetas(
+  rules: RuleSetInfo,
+  catalog: Catalog,
+): { meta: RuleMeta[]; correlationMeta: Map<string, RuleMeta>; unknownTechniques: Record<string, string[]> } {
   const unknownTechniques: Record<string, string[]> = {};
   const metaOf = (r: RuleSetInfo["rules"][number] | RuleSetInfo["correlations"][number]): RuleMeta => {
     const { techniques, unknown } = resolveRuleTechniques(r, catalog);
@@ -379,39 +389,39 @@ async function scanWith(
   };
   const meta = rules.rules.map(metaOf);
   const correlationMeta = new Map(rules.correlations.map((c) => [c.id, metaOf(c)]));
-  const correlating = rules.correlations.length > 0;
-  const run = correlating
-    ? new CorrelationRun(
-        rules.correlations,
-        rules.rules.map((r) => r.id),
-        rules.tapFields,
-        {
-          reorderWindowMs: opts.reorderWindowMs,
-          minBuffered: opts.reorderMinEvents,
-          ...(opts.baseline ? { baseline: opts.baseline } : {}),
-        },
-      )
-    : undefined;
-  hooks.onCorrelationRun?.(run);
+  return { meta, correlationMeta, unknownTechniques };
+}
 
-  const collected: Finding[] = [];
-  const summaryBuilder = new SummaryBuilder(catalog, opts.timelineLimit, opts.minLevel);
-  const evidence = new EvidenceSampler(opts.evidencePerTechnique);
-  const agg = new FindingAggregator({
-    rules: meta,
-    units,
-    summary: summaryBuilder,
-    evidence,
-    sink:
-      hooks.onFindings ??
-      ((batch) => {
-        for (const f of batch) collected.push(f);
-      }),
-    minLevel: opts.minLevel,
-    suppress: hooks.suppress,
-    showSuppressed: hooks.showSuppressed,
-  });
+function correlationRunFor(rules: RuleSetInfo, opts: ResolvedScanOptions): CorrelationRun | undefined {
+  if (rules.correlations.length === 0) return undefined;
+  return new CorrelationRun(
+    rules.correlations,
+    rules.rules.map((r) => r.id),
+    rules.tapFields,
+    {
+      reorderWindowMs: opts.reorderWindowMs,
+      minBuffered: opts.reorderMinEvents,
+      ...(opts.baseline ? { baseline: opts.baseline } : {}),
+    },
+  );
+}
 
+/** The units run by the pool (or this thread), then stdin: each unit's result, and whether strict mode stopped. */
+interface UnitsRun {
+  results: Map<number, UnitResult>;
+  stopped: boolean;
+  filesTotal: number;
+  scanMs: number;
+}
+
+async function runUnits(
+  hooks: ScanHooks,
+  prep: Prepared,
+  loaded: LoadedRules,
+  agg: FindingAggregator,
+  run: CorrelationRun | undefined,
+): Promise<UnitsRun> {
+  const { t0, files, stdin, units, engine, pool } = prep;
   const results = new Map<number, UnitResult>();
   let events = 0;
   let bytes = 0;
@@ -441,16 +451,6 @@ async function scanWith(
     if (r.stopped) stopped = true;
     report();
   };
-  // Biggest files first, so one large file does not finish alone at the end; with correlations, in event-time
-  // order (CloudTrail file names carry their time) so matches reach the reorder buffer nearly in order. Either
-  // way the ranges of a chunked file go in file order (a range's findings wait for the line counts of the
-  // ranges before it).
-  const sizeOf = new Map(files.map((f) => [f.path, f.size]));
-  const ordered = [...units].sort(
-    run?.needsOrder
-      ? (a, b) => fileTime(a.file) - fileTime(b.file) || a.id - b.id
-      : (a, b) => (sizeOf.get(b.file) ?? 0) - (sizeOf.get(a.file) ?? 0) || a.id - b.id,
-  );
   const aborted = () => {
     if (hooks.signal?.aborted) throw new ScanAborted();
   };
@@ -479,28 +479,47 @@ async function scanWith(
       return yieldToLoop();
     },
   };
+  const ordered = unitOrder(units, files, run?.needsOrder === true);
   const scanStart = performance.now();
   if (pool)
     await pool.run(
       ordered,
-      rules.rules.map((r) => r.id),
+      loaded.rules.rules.map((r) => r.id),
       callbacks,
     );
-  else await runInThread(ordered, compileHere(), engine, callbacks);
+  else await runInThread(ordered, loaded.compileHere(), engine, callbacks);
   // the workers' memory is given back before stdin and the summary
   await pool?.close();
   if (stdin && !stopped) {
     const unit: ScanUnit = { id: units.length, kind: "stream", file: "-", stream: hooks.stdin ?? process.stdin };
     unitsPerFile.set("-", 1);
     agg.addUnit(unit);
-    await runInThread([unit], compileHere(), engine, callbacks);
+    await runInThread([unit], loaded.compileHere(), engine, callbacks);
   }
   await agg.idle();
   aborted();
   const scanMs = performance.now() - scanStart;
   report(true);
+  return { results, stopped, filesTotal, scanMs };
+}
 
-  // Line numbers of ranges continue those of the previous ranges of the same file (for skip examples).
+/**
+ * Biggest files first, so one large file does not finish alone at the end; with correlations (`byTime`), in
+ * event-time order (CloudTrail file names carry their time) so matches reach the reorder buffer nearly in
+ * order. Either way the ranges of a chunked file go in file order (a range's findings wait for the line counts
+ * of the ranges before it).
+ */
+function unitOrder(units: readonly ScanUnit[], files: readonly InputFile[], byTime: boolean): ScanUnit[] {
+  const sizeOf = new Map(files.map((f) => [f.path, f.size]));
+  return [...units].sort(
+    byTime
+      ? (a, b) => fileTime(a.file) - fileTime(b.file) || a.id - b.id
+      : (a, b) => (sizeOf.get(b.file) ?? 0) - (sizeOf.get(a.file) ?? 0) || a.id - b.id,
+  );
+}
+
+/** Line numbers of ranges continue those of the previous ranges of the same file (for skip examples). */
+function rangeLineBases(units: readonly ScanUnit[], results: ReadonlyMap<number, UnitResult>): Map<number, number> {
   const lineBase = new Map<number, number>();
   const rangesByFile = new Map<string, Array<Extract<ScanUnit, { kind: "range" }>>>();
   for (const u of units) {
@@ -517,103 +536,184 @@ async function scanWith(
       base += results.get(u.id)?.lines ?? 0;
     }
   }
+  return lineBase;
+}
 
-  const skipCounts: Record<string, number> = {};
-  const examples: SkipExample[] = [];
-  let read = 0;
-  let evaluated = 0;
-  let matched = 0;
-  let totalBytes = 0;
-  const skippedFiles = new Set<string>();
-  const strictProblems: SkipExample[] = [];
-  const resultList = [...results.values()].sort((a, b) => a.id - b.id);
-  for (const r of resultList) {
+/** The units' counts added up, with the first skip examples (line numbers made file-wide). */
+interface UnitTotals {
+  read: number;
+  evaluated: number;
+  matched: number;
+  bytes: number;
+  skipCounts: Record<string, number>;
+  examples: SkipExample[];
+  skippedFiles: Set<string>;
+  /** The problem that stopped a strict scan. */
+  strictProblem: SkipExample | undefined;
+}
+
+function unitTotals(
+  results: ReadonlyMap<number, UnitResult>,
+  lineBase: ReadonlyMap<number, number>,
+  skipExamples: number,
+): UnitTotals {
+  const t: UnitTotals = {
+    read: 0,
+    evaluated: 0,
+    matched: 0,
+    bytes: 0,
+    skipCounts: {},
+    examples: [],
+    skippedFiles: new Set(),
+    strictProblem: undefined,
+  };
+  for (const r of [...results.values()].sort((a, b) => a.id - b.id)) {
     const base = lineBase.get(r.id) ?? 0;
-    read += r.read;
-    evaluated += r.evaluated;
-    matched += r.matchedEvents;
-    totalBytes += r.bytes;
-    if (r.fileSkipped) skippedFiles.add(r.file);
-    for (const [k, n] of Object.entries(r.skipCounts)) skipCounts[k] = (skipCounts[k] ?? 0) + (n ?? 0);
+    t.read += r.read;
+    t.evaluated += r.evaluated;
+    t.matched += r.matchedEvents;
+    t.bytes += r.bytes;
+    if (r.fileSkipped) t.skippedFiles.add(r.file);
+    for (const [k, n] of Object.entries(r.skipCounts)) t.skipCounts[k] = (t.skipCounts[k] ?? 0) + (n ?? 0);
     for (const ex of r.examples) {
       const e = ex.line !== undefined ? { ...ex, line: ex.line + base } : ex;
-      if (examples.length < opts.skipExamples) examples.push(e);
-      if (r.stopped && strictProblems.length === 0) strictProblems.push(e);
+      if (t.examples.length < skipExamples) t.examples.push(e);
+      if (r.stopped && t.strictProblem === undefined) t.strictProblem = e;
     }
   }
-  if (stopped) {
-    const first = strictProblems[0];
-    const p: Problem = { message: first?.message ?? "problem in input" };
-    if (first) {
-      p.source = first.file;
-      if (first.line !== undefined) p.line = first.line;
-    }
-    throw new TechtrailError(
-      first?.reason === "unreadable" ? "IO" : "PARSE",
-      `scan stopped at the first problem (strict): ${first?.reason ?? "error"}`,
-      {
-        problems: [p],
-      },
-    );
+  return t;
+}
+
+function strictStop(first: SkipExample | undefined): TechtrailError {
+  const p: Problem = { message: first?.message ?? "problem in input" };
+  if (first) {
+    p.source = first.file;
+    if (first.line !== undefined) p.line = first.line;
   }
-  // Correlation and first_seen findings, built on this thread once all matches are in, go the same way as the
-  // others: to the sink, the summary and the evidence.
-  let correlations: CorrelationSummary | undefined;
-  if (run) {
-    const done = run.finish();
-    correlations = done.summary;
-    const originOf = ([unit = 0, ordinal = 0]: number[]): Finding["origin"] => {
-      const r = results.get(unit);
-      const o: Finding["origin"] = { file: r?.file ?? "-" };
-      if (r?.originKind === "line") o.line = ordinal + (lineBase.get(unit) ?? 0);
-      else o.index = ordinal;
-      return o;
-    };
-    for (const r of done.results) {
-      const m = correlationMeta.get(r.correlation.id) as RuleMeta;
-      void agg.emit(correlationFinding(r, m, originOf));
-    }
-    await agg.idle();
+  return new TechtrailError(
+    first?.reason === "unreadable" ? "IO" : "PARSE",
+    `scan stopped at the first problem (strict): ${first?.reason ?? "error"}`,
+    {
+      problems: [p],
+    },
+  );
+}
+
+/**
+ * Correlation and first_seen findings, built on this thread once all matches are in, go the same way as the
+ * others: to the sink, the summary and the evidence.
+ */
+async function emitCorrelations(
+  run: CorrelationRun,
+  agg: FindingAggregator,
+  correlationMeta: ReadonlyMap<string, RuleMeta>,
+  results: ReadonlyMap<number, UnitResult>,
+  lineBase: ReadonlyMap<number, number>,
+): Promise<CorrelationSummary> {
+  const done = run.finish();
+  const originOf = ([unit = 0, ordinal = 0]: number[]): Finding["origin"] => {
+    const r = results.get(unit);
+    const o: Finding["origin"] = { file: r?.file ?? "-" };
+    if (r?.originKind === "line") o.line = ordinal + (lineBase.get(unit) ?? 0);
+    else o.index = ordinal;
+    return o;
+  };
+  for (const r of done.results) {
+    const m = correlationMeta.get(r.correlation.id) as RuleMeta;
+    void agg.emit(correlationFinding(r, m, originOf));
   }
-  // Detector findings go last, so the summary can place those naming only an access key on the timeline of
-  // the principal CloudTrail showed using it.
-  let detectors: DetectorSummary | undefined;
-  if (detectorFiles.length > 0) {
-    const input = new DetectorInput(catalog, { mappings: hooks.detectorMappings, examples: opts.skipExamples });
-    const found = await input.readFiles(detectorFiles);
-    detectors = input.summary();
-    const first = detectors.problems.examples[0];
-    if (opts.strict && first) {
-      const p: Problem = { source: first.file, message: `${first.reason}: ${first.message}` };
-      if (first.line !== undefined) p.line = first.line;
-      if (first.field !== undefined) p.field = first.field;
-      throw new TechtrailError("PARSE", `scan stopped at the first problem (strict): ${first.reason}`, {
-        problems: [p],
-      });
-    }
-    for (const f of found) void agg.emit(f);
-    await agg.idle();
+  await agg.idle();
+  return done.summary;
+}
+
+/**
+ * Detector findings go last, so the summary can place those naming only an access key on the timeline of the
+ * principal CloudTrail showed using it.
+ */
+async function emitDetectorFindings(
+  detectorFiles: readonly DetectorFile[],
+  catalog: Catalog,
+  opts: ResolvedScanOptions,
+  hooks: ScanHooks,
+  agg: FindingAggregator,
+): Promise<DetectorSummary> {
+  const input = new DetectorInput(catalog, { mappings: hooks.detectorMappings, examples: opts.skipExamples });
+  const found = await input.readFiles(detectorFiles);
+  const detectors = input.summary();
+  const first = detectors.problems.examples[0];
+  if (opts.strict && first) {
+    const p: Problem = { source: first.file, message: `${first.reason}: ${first.message}` };
+    if (first.line !== undefined) p.line = first.line;
+    if (first.field !== undefined) p.field = first.field;
+    throw new TechtrailError("PARSE", `scan stopped at the first problem (strict): ${first.reason}`, {
+      problems: [p],
+    });
   }
+  for (const f of found) void agg.emit(f);
+  await agg.idle();
+  return detectors;
+}
+
+async function scanWith(
+  paths: readonly string[],
+  opts: ResolvedScanOptions,
+  hooks: ScanHooks,
+  prep: Prepared,
+): Promise<ScanResult> {
+  const catalog = hooks.catalog ?? loadBuiltinCatalog();
+  const loaded = await loadRules(opts, prep);
+  const { rules } = loaded;
+  const { meta, correlationMeta, unknownTechniques } = ruleMetas(rules, catalog);
+  const run = correlationRunFor(rules, opts);
+  hooks.onCorrelationRun?.(run);
+
+  const collected: Finding[] = [];
+  const summaryBuilder = new SummaryBuilder(catalog, opts.timelineLimit, opts.minLevel);
+  const evidence = new EvidenceSampler(opts.evidencePerTechnique);
+  const agg = new FindingAggregator({
+    rules: meta,
+    units: prep.units,
+    summary: summaryBuilder,
+    evidence,
+    sink:
+      hooks.onFindings ??
+      ((batch) => {
+        for (const f of batch) collected.push(f);
+      }),
+    minLevel: opts.minLevel,
+    suppress: hooks.suppress,
+    showSuppressed: hooks.showSuppressed,
+  });
+
+  const { results, stopped, filesTotal, scanMs } = await runUnits(hooks, prep, loaded, agg, run);
+  const lineBase = rangeLineBases(prep.units, results);
+  const totals = unitTotals(results, lineBase, opts.skipExamples);
+  if (stopped) throw strictStop(totals.strictProblem);
+  const correlations = run ? await emitCorrelations(run, agg, correlationMeta, results, lineBase) : undefined;
+  const detectors =
+    prep.detectorFiles.length > 0
+      ? await emitDetectorFindings(prep.detectorFiles, catalog, opts, hooks, agg)
+      : undefined;
   const summary = summaryBuilder.build({
     inputs: [...paths],
-    filesScanned: filesTotal - skippedFiles.size,
-    filesSkipped: skippedFiles.size,
-    bytes: totalBytes,
-    read,
-    evaluated,
-    matched,
-    skipCounts,
-    examples,
+    filesScanned: filesTotal - totals.skippedFiles.size,
+    filesSkipped: totals.skippedFiles.size,
+    bytes: totals.bytes,
+    read: totals.read,
+    evaluated: totals.evaluated,
+    matched: totals.matched,
+    skipCounts: totals.skipCounts,
+    examples: totals.examples,
     rules: {
       loaded: rules.rules.length,
-      failed: rules.errors.length + readProblems.length,
-      errors: ruleErrors,
+      failed: rules.errors.length + prep.readProblems.length,
+      errors: loaded.errors,
       unknownTechniques,
     },
-    workers: pool?.size ?? 0,
+    workers: prep.pool?.size ?? 0,
     ...(correlations ? { correlations } : {}),
     ...(detectors ? { detectors } : {}),
-    durationMs: performance.now() - t0,
+    durationMs: performance.now() - prep.t0,
     scanMs,
   });
   collected.sort(compareFindings);
