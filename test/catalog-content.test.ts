@@ -1,12 +1,14 @@
 // End-to-end checks of the shipped catalog content and the catalog CLI.
 // Uses ../shared/reference/aws-ttc-ids.yaml (facts: IDs, names, tactics of the public AWS catalog).
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { loadBuiltinCatalog } from "../src/catalog/load.js";
 import { searchCatalog } from "../src/catalog/search.js";
-import { runCli, runCliJson } from "./cli-helper.js";
+import { REPO_ROOT, runCli, runCliJson } from "./cli-helper.js";
 import { sharedPath, skipUnlessShared } from "./shared.js";
 
 const REF = "reference/aws-ttc-ids.yaml";
@@ -141,6 +143,53 @@ describe("catalog CLI", () => {
     const md = runCli(["catalog", "diff", a, b, "--format", "markdown"]);
     assert.equal(md.status, 0);
     assert.match(md.stdout, /^# Catalog changes/);
+  });
+
+  it("release: the version must match catalog.yaml, and --catalog DIR releases into DIR/releases", () => {
+    const dir = mkdtempSync(join(tmpdir(), "techtrail-release-"));
+    try {
+      const cat = join(dir, "cat");
+      cpSync(join(REPO_ROOT, "catalog"), cat, { recursive: true });
+      rmSync(join(cat, "releases"), { recursive: true });
+      const builtin = readdirSync(join(REPO_ROOT, "catalog", "releases")).sort();
+      const version = loadBuiltinCatalog().meta.version;
+      const bad = runCli(["catalog", "--catalog", cat, "release", "1999.01"]);
+      assert.equal(bad.status, 2, bad.stderr);
+      assert.match(
+        bad.stderr,
+        new RegExp(`1999\\.01 does not match the catalog's version ${version.replace(".", "\\.")}`),
+      );
+      assert.match(bad.stderr, /catalog\.yaml/);
+      const ok = runCliJson<{ file: string }>(["catalog", "--catalog", cat, "release", version, "--json"]);
+      assert.equal(ok.file, join(cat, "releases", `${version}.json`));
+      assert.ok(existsSync(ok.file));
+      assert.deepEqual(
+        readdirSync(join(REPO_ROOT, "catalog", "releases")).sort(),
+        builtin,
+        "built-in releases untouched",
+      );
+      // Change one technique's prose and events, then diff the folder against its own release.
+      const file = join(cat, "techniques", "T1098.yaml");
+      const yaml = readFileSync(file, "utf8").replace(/^description: >-\n {2}/m, "description: >-\n  Newly worded. ");
+      writeFileSync(file, yaml);
+      const d = runCliJson<{ changed: Array<{ id: string; changes: Record<string, { kind: string }> }> }>([
+        "catalog",
+        "--catalog",
+        cat,
+        "diff",
+        version,
+        "current",
+        "--json",
+      ]);
+      assert.deepEqual(
+        d.changed.map((c) => [c.id, c.changes.description?.kind]),
+        [["T1098", "text"]],
+      );
+      const text = runCli(["catalog", "--catalog", cat, "diff", version, "current"]);
+      assert.match(text.stdout, /description: \{\+Newly worded\. ?\+\}The adversary/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("writes Navigator layers", () => {

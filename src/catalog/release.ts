@@ -12,6 +12,17 @@ export function createRelease(catalog: Catalog, version: string, date: string): 
     );
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
     throw new TechtrailError("VALIDATION", `bad release date ${date}: expected YYYY-MM-DD`);
+  // The version is the catalog's own: a release named otherwise would freeze data under the wrong label.
+  if (version !== catalog.meta.version)
+    throw new TechtrailError(
+      "VALIDATION",
+      `release version ${version} does not match the catalog's version ${catalog.meta.version}: set version: "${version}" in catalog.yaml first, or release ${catalog.meta.version}`,
+      {
+        problems: [
+          { source: "catalog.yaml", field: "version", message: `expected ${version}, found ${catalog.meta.version}` },
+        ],
+      },
+    );
   const d = catalog.data;
   return {
     format: RELEASE_FORMAT,

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { type AnalyticsFilterInput, parseAnalyticsFilter } from "../analytics/model.js";
 import { type AnalyticsSource, incidentTechniqueLists, scopeOf } from "../analytics/query.js";
 import type { Catalog } from "../catalog/catalog.js";
+import { CatalogDiffJson } from "../catalog/diff.js";
 import { CatalogMeta, Tactic, Technique, TechniqueStatus } from "../catalog/model.js";
 
 export const TechniqueSummary = z.object({
@@ -152,15 +153,6 @@ export const SearchResult = z.object({ query: z.string(), items: z.array(SearchH
 export const EventTechniques = z.object({ event: z.string(), items: z.array(TechniqueSummary) });
 export const Releases = z.object({ current: z.string(), releases: z.array(z.string()) });
 
-const DiffEntry = z.object({ id: z.string(), name: z.string() });
-/** What changed between two catalog versions (diffToJson). */
-export const CatalogDiffView = z.object({
-  from: z.string(),
-  to: z.string(),
-  added: z.array(DiffEntry),
-  removed: z.array(DiffEntry),
-  changed: z.array(DiffEntry.extend({ fields: z.array(z.string()) })),
-  deprecated: z.array(DiffEntry),
-  revoked: z.array(DiffEntry.extend({ revokedBy: z.string(), replacementName: z.string().nullable() })),
-});
+/** What changed between two catalog versions (diffToJson); the schema lives with the diff. */
+export const CatalogDiffView = CatalogDiffJson;
 export type CatalogDiffView = z.infer<typeof CatalogDiffView>;

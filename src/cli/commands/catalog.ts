@@ -31,6 +31,11 @@ export function openCatalog(opts: { catalog?: string }): Catalog {
   return opts.catalog ? loadCatalogDir(opts.catalog) : loadBuiltinCatalog();
 }
 
+/** Releases of the catalog in use: `<dir>/releases` for `--catalog DIR`, never the built-in ones then. */
+export function releasesDirOf(opts: { catalog?: string }): string {
+  return opts.catalog ? join(opts.catalog, "releases") : BUILTIN_RELEASES_DIR;
+}
+
 export function techniqueSummary(t: Technique) {
   return {
     id: t.id,
@@ -199,17 +204,17 @@ function registerEvent(cat: Command, globalOpts: GlobalOpts): void {
 function registerRelease(cat: Command, globalOpts: GlobalOpts): void {
   cat
     .command("release <version>")
-    .description("freeze the current catalog as catalog/releases/<version>.json")
+    .description("freeze the catalog as <catalog>/releases/<version>.json (version must match catalog.yaml)")
     .option("--date <yyyy-mm-dd>", "release date (default: today, UTC)")
-    .option("--dir <dir>", "releases folder", BUILTIN_RELEASES_DIR)
+    .option("--dir <dir>", "releases folder (default: releases/ in the catalog folder used)")
     .option("--force", "overwrite an existing release")
     .option("--json", "machine-readable output")
     .action((version: string, _o, cmd: Command) => {
-      const o = globalOpts(cmd) as CatalogOpts & { date?: string; dir: string; force?: boolean };
+      const o = globalOpts(cmd) as CatalogOpts & { date?: string; dir?: string; force?: boolean };
       const c = openCatalog(o);
       const date = o.date ?? new Date().toISOString().slice(0, 10);
       const release = createRelease(c, version, date);
-      const file = join(o.dir, `${version}.json`);
+      const file = join(o.dir ?? releasesDirOf(o), `${version}.json`);
       if (existsSync(file) && !o.force)
         throw new TechtrailError(
           "CONFLICT",
@@ -225,11 +230,11 @@ function registerRelease(cat: Command, globalOpts: GlobalOpts): void {
 function registerReleases(cat: Command, globalOpts: GlobalOpts): void {
   cat
     .command("releases")
-    .description("list shipped catalog releases")
+    .description("list the releases of the catalog in use")
     .option("--json", "machine-readable output")
     .action((_o, cmd: Command) => {
       const o = globalOpts(cmd);
-      const rows = listReleaseSummaries();
+      const rows = listReleaseSummaries(releasesDirOf(o));
       if (o.json) return printJson(rows);
       out(
         table(
@@ -250,7 +255,10 @@ function registerDiff(cat: Command, globalOpts: GlobalOpts): void {
     .action((oldRef: string, newRef: string, _o, cmd: Command) => {
       const o = globalOpts(cmd) as CatalogOpts & { format: string };
       const ref = (r: string) =>
-        openCatalogRef(r, { ...(o.catalog ? { catalogDir: o.catalog } : {}), ...bundleLoaderOpt() });
+        openCatalogRef(r, {
+          ...(o.catalog ? { catalogDir: o.catalog, releasesDir: releasesDirOf(o) } : {}),
+          ...bundleLoaderOpt(),
+        });
       const d = diffCatalogs(ref(oldRef), ref(newRef));
       const fmt = o.json ? "json" : o.format;
       if (fmt === "json") return printJson(diffToJson(d));
@@ -327,9 +335,9 @@ function bundleLoaderOpt(): { bundleLoader?: (json: unknown, file: string) => Ca
   return stixBundleLoader ? { bundleLoader: stixBundleLoader } : {};
 }
 
-function listReleaseSummaries(): Array<{ version: string; released: string | null; techniques: number }> {
-  return listReleases().map((v) => {
-    const c = openCatalogRef(v);
+function listReleaseSummaries(dir: string): Array<{ version: string; released: string | null; techniques: number }> {
+  return listReleases(dir).map((v) => {
+    const c = openCatalogRef(v, { releasesDir: dir });
     return { version: v, released: c.data.released ?? null, techniques: c.techniques.length };
   });
 }
