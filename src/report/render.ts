@@ -28,8 +28,10 @@ interface Section {
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 
-function sections(r: ReportData, catalog: Catalog): Section[] {
-  const out: Section[] = [];
+const d = formatDuration;
+
+/** Counts, severity mix, demo share and filter; says so when the period is empty. */
+function summarySection(r: ReportData): Section {
   const s = r.summary;
   const change =
     s.previousPeriodIncidents > 0
@@ -44,11 +46,13 @@ function sections(r: ReportData, catalog: Catalog): Section[] {
   if (s.demo > 0) summaryText.push(`${s.demo} of them are demo incidents (techtrail demo seed).`);
   if (Object.keys(r.filter).length) summaryText.push(`Filter: ${JSON.stringify(r.filter)}.`);
   if (r.empty) summaryText.push(r.note ?? "No incidents in this period.");
-  out.push({ id: "summary", title: "Summary", text: summaryText, tables: [] });
-  if (r.empty) return out;
+  return { id: "summary", title: "Summary", text: summaryText, tables: [] };
+}
 
+/** Techniques and tactics by share of incidents. */
+function frequencySection(r: ReportData): Section {
   const top = r.frequency.techniques[0];
-  out.push({
+  return {
     id: "frequency",
     title: "Most frequent techniques",
     text: top ? [`${top.id} ${top.name ?? ""} appeared in ${pct(top.share)} of incidents.`] : [],
@@ -69,17 +73,25 @@ function sections(r: ReportData, catalog: Catalog): Section[] {
         rows: r.frequency.tactics.map((t) => [t.id, t.name, t.incidents, pct(t.share)]),
       },
     ],
-  });
-  out.push({
+  };
+}
+
+/** The tactic × technique heatmap. */
+function matrixSection(r: ReportData, catalog: Catalog): Section {
+  return {
     id: "matrix",
     title: "Tactic × technique matrix",
     text: ["Incidents per technique, placed under each tactic the technique belongs to (top 20 techniques)."],
     chart: () => matrixChart(r, catalog),
     chartAlt: "Heatmap of techniques by tactic",
     tables: [],
-  });
+  };
+}
+
+/** Incidents per technique per quarter, with new techniques. */
+function trendSection(r: ReportData, catalog: Catalog): Section {
   const t = r.trend;
-  out.push({
+  return {
     id: "trend",
     title: `Trend to ${t.current ?? r.period.label}`,
     text: [
@@ -105,9 +117,13 @@ function sections(r: ReportData, catalog: Catalog): Section[] {
           ]),
       },
     ],
-  });
+  };
+}
+
+/** Technique pairs seen together. */
+function cooccurrenceSection(r: ReportData): Section {
   const c = r.cooccurrence;
-  out.push({
+  return {
     id: "cooccurrence",
     title: "Techniques that occur together",
     text: [
@@ -124,8 +140,12 @@ function sections(r: ReportData, catalog: Catalog): Section[] {
           .map((p) => [p.a, p.b, p.count, pct(p.support), pct(p.confidenceAB), pct(p.confidenceBA), p.lift.toFixed(2)]),
       },
     ],
-  });
-  out.push({
+  };
+}
+
+/** Tactic progressions inside incidents. */
+function pathsSection(r: ReportData): Section {
+  return {
     id: "paths",
     title: "Tactic progressions",
     text: ["Tactics in the order their techniques were first seen inside each incident."],
@@ -136,9 +156,13 @@ function sections(r: ReportData, catalog: Catalog): Section[] {
         rows: r.paths.paths.map((p) => [p.incidents, pct(p.share), p.names.join(" → ")]),
       },
     ],
-  });
+  };
+}
+
+/** Threat-actor signatures and similar actor pairs. */
+function actorsSection(r: ReportData): Section {
   const a = r.actors;
-  out.push({
+  return {
     id: "actors",
     title: "Threat actors",
     text: a.actors.length
@@ -159,10 +183,13 @@ function sections(r: ReportData, catalog: Catalog): Section[] {
           },
         ]
       : [],
-  });
+  };
+}
+
+/** Time to detect and contain, per detection source and per technique. */
+function timingSection(r: ReportData): Section {
   const tm = r.timing;
-  const d = formatDuration;
-  out.push({
+  return {
     id: "timing",
     title: "Detection and response times",
     text: [
@@ -201,9 +228,13 @@ function sections(r: ReportData, catalog: Catalog): Section[] {
           ]),
       },
     ],
-  });
+  };
+}
+
+/** Mitigations by the severity-weighted incidents they address. */
+function mitigationsSection(r: ReportData): Section {
   const m = r.mitigations;
-  out.push({
+  return {
     id: "mitigations",
     title: "Mitigation impact",
     text: [
@@ -226,70 +257,89 @@ function sections(r: ReportData, catalog: Catalog): Section[] {
         ]),
       },
     ],
-  });
-  if (r.gaps) {
-    const g = r.gaps;
-    out.push({
-      id: "playbooks",
-      title: "Playbook priorities",
-      text: [
-        `Priority = severity-weighted incidents × trend factor. Write or review next: ${g.next.slice(0, 5).join(", ") || "nothing"}.`,
-        g.responseGaps.length
-          ? `Response-capability gaps: ${g.responseGaps
-              .slice(0, 5)
-              .map((x) => `${x.id} slow to ${x.kind} (median ${d(x.median)})`)
-              .join("; ")}.`
-          : "No response-capability gap above the thresholds.",
-      ],
-      tables: [
-        {
-          headers: ["#", "Technique", "Name", "Priority", "Status", "Playbooks"],
-          numeric: [0, 3],
-          rows: g.techniques
-            .slice(0, 15)
-            .map((x) => [x.rank, x.id, x.name ?? "", x.priority, x.status, x.playbooks.map((p) => p.id).join(", ")]),
-        },
-      ],
-    });
-  }
-  if (r.coverage) {
-    const cv = r.coverage;
-    out.push({
-      id: "coverage",
-      title: `Detection coverage: ${cv.profile.name}`,
-      text: [
-        `Frequency-weighted: visible ${pct(cv.scores.visible)}, detected ${pct(cv.scores.detected)} (by rules ${pct(cv.scores.detectedByRules)}, by detector findings ${pct(cv.scores.detectedByDetectors)}).`,
-        cv.unseen.length
-          ? `Frequent techniques this monitoring would not see: ${cv.unseen.map((x) => `${x.id} (${x.incidents})`).join(", ")}.`
-          : "Every technique seen in the period is visible to this monitoring.",
-        cv.undetected.length
-          ? `Visible but not detected by a deployed rule or a detector finding: ${cv.undetected.map((x) => `${x.id} (${x.incidents})`).join(", ")}.`
-          : "",
-      ].filter(Boolean),
-      tables: [
-        {
-          headers: ["Technique", "Incidents", "Visible", "Detected", "Sources"],
-          numeric: [1],
-          rows: [...cv.techniques]
-            .sort((x, y) => y.incidents - x.incidents)
-            .slice(0, 15)
-            .map((x) => [
-              x.id,
-              x.incidents,
-              x.visible ? "yes" : "no",
-              // say what detects it: rules, detector findings or both
-              x.detected
-                ? [x.detectedByRules ? "rules" : "", x.detectedByDetectors ? "detector findings" : ""]
-                    .filter(Boolean)
-                    .join(" + ")
-                : "no",
-              x.visibleVia.join(", "),
-            ]),
-        },
-      ],
-    });
-  }
-  return out;
+  };
+}
+
+/** Which playbooks to write or review next, and response-capability gaps. */
+function playbooksSection(g: NonNullable<ReportData["gaps"]>): Section {
+  return {
+    id: "playbooks",
+    title: "Playbook priorities",
+    text: [
+      `Priority = severity-weighted incidents × trend factor. Write or review next: ${g.next.slice(0, 5).join(", ") || "nothing"}.`,
+      g.responseGaps.length
+        ? `Response-capability gaps: ${g.responseGaps
+            .slice(0, 5)
+            .map((x) => `${x.id} slow to ${x.kind} (median ${d(x.median)})`)
+            .join("; ")}.`
+        : "No response-capability gap above the thresholds.",
+    ],
+    tables: [
+      {
+        headers: ["#", "Technique", "Name", "Priority", "Status", "Playbooks"],
+        numeric: [0, 3],
+        rows: g.techniques
+          .slice(0, 15)
+          .map((x) => [x.rank, x.id, x.name ?? "", x.priority, x.status, x.playbooks.map((p) => p.id).join(", ")]),
+      },
+    ],
+  };
+}
+
+/** How much of what the period saw the monitoring profile sees and detects. */
+function coverageSection(cv: NonNullable<ReportData["coverage"]>): Section {
+  return {
+    id: "coverage",
+    title: `Detection coverage: ${cv.profile.name}`,
+    text: [
+      `Frequency-weighted: visible ${pct(cv.scores.visible)}, detected ${pct(cv.scores.detected)} (by rules ${pct(cv.scores.detectedByRules)}, by detector findings ${pct(cv.scores.detectedByDetectors)}).`,
+      cv.unseen.length
+        ? `Frequent techniques this monitoring would not see: ${cv.unseen.map((x) => `${x.id} (${x.incidents})`).join(", ")}.`
+        : "Every technique seen in the period is visible to this monitoring.",
+      cv.undetected.length
+        ? `Visible but not detected by a deployed rule or a detector finding: ${cv.undetected.map((x) => `${x.id} (${x.incidents})`).join(", ")}.`
+        : "",
+    ].filter(Boolean),
+    tables: [
+      {
+        headers: ["Technique", "Incidents", "Visible", "Detected", "Sources"],
+        numeric: [1],
+        rows: [...cv.techniques]
+          .sort((x, y) => y.incidents - x.incidents)
+          .slice(0, 15)
+          .map((x) => [
+            x.id,
+            x.incidents,
+            x.visible ? "yes" : "no",
+            // say what detects it: rules, detector findings or both
+            x.detected
+              ? [x.detectedByRules ? "rules" : "", x.detectedByDetectors ? "detector findings" : ""]
+                  .filter(Boolean)
+                  .join(" + ")
+              : "no",
+            x.visibleVia.join(", "),
+          ]),
+      },
+    ],
+  };
+}
+
+function sections(r: ReportData, catalog: Catalog): Section[] {
+  const summary = summarySection(r);
+  if (r.empty) return [summary];
+  return [
+    summary,
+    frequencySection(r),
+    matrixSection(r, catalog),
+    trendSection(r, catalog),
+    cooccurrenceSection(r),
+    pathsSection(r),
+    actorsSection(r),
+    timingSection(r),
+    mitigationsSection(r),
+    ...(r.gaps ? [playbooksSection(r.gaps)] : []),
+    ...(r.coverage ? [coverageSection(r.coverage)] : []),
+  ];
 }
 
 const mdCell = (v: string | number) => String(v).replace(/\|/g, "\\|").replace(/\n/g, " ");
