@@ -10,6 +10,7 @@ import { loadBuiltinCatalog } from "../catalog/load.js";
 import { TechtrailError } from "../core/errors.js";
 import { packagePath } from "../core/paths.js";
 import { IncidentRegister } from "../register/register.js";
+import { RuleSetCache } from "../scan/rule-cache.js";
 import { type OpenStoreOptions, openStore } from "../store/open.js";
 import type { Store } from "../store/store.js";
 import { type AppOptions, createApp } from "./app.js";
@@ -86,6 +87,8 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
       webDir: opts.webDir === undefined ? DEFAULT_WEB_DIR : opts.webDir,
       ...opts.app,
     };
+    const ruleCache = appOpts.ruleCache ?? new RuleSetCache();
+    appOpts.ruleCache = ruleCache;
     if (opts.log) appOpts.log = opts.log;
     // Bound to loopback: answer only to loopback names (DNS-rebinding protection).
     if (appOpts.allowedHosts === undefined && /^(127\.|::1$|localhost$)/.test(host))
@@ -114,6 +117,10 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
       await new Promise<void>((resolve) => server.close(() => resolve()));
       throw e;
     }
+    // Compile the rules for scan uploads once started, so the first upload is as fast as the next ones (an
+    // error here is left for the first upload to report).
+    const warm = setTimeout(() => void ruleCache.get({ ruleDirs: [], builtin: true }).catch(() => undefined), 0);
+    warm.unref();
     const addr = server.address() as AddressInfo;
     const shownHost = host.includes(":") ? `[${host}]` : host;
     let closed = false;
@@ -127,6 +134,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
       async close() {
         if (closed) return;
         closed = true;
+        clearTimeout(warm);
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
