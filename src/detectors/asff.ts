@@ -3,6 +3,7 @@
 // those detectors (with their own finding type); Security Hub's control findings carry the control ID
 // (Compliance.SecurityControlId) as their type; anything else stays a Security Hub finding.
 import {
+  accessAnalyzerType,
   accessKeyIn,
   arr,
   isoTime,
@@ -61,7 +62,7 @@ function typeOf(f: Json, detector: DetectorId, types: string[]): string | undefi
   }
   if (detector === "access-analyzer") {
     const t = types[0];
-    return t ? t.slice(t.lastIndexOf("/") + 1) : undefined;
+    return t ? accessAnalyzerType(t.slice(t.lastIndexOf("/") + 1), str(obj(arr(f.Resources)[0]).Type)) : undefined;
   }
   // A control finding: the consolidated control ID, else the standard's control from the generator ID.
   const control = str(obj(f.Compliance).SecurityControlId);

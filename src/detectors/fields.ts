@@ -127,3 +127,37 @@ export function typeFromAsffClassifier(entry: string): string | undefined {
 export function accessKeyIn(s: string | undefined): string | undefined {
   return s ? /\b((?:AKIA|ASIA)[A-Z0-9]{12,})\b/.exec(s)?.[1] : undefined;
 }
+
+/** ASFF resource types of the resources IAM Access Analyzer analyses, as CloudFormation names them. */
+const ASFF_RESOURCE_TYPES: Record<string, string> = {
+  AwsS3Bucket: "AWS::S3::Bucket",
+  AwsIamRole: "AWS::IAM::Role",
+  AwsIamUser: "AWS::IAM::User",
+  AwsKmsKey: "AWS::KMS::Key",
+  AwsLambdaFunction: "AWS::Lambda::Function",
+  AwsLambdaLayerVersion: "AWS::Lambda::LayerVersion",
+  AwsSqsQueue: "AWS::SQS::Queue",
+  AwsSnsTopic: "AWS::SNS::Topic",
+  AwsSecretsManagerSecret: "AWS::SecretsManager::Secret",
+  AwsEcrRepository: "AWS::ECR::Repository",
+  AwsDynamoDbTable: "AWS::DynamoDB::Table",
+  AwsEfsFileSystem: "AWS::EFS::FileSystem",
+  AwsRdsDbSnapshot: "AWS::RDS::DBSnapshot",
+  AwsRdsDbClusterSnapshot: "AWS::RDS::DBClusterSnapshot",
+  AwsEc2Snapshot: "AWS::EC2::Snapshot",
+};
+
+/**
+ * An IAM Access Analyzer finding's mapping key from its ASFF type classifier and first resource: external access
+ * findings are keyed `ExternalAccess/<CloudFormation resource type>` and unused access findings by their finding
+ * type without spaces (`Unused IAM Role` is `UnusedIAMRole`), as mappings/access-analyzer.yaml keys them.
+ */
+export function accessAnalyzerType(classifier: string, resourceType: string | undefined): string {
+  const words = classifier.replace(/\s+/g, "");
+  if (/^ExternalAccess/i.test(words)) {
+    const cfn = resourceType?.startsWith("AWS::") ? resourceType : ASFF_RESOURCE_TYPES[resourceType ?? ""];
+    return cfn ? `ExternalAccess/${cfn}` : "ExternalAccess";
+  }
+  if (/^Unused/i.test(words)) return words;
+  return classifier;
+}

@@ -2,6 +2,7 @@
 // 2001 in OCSF 1.0) to DetectorFinding. Security Lake fills these rows from Security Hub, so the finding's
 // product (metadata.product.name) decides the detector as for ASFF, and its types are ASFF's.
 import {
+  accessAnalyzerType,
   accessKeyIn,
   arr,
   at,
@@ -90,7 +91,8 @@ export function readOcsfFinding(row: Json): ReadOutcome {
       str(at(row, "compliance.control")) ??
       unmappedValue(row, "Compliance.SecurityControlId") ??
       unmappedValue(row, "ComplianceSecurityControlId");
-  if (!type && detector === "access-analyzer" && types[0]) type = types[0].slice(types[0].lastIndexOf("/") + 1);
+  if (!type && detector === "access-analyzer" && types[0])
+    type = accessAnalyzerType(types[0].slice(types[0].lastIndexOf("/") + 1), str(obj(arr(row.resources)[0]).type));
   type ??= types[0];
   if (!type) return { ok: false, reason: "missing-field", field: `${infoField}.types`, message: "no finding type" };
   const sevId = num(row.severity_id);

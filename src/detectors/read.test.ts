@@ -156,7 +156,7 @@ describe("ASFF reader", () => {
     const r = readDetectorJson(readFileSync(join(DET, "securityhub/eventbridge-imported.json"), "utf8"), "eb.json");
     assert.deepEqual(
       r.findings.map((x) => [x.finding.detector, x.finding.type, x.origin.index]),
-      [["access-analyzer", "External Access Granted", 0]],
+      [["access-analyzer", "ExternalAccess/AWS::S3::Bucket", 0]],
     );
   });
 

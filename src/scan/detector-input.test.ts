@@ -119,6 +119,31 @@ describe("detector findings in a scan", () => {
     });
   });
 
+  it("maps the samples with the built-in mappings (mappings/*.yaml) where they list the types", async () => {
+    const builtin = loadDetectorMappings(catalog);
+    const { findings, summary } = await scanPaths([join(FIX, "detectors")], { workers: 0 }, { catalog });
+    const det = findings.filter((f) => f.detector);
+    assert.equal(det.length, 10);
+    for (const f of det) {
+      const d = f.detector as NonNullable<typeof f.detector>;
+      const entry = builtin.lookup(d.detector, d.type);
+      assert.equal(d.mapping.status, entry ? "mapped" : "unmapped", `${d.detector} ${d.type}`);
+      const detects = (entry?.techniques ?? []).filter((t) => t.relation === "detects").map((t) => t.id);
+      assert.deepEqual(f.techniques, detects, `${d.detector} ${d.type}`);
+    }
+    // the types of the walk-through are in the reviewed GuardDuty and Access Analyzer mappings
+    for (const [detector, type] of [
+      ["guardduty", "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS"],
+      ["guardduty", "Stealth:IAMUser/CloudTrailLoggingDisabled"],
+      ["access-analyzer", "ExternalAccess/AWS::S3::Bucket"],
+    ] as const)
+      if (builtin.entries(detector).length > 0) assert.ok(builtin.lookup(detector, type), `${detector} ${type}`);
+    assert.equal(
+      summary.detectors?.unmapped.total,
+      det.filter((f) => f.detector?.mapping.status === "unmapped").length,
+    );
+  });
+
   it("a CloudTrail-only scan has no detector section", async () => {
     const { summary } = await scan([join(FIX, "detectors/cloudtrail")]);
     assert.equal(summary.detectors, undefined);
