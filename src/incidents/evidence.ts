@@ -40,6 +40,14 @@ export interface FindingLike {
   } | null;
 }
 
+const DETECTOR_NAMES: Record<string, string> = {
+  guardduty: "GuardDuty",
+  "security-hub": "Security Hub",
+  macie: "Macie",
+  "access-analyzer": "IAM Access Analyzer",
+};
+const detectorName = (d: string): string => DETECTOR_NAMES[d] ?? d;
+
 /** The incident's detection source for a detector: GuardDuty's own, else Security Hub (which gathers the others). */
 const detectionSourceOf = (detector: string): DetectionSource =>
   detector === "guardduty" ? "guardduty" : "security-hub";
@@ -246,11 +254,14 @@ export function draftFromFindings(
   const draft: NewIncidentInput = {
     title: (
       opts.title ??
+      (alert?.finding.detector
+        ? `Draft from ${detectorName(alert.finding.detector.detector)}: ${alert.finding.rule.title || alert.finding.detector.type}`
+        : undefined) ??
       `Draft from scan: ${ruleTitles.slice(0, 2).join("; ")}${ruleTitles.length > 2 ? ` (+${ruleTitles.length - 2} more)` : ""}`
     ).slice(0, 200),
     summary: `Created from ${totals?.findings ?? findings.length} scan finding(s)${opts.source ? ` in ${opts.source}` : ""} by ${rules.length} rule(s). ${
       alert?.finding.detector
-        ? `Detected is when ${alert.finding.detector.detector} raised finding ${alert.finding.detector.findingId} (${alert.finding.detector.type}).`
+        ? `Detected is when ${detectorName(alert.finding.detector.detector)} raised finding ${alert.finding.detector.findingId} (${alert.finding.detector.type}).`
         : "Detected is the time of the earliest matching event: correct it if the alert came later."
     } Review and complete before triage.`,
     status: "open",

@@ -59,7 +59,6 @@ export function detectorScanFinding(read: ReadFinding, mapping: DetectorMappingR
           ? { index: read.origin.row }
           : {}),
     },
-    detector: { ...kept, mapping },
   };
   const time = d.firstSeen ?? d.createdAt;
   if (time) f.eventTime = time;
@@ -68,6 +67,8 @@ export function detectorScanFinding(read: ReadFinding, mapping: DetectorMappingR
   if (d.principalArn) f.principalArn = d.principalArn;
   if (d.accessKeyId) f.accessKeyId = d.accessKeyId;
   if (accountId) f.accountId = accountId;
+  // last, after CloudTrail's fields, as in JSON output
+  f.detector = { ...kept, mapping };
   return f;
 }
 
