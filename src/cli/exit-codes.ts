@@ -11,6 +11,11 @@ export const EXIT_SCAN_ERROR = 2;
  * that such a run never passes for clean logs. Not used by any error code below.
  */
 export const EXIT_NO_EVENTS = 9;
+/**
+ * Used by `scan` when it found nothing but could not read all its input (unreadable or denied files or objects,
+ * truncated gzip): the result is partial and must not pass for a clean scan (0).
+ */
+export const EXIT_PARTIAL = 10;
 
 const byCode: Record<ErrorCode, number> = {
   VALIDATION: 2,

@@ -11,6 +11,8 @@ import { type CorrTuple, Tap } from "./correlate.js";
 import { type HitBatch, HitEncoder } from "./hits.js";
 import type { SkipExample, SkipReason } from "./model.js";
 import { type PrefilterPlan, planPrefilter, RecordPrefilter } from "./prefilter.js";
+import { EventWindow, type ScanWindow } from "./prune.js";
+import type { S3Settings } from "./s3-settings.js";
 import { utf8Slice } from "./slices.js";
 import { JsonlSplitter, type RecordSink, type Splitter, ValueSplitter } from "./splitters.js";
 
@@ -20,7 +22,9 @@ export type InputFormat = "jsonl" | "records" | "array" | "values" | "empty" | "
 export type ScanUnit =
   | { id: number; kind: "file"; file: string }
   | { id: number; kind: "range"; file: string; start: number; end: number }
-  | { id: number; kind: "stream"; file: string; stream?: Readable };
+  | { id: number; kind: "stream"; file: string; stream?: Readable }
+  /** An S3 object (`file` is its s3:// URL), streamed by the thread that scans it (src/scan/s3.ts). */
+  | { id: number; kind: "s3"; file: string; bucket: string; key: string; size: number };
 
 export interface UnitResult {
   id: number;
@@ -35,6 +39,8 @@ export interface UnitResult {
   read: number;
   evaluated: number;
   matchedEvents: number;
+  /** Events outside the scan window (not evaluated). */
+  outside: number;
   bytes: number;
   /** Lines started in a range unit (to number the lines of the next range). */
   lines: number;
@@ -52,6 +58,10 @@ export interface EngineOptions {
   prefilter: boolean;
   strict: boolean;
   skipExamples: number;
+  /** Events outside it are counted and not evaluated. */
+  window?: ScanWindow;
+  /** Client settings for S3 units. */
+  s3?: S3Settings;
 }
 
 export interface RuleFile {
@@ -236,6 +246,7 @@ export async function scanUnit(
     read: 0,
     evaluated: 0,
     matchedEvents: 0,
+    outside: 0,
     bytes: 0,
     lines: 0,
     skipCounts: {},
@@ -260,6 +271,17 @@ export async function scanUnit(
     if (unit.kind === "stream") {
       if (!unit.stream) throw new Error("stream unit without a stream");
       await readStream(unit.stream, res, sink, opts, tick, false, pause);
+    } else if (unit.kind === "s3") {
+      // loaded only for S3 input: a local scan never loads the AWS SDK
+      const { openS3Object } = await import("./s3.js");
+      let body: Readable;
+      try {
+        body = await openS3Object(unit, opts.s3);
+      } catch (e) {
+        sink.fileProblem("unreadable", errText(e));
+        return finishUnit(res, rules, tick);
+      }
+      await readStream(body, res, sink, opts, tick, false, pause);
     } else {
       try {
         // a FIFO or device would block open() or never end: only regular files are read
@@ -623,6 +645,7 @@ function finish(splitter: Splitter, res: UnitResult, sink: EngineSink): void {
 /** Receives records from a splitter: pre-filter, parse, validate, evaluate. */
 class EngineSink implements RecordSink {
   private readonly prefilter: RecordPrefilter;
+  private readonly window: EventWindow | undefined;
 
   constructor(
     private readonly res: UnitResult,
@@ -632,6 +655,7 @@ class EngineSink implements RecordSink {
     private readonly flushCorr: ((tuples: CorrTuple[]) => void) | undefined,
   ) {
     this.prefilter = new RecordPrefilter(opts.prefilter ? rules.plan : NO_PREFILTER);
+    this.window = opts.window ? new EventWindow(opts.window) : undefined;
   }
 
   record(buf: Buffer, s: number, e: number, ordinal: number): void {
@@ -661,6 +685,10 @@ class EngineSink implements RecordSink {
         ordinal,
         `not a CloudTrail record: ${typeof name !== "string" ? "eventName" : "eventSource"} missing or not a string`,
       );
+      return;
+    }
+    if (this.window && !this.window.has(event)) {
+      res.outside++;
       return;
     }
     res.evaluated++;

@@ -19,6 +19,13 @@ export {
   TechniqueSeen,
   TimelineEntry,
 } from "./model.js";
+export {
+  makeWindow,
+  parseListOption,
+  parseWindowTime,
+  ScanWindow,
+  type ScanWindowInput,
+} from "./prune.js";
 export { type RuleFolders, RuleSetCache } from "./rule-cache.js";
 export { BUILTIN_RULES_DIR } from "./rule-files.js";
 export {
@@ -28,6 +35,7 @@ export {
   type RuleLibraryOptions,
   testRuleLibrary,
 } from "./rule-library.js";
+export { isS3Url, parseS3Url, type S3Location, S3Settings } from "./s3-settings.js";
 export { type FindingList, type ScanHooks, type ScanResult, scanPaths } from "./scan.js";
 export {
   loadSuppressions,

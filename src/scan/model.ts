@@ -4,6 +4,8 @@ import { z } from "zod";
 import { DetectorSource, DetectorSummary } from "../detectors/model.js";
 import { Baseline } from "../rules/first-seen.js";
 import { SigmaLevel } from "../rules/index.js";
+import { ScanWindow } from "./prune.js";
+import { S3Settings } from "./s3-settings.js";
 
 /** Where an event came from: file path ("-" for stdin) and line (JSON Lines) or index (arrays, Records). */
 export const Origin = z.strictObject({
@@ -159,7 +161,15 @@ export const ScanSummary = z.strictObject({
     /** The first few skipped records/files with their location. */
     examples: z.array(SkipExample),
   }),
-  files: z.strictObject({ scanned: z.number().int(), skipped: z.number().int(), bytes: z.number() }),
+  files: z.strictObject({
+    /** Files (or S3 objects) opened. */
+    scanned: z.number().int(),
+    skipped: z.number().int(),
+    /** Bytes read, decompressed. */
+    bytes: z.number(),
+    /** Bytes of the files opened as stored (compressed size on disk or in S3; absent for stdin-only scans). */
+    stored: z.number().optional(),
+  }),
   rules: z.strictObject({
     loaded: z.number().int(),
     failed: z.number().int(),
@@ -206,6 +216,30 @@ export const ScanSummary = z.strictObject({
   unlistedPrincipalFindings: z.number().int().nonnegative().optional(),
   /** Findings read from AWS detectors (GuardDuty, Security Hub, ...), when any detector file was given. */
   detectors: DetectorSummary.optional(),
+  /** The scan window (--from/--to/--accounts/--regions): what it pruned by name and what it left out by content. */
+  window: z
+    .strictObject({
+      from: z.string().optional(),
+      to: z.string().optional(),
+      accounts: z.array(z.string()).optional(),
+      regions: z.array(z.string()).optional(),
+      /** Folders (S3 prefixes) and files (objects) never listed or opened: outside by their layout names. */
+      prunedFolders: z.number().int(),
+      prunedFiles: z.number().int(),
+      /** Events read and found outside the window (not evaluated). */
+      outsideEvents: z.number().int(),
+    })
+    .optional(),
+  /**
+   * Present when some input could not be read whole (unreadable or denied file/object, truncated gzip): the
+   * findings cover only what was read. Never absent for such a scan, so it cannot pass for a clean one.
+   */
+  partial: z
+    .strictObject({
+      files: z.number().int(),
+      byReason: z.record(z.string(), z.number().int()),
+    })
+    .optional(),
   workers: z.number().int(),
   /** Wall time of the whole call, including loading the catalog and compiling rules. */
   durationMs: z.number(),
@@ -262,6 +296,10 @@ export const ScanOptions = z.strictObject({
   reorderMinEvents: z.number().int().min(0).default(50_000),
   /** first_seen rules: combinations already seen (from `techtrail baseline build`). */
   baseline: Baseline.optional(),
+  /** Only events inside this window are evaluated; delivery-layout folders and files outside it are not read. */
+  window: ScanWindow.optional(),
+  /** S3 client settings for `s3://` inputs. */
+  s3: S3Settings.optional(),
 });
 export type ScanOptions = z.input<typeof ScanOptions>;
 export type ResolvedScanOptions = z.infer<typeof ScanOptions>;

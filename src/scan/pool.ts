@@ -68,7 +68,13 @@ export class ScanPool {
   /** Per worker: batches sent and not yet acknowledged (shared with the workers, which wait on it). */
   private readonly pending: Int32Array;
 
-  constructor(size: number, ruleFiles: readonly RuleFile[], engine: EngineOptions) {
+  constructor(
+    size: number,
+    ruleFiles: readonly RuleFile[],
+    engine: EngineOptions,
+    /** Units a worker holds at once (S3 input: more, so requests overlap; see scan-worker's prefetch). */
+    private readonly unitsInFlight = UNITS_IN_FLIGHT,
+  ) {
     this.pending = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, size)));
     for (let i = 0; i < size; i++) {
       const w = startWorker(
@@ -130,7 +136,7 @@ export class ScanPool {
       let started = 0;
       const feed = (w: Worker) => {
         if (failed) return;
-        while ((inFlight.get(w) ?? 0) < UNITS_IN_FLIGHT) {
+        while ((inFlight.get(w) ?? 0) < this.unitsInFlight) {
           const unit = cb.stop() ? undefined : queue.shift();
           if (!unit) break;
           inFlight.set(w, (inFlight.get(w) ?? 0) + 1);

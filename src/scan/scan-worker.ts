@@ -75,6 +75,9 @@ async function drain(): Promise<void> {
   running = false;
 }
 port.on("message", (msg: { type: "unit"; unit: ScanUnit }) => {
-  queue.push(msg.unit);
+  const unit = msg.unit;
+  // S3 objects are requested on arrival, so the requests of queued units overlap the scan of the current one
+  if (unit.kind === "s3") void import("./s3.js").then((s3) => s3.prefetchS3Object(unit, init.engine.s3));
+  queue.push(unit);
   if (!running) void drain();
 });

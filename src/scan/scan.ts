@@ -43,8 +43,10 @@ import {
   type SkipExample,
 } from "./model.js";
 import { runInThread, ScanPool } from "./pool.js";
+import { describeWindow, LayoutPruner, makeWindow, type ScanWindow, windowActive } from "./prune.js";
 import type { CachedRuleSet, RuleSetCache } from "./rule-cache.js";
 import { readRuleFiles } from "./rule-files.js";
+import { isS3Url, parseS3Url } from "./s3-settings.js";
 import { compareFindings, EvidenceSampler, SummaryBuilder } from "./summary.js";
 import type { Suppressor } from "./suppress.js";
 
@@ -117,19 +119,35 @@ function fileTime(path: string): number {
 interface InputFile {
   path: string;
   size: number;
+  /** An S3 object (path is its s3:// URL). */
+  s3?: { bucket: string; key: string };
 }
 
-async function walkInputs(dir: string, out: InputFile[]): Promise<void> {
+/** Pruning by the delivery layout, and what it left out. */
+interface Pruning {
+  pruner: LayoutPruner;
+  folders: number;
+  files: number;
+}
+
+async function walkInputs(dir: string, out: InputFile[], prune?: Pruning): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     if (e.name.startsWith(".")) continue;
     const p = join(dir, e.name);
-    if (e.isDirectory()) await walkInputs(p, out);
-    else if (e.isFile() || e.isSymbolicLink()) {
+    if (e.isDirectory()) {
+      // folders outside the window by their layout names are never read
+      if (prune && !prune.pruner.keep(p.split(/[\\/]/), false)) prune.folders++;
+      else await walkInputs(p, out, prune);
+    } else if (e.isFile() || e.isSymbolicLink()) {
+      if (prune && !prune.pruner.keep(p.split(/[\\/]/), true)) {
+        prune.files++;
+        continue;
+      }
       try {
         const st = await stat(p);
-        if (st.isDirectory()) await walkInputs(p, out);
+        if (st.isDirectory()) await walkInputs(p, out, prune);
         else out.push({ path: p, size: st.size });
       } catch {
         out.push({ path: p, size: 0 }); // reported as unreadable by the engine
@@ -138,14 +156,33 @@ async function walkInputs(dir: string, out: InputFile[]): Promise<void> {
   }
 }
 
-/** Expands paths to files (folders recursively, in name order); "-" stands for stdin. */
-async function discover(paths: readonly string[]): Promise<{ files: InputFile[]; stdin: boolean }> {
+/**
+ * Expands paths to files (folders recursively, in name order; s3://bucket/prefix listed); "-" stands for stdin.
+ * With a window, folders, prefixes and files outside it by their delivery-layout names are left out unread.
+ */
+async function discover(
+  paths: readonly string[],
+  opts: Pick<ResolvedScanOptions, "s3">,
+  prune?: Pruning,
+): Promise<{ files: InputFile[]; stdin: boolean }> {
   const files: InputFile[] = [];
   let stdin = false;
   const missing: Problem[] = [];
   for (const p of paths) {
     if (p === "-") {
       stdin = true;
+      continue;
+    }
+    if (isS3Url(p)) {
+      const loc = parseS3Url(p);
+      const { listS3 } = await import("./s3.js");
+      const listed = await listS3(loc, prune?.pruner, opts.s3, opts.s3?.concurrency);
+      if (prune) {
+        prune.folders += listed.prunedFolders;
+        prune.files += listed.prunedFiles;
+      }
+      for (const o of listed.objects)
+        files.push({ path: `s3://${o.bucket}/${o.key}`, size: o.size, s3: { bucket: o.bucket, key: o.key } });
       continue;
     }
     let st: Awaited<ReturnType<typeof stat>>;
@@ -157,7 +194,7 @@ async function discover(paths: readonly string[]): Promise<{ files: InputFile[];
     }
     if (st.isDirectory()) {
       try {
-        await walkInputs(p, files);
+        await walkInputs(p, files, prune);
       } catch {
         files.push({ path: p, size: 0 }); // an unreadable folder: the engine reports it
       }
@@ -181,6 +218,10 @@ async function planUnits(files: readonly InputFile[], chunkBytes: number): Promi
   const units: ScanUnit[] = [];
   let id = 0;
   for (const f of files) {
+    if (f.s3) {
+      units.push({ id: id++, kind: "s3", file: f.path, bucket: f.s3.bucket, key: f.s3.key, size: f.size });
+      continue;
+    }
     if (f.size >= chunkBytes * 1.5) {
       let jsonl = false;
       try {
@@ -270,15 +311,21 @@ export async function scanPaths(
   const cacheable = hooks.ruleCache !== undefined && opts.ruleTexts.length === 0;
   // A missing rule folder is reported before missing inputs.
   let read = cacheable ? undefined : await readRules();
-  const { files: inputs, stdin } = await discover(paths);
+  const window = opts.window && windowActive(opts.window) ? makeWindow(opts.window) : undefined;
+  const prune: Pruning | undefined = window ? { pruner: new LayoutPruner(window), folders: 0, files: 0 } : undefined;
+  const { files: inputs, stdin } = await discover(paths, opts, prune);
   // detector files are told from CloudTrail by their first bytes and read on this thread after the scan
-  const { detector: detectorFiles, rest: files } = await splitDetectorFiles(inputs);
+  // (S3 objects are CloudTrail: detector files are read from disk)
+  const { detector: detectorFiles, rest } = await splitDetectorFiles(inputs.filter((f) => !f.s3));
+  const files = [...rest, ...inputs.filter((f) => f.s3)];
   const units = await planUnits(files, opts.chunkBytes);
   const engine: EngineOptions = {
     maxRecordBytes: opts.maxRecordBytes,
     prefilter: opts.prefilter,
     strict: opts.strict,
     skipExamples: opts.skipExamples,
+    ...(window ? { window } : {}),
+    ...(opts.s3 ? { s3: opts.s3 } : {}),
   };
   const workers = Math.min(opts.workers ?? Math.max(1, availableParallelism()), units.length);
   // Cached rules serve scans on this thread; workers compile the files for themselves, and this thread does
@@ -291,7 +338,10 @@ export async function scanPaths(
   const { files: ruleFiles, problems: readProblems } = read;
   ruleFiles.push(...opts.ruleTexts);
   hooks.signal?.throwIfAborted();
-  const pool = workers > 0 ? new ScanPool(workers, ruleFiles, engine) : undefined;
+  // S3 objects: enough units per worker for `concurrency` requests in flight over all workers
+  const s3Units = units.some((u) => u.kind === "s3");
+  const inFlight = s3Units && workers > 0 ? Math.max(2, Math.ceil((opts.s3?.concurrency ?? 16) / workers)) : undefined;
+  const pool = workers > 0 ? new ScanPool(workers, ruleFiles, engine, inFlight) : undefined;
   const onAbort = () => void pool?.abort(abortError(hooks.signal as AbortSignal));
   hooks.signal?.addEventListener("abort", onAbort, { once: true });
   try {
@@ -306,6 +356,8 @@ export async function scanPaths(
       units,
       engine,
       pool,
+      window,
+      prune,
     });
   } catch (e) {
     if (e instanceof ScanAborted || hooks.signal?.aborted) throw abortError(hooks.signal as AbortSignal);
@@ -328,6 +380,33 @@ interface Prepared {
   units: ScanUnit[];
   engine: EngineOptions;
   pool: ScanPool | undefined;
+  window: ScanWindow | undefined;
+  prune: Pruning | undefined;
+}
+
+/** Window, stored bytes and partial marks, added to the summary the builder made. */
+function finishSummary(
+  summary: ScanSummary,
+  files: readonly InputFile[],
+  prep: Pick<Prepared, "window" | "prune">,
+  outside: number,
+): void {
+  if (files.length > 0) summary.files.stored = files.reduce((n, f) => n + f.size, 0);
+  if (prep.window && prep.prune)
+    summary.window = {
+      ...describeWindow(prep.window),
+      prunedFolders: prep.prune.folders,
+      prunedFiles: prep.prune.files,
+      outsideEvents: outside,
+    };
+  // unreadable, denied or truncated input: findings cover only what was read
+  const byReason: Record<string, number> = {};
+  for (const r of ["unreadable", "truncated"]) {
+    const n = summary.skipped.byReason[r] ?? 0;
+    if (n > 0) byReason[r] = n;
+  }
+  const n = Object.values(byReason).reduce((a, b) => a + b, 0);
+  if (n > 0) summary.partial = { files: n, byReason };
 }
 
 /** The rule set of a scan, with every rule problem; throws when there is nothing to scan with (or, strict, any problem). */
@@ -544,6 +623,8 @@ interface UnitTotals {
   read: number;
   evaluated: number;
   matched: number;
+  /** Events outside the scan window (read, not evaluated). */
+  outside: number;
   bytes: number;
   skipCounts: Record<string, number>;
   examples: SkipExample[];
@@ -561,6 +642,7 @@ function unitTotals(
     read: 0,
     evaluated: 0,
     matched: 0,
+    outside: 0,
     bytes: 0,
     skipCounts: {},
     examples: [],
@@ -572,6 +654,7 @@ function unitTotals(
     t.read += r.read;
     t.evaluated += r.evaluated;
     t.matched += r.matchedEvents;
+    t.outside += r.outside;
     t.bytes += r.bytes;
     if (r.fileSkipped) t.skippedFiles.add(r.file);
     for (const [k, n] of Object.entries(r.skipCounts)) t.skipCounts[k] = (t.skipCounts[k] ?? 0) + (n ?? 0);
@@ -716,6 +799,7 @@ async function scanWith(
     durationMs: performance.now() - prep.t0,
     scanMs,
   });
+  finishSummary(summary, prep.files, prep, totals.outside);
   collected.sort(compareFindings);
   return {
     findings: collected,

@@ -17,11 +17,16 @@ import {
   findingJsonl,
   loadBaseline,
   loadSuppressions,
+  makeWindow,
+  parseListOption,
+  parseWindowTime,
+  type ScanOptions,
   type ScanProgress,
   type ScanSummary,
+  type ScanWindowInput,
   scanPaths,
 } from "../../scan/index.js";
-import { EXIT_FINDINGS, EXIT_NO_EVENTS, EXIT_OK, EXIT_SCAN_ERROR } from "../exit-codes.js";
+import { EXIT_FINDINGS, EXIT_NO_EVENTS, EXIT_OK, EXIT_PARTIAL, EXIT_SCAN_ERROR } from "../exit-codes.js";
 import { log, safeText } from "../output.js";
 import { fitTable, outputWidth } from "../table-fit.js";
 
@@ -51,6 +56,48 @@ interface ScanCliOpts {
   suppress?: string;
   showSuppressed?: boolean;
   detectorMappings?: string;
+  from?: string;
+  to?: string;
+  accounts: string[];
+  regions: string[];
+  s3Endpoint?: string;
+  s3Region?: string;
+  s3MaxAttempts?: string;
+  s3Concurrency?: string;
+}
+
+/** --from/--to/--accounts/--regions → the scan window (undefined when none is given). */
+export function windowOptions(
+  o: Pick<ScanCliOpts, "from" | "to" | "accounts" | "regions">,
+): ScanWindowInput | undefined {
+  const w: ScanWindowInput = {};
+  if (o.from !== undefined) w.fromMs = parseWindowTime("--from", o.from);
+  if (o.to !== undefined) w.toMs = parseWindowTime("--to", o.to);
+  if (o.accounts.length > 0) w.accounts = parseListOption("--accounts", o.accounts);
+  if (o.regions.length > 0) w.regions = parseListOption("--regions", o.regions);
+  return Object.keys(w).length > 0 ? makeWindow(w) : undefined;
+}
+
+function wholeOption(flag: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || +text < min || +text > max)
+    throw new TechtrailError("VALIDATION", `${flag} must be a whole number from ${min} to ${max}, got ${text}`);
+  return Number(text);
+}
+
+/** --s3-* options → S3 settings (undefined when none is given; the environment still applies). */
+function s3Options(o: ScanCliOpts): ScanOptions["s3"] {
+  const maxAttempts = wholeOption("--s3-max-attempts", o.s3MaxAttempts, 1, 20);
+  const concurrency = wholeOption("--s3-concurrency", o.s3Concurrency, 1, 256);
+  if (o.s3Endpoint !== undefined && !/^https?:\/\/[^/]/.test(o.s3Endpoint))
+    throw new TechtrailError("VALIDATION", `--s3-endpoint must be an http(s) URL, got ${o.s3Endpoint}`);
+  const s = {
+    ...(o.s3Endpoint !== undefined ? { endpoint: o.s3Endpoint } : {}),
+    ...(o.s3Region !== undefined ? { region: o.s3Region } : {}),
+    ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {}),
+  };
+  return Object.keys(s).length > 0 ? s : undefined;
 }
 
 /** `90m`, `1h`, `0s` → ms; a clear error otherwise. */
@@ -270,9 +317,15 @@ export function readAndSkipped(s: ScanSummary): string {
 }
 
 function noFindingsText(s: ScanSummary): string {
-  return eventsRead(s) === 0 && detectorRead(s) === 0
-    ? `No CloudTrail events read: ${readAndSkipped(s)}.`
+  if (eventsRead(s) === 0 && detectorRead(s) === 0) return `No CloudTrail events read: ${readAndSkipped(s)}.`;
+  return s.partial
+    ? `No findings in what was read, but the scan is PARTIAL: ${partialText(s.partial)}.`
     : "No findings.";
+}
+
+/** "2 file(s) not read whole (1 unreadable, 1 truncated)" */
+function partialText(p: NonNullable<ScanSummary["partial"]>): string {
+  return `${count(p.files)} file(s) not read whole (${reasons(p.byReason, () => true)})`;
 }
 
 async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
@@ -310,6 +363,8 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
   const detectorMappings = o.detectorMappings
     ? loadDetectorMappings(loadBuiltinCatalog(), o.detectorMappings)
     : undefined;
+  const window = windowOptions(o);
+  const s3 = s3Options(o);
   for (const x of suppress?.warnings ?? []) log(`techtrail: warning: ${formatProblem(x)}`);
   const w = await LineWriter.open(o.out);
   const output = new FindingsOutput(w, o.format as Format, o.out ? outputWidth({}) : outputWidth());
@@ -329,6 +384,8 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
           ? { reorderWindowMs: durationOption("--reorder-window", o.reorderWindow) }
           : {}),
         ...(baseline ? { baseline } : {}),
+        ...(window ? { window } : {}),
+        ...(s3 ? { s3 } : {}),
       },
       // scanPaths loads the built-in catalog itself once the workers are starting (they compile rules meanwhile)
       {
@@ -417,8 +474,14 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
       },
     });
   } else if (o.createIncident) log("techtrail: no findings: no incident created");
+  if (summary.partial && !noEvents)
+    // said even with --quiet, like an empty scan: partial results must not pass for a clean scan
+    log(
+      `techtrail: PARTIAL scan: ${partialText(summary.partial)}; findings cover only what was read${summary.findings.total > 0 ? "" : ` (exit status ${EXIT_PARTIAL})`}`,
+    );
   if (noEvents) return EXIT_NO_EVENTS;
-  return summary.findings.total > 0 ? EXIT_FINDINGS : EXIT_OK;
+  if (summary.findings.total > 0) return EXIT_FINDINGS;
+  return summary.partial ? EXIT_PARTIAL : EXIT_OK;
 }
 
 export function registerScanCommands(program: Command): void {
@@ -429,7 +492,7 @@ export function registerScanCommands(program: Command): void {
     )
     .argument(
       "<paths...>",
-      "CloudTrail files or folders (S3 delivery trees, JSON Lines, JSON arrays; gzip or plain), - for stdin; GuardDuty, ASFF and OCSF Parquet finding files are recognised from their content",
+      "CloudTrail files or folders (S3 delivery trees, JSON Lines, JSON arrays; gzip or plain), - for stdin; GuardDuty, ASFF and OCSF Parquet finding files are recognised from their content; s3://bucket/prefix reads a trail bucket",
     )
     .option(
       "--rules <dir>",
@@ -469,6 +532,24 @@ export function registerScanCommands(program: Command): void {
       "detector finding types to techniques: a folder of mapping files (default: the built-in mappings/)",
     )
     .option("--baseline <file>", "first_seen rules: combinations already seen (from techtrail baseline build)")
+    .option("--from <time>", "only events at or after this time (YYYY-MM-DD = start of the UTC day, or ISO 8601)")
+    .option("--to <time>", "only events before this time (YYYY-MM-DD = up to the end of that UTC day, or ISO 8601)")
+    .option(
+      "--accounts <ids>",
+      "only these accounts (comma-separated, repeatable); other AWSLogs/<account>/ folders are not read",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option(
+      "--regions <names>",
+      "only these regions (comma-separated, repeatable); other region folders are not read",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option("--s3-endpoint <url>", "s3:// inputs: S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3; path style)")
+    .option("--s3-region <region>", "s3:// inputs: the bucket's region (default: AWS_REGION, else us-east-1)")
+    .option("--s3-max-attempts <n>", "s3:// inputs: attempts per request, with back-off on throttling (default 5)")
+    .option("--s3-concurrency <n>", "s3:// inputs: objects fetched at once (default 16)")
     .action(async (paths: string[], o: ScanCliOpts) => {
       try {
         process.exitCode = await runScan(paths, o);
