@@ -75,7 +75,7 @@ export const COMMANDS: CommandEntry[] = [
       scan: {
         term: "scan [options] <paths...>",
         description:
-          "scan CloudTrail logs (files, folders, - for stdin) with Sigma rules; exit 0 = no findings, 1 = findings, 2 = error, 9 = no CloudTrail event read",
+          "scan CloudTrail logs (files, folders, s3://, - for stdin) with Sigma rules, and read AWS detector findings (GuardDuty, Security Hub ASFF, Security Lake OCSF Parquet) beside them; exit 0 = no findings, 1 = findings, 2 = error, 9 = no CloudTrail event read, 10 = partial",
       },
     },
     load: async () => (await import("./commands/scan.js")).registerScanCommands,

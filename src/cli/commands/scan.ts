@@ -488,7 +488,7 @@ export function registerScanCommands(program: Command): void {
   program
     .command("scan")
     .description(
-      `scan CloudTrail logs (files, folders, - for stdin) with Sigma rules, and read AWS detector findings (GuardDuty, Security Hub ASFF, Security Lake OCSF Parquet) beside them; exit 0 = no findings, 1 = findings, 2 = error, ${EXIT_NO_EVENTS} = no CloudTrail event read`,
+      `scan CloudTrail logs (files, folders, s3://, - for stdin) with Sigma rules, and read AWS detector findings (GuardDuty, Security Hub ASFF, Security Lake OCSF Parquet) beside them; exit 0 = no findings, 1 = findings, 2 = error, ${EXIT_NO_EVENTS} = no CloudTrail event read, ${EXIT_PARTIAL} = partial`,
     )
     .argument(
       "<paths...>",
