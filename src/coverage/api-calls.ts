@@ -211,9 +211,8 @@ interface CallAcc {
   candidates: Set<string>;
 }
 
-export function computeRuleCoverage(input: ApiCoverageInput): RuleCoverage {
-  const { facts, decisions, rules, catalog } = input;
-  // The sources each (lower-case) name is known under.
+/** The sources each (lower-case) API name is known under: from the facts, the catalog, the rules, the decisions. */
+function knownSources(input: ApiCoverageInput): Map<string, Set<string>> {
   const known = new Map<string, Set<string>>();
   const learn = (name: string, source: string) => {
     const k = lc(name);
@@ -221,20 +220,30 @@ export function computeRuleCoverage(input: ApiCoverageInput): RuleCoverage {
     known.set(k, set);
     set.add(lc(source));
   };
-  for (const d of facts)
+  for (const d of input.facts)
     if (d.eventSources.length === 1) for (const n of d.eventNames) learn(n, d.eventSources[0] as string);
-  for (const t of catalog.techniques)
+  for (const t of input.catalog.techniques)
     for (const e of t.events) {
       const [svc, name] = e.split(":") as [string, string];
       learn(name, `${svc}.amazonaws.com`);
     }
-  for (const r of rules)
+  for (const r of input.rules)
     if (r.eventNames && r.eventSources?.size === 1) {
       const [src] = r.eventSources;
       for (const n of r.eventNames) learn(n, src as string);
     }
-  for (const d of decisions) learn(d.eventName, d.eventSource);
+  for (const d of input.decisions) learn(d.eventName, d.eventSource);
+  return known;
+}
 
+/**
+ * The API calls the published detections name, keyed by `source|name` (each with its source, or null when no
+ * source is known), and the names that are not API calls.
+ */
+function apiCallsOf(
+  facts: readonly PublicDetection[],
+  known: ReadonlyMap<string, Set<string>>,
+): { calls: Map<string, CallAcc>; ignored: RuleCoverage["ignored"] } {
   // Lambda records API versions in names (UpdateFunctionCode20150331v2): a plain name takes their sources.
   const versioned = (name: string): Set<string> | undefined => {
     const re = new RegExp(`^${lc(name)}20\\d{6}`);
@@ -282,34 +291,58 @@ export function computeRuleCoverage(input: ApiCoverageInput): RuleCoverage {
       for (const s of sources.sort()) add(s, name, d.name, []);
     }
   }
+  return { calls, ignored };
+}
 
+const decisionLine = (d: LoadedDecision) => (d.line !== undefined ? { line: d.line } : {});
+
+/** Decisions by `source|name` (lower case); a second decision for the same call is an error. */
+function indexDecisions(
+  decisions: readonly LoadedDecision[],
+  file: string,
+  problems: DecisionProblem[],
+): Map<string, LoadedDecision> {
   const decided = new Map<string, LoadedDecision>();
-  const problems: DecisionProblem[] = [];
-  const where = (d: LoadedDecision) => (d.line !== undefined ? { line: d.line } : {});
   for (const d of decisions) {
     const key = `${lc(d.eventSource)}|${lc(d.eventName)}`;
     const first = decided.get(key);
     if (first)
       problems.push({
-        source: input.decisionsFile,
-        ...where(d),
+        source: file,
+        ...decisionLine(d),
         severity: "error",
         message: `duplicate decision for ${d.eventSource} ${d.eventName} (first at line ${first.line ?? "?"})`,
       });
     else decided.set(key, d);
   }
+  return decided;
+}
 
-  const apiCalls: RuleCoverage["apiCalls"]["calls"] = [];
-  const covered: RuleCoverage["covered"]["calls"] = [];
-  const decidedNot: RuleCoverage["decidedNotCovered"]["calls"] = [];
-  const undecided: RuleCoverage["undecided"]["calls"] = [];
-  // by source (unknown sources last), then name
+interface CallClasses {
+  apiCalls: RuleCoverage["apiCalls"]["calls"];
+  covered: RuleCoverage["covered"]["calls"];
+  decidedNot: RuleCoverage["decidedNotCovered"]["calls"];
+  undecided: RuleCoverage["undecided"]["calls"];
+}
+
+/**
+ * Each call, by source (unknown sources last) then name: covered by a rule, decided not covered, or
+ * undecided. A decision for a covered call is a warning.
+ */
+function classifyCalls(
+  calls: ReadonlyMap<string, CallAcc>,
+  rules: readonly CompiledRule[],
+  decided: ReadonlyMap<string, LoadedDecision>,
+  decisionsFile: string,
+  problems: DecisionProblem[],
+): CallClasses {
+  const out: CallClasses = { apiCalls: [], covered: [], decidedNot: [], undecided: [] };
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const sorted = [...calls.values()].sort(
     (a, b) => cmp(a.eventSource ?? "\uffff", b.eventSource ?? "\uffff") || cmp(lc(a.eventName), lc(b.eventName)),
   );
   for (const c of sorted) {
-    apiCalls.push({ eventSource: c.eventSource, eventName: c.eventName, detections: c.detections.size });
+    out.apiCalls.push({ eventSource: c.eventSource, eventName: c.eventName, detections: c.detections.size });
     // A call of unknown source is covered by a rule that admits its name from any source, or from one of
     // the sources its detections name.
     const sources = c.eventSource !== null ? [c.eventSource] : [...c.candidates];
@@ -321,11 +354,11 @@ export function computeRuleCoverage(input: ApiCoverageInput): RuleCoverage {
     );
     const decision = c.eventSource === null ? undefined : decided.get(`${c.eventSource}|${lc(c.eventName)}`);
     if (by.length > 0) {
-      covered.push({ eventSource: c.eventSource, eventName: c.eventName, rules: by.map((r) => r.id) });
+      out.covered.push({ eventSource: c.eventSource, eventName: c.eventName, rules: by.map((r) => r.id) });
       if (decision)
         problems.push({
-          source: input.decisionsFile,
-          ...where(decision),
+          source: decisionsFile,
+          ...decisionLine(decision),
           severity: "warning",
           message: `${decision.eventSource} ${decision.eventName} is covered by ${by
             .slice(0, 3)
@@ -333,40 +366,30 @@ export function computeRuleCoverage(input: ApiCoverageInput): RuleCoverage {
             .join(", ")}${by.length > 3 ? ", ..." : ""}; remove the decision`,
         });
     } else if (decision)
-      decidedNot.push({ eventSource: c.eventSource as string, eventName: c.eventName, reason: decision.reason });
+      out.decidedNot.push({ eventSource: c.eventSource as string, eventName: c.eventName, reason: decision.reason });
     else
-      undecided.push({
+      out.undecided.push({
         eventSource: c.eventSource,
         eventName: c.eventName,
         ...(c.eventSource === null ? { candidateSources: [...c.candidates].sort() } : {}),
         detections: [...c.detections].sort(),
       });
   }
-  for (const d of decided.values())
-    if (!calls.has(`${lc(d.eventSource)}|${lc(d.eventName)}`))
-      problems.push({
-        source: input.decisionsFile,
-        ...where(d),
-        severity: "warning",
-        message: `${d.eventSource} ${d.eventName} is not an API call of the public facts; remove the decision`,
-      });
-  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return out;
+}
 
+/** Active catalog techniques with and without a rule (detection or correlation) tagging them. */
+function techniquesByRules(
+  input: ApiCoverageInput,
+): Pick<RuleCoverage, "techniquesWithRules" | "techniquesWithoutRules"> {
   const perTechnique = new Map<string, number>();
-  for (const r of [...rules, ...(input.correlations ?? [])])
-    for (const id of resolveRuleTechniques(r, catalog).techniques)
+  for (const r of [...input.rules, ...(input.correlations ?? [])])
+    for (const id of resolveRuleTechniques(r, input.catalog).techniques)
       perTechnique.set(id, (perTechnique.get(id) ?? 0) + 1);
-  const active = catalog.techniques.filter((t) => t.status === "active");
+  const active = input.catalog.techniques.filter((t) => t.status === "active");
   const withRules = active.filter((t) => perTechnique.has(t.id));
   const withoutRules = active.filter((t) => !perTechnique.has(t.id));
-
   return {
-    facts: { file: input.factsFile, detections: facts.length },
-    apiCalls: { count: apiCalls.length, calls: apiCalls },
-    covered: { count: covered.length, calls: covered },
-    decidedNotCovered: { count: decidedNot.length, calls: decidedNot },
-    undecided: { count: undecided.length, calls: undecided },
-    ignored,
     techniquesWithRules: {
       count: withRules.length,
       techniques: withRules.map((t) => ({ id: t.id, rules: perTechnique.get(t.id) ?? 0 })),
@@ -375,6 +398,42 @@ export function computeRuleCoverage(input: ApiCoverageInput): RuleCoverage {
       count: withoutRules.length,
       techniques: withoutRules.map((t) => ({ id: t.id, name: t.name, events: t.events.length })),
     },
+  };
+}
+
+/**
+ * Which API calls of the public detection facts the rules cover, which were reviewed and decided not covered,
+ * and which are undecided; with the decisions file's problems and the techniques with and without rules.
+ */
+export function computeRuleCoverage(input: ApiCoverageInput): RuleCoverage {
+  const { facts, decisions, rules } = input;
+  const { calls, ignored } = apiCallsOf(facts, knownSources(input));
+  const problems: DecisionProblem[] = [];
+  const decided = indexDecisions(decisions, input.decisionsFile, problems);
+  const { apiCalls, covered, decidedNot, undecided } = classifyCalls(
+    calls,
+    rules,
+    decided,
+    input.decisionsFile,
+    problems,
+  );
+  for (const d of decided.values())
+    if (!calls.has(`${lc(d.eventSource)}|${lc(d.eventName)}`))
+      problems.push({
+        source: input.decisionsFile,
+        ...decisionLine(d),
+        severity: "warning",
+        message: `${d.eventSource} ${d.eventName} is not an API call of the public facts; remove the decision`,
+      });
+  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return {
+    facts: { file: input.factsFile, detections: facts.length },
+    apiCalls: { count: apiCalls.length, calls: apiCalls },
+    covered: { count: covered.length, calls: covered },
+    decidedNotCovered: { count: decidedNot.length, calls: decidedNot },
+    undecided: { count: undecided.length, calls: undecided },
+    ignored,
+    ...techniquesByRules(input),
     decisions: { file: input.decisionsFile, entries: decisions.length, problems },
   };
 }
