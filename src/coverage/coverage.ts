@@ -174,69 +174,84 @@ export async function deployedRules(
   return { byTechnique, deployed: rules.length, failed: errors.length + problems.length, withTechniques };
 }
 
-export async function computeCoverage(
-  catalog: Catalog,
-  profile: MonitoringProfile,
-  opts: CoverageOptions = {},
-): Promise<CoverageResult> {
-  const on = new Set(profile.effective);
-  const rules = await deployedRules(catalog, profile);
-  const mappings = opts.mappings ?? loadDetectorMappings(catalog);
-  const typesOn = detectorTypesOn(mappings, profile);
-  const byTechnique = new Map<string, { detects: DetectorFinding[]; enables: DetectorFinding[] }>();
+type TypeOn = ReturnType<typeof detectorTypesOn>[number];
+type MappedFindings = { detects: DetectorFinding[]; enables: DetectorFinding[] };
+
+/** Per technique, the detector finding types on that detect it or show the posture that enables it. */
+function detectorFindingsByTechnique(typesOn: readonly TypeOn[]): Map<string, MappedFindings> {
+  const byTechnique = new Map<string, MappedFindings>();
   for (const { detector, entry } of typesOn)
     for (const t of entry.techniques) {
       const slot = byTechnique.get(t.id) ?? { detects: [], enables: [] };
       slot[t.relation].push({ detector, type: entry.type, dataSource: entry.dataSource, confidence: t.confidence });
       byTechnique.set(t.id, slot);
     }
-  const freq = opts.frequency ?? new Map<string, number>();
-  const total = [...freq.values()].reduce((s, n) => s + n, 0);
-  const weighting = total > 0 ? "incidents" : "uniform";
+  return byTechnique;
+}
 
-  let validation: CoverageResult["validation"] = null;
+/** Scans the validation logs with the profile's rules: which rules fired for which technique. */
+async function validateWithLogs(
+  catalog: Catalog,
+  profile: MonitoringProfile,
+  logs: string[],
+  workers: number | undefined,
+): Promise<{ validation: NonNullable<CoverageResult["validation"]>; fired: Map<string, Set<string>> }> {
+  const scan = await scanPaths(
+    logs,
+    {
+      ruleDirs: profile.ruleDirs,
+      builtinRules: profile.builtinRules,
+      ...(workers !== undefined ? { workers } : {}),
+    },
+    // only the summary is read: findings are not kept
+    { catalog, onFindings: () => undefined },
+  );
   const fired = new Map<string, Set<string>>();
-  if (opts.validateLogs?.length) {
-    const scan = await scanPaths(
-      opts.validateLogs,
-      {
-        ruleDirs: profile.ruleDirs,
-        builtinRules: profile.builtinRules,
-        ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
-      },
-      // only the summary is read: findings are not kept
-      { catalog, onFindings: () => undefined },
-    );
-    for (const t of scan.summary.techniques) fired.set(t.id, new Set(t.rules));
-    validation = {
-      logs: opts.validateLogs,
+  for (const t of scan.summary.techniques) fired.set(t.id, new Set(t.rules));
+  return {
+    validation: {
+      logs,
       events: scan.summary.events.read,
       findings: scan.summary.findings.total,
       techniquesFired: [...fired.keys()].sort(compareIds),
-    };
-  }
+    },
+    fired,
+  };
+}
 
+interface TechniqueInputs {
+  on: ReadonlySet<string>;
+  rulesByTechnique: ReadonlyMap<string, string[]>;
+  findings: ReadonlyMap<string, MappedFindings>;
+  freq: ReadonlyMap<string, number>;
+  weighted: boolean;
+  validating: boolean;
+  fired: ReadonlyMap<string, Set<string>>;
+}
+
+/** One entry per active catalog technique (and any seen in incidents), visible/detected/validated. */
+function techniqueCoverages(catalog: Catalog, x: TechniqueInputs): TechniqueCoverage[] {
   const techniques: TechniqueCoverage[] = [];
   for (const t of catalog.techniques) {
-    const incidents = freq.get(t.id) ?? 0;
+    const incidents = x.freq.get(t.id) ?? 0;
     if (t.status !== "active" && incidents === 0) continue;
-    const mapped = byTechnique.get(t.id) ?? { detects: [], enables: [] };
-    const visibleVia = t.dataSources.filter((d) => on.has(d));
+    const mapped = x.findings.get(t.id) ?? { detects: [], enables: [] };
+    const visibleVia = t.dataSources.filter((d) => x.on.has(d));
     // A detector plan that raises a finding for the technique sees it, whether or not the catalog lists it.
     for (const f of mapped.detects) if (!visibleVia.includes(f.dataSource)) visibleVia.push(f.dataSource);
     const visible = visibleVia.length > 0;
-    const ruleIds = rules.byTechnique.get(t.id) ?? [];
+    const ruleIds = x.rulesByTechnique.get(t.id) ?? [];
     // Deployed rules are Sigma rules over CloudTrail: they can only fire when a CloudTrail source that
     // reveals the technique is on (S3 object reads need S3 data events, not just GuardDuty).
     const detectedByRules = ruleIds.length > 0 && visibleVia.some((d) => d.startsWith("cloudtrail-"));
     const detectedByDetectors = mapped.detects.length > 0;
-    const firedRules = ruleIds.filter((r) => fired.get(t.id)?.has(r));
+    const firedRules = ruleIds.filter((r) => x.fired.get(t.id)?.has(r));
     techniques.push({
       id: t.id,
       name: t.name,
       tactics: [...t.tactics],
       incidents,
-      weight: weighting === "incidents" ? incidents : 1,
+      weight: x.weighted ? incidents : 1,
       visible,
       visibleVia,
       detected: detectedByRules || detectedByDetectors,
@@ -245,12 +260,12 @@ export async function computeCoverage(
       rules: ruleIds,
       detectorFindings: mapped.detects,
       posture: mapped.enables,
-      validated: validation ? detectedByRules && firedRules.length > 0 : null,
+      validated: x.validating ? detectedByRules && firedRules.length > 0 : null,
       firedRules,
     });
   }
   // Techniques seen in incidents but missing from the catalog cannot be covered: they still weigh.
-  for (const [id, n] of freq)
+  for (const [id, n] of x.freq)
     if (!catalog.technique(id))
       techniques.push({
         id,
@@ -266,11 +281,19 @@ export async function computeCoverage(
         rules: [],
         detectorFindings: [],
         posture: [],
-        validated: validation ? false : null,
+        validated: x.validating ? false : null,
         firedRules: [],
       });
+  return techniques;
+}
 
-  const score = (pick: (t: TechniqueCoverage) => boolean, weighted: boolean) => {
+/** Shares of the techniques (by weight, or each counting once) that are visible, detected, validated. */
+function coverageScores(
+  techniques: readonly TechniqueCoverage[],
+  weighted: boolean,
+  validating: boolean,
+): CoverageScores {
+  const score = (pick: (t: TechniqueCoverage) => boolean) => {
     let num = 0;
     let den = 0;
     for (const t of techniques) {
@@ -280,12 +303,65 @@ export async function computeCoverage(
     }
     return den > 0 ? num / den : 0;
   };
-  const scores = (weighted: boolean): CoverageScores => ({
-    visible: score((t) => t.visible, weighted),
-    detected: score((t) => t.detected, weighted),
-    detectedByRules: score((t) => t.detectedByRules, weighted),
-    detectedByDetectors: score((t) => t.detectedByDetectors, weighted),
-    validated: validation ? score((t) => t.validated === true, weighted) : null,
+  return {
+    visible: score((t) => t.visible),
+    detected: score((t) => t.detected),
+    detectedByRules: score((t) => t.detectedByRules),
+    detectedByDetectors: score((t) => t.detectedByDetectors),
+    validated: validating ? score((t) => t.validated === true) : null,
+  };
+}
+
+/** Per detector: finding types on and mapped, and how many of the techniques its types on detect. */
+function detectorSummaries(
+  mappings: DetectorMappings,
+  typesOn: readonly TypeOn[],
+  techniques: readonly TechniqueCoverage[],
+): CoverageResult["detectors"] {
+  return mappings.detectors
+    .map((d) => d.detector)
+    .filter((d, i, all) => all.indexOf(d) === i)
+    .map((detector) => {
+      const mine = typesOn.filter((x) => x.detector === detector);
+      const detected = new Set(
+        mine.flatMap((x) => x.entry.techniques.filter((t) => t.relation === "detects").map((t) => t.id)),
+      );
+      return {
+        detector,
+        typesOn: mine.length,
+        typesMapped: mappings.entries(detector).length,
+        techniquesDetected: techniques.filter((t) => detected.has(t.id)).length,
+      };
+    });
+}
+
+/**
+ * What a monitoring profile sees and detects of the catalog's techniques, weighted by how often incidents
+ * show them (uniform without frequencies); optionally checked by scanning logs.
+ */
+export async function computeCoverage(
+  catalog: Catalog,
+  profile: MonitoringProfile,
+  opts: CoverageOptions = {},
+): Promise<CoverageResult> {
+  const rules = await deployedRules(catalog, profile);
+  const mappings = opts.mappings ?? loadDetectorMappings(catalog);
+  const typesOn = detectorTypesOn(mappings, profile);
+  const freq = opts.frequency ?? new Map<string, number>();
+  const total = [...freq.values()].reduce((s, n) => s + n, 0);
+  const weighting = total > 0 ? "incidents" : "uniform";
+  const checked = opts.validateLogs?.length
+    ? await validateWithLogs(catalog, profile, opts.validateLogs, opts.workers)
+    : undefined;
+  const validation = checked?.validation ?? null;
+  const techniques = techniqueCoverages(catalog, {
+    on: new Set(profile.effective),
+    rulesByTechnique: rules.byTechnique,
+    findings: detectorFindingsByTechnique(typesOn),
+    freq,
+    weighted: weighting === "incidents",
+    validating: validation !== null,
+    fired: checked?.fired ?? new Map(),
   });
   const limit = Math.max(1, opts.limit ?? 10);
   const byFreq = [...techniques].sort((a, b) => b.incidents - a.incidents || compareIds(a.id, b.id));
@@ -303,24 +379,10 @@ export async function computeCoverage(
     },
     weighting,
     rules: { deployed: rules.deployed, failed: rules.failed, withTechniques: rules.withTechniques },
-    detectors: mappings.detectors
-      .map((d) => d.detector)
-      .filter((d, i, all) => all.indexOf(d) === i)
-      .map((detector) => {
-        const mine = typesOn.filter((x) => x.detector === detector);
-        const detected = new Set(
-          mine.flatMap((x) => x.entry.techniques.filter((t) => t.relation === "detects").map((t) => t.id)),
-        );
-        return {
-          detector,
-          typesOn: mine.length,
-          typesMapped: mappings.entries(detector).length,
-          techniquesDetected: techniques.filter((t) => detected.has(t.id)).length,
-        };
-      }),
+    detectors: detectorSummaries(mappings, typesOn, techniques),
     validation,
-    scores: scores(true),
-    unweighted: scores(false),
+    scores: coverageScores(techniques, true, validation !== null),
+    unweighted: coverageScores(techniques, false, validation !== null),
     techniques: techniques.sort((a, b) => compareIds(a.id, b.id)),
     unseen: byFreq
       .filter((t) => !t.visible && (weighting === "uniform" || t.incidents > 0))
