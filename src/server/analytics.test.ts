@@ -1,7 +1,9 @@
 // Analytics, playbook and coverage endpoints over a demo-seeded store: each answers for viewers, applies the
 // filter query, refuses bad parameters with 400 and never reads a file named in a query.
 import assert from "node:assert/strict";
+import { basename } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { DEFAULT_PROFILE } from "../coverage/profile.js";
 import { IncidentRegister } from "../register/register.js";
 import { bearer, type Fixture, makeFixture } from "./test-helpers.js";
 
@@ -71,10 +73,18 @@ describe("analytics endpoints", () => {
     const gaps = await get("/api/playbooks/gaps");
     assert.equal(gaps.status, 200);
     assert.ok(Array.isArray(gaps.body.techniques));
-    const profiles = (await get("/api/coverage/profiles")).body.items as string[];
-    assert.ok(profiles.length > 0);
-    const cov = await get(`/api/coverage?profile=${profiles[0]}`);
+    const list = (await get("/api/coverage/profiles")).body as { items: string[]; default: string };
+    assert.ok(list.items.length > 1);
+    assert.equal(list.default, DEFAULT_PROFILE);
+    // Without a profile the CLI's default is scored (not whichever name sorts first); another one when named.
+    const byDefault = await get("/api/coverage");
+    assert.equal(byDefault.status, 200, JSON.stringify(byDefault.body).slice(0, 300));
+    const profileOf = (body: Record<string, unknown>) => basename((body.profile as { file: string }).file, ".yaml");
+    assert.equal(profileOf(byDefault.body), DEFAULT_PROFILE);
+    const other = list.items.find((p) => p !== DEFAULT_PROFILE) as string;
+    const cov = await get(`/api/coverage?profile=${other}`);
     assert.equal(cov.status, 200, JSON.stringify(cov.body).slice(0, 300));
+    assert.equal(profileOf(cov.body), other);
     assert.equal((await get("/api/coverage?profile=/etc/passwd")).status, 404);
     assert.equal((await get("/api/coverage?profile=../profiles/x")).status, 404);
   });

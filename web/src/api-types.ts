@@ -1,9 +1,11 @@
 // The API's data types as the web UI reads them, derived from the server's route declarations through the typed
 // client (so a change on the server is a type error here, not a drift), plus the UI's value lists, each checked
 // against those types.
+import type { InferRequestType } from "hono/client";
 import type { client, Ok } from "./client";
 
 type C = typeof client;
+type Query<F> = NonNullable<InferRequestType<F> extends { query: infer Q } ? Q : never>;
 
 export type Me = Ok<C["auth"]["me"]["$get"]>;
 export type Role = Me["role"];
@@ -36,7 +38,15 @@ export type TechniqueTag = Incident["techniques"][number];
 export type Confidence = TechniqueTag["confidence"];
 export type FindingRef = TechniqueTag["findings"][number];
 export type Timeline = Incident["timeline"];
+/** The JSON bodies of POST /api/incidents and PATCH /api/incidents/{key}. */
+export type NewIncidentJson = InferRequestType<C["incidents"]["$post"]>["json"];
+export type IncidentEditJson = InferRequestType<C["incidents"][":key"]["$patch"]>["json"];
 export type AuditEntry = Ok<C["incidents"][":key"]["history"]["$get"]>["items"][number];
+
+export type IncidentQuery = Query<C["incidents"]["$get"]>;
+export type AnalyticsQuery = Query<C["stats"]["frequency"]["$get"]>;
+/** Which incidents count (all, only demo, only real): the same parameter on every route that reads incidents. */
+export type DemoParam = NonNullable<IncidentQuery["demo"]>;
 
 export type RuleInfo = Ok<C["rules"]["$get"]>["items"][number];
 export type RuleDetail = Ok<C["rules"][":id"]["$get"]>;
@@ -45,6 +55,10 @@ export type ScanResult = Ok<C["scan"]["$post"]>;
 export type GapsResult = Ok<C["playbooks"]["gaps"]["$get"]>;
 export type CoverageReport = Ok<C["coverage"]["$get"]>;
 
+export const DEMO_PARAMS = ["include", "exclude", "only"] as const satisfies readonly DemoParam[];
+export const INCIDENT_SORTS = ["date", "key", "severity"] as const satisfies readonly NonNullable<
+  IncidentQuery["sort"]
+>[];
 export const STATUSES = ["open", "contained", "closed"] as const satisfies readonly IncidentStatus[];
 export const SEVERITIES = ["P1", "P2", "P3", "P4"] as const satisfies readonly Severity[];
 export const CONFIDENCES = ["confirmed", "likely", "possible"] as const satisfies readonly Confidence[];

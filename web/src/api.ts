@@ -1,5 +1,5 @@
-// The web UI's only way to the data: fetch() against the techtrail HTTP API on the same origin, with the
-// session cookie and, on writes, the CSRF token that GET /api/auth/me hands out. Errors arrive as
+// The fetch() under the typed client (client.ts): the techtrail HTTP API on the same origin, with the session
+// cookie and, on writes, the CSRF token that GET /api/auth/me hands out. Errors arrive as
 // {"error":{"code","message","details"}} and become ApiError; a 401 tells the app to show the sign-in page.
 
 export interface Problem {
@@ -45,32 +45,6 @@ export function onUnauthorized(fn: () => void): () => void {
   return () => unauthorizedListeners.delete(fn);
 }
 
-export interface RequestOptions {
-  method?: "GET" | "POST" | "PATCH" | "DELETE";
-  json?: unknown;
-  form?: FormData;
-  /** A raw body (an import file's text) with its content type. */
-  raw?: { body: string; type: string };
-  signal?: AbortSignal;
-  /** Do not announce a 401 (the sign-in check itself). */
-  quiet401?: boolean;
-}
-
-export type Query = Record<string, string | number | boolean | undefined | null | string[]>;
-
-/** `/api/x` + `?a=1&b=2`, skipping empty values; arrays are joined with commas. */
-export function withQuery(path: string, q: Query = {}): string {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(q)) {
-    if (v === undefined || v === null || v === "") continue;
-    if (Array.isArray(v)) {
-      if (v.length) params.set(k, v.join(","));
-    } else params.set(k, String(v));
-  }
-  const s = params.toString();
-  return s ? `${path}?${s}` : path;
-}
-
 async function errorOf(res: Response): Promise<ApiError> {
   const text = await res.text();
   try {
@@ -88,10 +62,14 @@ async function errorOf(res: Response): Promise<ApiError> {
 }
 
 /**
- * fetch() for the typed client: same-origin cookie, the CSRF header on writes, and a failed response thrown as
- * ApiError (a 401 also tells the app to show the sign-in page).
+ * fetch() for the typed client (client.ts): same-origin cookie, the CSRF header on writes, and a failed response
+ * thrown as ApiError (a 401 also tells the app to show the sign-in page, unless `quiet401`: the sign-in check).
  */
-export async function apiFetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
+export async function apiFetch(
+  input: RequestInfo | URL,
+  init: RequestInit = {},
+  opts: { quiet401?: boolean } = {},
+): Promise<Response> {
   const headers = new Headers(init.headers);
   headers.set("Accept", "application/json");
   const method = (init.method ?? "GET").toUpperCase();
@@ -99,46 +77,11 @@ export async function apiFetch(input: RequestInfo | URL, init: RequestInit = {})
   const res = await fetch(input, { ...init, headers, credentials: "same-origin" });
   if (!res.ok) {
     const err = await errorOf(res);
-    if (res.status === 401) for (const fn of unauthorizedListeners) fn();
+    if (res.status === 401 && !opts.quiet401) for (const fn of unauthorizedListeners) fn();
     throw err;
   }
   return res;
 }
-
-export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  const method = opts.method ?? "GET";
-  const headers: Record<string, string> = { Accept: "application/json" };
-  let body: BodyInit | undefined;
-  if (opts.json !== undefined) {
-    headers["Content-Type"] = "application/json";
-    body = JSON.stringify(opts.json);
-  } else if (opts.form) body = opts.form;
-  else if (opts.raw) {
-    headers["Content-Type"] = opts.raw.type;
-    body = opts.raw.body;
-  }
-  if (method !== "GET" && csrfToken) headers[csrfHeader] = csrfToken;
-  const init: RequestInit = { method, headers, credentials: "same-origin" };
-  if (body !== undefined) init.body = body;
-  if (opts.signal) init.signal = opts.signal;
-  const res = await fetch(path, init);
-  if (!res.ok) {
-    const err = await errorOf(res);
-    if (res.status === 401 && !opts.quiet401) for (const fn of unauthorizedListeners) fn();
-    throw err;
-  }
-  const type = res.headers.get("content-type") ?? "";
-  if (type.includes("application/json")) return (await res.json()) as T;
-  return (await res.text()) as T;
-}
-
-export const api = {
-  get: <T>(path: string, q?: Query, signal?: AbortSignal) => request<T>(withQuery(path, q), signal ? { signal } : {}),
-  post: <T>(path: string, json?: unknown) => request<T>(path, { method: "POST", json: json ?? {} }),
-  patch: <T>(path: string, json: unknown) => request<T>(path, { method: "PATCH", json }),
-  del: <T>(path: string) => request<T>(path, { method: "DELETE" }),
-  upload: <T>(path: string, form: FormData) => request<T>(path, { method: "POST", form }),
-};
 
 /** A 404 for the endpoint itself (not for a record): the server does not offer this feature yet. */
 export function isMissingEndpoint(e: unknown): boolean {

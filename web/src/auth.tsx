@@ -1,7 +1,8 @@
 // Who is signed in: GET /api/auth/me on start, sign-in and sign-out, and the CSRF token for writes.
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
-import { ApiError, api, onUnauthorized, request, setCsrf } from "./api";
+import { ApiError, onUnauthorized, setCsrf } from "./api";
 import { type Me, type Role, roleAllows } from "./api-types";
+import { client, ok, quietClient } from "./client";
 
 interface AuthState {
   me: Me | null;
@@ -20,7 +21,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const loadMe = useCallback(async () => {
     try {
-      const m = await request<Me>("/api/auth/me", { quiet401: true });
+      const m = await ok(quietClient.auth.me.$get());
       setCsrf(m.csrfToken, m.csrfHeader);
       setMe(m);
     } catch (e) {
@@ -45,12 +46,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       me,
       checking,
       async signIn(username, password) {
-        await request("/api/auth/login", { method: "POST", json: { username, password }, quiet401: true });
+        await quietClient.auth.login.$post({ json: { username, password } });
         await loadMe();
       },
       async signOut() {
         try {
-          await api.post("/api/auth/logout");
+          await client.auth.logout.$post();
         } finally {
           setCsrf(null);
           setMe(null);

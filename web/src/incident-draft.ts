@@ -1,7 +1,15 @@
 // The incident form's editable state and its translation to API bodies: the whole record for
 // POST /api/incidents, and only the changed fields (by CSV column name, "" clears) for PATCH.
 
-import type { Confidence, Incident, Severity } from "./api-types";
+import {
+  type Confidence,
+  DETECTION_SOURCES,
+  INITIAL_ACCESS,
+  type Incident,
+  type IncidentEditJson,
+  type NewIncidentJson,
+  type Severity,
+} from "./api-types";
 import type { Picked } from "./components/technique-picker";
 
 export interface TagDraft extends Picked {
@@ -25,7 +33,7 @@ export interface Draft {
   accounts: string;
   regions: string;
   services: string;
-  impact: string[];
+  impact: Incident["impact"];
   tags: string;
   notes: string;
   lessonsLearned: string;
@@ -98,13 +106,13 @@ export function draftOf(i: Incident, names: Map<string, string>): Draft {
   };
 }
 
-export function newIncidentBody(d: Draft): Record<string, unknown> {
-  const timeline: Record<string, string> = {};
+export function newIncidentBody(d: Draft): NewIncidentJson {
+  const timeline: NonNullable<NewIncidentJson["timeline"]> = {};
   for (const f of ["firstActivity", "detected", "reported", "contained", "recovered"] as const) {
     const v = fromLocalInput(d[f]);
     if (v) timeline[f] = v;
   }
-  const body: Record<string, unknown> = {
+  const body: NewIncidentJson = {
     title: d.title,
     summary: d.summary,
     severity: d.severity,
@@ -119,17 +127,21 @@ export function newIncidentBody(d: Draft): Record<string, unknown> {
     lessonsLearned: d.lessonsLearned,
     techniques: d.techniques.map((t) => ({ id: t.id, confidence: t.confidence, evidence: t.evidence })),
   };
-  if (d.detectionSource) body.detectionSource = d.detectionSource;
-  if (d.initialAccess) body.initialAccess = d.initialAccess;
+  const detectionSource = DETECTION_SOURCES.find((s) => s === d.detectionSource);
+  if (detectionSource) body.detectionSource = detectionSource;
+  const initialAccess = INITIAL_ACCESS.find((s) => s === d.initialAccess);
+  if (initialAccess) body.initialAccess = initialAccess;
   if (d.threatActor.trim()) body.threatActor = d.threatActor;
   if (d.campaign.trim()) body.campaign = d.campaign;
   return body;
 }
 
+type ColumnValues = NonNullable<IncidentEditJson["set"]>;
+
 /** Changed fields as the PATCH body's `set` (CSV column names; "" clears). */
-export function changedColumns(before: Draft, after: Draft): Record<string, string> {
-  const set: Record<string, string> = {};
-  const cols: Array<[keyof Draft, string, (d: Draft) => string]> = [
+export function changedColumns(before: Draft, after: Draft): ColumnValues {
+  const set: ColumnValues = {};
+  const cols: Array<[keyof Draft, keyof ColumnValues, (d: Draft) => string]> = [
     ["title", "title", (d) => d.title],
     ["summary", "summary", (d) => d.summary],
     ["severity", "severity", (d) => d.severity],

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ApiError, withQuery } from "./api";
+import { ApiError } from "./api";
 import { href, hrefQuery, parseHash } from "./router";
 
 test("hash routes: segments decoded, query parsed, technique IDs intact", () => {
@@ -12,14 +12,6 @@ test("hash routes: segments decoded, query parsed, technique IDs intact", () => 
   assert.deepEqual(parseHash("#/a%2Fb/%E0%A4").parts, ["a/b", "%E0%A4"], "bad escapes stay as typed");
   assert.equal(href("incidents", "IR 1/2"), "#/incidents/IR%201%2F2");
   assert.equal(hrefQuery("#/incidents", { q: "a b", status: "", actor: undefined }), "#/incidents?q=a+b");
-});
-
-test("API URLs skip empty filters and join lists", () => {
-  assert.equal(withQuery("/api/incidents", {}), "/api/incidents");
-  assert.equal(
-    withQuery("/api/incidents", { q: "x&y", status: ["open", "contained"], severity: [], actor: "", limit: 50 }),
-    "/api/incidents?q=x%26y&status=open%2Ccontained&limit=50",
-  );
 });
 
 test("validation problems are read from the error details", () => {

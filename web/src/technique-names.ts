@@ -1,14 +1,12 @@
 // Technique names by ID for pages that only hold IDs (incident tags): one GET /api/catalog/techniques per
 // page load (the server caches it; revoked ones included so old tags still get a name).
 import { useEffect, useState } from "react";
-import { api } from "./api";
-import type { TechniqueSummary } from "./api-types";
+import { client, ok } from "./client";
 
 let cache: Promise<Map<string, string>> | null = null;
 
 function load(): Promise<Map<string, string>> {
-  cache ??= api
-    .get<{ items: TechniqueSummary[] }>("/api/catalog/techniques", { includeRevoked: 1 })
+  cache ??= ok(client.catalog.techniques.$get({ query: { includeRevoked: "1" } }))
     .then((r) => new Map(r.items.map((t) => [t.id, t.name])))
     .catch((e: unknown) => {
       cache = null;

@@ -28,7 +28,7 @@ import {
 } from "../../analytics/model.js";
 import { TechtrailError } from "../../core/errors.js";
 import { CoverageResult, coverageFromStore } from "../../coverage/coverage.js";
-import { builtinProfileNames, loadProfile } from "../../coverage/profile.js";
+import { builtinProfileNames, DEFAULT_PROFILE, loadProfile } from "../../coverage/profile.js";
 import { GapsResult, playbookGaps } from "../../playbooks/gaps.js";
 import { loadPlaybooks, Playbook, type PlaybookRegistry, requirePlaybook } from "../../playbooks/playbooks.js";
 import { renderReport } from "../../report/render.js";
@@ -192,14 +192,14 @@ const report = createRoute({
 const profiles = createRoute({
   method: "get",
   path: "/coverage/profiles",
-  summary: "Built-in monitoring profile names",
+  summary: "Built-in monitoring profile names and the one used when a request names none",
   tags,
   ...viewer,
-  responses: { 200: jsonContent(z.object({ items: z.array(z.string()) })), ...errors },
+  responses: { 200: jsonContent(z.object({ items: z.array(z.string()), default: z.string() })), ...errors },
 });
 const coverage = stats(
   "/coverage",
-  "Detection coverage of a built-in monitoring profile (default: the first), weighted by incidents",
+  `Detection coverage of a built-in monitoring profile (default: ${DEFAULT_PROFILE}, as the CLI), weighted by incidents`,
   CoverageResult,
 );
 
@@ -316,15 +316,16 @@ export function analyticsRoutes(deps: ServerDeps) {
           : {}),
       });
     })
-    .openapi(profiles, (c) => json(c, { items: builtinProfileNames() }))
+    .openapi(profiles, (c) => json(c, { items: builtinProfileNames(), default: DEFAULT_PROFILE }))
     .openapi(coverage, async (c) => {
       const v = c.req.valid("query");
       const f = analyticsFilter(v);
       const names = builtinProfileNames();
-      const name = v.profile ?? names[0];
+      // The CLI's default profile, so `techtrail coverage` and the UI score the same monitoring.
+      const name = v.profile ?? DEFAULT_PROFILE;
       // Only built-in profile names: a query must never name a file on the server.
-      if (name === undefined || !names.includes(name))
-        throw new TechtrailError("NOT_FOUND", `no built-in monitoring profile ${name ?? ""}`, {
+      if (!names.includes(name))
+        throw new TechtrailError("NOT_FOUND", `no built-in monitoring profile ${name}`, {
           problems: [{ field: "profile", message: `known profiles: ${names.join(", ") || "none"}` }],
         });
       const key = JSON.stringify([name, f, v.limit ?? null]);

@@ -2,20 +2,22 @@
 // and, for responders, import a JSON or CSV file: a dry run first (POST /api/incidents/import?dryRun=1 validates
 // every record), then the import itself, all records or none.
 import { useState } from "react";
-import { request, withQuery } from "../api";
+import type { IncidentQuery } from "../api-types";
 import { RequireRole } from "../auth";
-import type { client, Ok } from "../client";
+import { client, href, type Ok, ok } from "../client";
 import { ErrorBox } from "./common";
 
 type ImportResult = Ok<(typeof client)["incidents"]["import"]["$post"]>;
 
-export function IncidentTransfer({ filters, onImported }: { filters: Record<string, string>; onImported: () => void }) {
+export function IncidentTransfer(props: { query: Omit<IncidentQuery, "limit" | "offset">; onImported: () => void }) {
+  const { onImported } = props;
   const [file, setFile] = useState<File | null>(null);
   const [checked, setChecked] = useState<ImportResult | null>(null);
   const [done, setDone] = useState<ImportResult | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const exportFilters = Object.fromEntries(Object.entries(filters).filter(([k, v]) => v && k !== "offset"));
+  const exportHref = (format: "json" | "csv") =>
+    href(client.incidents.export.$path({ query: { ...props.query, format } }));
 
   async function send(dryRun: boolean) {
     if (!file) return;
@@ -23,10 +25,13 @@ export function IncidentTransfer({ filters, onImported }: { filters: Record<stri
     setError(null);
     try {
       const csv = /\.csv$/i.test(file.name) || file.type.includes("csv");
-      const res = await request<ImportResult>(withQuery("/api/incidents/import", { dryRun: dryRun ? 1 : undefined }), {
-        method: "POST",
-        raw: { body: await file.text(), type: csv ? "text/csv" : "application/json" },
-      });
+      // The body is the file's own text (JSON or CSV), which the route reads itself rather than as declared JSON.
+      const res = await ok(
+        client.incidents.import.$post(
+          { query: { dryRun: dryRun ? "1" : undefined } },
+          { headers: { "Content-Type": csv ? "text/csv" : "application/json" }, init: { body: await file.text() } },
+        ),
+      );
       if (dryRun) setChecked(res);
       else {
         setDone(res);
@@ -47,11 +52,11 @@ export function IncidentTransfer({ filters, onImported }: { filters: Record<stri
       <div className="transfer-body">
         <p>
           Export the incidents matching the filters:{" "}
-          <a href={withQuery("/api/incidents/export", { ...exportFilters, format: "json" })} download>
+          <a href={exportHref("json")} download>
             JSON
           </a>{" "}
           ·{" "}
-          <a href={withQuery("/api/incidents/export", { ...exportFilters, format: "csv" })} download>
+          <a href={exportHref("csv")} download>
             CSV
           </a>
         </p>

@@ -2,8 +2,8 @@
 // from the catalog's ranked matches (GET /api/catalog/search, which searches names, aliases and events).
 // Keyboard: ↓/↑ move, Enter picks, Escape closes.
 import { type KeyboardEvent, useEffect, useId, useState } from "react";
-import { api } from "../api";
 import type { SearchHit } from "../api-types";
+import { client, ok } from "../client";
 import { errorText } from "./common";
 
 export interface Picked {
@@ -28,8 +28,7 @@ export function TechniquePicker(props: { exclude: string[]; onPick: (t: Picked) 
     }
     const ctl = new AbortController();
     const timer = window.setTimeout(() => {
-      api
-        .get<{ items: SearchHit[] }>("/api/catalog/search", { q, limit: 8 }, ctl.signal)
+      ok(client.catalog.search.$get({ query: { q, limit: 8 } }, { init: { signal: ctl.signal } }))
         .then((r) => {
           setHits(r.items);
           setActive(0);

@@ -1,8 +1,9 @@
 // The signed-in user's account: role and a password change (POST /api/auth/password). The admin created on
 // first start signs in with a one-time password and should change it here.
 import { type FormEvent, useState } from "react";
-import { api, setCsrf } from "../api";
+import { setCsrf } from "../api";
 import { useAuth } from "../auth";
+import { client, ok } from "../client";
 import { ErrorBox, PageTitle } from "../components/common";
 
 export function AccountPage() {
@@ -22,10 +23,7 @@ export function AccountPage() {
       return;
     }
     try {
-      const res = await api.post<{ csrfToken?: string }>("/api/auth/password", {
-        currentPassword: current,
-        newPassword: next,
-      });
+      const res = await ok(client.auth.password.$post({ json: { currentPassword: current, newPassword: next } }));
       // The change ended every session; the server handed this browser a fresh one.
       if (res.csrfToken) setCsrf(res.csrfToken);
       setCurrent("");

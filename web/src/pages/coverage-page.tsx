@@ -3,16 +3,18 @@
 // Detection by rules and by detector finding types (GuardDuty, Security Hub, Access Analyzer, Macie) is shown
 // apart, with the finding types behind each verdict and the controls that would prevent the technique.
 import { useState } from "react";
+import { client } from "../client";
 import { Badge, ErrorBox, Loading, PageTitle, pct, plural } from "../components/common";
-import { type CoverageReport, type CoverageRow, levelOf } from "../coverage";
+import { ProfileSelect } from "../components/profile-select";
+import { type CoverageRow, levelOf } from "../coverage";
 import { href, Link } from "../router";
-import { useApi } from "../use-api";
+import { useCall } from "../use-api";
 
 export function CoveragePage() {
-  const profiles = useApi<{ items: string[] }>("/api/coverage/profiles");
+  const profiles = useCall(client.coverage.profiles.$get, {});
   const [profile, setProfile] = useState("");
   const [all, setAll] = useState(false);
-  const cov = useApi<CoverageReport>("/api/coverage", { profile: profile || undefined, limit: 10 });
+  const cov = useCall(client.coverage.$get, { query: { profile: profile || undefined, limit: 10 } });
   const rows = (cov.data?.techniques ?? [])
     .filter((r) => all || r.incidents > 0)
     .sort((a, b) => b.incidents - a.incidents || a.id.localeCompare(b.id));
@@ -21,18 +23,7 @@ export function CoveragePage() {
       <PageTitle
         actions={
           <div className="toolbar">
-            {profiles.data?.items.length ? (
-              <label className="inline">
-                Monitoring profile
-                <select value={profile} onChange={(e) => setProfile(e.target.value)} name="profile">
-                  {profiles.data.items.map((p, n) => (
-                    <option key={p} value={n === 0 ? "" : p}>
-                      {p}
-                    </option>
-                  ))}
-                </select>
-              </label>
-            ) : null}
+            <ProfileSelect profiles={profiles.data} value={profile} onChange={setProfile} />
             <label className="inline">
               <input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} />
               every technique

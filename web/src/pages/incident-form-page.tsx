@@ -1,22 +1,14 @@
 // New-incident and edit form. Create: POST /api/incidents with the whole record. Edit: PATCH the changed
 // fields by column name, then add/remove technique tags through POST /api/incidents/:key/techniques.
-import { type FormEvent, useEffect, useState } from "react";
-import { api } from "../api";
-import {
-  CONFIDENCES,
-  type Confidence,
-  DETECTION_SOURCES,
-  IMPACTS,
-  INITIAL_ACCESS,
-  type Incident,
-  SEVERITIES,
-} from "../api-types";
+import { type Dispatch, type FormEvent, type SetStateAction, useEffect, useState } from "react";
+import { CONFIDENCES, type Confidence, DETECTION_SOURCES, IMPACTS, INITIAL_ACCESS, SEVERITIES } from "../api-types";
 import { useAuth } from "../auth";
+import { client, ok } from "../client";
 import { ErrorBox, Loading, NeedsRole, PageTitle } from "../components/common";
 import { TechniquePicker } from "../components/technique-picker";
 import { changedColumns, type Draft, draftOf, EMPTY, newIncidentBody, type TagDraft } from "../incident-draft";
 import { href, navigate } from "../router";
-import { useApi } from "../use-api";
+import { useCall } from "../use-api";
 
 export function IncidentFormPage({ incidentKey }: { incidentKey?: string }) {
   const auth = useAuth();
@@ -31,7 +23,7 @@ export function IncidentFormPage({ incidentKey }: { incidentKey?: string }) {
 }
 
 function IncidentForm({ incidentKey }: { incidentKey?: string }) {
-  const existing = useApi<Incident>(incidentKey ? `/api/incidents/${encodeURIComponent(incidentKey)}` : null);
+  const existing = useCall(incidentKey ? client.incidents[":key"].$get : null, { param: { key: incidentKey ?? "" } });
   const [original, setOriginal] = useState<Draft | null>(null);
   const [d, setD] = useState<Draft>(EMPTY);
   const [error, setError] = useState<unknown>(null);
@@ -44,8 +36,7 @@ function IncidentForm({ incidentKey }: { incidentKey?: string }) {
     const ids = inc.techniques.map((t) => t.id);
     Promise.all(
       ids.map((id) =>
-        api
-          .get<{ name: string }>(`/api/catalog/techniques/${encodeURIComponent(id)}`)
+        ok(client.catalog.techniques[":id"].$get({ param: { id } }))
           .then((t) => [id, t.name] as const)
           .catch(() => [id, ""] as const),
       ),
@@ -56,10 +47,7 @@ function IncidentForm({ incidentKey }: { incidentKey?: string }) {
     });
   }, [existing.data]);
 
-  const set =
-    <K extends keyof Draft>(k: K) =>
-    (e: { target: { value: string } }) =>
-      setD({ ...d, [k]: e.target.value });
+  const set: SetField = (k) => (e) => setD({ ...d, [k]: e.target.value });
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -67,14 +55,15 @@ function IncidentForm({ incidentKey }: { incidentKey?: string }) {
     setError(null);
     try {
       if (!incidentKey) {
-        const created = await api.post<Incident>("/api/incidents", newIncidentBody(d));
+        const created = await ok(client.incidents.$post({ json: newIncidentBody(d) }));
         navigate(href("incidents", created.key));
         return;
       }
       if (!original) return;
-      const base = `/api/incidents/${encodeURIComponent(incidentKey)}`;
+      const param = { key: incidentKey };
+      const incident = client.incidents[":key"];
       const changes = changedColumns(original, d);
-      if (Object.keys(changes).length) await api.patch(base, { set: changes });
+      if (Object.keys(changes).length) await incident.$patch({ param, json: { set: changes } });
       const before = new Map(original.techniques.map((t) => [t.id, t]));
       const removed = original.techniques.filter((t) => !d.techniques.some((n) => n.id === t.id));
       const upserts = d.techniques.filter((t) => {
@@ -82,10 +71,14 @@ function IncidentForm({ incidentKey }: { incidentKey?: string }) {
         return !o || o.confidence !== t.confidence || o.evidence !== t.evidence;
       });
       if (removed.length)
-        await api.post(`${base}/techniques`, { techniques: removed.map((t) => ({ id: t.id })), remove: true });
+        await incident.techniques.$post({
+          param,
+          json: { techniques: removed.map((t) => ({ id: t.id })), remove: true },
+        });
       if (upserts.length)
-        await api.post(`${base}/techniques`, {
-          techniques: upserts.map((t) => ({ id: t.id, confidence: t.confidence, evidence: t.evidence })),
+        await incident.techniques.$post({
+          param,
+          json: { techniques: upserts.map((t) => ({ id: t.id, confidence: t.confidence, evidence: t.evidence })) },
         });
       navigate(href("incidents", incidentKey));
     } catch (err) {
@@ -97,9 +90,6 @@ function IncidentForm({ incidentKey }: { incidentKey?: string }) {
 
   if (incidentKey && existing.error) return <ErrorBox error={existing.error} />;
   if (incidentKey && !original) return <Loading />;
-
-  const updateTag = (id: string, patch: Partial<TagDraft>) =>
-    setD({ ...d, techniques: d.techniques.map((t) => (t.id === id ? { ...t, ...patch } : t)) });
 
   return (
     <section>
@@ -121,122 +111,10 @@ function IncidentForm({ incidentKey }: { incidentKey?: string }) {
             ))}
           </select>
         </label>
-        <label>
-          First activity (UTC)
-          <input type="datetime-local" name="firstActivity" value={d.firstActivity} onChange={set("firstActivity")} />
-        </label>
-        <label>
-          Detected (UTC)
-          <input type="datetime-local" name="detected" value={d.detected} onChange={set("detected")} />
-        </label>
-        <label>
-          Reported (UTC)
-          <input type="datetime-local" name="reported" value={d.reported} onChange={set("reported")} />
-        </label>
-        <label>
-          Contained (UTC)
-          <input type="datetime-local" name="contained" value={d.contained} onChange={set("contained")} />
-        </label>
-        <label>
-          Recovered (UTC)
-          <input type="datetime-local" name="recovered" value={d.recovered} onChange={set("recovered")} />
-        </label>
-        <label>
-          Detection source
-          <select name="detectionSource" value={d.detectionSource} onChange={set("detectionSource")}>
-            <option value="">—</option>
-            {DETECTION_SOURCES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Initial access
-          <select name="initialAccess" value={d.initialAccess} onChange={set("initialAccess")}>
-            <option value="">—</option>
-            {INITIAL_ACCESS.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Threat actor
-          <input name="threatActor" value={d.threatActor} onChange={set("threatActor")} />
-        </label>
-        <label>
-          Campaign
-          <input name="campaign" value={d.campaign} onChange={set("campaign")} />
-        </label>
-        <label>
-          AWS accounts
-          <input name="accounts" value={d.accounts} onChange={set("accounts")} placeholder="123456789012, …" />
-        </label>
-        <label>
-          Regions
-          <input name="regions" value={d.regions} onChange={set("regions")} placeholder="eu-west-1, …" />
-        </label>
-        <label>
-          Services
-          <input name="services" value={d.services} onChange={set("services")} placeholder="iam, s3, …" />
-        </label>
-        <label>
-          Tags
-          <input name="tags" value={d.tags} onChange={set("tags")} placeholder="prod-account, …" />
-        </label>
-        <fieldset className="wide checks">
-          <legend>Impact</legend>
-          {IMPACTS.map((i) => (
-            <label key={i} className="inline">
-              <input
-                type="checkbox"
-                checked={d.impact.includes(i)}
-                onChange={(e) =>
-                  setD({ ...d, impact: e.target.checked ? [...d.impact, i] : d.impact.filter((x) => x !== i) })
-                }
-              />
-              {i}
-            </label>
-          ))}
-        </fieldset>
-        <fieldset className="wide">
-          <legend>Techniques</legend>
-          {d.techniques.length === 0 ? <p className="muted">No technique tagged yet.</p> : null}
-          <ul className="tag-list" data-testid="picked-techniques">
-            {d.techniques.map((t) => (
-              <li key={t.id} data-technique={t.id}>
-                <span className="tid">{t.id}</span> {t.name}
-                <select
-                  aria-label={`confidence for ${t.id}`}
-                  value={t.confidence}
-                  onChange={(e) => updateTag(t.id, { confidence: e.target.value as Confidence })}
-                >
-                  {CONFIDENCES.map((c) => (
-                    <option key={c}>{c}</option>
-                  ))}
-                </select>
-                <input
-                  aria-label={`evidence for ${t.id}`}
-                  placeholder="evidence"
-                  value={t.evidence}
-                  onChange={(e) => updateTag(t.id, { evidence: e.target.value })}
-                />
-                <button
-                  type="button"
-                  className="link danger"
-                  onClick={() => setD({ ...d, techniques: d.techniques.filter((x) => x.id !== t.id) })}
-                >
-                  remove
-                </button>
-              </li>
-            ))}
-          </ul>
-          <TechniquePicker
-            exclude={d.techniques.map((t) => t.id)}
-            onPick={(p) =>
-              setD((cur) => ({ ...cur, techniques: [...cur.techniques, { ...p, confidence: "likely", evidence: "" }] }))
-            }
-          />
-        </fieldset>
+        <TimelineFields d={d} set={set} />
+        <ContextFields d={d} set={set} />
+        <ImpactChecks d={d} setD={setD} />
+        <TechniqueTags d={d} setD={setD} />
         <label className="wide">
           Notes
           <textarea name="notes" value={d.notes} onChange={set("notes")} rows={4} />
@@ -260,5 +138,155 @@ function IncidentForm({ incidentKey }: { incidentKey?: string }) {
         </div>
       </form>
     </section>
+  );
+}
+
+/** An onChange for a text field of the draft. */
+type SetField = (k: TextField) => (e: { target: { value: string } }) => void;
+type TextField = { [K in keyof Draft]: Draft[K] extends string ? K : never }[keyof Draft];
+
+/** The five timeline moments, as UTC datetime-local inputs. */
+function TimelineFields({ d, set }: { d: Draft; set: SetField }) {
+  return (
+    <>
+      <label>
+        First activity (UTC)
+        <input type="datetime-local" name="firstActivity" value={d.firstActivity} onChange={set("firstActivity")} />
+      </label>
+      <label>
+        Detected (UTC)
+        <input type="datetime-local" name="detected" value={d.detected} onChange={set("detected")} />
+      </label>
+      <label>
+        Reported (UTC)
+        <input type="datetime-local" name="reported" value={d.reported} onChange={set("reported")} />
+      </label>
+      <label>
+        Contained (UTC)
+        <input type="datetime-local" name="contained" value={d.contained} onChange={set("contained")} />
+      </label>
+      <label>
+        Recovered (UTC)
+        <input type="datetime-local" name="recovered" value={d.recovered} onChange={set("recovered")} />
+      </label>
+    </>
+  );
+}
+
+/** How it was found and got in, who did it, and where (accounts, regions, services, tags). */
+function ContextFields({ d, set }: { d: Draft; set: SetField }) {
+  return (
+    <>
+      <label>
+        Detection source
+        <select name="detectionSource" value={d.detectionSource} onChange={set("detectionSource")}>
+          <option value="">—</option>
+          {DETECTION_SOURCES.map((s) => (
+            <option key={s}>{s}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Initial access
+        <select name="initialAccess" value={d.initialAccess} onChange={set("initialAccess")}>
+          <option value="">—</option>
+          {INITIAL_ACCESS.map((s) => (
+            <option key={s}>{s}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Threat actor
+        <input name="threatActor" value={d.threatActor} onChange={set("threatActor")} />
+      </label>
+      <label>
+        Campaign
+        <input name="campaign" value={d.campaign} onChange={set("campaign")} />
+      </label>
+      <label>
+        AWS accounts
+        <input name="accounts" value={d.accounts} onChange={set("accounts")} placeholder="123456789012, …" />
+      </label>
+      <label>
+        Regions
+        <input name="regions" value={d.regions} onChange={set("regions")} placeholder="eu-west-1, …" />
+      </label>
+      <label>
+        Services
+        <input name="services" value={d.services} onChange={set("services")} placeholder="iam, s3, …" />
+      </label>
+      <label>
+        Tags
+        <input name="tags" value={d.tags} onChange={set("tags")} placeholder="prod-account, …" />
+      </label>
+    </>
+  );
+}
+
+/** What the incident did (any number of the impact values). */
+function ImpactChecks({ d, setD }: { d: Draft; setD: (d: Draft) => void }) {
+  return (
+    <fieldset className="wide checks">
+      <legend>Impact</legend>
+      {IMPACTS.map((i) => (
+        <label key={i} className="inline">
+          <input
+            type="checkbox"
+            checked={d.impact.includes(i)}
+            onChange={(e) =>
+              setD({ ...d, impact: e.target.checked ? [...d.impact, i] : d.impact.filter((x) => x !== i) })
+            }
+          />
+          {i}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+/** The tagged techniques with confidence and evidence, and the picker to add more. */
+function TechniqueTags({ d, setD }: { d: Draft; setD: Dispatch<SetStateAction<Draft>> }) {
+  const updateTag = (id: string, patch: Partial<TagDraft>) =>
+    setD({ ...d, techniques: d.techniques.map((t) => (t.id === id ? { ...t, ...patch } : t)) });
+  return (
+    <fieldset className="wide">
+      <legend>Techniques</legend>
+      {d.techniques.length === 0 ? <p className="muted">No technique tagged yet.</p> : null}
+      <ul className="tag-list" data-testid="picked-techniques">
+        {d.techniques.map((t) => (
+          <li key={t.id} data-technique={t.id}>
+            <span className="tid">{t.id}</span> {t.name}
+            <select
+              aria-label={`confidence for ${t.id}`}
+              value={t.confidence}
+              onChange={(e) => updateTag(t.id, { confidence: e.target.value as Confidence })}
+            >
+              {CONFIDENCES.map((c) => (
+                <option key={c}>{c}</option>
+              ))}
+            </select>
+            <input
+              aria-label={`evidence for ${t.id}`}
+              placeholder="evidence"
+              value={t.evidence}
+              onChange={(e) => updateTag(t.id, { evidence: e.target.value })}
+            />
+            <button
+              type="button"
+              className="link danger"
+              onClick={() => setD({ ...d, techniques: d.techniques.filter((x) => x.id !== t.id) })}
+            >
+              remove
+            </button>
+          </li>
+        ))}
+      </ul>
+      <TechniquePicker
+        exclude={d.techniques.map((t) => t.id)}
+        onPick={(p) =>
+          setD((cur) => ({ ...cur, techniques: [...cur.techniques, { ...p, confidence: "likely", evidence: "" }] }))
+        }
+      />
+    </fieldset>
   );
 }

@@ -2,16 +2,17 @@
 // sub-techniques, coloured by incident frequency (GET /api/catalog/matrix) or by detection coverage
 // (GET /api/coverage) with a toggle. Colours are CSS classes (heat-0..5, cov-*), never inline styles.
 import { useEffect, useRef, useState } from "react";
-import { api } from "../api";
-import type { Matrix, MatrixCell } from "../api-types";
+import type { DemoParam, Matrix, MatrixCell } from "../api-types";
+import { client, ok } from "../client";
 import { ErrorBox, Loading, PageTitle, plural } from "../components/common";
-import { type CoverageLevel, type CoverageReport, coverageByTechnique } from "../coverage";
+import { DemoSelect, demoParam } from "../components/demo-select";
+import { ProfileSelect } from "../components/profile-select";
+import { type CoverageLevel, coverageByTechnique } from "../coverage";
 import { downloadJson } from "../download";
 import { href, hrefQuery, Link } from "../router";
-import { useApi } from "../use-api";
+import { useCall } from "../use-api";
 
 type Mode = "frequency" | "coverage";
-type DemoFilter = "all" | "real" | "demo";
 
 /** 0 for none, else 1..5 by share of the busiest technique. */
 export function heatLevel(n: number, max: number): number {
@@ -44,11 +45,15 @@ function LayerButtons({ matrix, label }: { matrix: Matrix; label: string }) {
   async function download(variant: "attack" | "full") {
     setError(null);
     try {
-      const layers = await api.post<{ attack: unknown; full: unknown }>("/api/catalog/layer", {
-        scores: matrixScores(matrix),
-        name: `techtrail: incident frequency (${label})`,
-        description: `Incidents per technique, catalog ${matrix.catalogVersion}, ${matrix.totalIncidents} incidents`,
-      });
+      const layers = await ok(
+        client.catalog.layer.$post({
+          json: {
+            scores: matrixScores(matrix),
+            name: `techtrail: incident frequency (${label})`,
+            description: `Incidents per technique, catalog ${matrix.catalogVersion}, ${matrix.totalIncidents} incidents`,
+          },
+        }),
+      );
       downloadJson(layers[variant], `techtrail-frequency-${variant}.layer.json`);
     } catch (e) {
       setError(e);
@@ -70,17 +75,13 @@ function LayerButtons({ matrix, label }: { matrix: Matrix; label: string }) {
 
 export function MatrixPage({ demo }: { demo?: string | null }) {
   const [mode, setMode] = useState<Mode>("frequency");
-  const [demoFilter, setDemoFilter] = useState<DemoFilter>(
-    demo === "only" ? "demo" : demo === "exclude" ? "real" : "all",
-  );
+  const [demoFilter, setDemoFilter] = useState<DemoParam>(demoParam(demo));
   const [expandAll, setExpandAll] = useState(false);
-  const matrix = useApi<Matrix>("/api/catalog/matrix", {
-    demo: demoFilter === "all" ? undefined : demoFilter === "demo" ? "only" : "exclude",
-  });
+  const matrix = useCall(client.catalog.matrix.$get, { query: { demo: demoFilter } });
   const [profile, setProfile] = useState("");
-  const profiles = useApi<{ items: string[] }>(mode === "coverage" ? "/api/coverage/profiles" : null);
-  const coverage = useApi<CoverageReport>(mode === "coverage" ? "/api/coverage" : null, {
-    profile: profile || undefined,
+  const profiles = useCall(mode === "coverage" ? client.coverage.profiles.$get : null, {});
+  const coverage = useCall(mode === "coverage" ? client.coverage.$get : null, {
+    query: { profile: profile || undefined },
   });
   const covMap = coverage.data ? coverageByTechnique(coverage.data) : undefined;
   const overflow = useOverflow(matrix.data?.tactics.length ?? 0);
@@ -109,26 +110,10 @@ export function MatrixPage({ demo }: { demo?: string | null }) {
                 Detection coverage
               </button>
             </fieldset>
-            {mode === "coverage" && profiles.data?.items.length ? (
-              <label className="inline">
-                Monitoring profile
-                <select value={profile} onChange={(e) => setProfile(e.target.value)} name="profile">
-                  {profiles.data.items.map((p, n) => (
-                    <option key={p} value={n === 0 ? "" : p}>
-                      {p}
-                    </option>
-                  ))}
-                </select>
-              </label>
+            {mode === "coverage" ? (
+              <ProfileSelect profiles={profiles.data} value={profile} onChange={setProfile} />
             ) : null}
-            <label className="inline">
-              Incidents
-              <select value={demoFilter} onChange={(e) => setDemoFilter(e.target.value as DemoFilter)}>
-                <option value="all">all</option>
-                <option value="real">real only</option>
-                <option value="demo">demo only</option>
-              </select>
-            </label>
+            <DemoSelect value={demoFilter} onChange={setDemoFilter} inline />
             <label className="inline">
               <input type="checkbox" checked={expandAll} onChange={(e) => setExpandAll(e.target.checked)} />
               show sub-techniques
@@ -160,7 +145,7 @@ export function MatrixPage({ demo }: { demo?: string | null }) {
             {mode === "frequency" && matrix.data.totalIncidents > 0 ? (
               <LayerButtons
                 matrix={matrix.data}
-                label={demoFilter === "all" ? "all incidents" : `${demoFilter} incidents`}
+                label={{ include: "all incidents", exclude: "real incidents", only: "demo incidents" }[demoFilter]}
               />
             ) : null}
           </div>
@@ -185,7 +170,7 @@ export function MatrixPage({ demo }: { demo?: string | null }) {
                     mode={mode}
                     coverage={covMap}
                     expandAll={expandAll}
-                    demoParam={demoFilter === "all" ? undefined : demoFilter === "demo" ? "only" : "exclude"}
+                    demoParam={demoFilter === "include" ? undefined : demoFilter}
                   />
                 ))}
               </div>

@@ -1,16 +1,17 @@
 // One response playbook (GET /api/playbooks/:id): owner, status, review date, the techniques it covers, the
 // response phases it is missing, and its text.
 import type { Playbook } from "../api-types";
+import { client } from "../client";
 import { Badge, ErrorBox, fmtDay, Loading, PageTitle } from "../components/common";
 import { Markdown } from "../components/markdown";
 import { href, Link } from "../router";
 import { useTechniqueNames } from "../technique-names";
-import { useApi } from "../use-api";
+import { useCall } from "../use-api";
 
 export type { Playbook };
 
 export function PlaybookPage({ id }: { id: string }) {
-  const pb = useApi<Playbook>(`/api/playbooks/${encodeURIComponent(id)}`);
+  const pb = useCall(client.playbooks[":id"].$get, { param: { id } });
   const names = useTechniqueNames();
   if (pb.error) return <ErrorBox error={pb.error} feature="playbooks" />;
   if (!pb.data) return <Loading />;

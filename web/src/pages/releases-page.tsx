@@ -1,16 +1,17 @@
 // Catalog releases and the difference between two versions (added, removed, changed, deprecated, revoked).
 import { type FormEvent, useState } from "react";
 import type { CatalogDiff } from "../api-types";
+import { href as apiHref, client } from "../client";
 import { ErrorBox, Loading, PageTitle } from "../components/common";
 import { href, hrefQuery, Link, navigate } from "../router";
-import { useApi } from "../use-api";
+import { useCall } from "../use-api";
 
 export function ReleasesPage({ from, to }: { from: string | null; to: string | null }) {
-  const rel = useApi<{ current: string; releases: string[] }>("/api/catalog/releases");
+  const rel = useCall(client.catalog.releases.$get, {});
   const versions = rel.data ? ["current", ...rel.data.releases.filter((r) => r !== "current")] : [];
   const [f, setF] = useState(from ?? "");
   const [t, setT] = useState(to ?? "current");
-  const diff = useApi<CatalogDiff>(from ? "/api/catalog/diff" : null, { from, to: to ?? "current" });
+  const diff = useCall(from ? client.catalog.diff.$get : null, { query: { from: from ?? "", to: to ?? "current" } });
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -27,7 +28,7 @@ export function ReleasesPage({ from, to }: { from: string | null; to: string | n
         <>
           <p>
             Current catalog: <strong data-testid="catalog-current">{rel.data.current}</strong> ·{" "}
-            <a href="/api/catalog/export/stix" download>
+            <a href={apiHref(client.catalog.export.stix.$path())} download>
               download as STIX 2.1
             </a>
           </p>

@@ -1,16 +1,18 @@
 // Quarterly incident-response reports (GET /api/reports): a self-contained HTML page to read or print, Markdown or
 // JSON to download, for a quarter and real, demo or all incidents.
 import { useState } from "react";
-import { withQuery } from "../api";
+import type { DemoParam } from "../api-types";
+import { client, href } from "../client";
 import { PageTitle } from "../components/common";
+import { DemoSelect } from "../components/demo-select";
 import { recentQuarters } from "../quarters";
 
 export function ReportsPage() {
   const quarters = recentQuarters(new Date(), 12);
   const [quarter, setQuarter] = useState(quarters[1] ?? quarters[0] ?? "");
-  const [demo, setDemo] = useState<"include" | "exclude" | "only">("include");
+  const [demo, setDemo] = useState<DemoParam>("include");
   const url = (format: "html" | "md" | "json", download: boolean) =>
-    withQuery("/api/reports", { quarter, demo, format, download: download ? 1 : undefined });
+    href(client.reports.$path({ query: { quarter, demo, format, download: download ? "1" : undefined } }));
 
   return (
     <section>
@@ -28,14 +30,7 @@ export function ReportsPage() {
             ))}
           </select>
         </label>
-        <label>
-          Incidents
-          <select value={demo} onChange={(e) => setDemo(e.target.value as typeof demo)} name="demo">
-            <option value="include">real and demo</option>
-            <option value="exclude">real only</option>
-            <option value="only">demo only</option>
-          </select>
-        </label>
+        <DemoSelect value={demo} onChange={setDemo} />
       </form>
       <ul className="report-links" data-testid="report-links">
         <li>

@@ -1,12 +1,12 @@
 // The built-in detection rules: #/rules lists them (title, level, techniques), #/rules/{id} shows one rule with
 // its techniques, status, source, description and YAML text. Data from GET /api/rules and /api/rules/{id}.
-import { client, ok } from "../client";
+import { client } from "../client";
 import { Badge, ErrorBox, Loading, PageTitle, plural } from "../components/common";
 import { href, Link } from "../router";
 import { useCall } from "../use-api";
 
 export function RulesPage() {
-  const rules = useCall((signal) => ok(client.rules.$get({ query: {} }, { init: { signal } })), "all");
+  const rules = useCall(client.rules.$get, { query: {} });
   return (
     <section>
       <PageTitle>Detection rules</PageTitle>
@@ -53,7 +53,7 @@ export function RulesPage() {
 }
 
 export function RulePage({ id }: { id: string }) {
-  const rule = useCall((signal) => ok(client.rules[":id"].$get({ param: { id } }, { init: { signal } })), id);
+  const rule = useCall(client.rules[":id"].$get, { param: { id } });
   if (rule.error) return <ErrorBox error={rule.error} />;
   if (!rule.data) return <Loading what="Loading the rule" />;
   const r = rule.data;

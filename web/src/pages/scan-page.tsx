@@ -3,11 +3,12 @@
 // files again with ?createIncident=1 so the server files an incident tagged with the techniques found (the
 // findings kept as evidence).
 import { type FormEvent, useMemo, useState } from "react";
-import { api, withQuery } from "../api";
 import type { ScanResult } from "../api-types";
 import { useAuth } from "../auth";
+import { client, ok } from "../client";
 import { Badge, ErrorBox, fmtDate, NeedsRole, PageTitle, plural } from "../components/common";
 import { href, Link, navigate } from "../router";
+import type { Args } from "../use-api";
 
 type ScanResponse = ScanResult;
 
@@ -28,6 +29,10 @@ export function ScanPage() {
     return f;
   }
 
+  // The files go as multipart form data, which the route reads itself (its body is not a declared JSON schema).
+  const upload = (query: Args<typeof client.scan.$post>["query"]) =>
+    ok(client.scan.$post({ query }, { init: { body: form() } }));
+
   async function scan(e: FormEvent) {
     e.preventDefault();
     if (!files.length) return;
@@ -35,7 +40,7 @@ export function ScanPage() {
     setError(null);
     setResult(null);
     try {
-      setResult(await api.upload<ScanResponse>("/api/scan", form()));
+      setResult(await upload({}));
       if (!title) setTitle(`Findings from ${files.map((f) => f.name).join(", ")}`.slice(0, 200));
     } catch (err) {
       setError(err);
@@ -48,7 +53,7 @@ export function ScanPage() {
     setBusy("create");
     setError(null);
     try {
-      const res = await api.upload<ScanResponse>(withQuery("/api/scan", { createIncident: 1, title }), form());
+      const res = await upload({ createIncident: "1", title });
       if (res.incident?.key) navigate(href("incidents", res.incident.key));
       else setError(new Error("the server scanned the files but did not report a created incident"));
     } catch (err) {

@@ -1,28 +1,21 @@
 // A technique: description, tactics, the CloudTrail events that reveal it, data sources, detection notes,
 // mitigations, sub-techniques, the built-in detection rules tagged with it, the playbooks that cover it and
 // the incidents that used it.
-import { client, ok } from "../client";
+import { client } from "../client";
 import { Badge, DemoBadge, ErrorBox, fmtDay, Loading, PageTitle } from "../components/common";
 import { levelOf } from "../coverage";
 import { href, hrefQuery, Link } from "../router";
 import { useCall } from "../use-api";
 
 export function TechniquePage({ id }: { id: string }) {
-  const t = useCall((signal) => ok(client.catalog.techniques[":id"].$get({ param: { id } }, { init: { signal } })), id);
-  const incidents = useCall(
-    (signal) =>
-      ok(
-        client.incidents.$get(
-          { query: { technique: id, limit: "20", sort: "date", order: "desc" } },
-          { init: { signal } },
-        ),
-      ),
-    id,
-  );
+  const t = useCall(client.catalog.techniques[":id"].$get, { param: { id } });
+  const incidents = useCall(client.incidents.$get, {
+    query: { technique: id, limit: 20, sort: "date", order: "desc" },
+  });
   // The built-in rules that detect it (by tag), and whether the default monitoring profile covers it.
-  const rules = useCall((signal) => ok(client.rules.$get({ query: { technique: id } }, { init: { signal } })), id);
-  const coverage = useCall((signal) => ok(client.coverage.$get({ query: {} }, { init: { signal } })), "");
-  const playbooks = useCall((signal) => ok(client.playbooks.$get({}, { init: { signal } })), "");
+  const rules = useCall(client.rules.$get, { query: { technique: id } });
+  const coverage = useCall(client.coverage.$get, { query: {} });
+  const playbooks = useCall(client.playbooks.$get, {});
 
   if (t.error) return <ErrorBox error={t.error} />;
   if (!t.data) return <Loading />;

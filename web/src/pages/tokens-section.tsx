@@ -1,13 +1,13 @@
 // Admin: API tokens (GET/POST/DELETE /api/tokens) for scripts and CI (`Authorization: Bearer tt_...`).
 // The secret is shown once, at creation; the server stores only its hash.
 import { type FormEvent, useState } from "react";
-import { api } from "../api";
-import type { ApiToken, User } from "../api-types";
+import type { User } from "../api-types";
+import { client, ok } from "../client";
 import { Badge, CopyButton, ErrorBox, fmtDate, Loading } from "../components/common";
-import { useApi } from "../use-api";
+import { useCall } from "../use-api";
 
 export function TokensSection({ users }: { users: User[] }) {
-  const tokens = useApi<{ items: ApiToken[] }>("/api/tokens");
+  const tokens = useCall(client.tokens.$get, { query: {} });
   const [user, setUser] = useState("");
   const [name, setName] = useState("");
   const [days, setDays] = useState("90");
@@ -27,9 +27,15 @@ export function TokensSection({ users }: { users: User[] }) {
   function create(e: FormEvent) {
     e.preventDefault();
     void run(async () => {
-      const body: Record<string, unknown> = { user: user || users[0]?.name, name: name.trim() || "api" };
-      if (days) body.expiresInDays = Number(days);
-      const res = await api.post<{ token: ApiToken; secret: string }>("/api/tokens", body);
+      const res = await ok(
+        client.tokens.$post({
+          json: {
+            user: user || users[0]?.name || "",
+            name: name.trim() || "api",
+            ...(days ? { expiresInDays: Number(days) } : {}),
+          },
+        }),
+      );
       setSecret({ name: res.token.name, secret: res.secret });
       setName("");
     });
@@ -86,7 +92,7 @@ export function TokensSection({ users }: { users: User[] }) {
                       className="link danger"
                       onClick={() => {
                         if (window.confirm(`Revoke token ${t.name} of ${t.user}?`))
-                          void run(async () => void (await api.del(`/api/tokens/${encodeURIComponent(t.id)}`)));
+                          void run(async () => void (await client.tokens[":id"].$delete({ param: { id: t.id } })));
                       }}
                     >
                       revoke

@@ -1,17 +1,17 @@
 // Admin: users and roles (GET/POST/PATCH/DELETE /api/users). A generated password is shown once.
 import { type FormEvent, useState } from "react";
-import { api } from "../api";
-import type { Role, User } from "../api-types";
+import type { Role } from "../api-types";
 import { useAuth } from "../auth";
+import { client, ok } from "../client";
 import { CopyButton, ErrorBox, Loading, NeedsRole, PageTitle } from "../components/common";
-import { useApi } from "../use-api";
+import { useCall } from "../use-api";
 import { TokensSection } from "./tokens-section";
 
 const ROLES: Role[] = ["viewer", "responder", "admin"];
 
 export function UsersPage() {
   const auth = useAuth();
-  const users = useApi<{ items: User[] }>(auth.can("admin") ? "/api/users" : null);
+  const users = useCall(auth.can("admin") ? client.users.$get : null, {});
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("viewer");
   const [created, setCreated] = useState<{ name: string; password: string | null } | null>(null);
@@ -38,10 +38,7 @@ export function UsersPage() {
   function add(e: FormEvent) {
     e.preventDefault();
     void run(async () => {
-      const res = await api.post<{ user: User; generatedPassword: string | null }>("/api/users", {
-        name: name.trim(),
-        role,
-      });
+      const res = await ok(client.users.$post({ json: { name: name.trim(), role } }));
       setCreated({ name: res.user.name, password: res.generatedPassword });
       setName("");
     });
@@ -85,7 +82,10 @@ export function UsersPage() {
                     onChange={(e) =>
                       run(
                         async () =>
-                          void (await api.patch(`/api/users/${encodeURIComponent(u.name)}`, { role: e.target.value })),
+                          void (await client.users[":name"].$patch({
+                            param: { name: u.name },
+                            json: { role: e.target.value as Role },
+                          })),
                       )
                     }
                   >
@@ -101,7 +101,7 @@ export function UsersPage() {
                       className="link danger"
                       onClick={() => {
                         if (window.confirm(`Delete user ${u.name}?`))
-                          void run(async () => void (await api.del(`/api/users/${encodeURIComponent(u.name)}`)));
+                          void run(async () => void (await client.users[":name"].$delete({ param: { name: u.name } })));
                       }}
                     >
                       delete
