@@ -10,14 +10,12 @@ import { Badge, ErrorBox, fmtDate, NeedsRole, PageTitle, plural } from "../compo
 import { href, Link, navigate } from "../router";
 import type { Args } from "../use-api";
 
-type ScanResponse = ScanResult;
-
 const SHOWN = 500;
 
 export function ScanPage() {
   const auth = useAuth();
   const [files, setFiles] = useState<File[]>([]);
-  const [result, setResult] = useState<ScanResponse | null>(null);
+  const [result, setResult] = useState<ScanResult | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<"scan" | "create" | null>(null);
   const [title, setTitle] = useState("");
@@ -112,65 +110,9 @@ export function ScanPage() {
       ) : null}
       {s && result ? (
         <>
-          <p data-testid="scan-summary">
-            {plural(s.events.read, "event")} read from {plural(s.files.scanned, "file")}, {s.events.matched} matched,{" "}
-            <strong data-testid="scan-finding-count">{s.findings.total}</strong>{" "}
-            {s.findings.total === 1 ? "finding" : "findings"} ({plural(s.findings.attempts, "failed attempt")}),{" "}
-            {plural(s.techniques.length, "technique")}, {Math.round(s.durationMs)} ms
-            {s.skipped.total ? ` · ${s.skipped.total} skipped` : ""}
-          </p>
-          {s.skipped.examples.length ? (
-            <details>
-              <summary>Skipped input</summary>
-              <ul>
-                {s.skipped.examples.map((x) => (
-                  <li key={`${x.file}:${x.message}`}>
-                    {x.file}: {x.reason} — {x.message}
-                  </li>
-                ))}
-              </ul>
-            </details>
-          ) : null}
+          <ScanSummary summary={s} />
           <h2>Techniques</h2>
-          <table className="table" data-testid="scan-techniques">
-            <thead>
-              <tr>
-                <th>Technique</th>
-                <th className="num">Findings</th>
-                <th className="num">Attempts</th>
-                <th>First seen</th>
-                <th>Principals</th>
-                <th>
-                  <span className="sr-only">Filter</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.techniques.map((t) => (
-                <tr key={t.id} data-technique={t.id}>
-                  <td>
-                    <Link to={href("techniques", t.id)} className="tid">
-                      {t.id}
-                    </Link>{" "}
-                    {t.name ?? ""}
-                  </td>
-                  <td className="num">{t.findings}</td>
-                  <td className="num">{t.attempts}</td>
-                  <td>{fmtDate(t.firstSeen)}</td>
-                  <td className="small">{t.principals.slice(0, 3).join(", ")}</td>
-                  <td>
-                    <button
-                      type="button"
-                      className="link"
-                      onClick={() => setTechFilter(techFilter === t.id ? "" : t.id)}
-                    >
-                      {techFilter === t.id ? "all findings" : "only these"}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ScanTechniques summary={s} filter={techFilter} onFilter={setTechFilter} />
           {s.findings.total > 0 ? (
             <div className="card create-incident no-print">
               <label>
@@ -194,51 +136,7 @@ export function ScanPage() {
               The server listed the first {result.findings.length} of {s.findings.total} findings.
             </p>
           ) : null}
-          <table className="table compact" data-testid="scan-findings">
-            <thead>
-              <tr>
-                <th>Time</th>
-                <th>Event</th>
-                <th>Rule</th>
-                <th>Level</th>
-                <th>Techniques</th>
-                <th>Principal</th>
-                <th>Source IP</th>
-                <th>File</th>
-              </tr>
-            </thead>
-            <tbody>
-              {findings.slice(0, SHOWN).map((f) => (
-                <tr
-                  key={`${f.rule.id}:${f.eventID ?? ""}:${f.origin.file}:${f.origin.line ?? f.origin.index ?? ""}`}
-                  className={f.attempt ? "attempt" : ""}
-                >
-                  <td>{fmtDate(f.eventTime)}</td>
-                  <td>
-                    <code>{f.eventName ?? "?"}</code>
-                    {f.errorCode ? <small className="muted"> {f.errorCode}</small> : null}
-                  </td>
-                  <td>{f.rule.title}</td>
-                  <td>
-                    <Badge kind="level">{f.rule.level}</Badge>
-                  </td>
-                  <td className="ids">
-                    {f.techniques.map((t) => (
-                      <span key={t} className="tid">
-                        {t}
-                      </span>
-                    ))}
-                  </td>
-                  <td className="small">{f.principalArn ?? "—"}</td>
-                  <td>{f.sourceIPAddress ?? "—"}</td>
-                  <td className="small">
-                    {f.origin.file}
-                    {f.origin.line ? `:${f.origin.line}` : f.origin.index !== undefined ? `[${f.origin.index}]` : ""}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <FindingsTable findings={findings.slice(0, SHOWN)} />
           {findings.length > SHOWN ? (
             <p className="muted">
               Showing the first {SHOWN} of {findings.length}.
@@ -247,5 +145,127 @@ export function ScanPage() {
         </>
       ) : null}
     </section>
+  );
+}
+
+type Summary = ScanResult["summary"];
+type Finding = ScanResult["findings"][number];
+
+/** The scan's totals (events read, files, matches, findings, techniques, time) and the input it skipped. */
+function ScanSummary({ summary: s }: { summary: Summary }) {
+  return (
+    <>
+      <p data-testid="scan-summary">
+        {plural(s.events.read, "event")} read from {plural(s.files.scanned, "file")}, {s.events.matched} matched,{" "}
+        <strong data-testid="scan-finding-count">{s.findings.total}</strong>{" "}
+        {s.findings.total === 1 ? "finding" : "findings"} ({plural(s.findings.attempts, "failed attempt")}),{" "}
+        {plural(s.techniques.length, "technique")}, {Math.round(s.durationMs)} ms
+        {s.skipped.total ? ` · ${s.skipped.total} skipped` : ""}
+      </p>
+      {s.skipped.examples.length ? (
+        <details>
+          <summary>Skipped input</summary>
+          <ul>
+            {s.skipped.examples.map((x) => (
+              <li key={`${x.file}:${x.message}`}>
+                {x.file}: {x.reason} — {x.message}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </>
+  );
+}
+
+/** The techniques found, each able to narrow the findings list to itself. */
+function ScanTechniques(props: { summary: Summary; filter: string; onFilter: (id: string) => void }) {
+  const { summary: s, filter, onFilter } = props;
+  return (
+    <table className="table" data-testid="scan-techniques">
+      <thead>
+        <tr>
+          <th>Technique</th>
+          <th className="num">Findings</th>
+          <th className="num">Attempts</th>
+          <th>First seen</th>
+          <th>Principals</th>
+          <th>
+            <span className="sr-only">Filter</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {s.techniques.map((t) => (
+          <tr key={t.id} data-technique={t.id}>
+            <td>
+              <Link to={href("techniques", t.id)} className="tid">
+                {t.id}
+              </Link>{" "}
+              {t.name ?? ""}
+            </td>
+            <td className="num">{t.findings}</td>
+            <td className="num">{t.attempts}</td>
+            <td>{fmtDate(t.firstSeen)}</td>
+            <td className="small">{t.principals.slice(0, 3).join(", ")}</td>
+            <td>
+              <button type="button" className="link" onClick={() => onFilter(filter === t.id ? "" : t.id)}>
+                {filter === t.id ? "all findings" : "only these"}
+              </button>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function FindingsTable({ findings }: { findings: Finding[] }) {
+  return (
+    <table className="table compact" data-testid="scan-findings">
+      <thead>
+        <tr>
+          <th>Time</th>
+          <th>Event</th>
+          <th>Rule</th>
+          <th>Level</th>
+          <th>Techniques</th>
+          <th>Principal</th>
+          <th>Source IP</th>
+          <th>File</th>
+        </tr>
+      </thead>
+      <tbody>
+        {findings.map((f) => (
+          <tr
+            key={`${f.rule.id}:${f.eventID ?? ""}:${f.origin.file}:${f.origin.line ?? f.origin.index ?? ""}`}
+            className={f.attempt ? "attempt" : ""}
+          >
+            <td>{fmtDate(f.eventTime)}</td>
+            <td>
+              <code>{f.eventName ?? "?"}</code>
+              {f.errorCode ? <small className="muted"> {f.errorCode}</small> : null}
+            </td>
+            <td>{f.rule.title}</td>
+            <td>
+              <Badge kind="level">{f.rule.level}</Badge>
+            </td>
+            <td className="ids">
+              {f.techniques.map((t) => (
+                <span key={t} className="tid">
+                  {t}
+                </span>
+              ))}
+            </td>
+            <td className="small">{f.principalArn ?? "—"}</td>
+            <td>{f.sourceIPAddress ?? "—"}</td>
+            <td className="small">
+              {f.origin.file}
+              {f.origin.line ? `:${f.origin.line}` : f.origin.index !== undefined ? `[${f.origin.index}]` : ""}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -1,6 +1,7 @@
 // A technique: description, tactics, the CloudTrail events that reveal it, data sources, detection notes,
 // mitigations, sub-techniques, the built-in detection rules tagged with it, the playbooks that cover it and
 // the incidents that used it.
+import type { TechniqueDetail } from "../api-types";
 import { client } from "../client";
 import { Badge, DemoBadge, ErrorBox, fmtDay, Loading, PageTitle } from "../components/common";
 import { levelOf } from "../coverage";
@@ -9,23 +10,10 @@ import { useCall } from "../use-api";
 
 export function TechniquePage({ id }: { id: string }) {
   const t = useCall(client.catalog.techniques[":id"].$get, { param: { id } });
-  const incidents = useCall(client.incidents.$get, {
-    query: { technique: id, limit: 20, sort: "date", order: "desc" },
-  });
-  // The built-in rules that detect it (by tag), and whether the default monitoring profile covers it.
-  const rules = useCall(client.rules.$get, { query: { technique: id } });
-  const coverage = useCall(client.coverage.$get, { query: {} });
-  const playbooks = useCall(client.playbooks.$get, {});
 
   if (t.error) return <ErrorBox error={t.error} />;
   if (!t.data) return <Loading />;
   const d = t.data;
-  const cov = coverage.data?.techniques.find((r) => r.id === d.id);
-  // A playbook covers the technique when it names it or its parent.
-  const covering = (playbooks.data?.items ?? []).filter(
-    (p) => p.techniques.includes(d.id) || (d.parent !== undefined && p.techniques.includes(d.parent)),
-  );
-
   return (
     <section className="technique">
       <PageTitle>
@@ -58,63 +46,87 @@ export function TechniquePage({ id }: { id: string }) {
         </p>
       ) : null}
 
-      <div className="grid-2">
-        <div>
-          <h2>CloudTrail events</h2>
-          {d.events.length ? (
-            <ul className="events">
-              {d.events.map((e) => (
-                <li key={e}>
-                  <code>{e}</code>
-                </li>
-              ))}
-            </ul>
-          ) : (
-            <p className="muted">No event listed.</p>
-          )}
-          <h2>Data sources</h2>
-          <p>{d.dataSources.join(", ") || "—"}</p>
-          {d.detection ? (
-            <>
-              <h2>Detection</h2>
-              <p className="prewrap">{d.detection}</p>
-            </>
-          ) : null}
-        </div>
-        <div>
-          <h2>Mitigations</h2>
-          {d.mitigationNames.length ? (
-            <ul>
-              {d.mitigationNames.map((m) => (
-                <li key={m.id}>
-                  <strong>
-                    {m.id} {m.name}
-                  </strong>
-                  : {m.how}
-                </li>
-              ))}
-            </ul>
-          ) : (
-            <p className="muted">None in the catalog.</p>
-          )}
-          {d.subtechniques.length ? (
-            <>
-              <h2>Sub-techniques</h2>
-              <ul>
-                {d.subtechniques.map((s) => (
-                  <li key={s.id}>
-                    <Link to={href("techniques", s.id)}>
-                      <span className="tid">{s.id}</span> {s.name}
-                    </Link>
-                  </li>
-                ))}
-              </ul>
-            </>
-          ) : null}
-        </div>
-      </div>
+      <TechniqueFacts technique={d} />
 
       <h2>Detection rules</h2>
+      <TechniqueRules id={d.id} />
+      <TechniqueCoverage id={d.id} />
+
+      <h2>Playbooks</h2>
+      <TechniquePlaybooks technique={d} />
+
+      <h2>Incidents that used it</h2>
+      <TechniqueIncidents technique={d} />
+    </section>
+  );
+}
+
+/** Events, data sources, detection notes, mitigations and sub-techniques. */
+function TechniqueFacts({ technique: d }: { technique: TechniqueDetail }) {
+  return (
+    <div className="grid-2">
+      <div>
+        <h2>CloudTrail events</h2>
+        {d.events.length ? (
+          <ul className="events">
+            {d.events.map((e) => (
+              <li key={e}>
+                <code>{e}</code>
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p className="muted">No event listed.</p>
+        )}
+        <h2>Data sources</h2>
+        <p>{d.dataSources.join(", ") || "—"}</p>
+        {d.detection ? (
+          <>
+            <h2>Detection</h2>
+            <p className="prewrap">{d.detection}</p>
+          </>
+        ) : null}
+      </div>
+      <div>
+        <h2>Mitigations</h2>
+        {d.mitigationNames.length ? (
+          <ul>
+            {d.mitigationNames.map((m) => (
+              <li key={m.id}>
+                <strong>
+                  {m.id} {m.name}
+                </strong>
+                : {m.how}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p className="muted">None in the catalog.</p>
+        )}
+        {d.subtechniques.length ? (
+          <>
+            <h2>Sub-techniques</h2>
+            <ul>
+              {d.subtechniques.map((s) => (
+                <li key={s.id}>
+                  <Link to={href("techniques", s.id)}>
+                    <span className="tid">{s.id}</span> {s.name}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </>
+        ) : null}
+      </div>
+    </div>
+  );
+}
+
+/** The built-in rules tagged with the technique. */
+function TechniqueRules({ id }: { id: string }) {
+  const rules = useCall(client.rules.$get, { query: { technique: id } });
+  return (
+    <>
       {rules.error ? (
         <ErrorBox error={rules.error} feature="detection rules" />
       ) : rules.data ? (
@@ -135,6 +147,16 @@ export function TechniquePage({ id }: { id: string }) {
       ) : (
         <Loading what="Loading rules" />
       )}
+    </>
+  );
+}
+
+/** Whether the default monitoring profile sees and detects the technique (no verdict before coverage arrives). */
+function TechniqueCoverage({ id }: { id: string }) {
+  const coverage = useCall(client.coverage.$get, { query: {} });
+  const cov = coverage.data?.techniques.find((r) => r.id === id);
+  return (
+    <>
       {coverage.error ? (
         <ErrorBox error={coverage.error} feature="detection coverage" />
       ) : coverage.data ? (
@@ -152,8 +174,18 @@ export function TechniquePage({ id }: { id: string }) {
       ) : (
         <Loading what="Loading coverage" />
       )}
+    </>
+  );
+}
 
-      <h2>Playbooks</h2>
+/** The playbooks that name the technique or its parent. */
+function TechniquePlaybooks({ technique: d }: { technique: TechniqueDetail }) {
+  const playbooks = useCall(client.playbooks.$get, {});
+  const covering = (playbooks.data?.items ?? []).filter(
+    (p) => p.techniques.includes(d.id) || (d.parent !== undefined && p.techniques.includes(d.parent)),
+  );
+  return (
+    <>
       {playbooks.error ? (
         <ErrorBox error={playbooks.error} feature="playbooks" />
       ) : playbooks.data ? (
@@ -179,8 +211,17 @@ export function TechniquePage({ id }: { id: string }) {
       ) : (
         <Loading />
       )}
+    </>
+  );
+}
 
-      <h2>Incidents that used it</h2>
+/** The latest incidents that used the technique (or its sub-techniques). */
+function TechniqueIncidents({ technique: d }: { technique: TechniqueDetail }) {
+  const incidents = useCall(client.incidents.$get, {
+    query: { technique: d.id, limit: 20, sort: "date", order: "desc" },
+  });
+  return (
+    <>
       {incidents.error ? <ErrorBox error={incidents.error} /> : null}
       {incidents.data ? (
         <>
@@ -203,6 +244,6 @@ export function TechniquePage({ id }: { id: string }) {
           </ul>
         </>
       ) : null}
-    </section>
+    </>
   );
 }
