@@ -63,7 +63,8 @@ async function errorOf(res: Response): Promise<ApiError> {
 
 /**
  * fetch() for the typed client (client.ts): same-origin cookie, the CSRF header on writes, and a failed response
- * thrown as ApiError (a 401 also tells the app to show the sign-in page, unless `quiet401`: the sign-in check).
+ * thrown as ApiError (a 401 also tells the app to show the sign-in page, unless `quiet401`: the sign-in check); a
+ * successful response comes back with its body already read.
  */
 export async function apiFetch(
   input: RequestInfo | URL,
@@ -80,7 +81,10 @@ export async function apiFetch(
     if (res.status === 401 && !opts.quiet401) for (const fn of unauthorizedListeners) fn();
     throw err;
   }
-  return res;
+  // Read the body now: a write whose answer the caller ignores would otherwise hold its connection open (and the
+  // browser would count the request as still running).
+  const body = res.status === 204 || res.status === 304 ? null : await res.arrayBuffer();
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 
 /** A 404 for the endpoint itself (not for a record): the server does not offer this feature yet. */

@@ -13,7 +13,7 @@ afterEach(() => {
 
 /** Replaces fetch with one that records requests and answers `status` with `body`. */
 function fakeFetch(status: number, body: unknown) {
-  const seen: Array<{ url: string; method: string; headers: Headers; body: unknown }> = [];
+  const seen: Array<{ url: string; method: string; headers: Headers; body: unknown; res?: Response }> = [];
   globalThis.fetch = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
     seen.push({
       url: String(input),
@@ -21,7 +21,9 @@ function fakeFetch(status: number, body: unknown) {
       headers: new Headers(init.headers),
       body: init.body,
     });
-    return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+    const res = new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+    (seen[seen.length - 1] as { res?: Response }).res = res;
+    return res;
   }) as typeof fetch;
   return seen;
 }
@@ -54,6 +56,7 @@ test("the client sends the CSRF header on writes only, with the session cookie",
   assert.equal(seen[1]?.headers.get("X-CSRF-Token"), "tok-1");
   assert.equal(seen[1]?.headers.get("Content-Type"), "application/json");
   assert.equal(seen[1]?.body, "{}");
+  assert.equal(seen[1]?.res?.bodyUsed, true, "an answer nobody reads is still read, so the request ends");
   await client.tokens[":id"].$delete({ param: { id: "t/1" } });
   assert.equal(seen[2]?.url, "/api/tokens/t%2F1");
   assert.equal(seen[2]?.headers.get("X-CSRF-Token"), "tok-1");
