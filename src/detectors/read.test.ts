@@ -262,5 +262,26 @@ describe("format detection", () => {
       requestParameters: { serviceName: "guardduty" },
     });
     assert.equal(sniffDetectorHead(Buffer.from(gdCall)), undefined);
+    // API output whose first finding has a resource block longer than the first read
+    const big = JSON.parse(readFileSync(join(DET, "guardduty/get-findings.json"), "utf8"));
+    big.Findings[0].Resource.InstanceDetails = {
+      Tags: Array.from({ length: 2000 }, (_, i) => ({ Key: `k${i}`, Value: "v" })),
+    };
+    const far = join(dir, "far.json");
+    writeFileSync(
+      far,
+      JSON.stringify({
+        Findings: [
+          {
+            AccountId: "111122223333",
+            Arn: "a",
+            Resource: big.Findings[0].Resource,
+            SchemaVersion: "2.0",
+            Service: { ServiceName: "guardduty" },
+          },
+        ],
+      }),
+    );
+    assert.equal(await sniffDetectorFile(far), "json");
   });
 });

@@ -68,6 +68,7 @@ function gunzipHead(buf: Buffer): Buffer {
 /** Reads a file's head (up to `bytes`) and says whether it is a detector file. Errors mean "not one". */
 export async function sniffDetectorFile(path: string, bytes = 16 * 1024): Promise<DetectorFileKind | undefined> {
   let head: Buffer;
+  let full = false;
   try {
     // only regular files: opening a FIFO or a device would block or never end
     if (!(await stat(path)).isFile()) return undefined;
@@ -76,6 +77,7 @@ export async function sniffDetectorFile(path: string, bytes = 16 * 1024): Promis
       const buf = Buffer.alloc(bytes);
       const { bytesRead } = await fh.read(buf, 0, bytes, 0);
       head = buf.subarray(0, bytesRead);
+      full = bytesRead === bytes;
     } finally {
       await fh.close();
     }
@@ -83,7 +85,19 @@ export async function sniffDetectorFile(path: string, bytes = 16 * 1024): Promis
     return undefined; // the CloudTrail reader reports it as unreadable
   }
   if (head[0] === 0x1f && head[1] === 0x8b) head = gunzipHead(head);
-  return sniffDetectorHead(head);
+  const kind = sniffDetectorHead(head);
+  // JSON with no mark yet (a finding with a big resource block before its service block): look further once
+  if (kind === undefined && full && bytes < SNIFF_MAX && undecided(head)) return sniffDetectorFile(path, SNIFF_MAX);
+  return kind;
+}
+
+/** The most read from a file's start to tell a detector file. */
+const SNIFF_MAX = 256 * 1024;
+
+/** JSON whose head shows neither a CloudTrail nor a detector mark. */
+function undecided(head: Buffer): boolean {
+  const text = head.toString("utf8");
+  return /^\s*[[{]/.test(text) && !CLOUDTRAIL_MARK.test(text) && !DETECTOR_MARKS.some((m) => m.test(text));
 }
 
 export interface ReadFinding {
