@@ -62,6 +62,8 @@ export interface EngineOptions {
   window?: ScanWindow;
   /** Client settings for S3 units. */
   s3?: S3Settings;
+  /** Rule IDs another engine evaluates (scan --engine duckdb): left out here, and out of the pre-filter. */
+  skipRules?: string[] | undefined;
 }
 
 export interface RuleFile {
@@ -126,8 +128,11 @@ export interface EngineRules extends Omit<CompiledRules, "errors"> {
   tap: Tap;
 }
 
-export function compileEngineRules(files: readonly RuleFile[]): CompiledRules {
-  const { rules, correlations, errors } = compileSigmaRules(files);
+export function compileEngineRules(files: readonly RuleFile[], skipRules?: readonly string[]): CompiledRules {
+  const compiled = compileSigmaRules(files);
+  const { correlations, errors } = compiled;
+  const skip = new Set(skipRules ?? []);
+  const rules = skip.size > 0 ? compiled.rules.filter((r) => !skip.has(r.id)) : compiled.rules;
   const texts = new Map(files.map((f) => [f.source, f.text]));
   let plan: PrefilterPlan | undefined;
   return {
@@ -164,8 +169,9 @@ export function scanState(c: CompiledRules): EngineRules {
 
 export function buildEngineRules(
   files: readonly RuleFile[],
+  skipRules?: readonly string[],
 ): EngineRules & { errors: ReturnType<typeof compileSigmaRules>["errors"] } {
-  const compiled = compileEngineRules(files);
+  const compiled = compileEngineRules(files, skipRules);
   return Object.assign(scanState(compiled), { errors: compiled.errors });
 }
 

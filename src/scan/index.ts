@@ -36,7 +36,7 @@ export {
   testRuleLibrary,
 } from "./rule-library.js";
 export { isS3Url, parseS3Url, type S3Location, S3Settings } from "./s3-settings.js";
-export { type FindingList, type ScanHooks, type ScanResult, scanPaths } from "./scan.js";
+export { type ExternalEngine, type FindingList, type ScanHooks, type ScanResult, scanPaths } from "./scan.js";
 export {
   loadSuppressions,
   parseSuppressions,

@@ -145,6 +145,21 @@ export const PrincipalTimeline = z.strictObject({
 });
 export type PrincipalTimeline = z.infer<typeof PrincipalTimeline>;
 
+/** The engine that produced a scan's findings (`scan --engine`), and the rules each engine ran. */
+export const EngineInfo = z.strictObject({
+  requested: z.enum(["js", "duckdb", "auto"]),
+  used: z.enum(["js", "duckdb"]),
+  /** Why `used` (for auto: the rule that chose it). */
+  reason: z.string(),
+  /** Rules evaluated by DuckDB SQL. */
+  sqlRules: z.number().int().nonnegative(),
+  /** Rules (and correlations) evaluated by the JS engine. */
+  jsRules: z.number().int().nonnegative(),
+  /** Rules DuckDB cannot express, with the construct (they ran in JS). */
+  notExpressible: z.array(z.strictObject({ rule: z.string(), construct: z.string() })),
+});
+export type EngineInfo = z.infer<typeof EngineInfo>;
+
 export const ScanSummary = z.strictObject({
   inputs: z.array(z.string()),
   events: z.strictObject({
@@ -240,6 +255,7 @@ export const ScanSummary = z.strictObject({
       byReason: z.record(z.string(), z.number().int()),
     })
     .optional(),
+  engine: EngineInfo.optional(),
   workers: z.number().int(),
   /** Wall time of the whole call, including loading the catalog and compiling rules. */
   durationMs: z.number(),

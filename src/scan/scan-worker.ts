@@ -15,7 +15,7 @@ interface Init {
 if (!parentPort) throw new Error("scan-worker must run in a worker thread");
 const port: MessagePort = parentPort;
 const init = workerData as Init;
-const rules = buildEngineRules(init.ruleFiles);
+const rules = buildEngineRules(init.ruleFiles, init.engine.skipRules);
 port.postMessage({ type: "ready", info: ruleSetInfo(rules, rules.tap) });
 
 /** Counts a batch about to be sent (before posting, so the main thread's acknowledgement never comes first). */

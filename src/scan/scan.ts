@@ -33,6 +33,7 @@ import {
 } from "./engine.js";
 import type { HitBatch, RuleMeta } from "./hits.js";
 import {
+  type EngineInfo,
   type Finding,
   type FindingRule,
   type ResolvedScanOptions,
@@ -106,6 +107,27 @@ export interface ScanHooks {
   ruleCache?: RuleSetCache;
   /** Detector-to-technique mappings for detector findings (default: the built-in mappings/ folder). */
   detectorMappings?: DetectorMappings;
+  /** Another engine for the rules it can express (scan --engine duckdb, src/duckdb/engine.ts). */
+  external?: ExternalEngine;
+}
+
+/**
+ * An engine beside the JS one: given the rule and input files, it takes the rules it can evaluate (the JS
+ * engine leaves them out), then runs over the input files and passes its findings on; they go through the same
+ * suppression, level filter, summary, evidence and sink as the JS engine's.
+ */
+export interface ExternalEngine {
+  plan(
+    ruleFiles: readonly RuleFile[],
+    inputs: ReadonlyArray<{ path: string; size: number }>,
+    /** Standard input is read, or a time/account/region window filters events: both stay with the JS engine. */
+    also: { stdin: boolean; window: boolean },
+  ): Promise<{ ruleIds: string[]; info: EngineInfo }>;
+  run(
+    emit: (f: Finding) => Promise<void>,
+    metaOf: (rule: RuleSetInfo["rules"][number]) => RuleMeta,
+    signal?: AbortSignal,
+  ): Promise<{ matchedEvents: number }>;
 }
 
 /** The time in a CloudTrail delivery file name (`..._20260102T0305Z_...`), else 0 (then path order decides). */
@@ -337,6 +359,10 @@ export async function scanPaths(
   read ??= cached ? { files: [...cached.files], problems: [...cached.readProblems] } : await readRules();
   const { files: ruleFiles, problems: readProblems } = read;
   ruleFiles.push(...opts.ruleTexts);
+  const external = hooks.external
+    ? await hooks.external.plan(ruleFiles, files, { stdin, window: window !== undefined })
+    : undefined;
+  if (external && external.ruleIds.length > 0) engine.skipRules = external.ruleIds;
   hooks.signal?.throwIfAborted();
   // S3 objects: enough units per worker for `concurrency` requests in flight over all workers
   const s3Units = units.some((u) => u.kind === "s3");
@@ -349,7 +375,8 @@ export async function scanPaths(
       t0,
       ruleFiles,
       readProblems,
-      cached,
+      // cached rules hold every rule: not used when another engine takes some
+      cached: engine.skipRules ? undefined : cached,
       files,
       detectorFiles,
       stdin,
@@ -358,6 +385,7 @@ export async function scanPaths(
       pool,
       window,
       prune,
+      external,
     });
   } catch (e) {
     if (e instanceof ScanAborted || hooks.signal?.aborted) throw abortError(hooks.signal as AbortSignal);
@@ -382,6 +410,7 @@ interface Prepared {
   pool: ScanPool | undefined;
   window: ScanWindow | undefined;
   prune: Pruning | undefined;
+  external: Awaited<ReturnType<ExternalEngine["plan"]>> | undefined;
 }
 
 /** Window, stored bytes and partial marks, added to the summary the builder made. */
@@ -423,7 +452,7 @@ async function loadRules(opts: ResolvedScanOptions, prep: Prepared): Promise<Loa
   // (and not at all with cached rules). The scan's own state (encoder, tap) is new either way.
   let compiled: CompiledRules | undefined = prep.cached?.compiled;
   let state: EngineRules | undefined;
-  const compiledHere = () => (compiled ??= compileEngineRules(ruleFiles));
+  const compiledHere = () => (compiled ??= compileEngineRules(ruleFiles, prep.engine.skipRules));
   const compileHere = () => (state ??= scanState(compiledHere()));
   const rules: RuleSetInfo = pool ? await pool.info() : (prep.cached?.info ?? ruleSetInfo(compiledHere()));
   const errors: RuleProblem[] = [...readProblems, ...rules.errors.flatMap(ruleProblemsOf)];
@@ -437,7 +466,7 @@ async function loadRules(opts: ResolvedScanOptions, prep: Prepared): Promise<Loa
       },
     );
   }
-  if (rules.rules.length === 0)
+  if (rules.rules.length === 0 && !prep.engine.skipRules)
     throw new TechtrailError("VALIDATION", "no rules to scan with", {
       problems: errors.slice(0, 10).map((r) => ({ ...r })),
     });
@@ -448,7 +477,12 @@ async function loadRules(opts: ResolvedScanOptions, prep: Prepared): Promise<Loa
 function ruleMetas(
   rules: RuleSetInfo,
   catalog: Catalog,
-): { meta: RuleMeta[]; correlationMeta: Map<string, RuleMeta>; unknownTechniques: Record<string, string[]> } {
+): {
+  meta: RuleMeta[];
+  correlationMeta: Map<string, RuleMeta>;
+  unknownTechniques: Record<string, string[]>;
+  metaOf: (r: RuleSetInfo["rules"][number]) => RuleMeta;
+} {
   const unknownTechniques: Record<string, string[]> = {};
   const metaOf = (r: RuleSetInfo["rules"][number] | RuleSetInfo["correlations"][number]): RuleMeta => {
     const { techniques, unknown } = resolveRuleTechniques(r, catalog);
@@ -468,7 +502,7 @@ function ruleMetas(
   };
   const meta = rules.rules.map(metaOf);
   const correlationMeta = new Map(rules.correlations.map((c) => [c.id, metaOf(c)]));
-  return { meta, correlationMeta, unknownTechniques };
+  return { meta, correlationMeta, unknownTechniques, metaOf };
 }
 
 function correlationRunFor(rules: RuleSetInfo, opts: ResolvedScanOptions): CorrelationRun | undefined {
@@ -746,7 +780,7 @@ async function scanWith(
   const catalog = hooks.catalog ?? loadBuiltinCatalog();
   const loaded = await loadRules(opts, prep);
   const { rules } = loaded;
-  const { meta, correlationMeta, unknownTechniques } = ruleMetas(rules, catalog);
+  const { meta, correlationMeta, unknownTechniques, metaOf } = ruleMetas(rules, catalog);
   const run = correlationRunFor(rules, opts);
   hooks.onCorrelationRun?.(run);
 
@@ -772,6 +806,16 @@ async function scanWith(
   const lineBase = rangeLineBases(prep.units, results);
   const totals = unitTotals(results, lineBase, opts.skipExamples);
   if (stopped) throw strictStop(totals.strictProblem);
+  // the other engine's rules, over the same files (its findings pass through the same aggregator)
+  let externalMatched = 0;
+  let externalMs = 0;
+  if (hooks.external && prep.engine.skipRules) {
+    const start = performance.now();
+    externalMatched = (await hooks.external.run((f) => agg.emit(f), metaOf, hooks.signal)).matchedEvents;
+    await agg.idle();
+    if (hooks.signal?.aborted) throw new ScanAborted();
+    externalMs = performance.now() - start;
+  }
   const correlations = run ? await emitCorrelations(run, agg, correlationMeta, results, lineBase) : undefined;
   const detectors =
     prep.detectorFiles.length > 0
@@ -784,11 +828,12 @@ async function scanWith(
     bytes: totals.bytes,
     read: totals.read,
     evaluated: totals.evaluated,
-    matched: totals.matched,
+    // an event matched by both engines counts twice (the engines do not share event identities)
+    matched: totals.matched + externalMatched,
     skipCounts: totals.skipCounts,
     examples: totals.examples,
     rules: {
-      loaded: rules.rules.length,
+      loaded: rules.rules.length + (prep.engine.skipRules?.length ?? 0),
       failed: rules.errors.length + prep.readProblems.length,
       errors: loaded.errors,
       unknownTechniques,
@@ -796,8 +841,9 @@ async function scanWith(
     workers: prep.pool?.size ?? 0,
     ...(correlations ? { correlations } : {}),
     ...(detectors ? { detectors } : {}),
+    ...(prep.external ? { engine: prep.external.info } : {}),
     durationMs: performance.now() - prep.t0,
-    scanMs,
+    scanMs: scanMs + externalMs,
   });
   finishSummary(summary, prep.files, prep, totals.outside);
   collected.sort(compareFindings);

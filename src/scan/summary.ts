@@ -86,6 +86,8 @@ export interface Counters {
   correlations?: ScanSummary["correlations"];
   /** Detector findings' figures (when detector files were read). */
   detectors?: ScanSummary["detectors"];
+  /** Which engine produced the findings (set when another engine than JS was asked for). */
+  engine?: ScanSummary["engine"];
   durationMs: number;
   scanMs: number;
 }
@@ -307,6 +309,7 @@ export class SummaryBuilder {
       principals,
       ...(c.correlations ? { correlations: c.correlations } : {}),
       ...(c.detectors ? { detectors: c.detectors } : {}),
+      ...(c.engine ? { engine: c.engine } : {}),
       workers: c.workers,
       durationMs: Math.round(c.durationMs),
       scanMs: Math.round(c.scanMs),

@@ -8,5 +8,5 @@ export {
   ruleCondition,
   type UnsupportedRule,
 } from "./compile.js";
-export { DIALECTS, type DialectName, duckdbFieldColumns, Unsupported } from "./dialects.js";
+export { DIALECTS, type DialectName, duckdbFieldColumns, sqlString, Unsupported } from "./dialects.js";
 export { type Expr, fieldsOf, type Pred, type RuleIR, ruleIR } from "./ir.js";

@@ -64,6 +64,8 @@ interface ScanCliOpts {
   s3Region?: string;
   s3MaxAttempts?: string;
   s3Concurrency?: string;
+  engine?: string;
+  duckdbMemory?: string;
 }
 
 /** --from/--to/--accounts/--regions → the scan window (undefined when none is given). */
@@ -347,6 +349,19 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
       );
     workers = Number(o.workers);
   }
+  const engineChoice = o.engine ?? "js";
+  if (!["js", "duckdb", "auto"].includes(engineChoice))
+    throw new TechtrailError("VALIDATION", `unknown --engine ${engineChoice} (use js, duckdb or auto)`);
+  if (o.duckdbMemory !== undefined && !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(o.duckdbMemory))
+    throw new TechtrailError("VALIDATION", `--duckdb-memory: '${o.duckdbMemory}' is not a size (e.g. 512MB, 2GB)`);
+  // loaded only when asked: the native DuckDB library is not needed by the JS engine
+  const external =
+    engineChoice === "js"
+      ? undefined
+      : (await import("../../duckdb/engine.js")).duckdbEngine({
+          requested: engineChoice as "duckdb" | "auto",
+          ...(o.duckdbMemory ? { memoryLimit: o.duckdbMemory } : {}),
+        });
   const showProgress = process.stderr.isTTY === true && !o.quiet;
   let shown = false;
   let baseline: Baseline | undefined;
@@ -391,6 +406,7 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
       {
         onFindings: (batch) => output.write(batch),
         ...(detectorMappings ? { detectorMappings } : {}),
+        ...(external ? { external } : {}),
         ...(suppress ? { suppress, showSuppressed: o.showSuppressed === true } : {}),
         ...(showProgress
           ? {
@@ -437,6 +453,12 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
       log(
         `techtrail: unmapped ${u.detector} type ${u.type} (${count(u.count)} finding(s), first at ${formatProblem({ source: u.first.file, ...(u.first.line !== undefined ? { line: u.first.line } : {}), message: u.first.index !== undefined ? `finding ${u.first.index}` : u.first.row !== undefined ? `row ${u.first.row}` : "" }).replace(/: $/, "")})${u.reason ? `: ${u.reason}` : ": not in the reviewed mappings"}`,
       );
+  if (!o.quiet && summary.engine) {
+    const e = summary.engine;
+    log(
+      `techtrail: engine ${e.used} (${e.reason}): ${e.sqlRules} rule(s) in DuckDB SQL, ${e.jsRules} in JS${e.notExpressible.length ? ` (${e.notExpressible.length} not expressible in SQL)` : ""}`,
+    );
+  }
   if (summary.skipped.total > summary.skipped.examples.length)
     log(
       `techtrail: ${summary.skipped.total - summary.skipped.examples.length} more skipped record(s) (see --summary-json)`,
@@ -550,6 +572,11 @@ export function registerScanCommands(program: Command): void {
     .option("--s3-region <region>", "s3:// inputs: the bucket's region (default: AWS_REGION, else us-east-1)")
     .option("--s3-max-attempts <n>", "s3:// inputs: attempts per request, with back-off on throttling (default 5)")
     .option("--s3-concurrency <n>", "s3:// inputs: objects fetched at once (default 16)")
+    .option(
+      "--engine <name>",
+      "js (default), duckdb (rules SQL can express run in embedded DuckDB, the rest in JS), or auto (DuckDB for 256 MiB of JSON files or more)",
+    )
+    .option("--duckdb-memory <size>", "DuckDB memory limit (default 1GB; it spills to a temporary folder beyond)")
     .action(async (paths: string[], o: ScanCliOpts) => {
       try {
         process.exitCode = await runScan(paths, o);
