@@ -82,6 +82,16 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     names: {
+      hunt: {
+        term: "hunt [options]",
+        description:
+          "run the rules where the logs live: Athena over the S3 trail (--athena) or CloudTrail Lake (--cloudtrail-lake); findings as from scan; exit 0 = none, 1 = findings, 2 = error, 10 = partial (a query failed)",
+      },
+    },
+    load: async () => (await import("./commands/hunt.js")).registerHuntCommand,
+  },
+  {
+    names: {
       rules: { term: "rules", description: "list, show, test, lint the Sigma detection rules; their coverage" },
     },
     load: async () => (await import("./commands/rules.js")).registerRulesCommands,

@@ -30,8 +30,8 @@ import { EXIT_FINDINGS, EXIT_NO_EVENTS, EXIT_OK, EXIT_PARTIAL, EXIT_SCAN_ERROR }
 import { log, safeText } from "../output.js";
 import { fitTable, outputWidth } from "../table-fit.js";
 
-const FORMATS = ["table", "json", "jsonl", "csv"] as const;
-type Format = (typeof FORMATS)[number];
+export const FORMATS = ["table", "json", "jsonl", "csv"] as const;
+export type Format = (typeof FORMATS)[number];
 /** Default of --min-level: informational findings are counted, not shown. */
 export const DEFAULT_MIN_LEVEL = "low";
 
@@ -112,7 +112,7 @@ export function durationOption(flag: string, text: string): number {
 }
 
 /** Buffered line writer honouring back-pressure, to --out (see openOutput: atomic for files) or stdout. */
-class LineWriter {
+export class LineWriter {
   private buf: string[] = [];
   private size = 0;
 
@@ -154,7 +154,7 @@ function progressLine(p: ScanProgress): string {
 }
 
 /** Writes findings in the chosen format as they arrive; the table collapses repeats and is written at the end. */
-class FindingsOutput {
+export class FindingsOutput {
   private readonly groups = new FindingGroups();
   /** --show-suppressed: suppressed findings, shown apart in the table. */
   private readonly suppressed = new FindingGroups();
