@@ -330,7 +330,11 @@ function partialText(p: NonNullable<ScanSummary["partial"]>): string {
   return `${count(p.files)} file(s) not read whole (${reasons(p.byReason, () => true)})`;
 }
 
-async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
+/**
+ * Checks --json, --format, --min-level, --workers, --engine and --duckdb-memory (--json sets --format json);
+ * returns the worker count and the engine.
+ */
+function checkScanOptions(o: ScanCliOpts): { workers: number | undefined; engineChoice: string } {
   if (o.json) {
     if (o.format !== "table" && o.format !== "json")
       throw new TechtrailError("VALIDATION", `--json and --format ${o.format} contradict each other`);
@@ -354,6 +358,51 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
     throw new TechtrailError("VALIDATION", `unknown --engine ${engineChoice} (use js, duckdb or auto)`);
   if (o.duckdbMemory !== undefined && !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(o.duckdbMemory))
     throw new TechtrailError("VALIDATION", `--duckdb-memory: '${o.duckdbMemory}' is not a size (e.g. 512MB, 2GB)`);
+  return { workers, engineChoice };
+}
+
+/** Logs to stderr what the scan could not use: skipped rules and records, warnings, detector problems. */
+function logScanProblems(summary: ScanSummary, o: ScanCliOpts): void {
+  for (const e of summary.rules.errors)
+    log(`techtrail: rule skipped: ${formatProblem({ ...e, message: `${e.message}` })}`);
+  for (const ex of summary.skipped.examples)
+    log(
+      `techtrail: skipped (${ex.reason}): ${formatProblem({ source: ex.file, ...(ex.line !== undefined ? { line: ex.line } : {}), message: ex.index !== undefined ? `record ${ex.index}: ${ex.message}` : ex.message })}`,
+    );
+  if (!o.quiet) for (const w of summary.correlations?.warnings ?? []) log(`techtrail: warning: ${w}`);
+  for (const p of summary.detectors?.problems.examples ?? [])
+    log(
+      `techtrail: detector finding skipped (${p.reason}): ${formatProblem({
+        source: p.file,
+        ...(p.line !== undefined ? { line: p.line } : {}),
+        ...(p.field !== undefined ? { field: p.field } : {}),
+        message:
+          p.index !== undefined
+            ? `finding ${p.index}: ${p.message}`
+            : p.row !== undefined
+              ? `row ${p.row}: ${p.message}`
+              : p.message,
+      })}`,
+    );
+  if (!o.quiet)
+    for (const u of summary.detectors?.unmapped.types ?? [])
+      log(
+        `techtrail: unmapped ${u.detector} type ${u.type} (${count(u.count)} finding(s), first at ${formatProblem({ source: u.first.file, ...(u.first.line !== undefined ? { line: u.first.line } : {}), message: u.first.index !== undefined ? `finding ${u.first.index}` : u.first.row !== undefined ? `row ${u.first.row}` : "" }).replace(/: $/, "")})${u.reason ? `: ${u.reason}` : ": not in the reviewed mappings"}`,
+      );
+  if (!o.quiet && summary.engine) {
+    const e = summary.engine;
+    log(
+      `techtrail: engine ${e.used} (${e.reason}): ${e.sqlRules} rule(s) in DuckDB SQL, ${e.jsRules} in JS${e.notExpressible.length ? ` (${e.notExpressible.length} not expressible in SQL)` : ""}`,
+    );
+  }
+  if (summary.skipped.total > summary.skipped.examples.length)
+    log(
+      `techtrail: ${summary.skipped.total - summary.skipped.examples.length} more skipped record(s) (see --summary-json)`,
+    );
+}
+
+async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
+  const { workers, engineChoice } = checkScanOptions(o);
   // loaded only when asked: the native DuckDB library is not needed by the JS engine
   const external =
     engineChoice === "js"
@@ -427,42 +476,7 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
     if (isTechtrailError(e)) throw e;
     throw new TechtrailError("IO", `cannot write ${o.out ?? "stdout"}: ${(e as Error).message}`, { cause: e });
   }
-  for (const e of summary.rules.errors)
-    log(`techtrail: rule skipped: ${formatProblem({ ...e, message: `${e.message}` })}`);
-  for (const ex of summary.skipped.examples)
-    log(
-      `techtrail: skipped (${ex.reason}): ${formatProblem({ source: ex.file, ...(ex.line !== undefined ? { line: ex.line } : {}), message: ex.index !== undefined ? `record ${ex.index}: ${ex.message}` : ex.message })}`,
-    );
-  if (!o.quiet) for (const w of summary.correlations?.warnings ?? []) log(`techtrail: warning: ${w}`);
-  for (const p of summary.detectors?.problems.examples ?? [])
-    log(
-      `techtrail: detector finding skipped (${p.reason}): ${formatProblem({
-        source: p.file,
-        ...(p.line !== undefined ? { line: p.line } : {}),
-        ...(p.field !== undefined ? { field: p.field } : {}),
-        message:
-          p.index !== undefined
-            ? `finding ${p.index}: ${p.message}`
-            : p.row !== undefined
-              ? `row ${p.row}: ${p.message}`
-              : p.message,
-      })}`,
-    );
-  if (!o.quiet)
-    for (const u of summary.detectors?.unmapped.types ?? [])
-      log(
-        `techtrail: unmapped ${u.detector} type ${u.type} (${count(u.count)} finding(s), first at ${formatProblem({ source: u.first.file, ...(u.first.line !== undefined ? { line: u.first.line } : {}), message: u.first.index !== undefined ? `finding ${u.first.index}` : u.first.row !== undefined ? `row ${u.first.row}` : "" }).replace(/: $/, "")})${u.reason ? `: ${u.reason}` : ": not in the reviewed mappings"}`,
-      );
-  if (!o.quiet && summary.engine) {
-    const e = summary.engine;
-    log(
-      `techtrail: engine ${e.used} (${e.reason}): ${e.sqlRules} rule(s) in DuckDB SQL, ${e.jsRules} in JS${e.notExpressible.length ? ` (${e.notExpressible.length} not expressible in SQL)` : ""}`,
-    );
-  }
-  if (summary.skipped.total > summary.skipped.examples.length)
-    log(
-      `techtrail: ${summary.skipped.total - summary.skipped.examples.length} more skipped record(s) (see --summary-json)`,
-    );
+  logScanProblems(summary, o);
   if (o.summaryJson) await writeOutput(o.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
   if (o.layer) {
     const scores = new Map(summary.techniques.map((t) => [t.id, t.findings]));
