@@ -190,7 +190,7 @@ function correlationQuery(
     const a = b.access(field);
     if (dialect === "duckdb") return `json_extract_string(${a.expr}, '$')`;
     if (a.kind === "text") return a.expr;
-    if (a.kind === "list") throw new Unsupported(`group-by on a list field '${field}'`);
+    if (a.kind === "list") return `element_at(${a.expr}, 1)`;
     return `json_extract_scalar(${a.expr}, '$')`;
   };
   const groups = c.groupBy.map((f, i) => ({ field: f, col: `g${i}`, expr: text(f) }));

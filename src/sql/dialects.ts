@@ -218,7 +218,14 @@ function trino(name: "athena" | "cloudtrail-lake"): Backend {
           return { kind: "text", expr: `json_extract_scalar(${el}, ${sqlString(trinoJsonPath(rest.slice(1)))})` };
         }
         if (rest.length === 0) return { kind: "json", expr: `json_parse(${h})` };
-        return { kind: "json", expr: `json_extract(${h}, ${sqlString(trinoJsonPath(rest))})` };
+        // SQL/JSON lax mode searches arrays met on the way element-wise and `[*]` spreads a list value, as the JS
+        // getter does: every value the path reaches, as a list of texts (empty when the path reaches nothing)
+        const path = `lax $${rest.map((k) => `."${k.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join("")}[*]`;
+        const e = lambdaVar();
+        return {
+          kind: "list",
+          expr: `transform(coalesce(TRY_CAST(json_parse(json_query(${h}, ${sqlString(path)} WITH ARRAY WRAPPER)) AS array(json)), ARRAY[]), ${e} -> ${jtext(e)})`,
+        };
       }
       if (h === "resources" && rest.length === 1 && !lake) {
         const sub = (rest[0] as string).toLowerCase();

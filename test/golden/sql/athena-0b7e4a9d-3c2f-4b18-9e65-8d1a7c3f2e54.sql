@@ -7,7 +7,7 @@
 WITH matched AS (
   SELECT useridentity.username AS g0, from_iso8601_timestamp(eventtime) AS ts, eventid AS event_id
   FROM cloudtrail_logs
-  WHERE (((coalesce(lower(eventname) = 'consolelogin', false)) AND (coalesce(any_match(transform(coalesce(TRY_CAST(json_extract(responseelements, '$.ConsoleLogin') AS array(json)), ARRAY[json_extract(responseelements, '$.ConsoleLogin')]), v -> CASE WHEN json_format(v) = 'null' THEN NULL ELSE coalesce(json_extract_scalar(v, '$'), json_format(v)) END), v -> lower(v) = 'failure'), false))))
+  WHERE (((coalesce(lower(eventname) = 'consolelogin', false)) AND (coalesce(any_match(transform(coalesce(TRY_CAST(json_parse(json_query(responseelements, 'lax $."ConsoleLogin"[*]' WITH ARRAY WRAPPER)) AS array(json)), ARRAY[]), v -> CASE WHEN json_format(v) = 'null' THEN NULL ELSE coalesce(json_extract_scalar(v, '$'), json_format(v)) END), v -> lower(v) = 'failure'), false))))
 ), windowed AS (
   SELECT *, count(*) OVER (PARTITION BY g0 ORDER BY ts RANGE BETWEEN INTERVAL '900' SECOND PRECEDING AND CURRENT ROW) AS n FROM matched WHERE ts IS NOT NULL AND g0 IS NOT NULL
 )
