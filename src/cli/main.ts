@@ -26,6 +26,15 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     names: {
+      publish: {
+        term: "publish [options]",
+        description: "build the static website of a catalog release: matrix, pages, search, changelog, downloads",
+      },
+    },
+    load: async () => (await import("./commands/publish.js")).registerPublishCommand,
+  },
+  {
+    names: {
       start: {
         term: "start [options]",
         description: "start the techtrail web service (same as `serve`, with its defaults)",
