@@ -210,7 +210,7 @@ function rootIndex(out: string): string {
     .sort((a, b) => byVersion(b.version, a.version));
   const name = releases[0]?.name ?? "techtrail catalog";
   return `<!doctype html>\n${html`<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <title>${name}: releases</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;color:#1b1f24;margin:2rem;max-width:50rem}a{color:#0b57a3}a:focus-visible{outline:3px solid #d35400}</style>
 </head>

@@ -54,6 +54,7 @@ export function layout(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${title} · ${ctx.catalogName} ${ctx.version}</title>
 ${ctx.canonical ? html`<link rel="canonical" href="${ctx.canonical}">` : ""}
 <style>${raw(CSS)}</style>
