@@ -185,6 +185,26 @@ mappings:
   assert.match(missing.stderr, /detector mapping folder .*nope does not exist/);
 });
 
+test("coverage without a register weighs techniques uniformly and says so; a named missing register is refused", () => {
+  const empty = mkdtempSync(join(tmpdir(), "tt-cov-noreg-"));
+  const env = { TECHTRAIL_DB: "", TECHTRAIL_DATABASE_URL: "" };
+  const r = runCli(["coverage", "--profile", "cloudtrail-guardduty", "--json"], { cwd: empty, env });
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as {
+    weighting: string;
+    note: string;
+    techniques: Array<{ detectedByDetectors: boolean }>;
+  };
+  assert.equal(j.weighting, "uniform");
+  assert.match(j.note, /no incident register at .*techtrail\.db/);
+  assert.match(r.stderr, /no incident register at/);
+  assert.ok(j.techniques.some((t) => t.detectedByDetectors));
+  const named = runCli(["coverage", "--db", join(empty, "typo.db")], { cwd: empty, env });
+  assert.equal(named.status, 3);
+  assert.match(named.stderr, /typo\.db/);
+  rmSync(empty, { recursive: true, force: true });
+});
+
 test("coverage --validate scans the Stratus logs and writes Navigator layers", {
   skip: skipUnlessShared("data/stratus-detonation-logs/raw"),
 }, () => {

@@ -2,14 +2,17 @@
 // monitoring catch what we see most? Per-technique visible/detected/validated table (detected by rules or by
 // detector finding types), frequency-weighted scores, the most frequent techniques that would go unseen, and
 // Navigator layers of coverage and frequency.
-import { join } from "node:path";
+
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { writeFileAtomic } from "../../core/fs.js";
-import { coverageFromStore, coverageLayers } from "../../coverage/coverage.js";
+import { computeCoverage, coverageFromStore, coverageLayers } from "../../coverage/coverage.js";
 import { builtinProfileNames, DEFAULT_PROFILE, loadProfile } from "../../coverage/profile.js";
 import { BUILTIN_MAPPINGS_DIR, loadDetectorMappings } from "../../detectors/mapping.js";
+import { storeTarget } from "../../store/open.js";
 import { addFilterOptions, type FilterOptions, filterFromOptions, withStore } from "../analytics-options.js";
-import { out, printJson, table, truncate } from "../output.js";
+import { log, out, printJson, table, truncate } from "../output.js";
 import { openCatalog } from "./catalog.js";
 import { pct } from "./stats.js";
 
@@ -49,12 +52,12 @@ export function registerCoverageCommand(program: Command): void {
     const profile = loadProfile(o.profile, catalog);
     const f = filterFromOptions(o);
     const mappings = loadDetectorMappings(catalog, o.mappings ?? BUILTIN_MAPPINGS_DIR);
-    const r = await withStore(o, (s) =>
-      coverageFromStore(s, catalog, profile, f, {
-        mappings,
-        ...(o.validate?.length ? { validateLogs: o.validate } : {}),
-      }),
-    );
+    const covOpts = { mappings, ...(o.validate?.length ? { validateLogs: o.validate } : {}) };
+    const noRegister = defaultRegisterMissing(o);
+    if (noRegister) log(`techtrail: ${noRegister}`);
+    const r = noRegister
+      ? await computeCoverage(catalog, profile, { ...covOpts, note: noRegister })
+      : await withStore(o, (s) => coverageFromStore(s, catalog, profile, f, covOpts));
     const written: string[] = [];
     if (o.layerDir) {
       const layers = coverageLayers(catalog, r);
@@ -135,4 +138,16 @@ export function registerCoverageCommand(program: Command): void {
       out(`layers written: ${written.join(", ")}`);
     }
   });
+}
+
+/**
+ * Coverage needs the register only to weigh techniques by incidents. When no register is configured (no --db,
+ * no environment) and the default file is absent, every technique weighs the same and the note says why; an
+ * explicitly named register that is missing is still refused.
+ */
+function defaultRegisterMissing(o: { db?: string }): string | undefined {
+  if (o.db || process.env.TECHTRAIL_DB || process.env.TECHTRAIL_DATABASE_URL) return undefined;
+  const file = resolve(storeTarget().target);
+  if (existsSync(file)) return undefined;
+  return `no incident register at ${file}: every active technique weighs the same (pass --db to weigh by incidents)`;
 }
