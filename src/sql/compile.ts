@@ -170,7 +170,7 @@ function correlationQuery(
   if (Object.keys(c.aliases).length > 0) throw new Unsupported("correlation aliases");
   if (!c.bounds.every((b) => b.op === "gt" || b.op === "gte"))
     throw new Unsupported("a correlation condition with an upper bound (checked when the window closes)");
-  const virtual = [...c.groupBy, c.field ?? ""].find((f) => f.startsWith("techtrail."));
+  const virtual = [...c.groupBy, c.field ?? ""].find((f) => f.startsWith("techtrail.") && f !== PRINCIPAL);
   if (virtual) throw new Unsupported(`derived field '${virtual}'`);
   const irs = (c.targets ?? c.ruleRefs).map((id) => {
     const r = rulesById.get(id);
@@ -180,13 +180,14 @@ function correlationQuery(
   let from = o.source ?? DEFAULT_SOURCE[dialect];
   let columns: Map<string, string> | undefined;
   if (dialect === "duckdb") {
-    const fields = new Set([...c.groupBy, ...(c.field ? [c.field] : [])]);
+    const fields = new Set([...c.groupBy, ...(c.field ? [c.field] : [])].filter((f) => f !== PRINCIPAL));
     for (const ir of irs) fieldsOf(ir.expr, fields);
     ({ from, columns } = duckdbFrom(from, fields));
   }
   const b = backend(dialect, "record", columns);
   const bases = irs.map((ir) => exprSql(b, ir.expr));
   const text = (field: string) => {
+    if (field === PRINCIPAL) return principalSql(dialect);
     const a = b.access(field);
     if (dialect === "duckdb") return `json_extract_string(${a.expr}, '$')`;
     if (a.kind === "text") return a.expr;
@@ -240,6 +241,16 @@ function correlationQuery(
     kind: "correlation",
     sql,
   };
+}
+
+/** The derived field techtrail.principal (correlation-fields.ts): the ARN, else the session issuer's, else the service. */
+const PRINCIPAL = "techtrail.principal";
+function principalSql(dialect: DialectName): string {
+  if (dialect === "duckdb") {
+    const j = (p: string) => `json_extract_string(record, '$.userIdentity.${p}')`;
+    return `coalesce(${j("arn")}, ${j("sessionContext.sessionIssuer.arn")}, CASE WHEN ${j("type")} = 'AWSService' THEN ${j("invokedBy")} END)`;
+  }
+  return "coalesce(useridentity.arn, useridentity.sessioncontext.sessionissuer.arn, CASE WHEN useridentity.type = 'AWSService' THEN useridentity.invokedby END)";
 }
 
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
