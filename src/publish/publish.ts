@@ -49,7 +49,6 @@ export interface PublishResult {
   downloads: string[];
   previous: string | null;
   signature: string | null;
-  indexedPages: number;
 }
 
 const byVersion = (a: string, b: string) => a.localeCompare(b, "en", { numeric: true });
@@ -101,7 +100,7 @@ function runSign(template: string, dir: string): string {
   return SIGNATURE_FILE;
 }
 
-async function indexSearch(dir: string): Promise<number> {
+async function indexSearch(dir: string): Promise<void> {
   // Pagefind ships its indexer as a platform binary inside npm packages; loaded only when publishing.
   const pagefind = await import("pagefind");
   try {
@@ -111,7 +110,6 @@ async function indexSearch(dir: string): Promise<number> {
     if (added.errors.length) throw new TechtrailError("INTERNAL", `search index: ${added.errors.join("; ")}`);
     const written = await index.writeFiles({ outputPath: join(dir, "pagefind") });
     if (written.errors.length) throw new TechtrailError("INTERNAL", `search index: ${written.errors.join("; ")}`);
-    return added.page_count;
   } finally {
     await pagefind.close();
   }
@@ -174,7 +172,7 @@ export async function publishSite(o: PublishOptions): Promise<PublishResult> {
     );
     writeFileAtomic(join(tmp, MARKER), `${JSON.stringify({ version: v, name: catalog.meta.name, date }, null, 2)}\n`);
     progress("indexing pages for search");
-    const indexedPages = await indexSearch(tmp);
+    await indexSearch(tmp);
     if (existsSync(target)) {
       const old = `${tmp}.old`;
       renameSync(target, old);
@@ -190,7 +188,6 @@ export async function publishSite(o: PublishOptions): Promise<PublishResult> {
       downloads: [...site.downloads.map((d) => d.name), SUMS_FILE, ...(signature ? [signature] : [])],
       previous: prevVersion,
       signature,
-      indexedPages,
     };
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });

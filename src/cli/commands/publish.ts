@@ -36,7 +36,7 @@ export function registerPublishCommand(program: Command): void {
         });
         if (o.json) return printJson(r);
         out(
-          `published release ${r.version} into ${r.dir}: ${r.pages} pages (${r.indexedPages} searchable), ${r.downloads.length} downloads${r.signature ? ", signed" : ""}${r.previous ? `, changelog since ${r.previous}` : ""}`,
+          `published release ${r.version} into ${r.dir}: ${r.pages} pages, ${r.downloads.length} downloads${r.signature ? ", signed" : ""}${r.previous ? `, changelog since ${r.previous}` : ""}`,
         );
       },
     );
