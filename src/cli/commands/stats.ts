@@ -1,4 +1,4 @@
-// `techtrail stats <frequency|trend|cooccurrence|paths|actors|timing|mitigations>`: incident analytics
+// `techtrail stats <frequency|trend|cooccurrence|paths|actors|timing|mitigations|share|compare>`: incident analytics
 // from the store, as text tables or --json. The work is done by src/analytics; this only formats.
 import type { Command } from "commander";
 import {
@@ -18,6 +18,7 @@ import { TechtrailError } from "../../core/errors.js";
 import { addFilterOptions, type FilterOptions, filterFromOptions, withStore } from "../analytics-options.js";
 import { out, printJson, table, truncate } from "../output.js";
 import { openCatalog } from "./catalog.js";
+import { registerShareCommands } from "./stats-share.js";
 
 type Opts = FilterOptions & { json?: boolean; catalog?: string; limit?: string };
 
@@ -69,6 +70,7 @@ export function registerStatsCommand(program: Command): void {
   registerActors(sub);
   registerTiming(sub);
   registerMitigations(sub);
+  registerShareCommands(stats);
 }
 
 /** `stats frequency`: incidents per technique and per tactic, with their share. */
