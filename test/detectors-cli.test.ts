@@ -48,6 +48,25 @@ describe("techtrail scan with detector findings (end to end)", () => {
     assert.match(table.out, /arn:aws:s3::… +macie:Policy/, "a finding without principal shows its resource");
   });
 
+  test("a draft from findings that map to no technique says it has no tags instead of an empty list", () => {
+    const none = mkdtempSync(join(dir, "no-mappings-"));
+    const r = cli([
+      "scan",
+      join(FIX, "detectors/guardduty/get-findings.json"),
+      "--detector-mappings",
+      none,
+      "--db",
+      join(none, "own-register.db"),
+      "--create-incident",
+      "--quiet",
+      "--format",
+      "jsonl",
+    ]);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /draft incident IR-\d{4}-\d{4} created in .* without technique tags/);
+    assert.doesNotMatch(r.err, /technique\(s\): *$/m);
+  });
+
   test("--create-incident on a GuardDuty finding and the CloudTrail around it records GuardDuty", () => {
     const r = cli([
       "scan",

@@ -78,7 +78,7 @@ export async function createIncidentFromScan(
         resolveActor(opts),
       );
       log(
-        `techtrail: draft incident ${incident.key} created in ${reg.store.location} with ${incident.techniques.length} technique(s): ${incident.techniques.map((t) => t.id).join(", ")}`,
+        `techtrail: draft incident ${incident.key} created in ${reg.store.location} ${incident.techniques.length ? `with ${incident.techniques.length} technique(s): ${incident.techniques.map((t) => t.id).join(", ")}` : "without technique tags (its findings map to none: tag it by hand)"}`,
       );
       if (unknown.length) log(`techtrail: techniques not in the catalog were skipped: ${unknown.join(", ")}`);
       return incident;
