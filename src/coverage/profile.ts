@@ -77,15 +77,8 @@ export function parseProfile(text: string, file: string, catalog: Catalog): Moni
   const doc = res.data;
   const known = new Map(catalog.dataSources.map((d) => [d.id, d]));
   const problems: Problem[] = [];
-  const at = (path: Array<string | number>, message: string) => {
-    const pos = parsed.locate(path);
-    problems.push({
-      source: file,
-      field: path.join("."),
-      message,
-      ...(pos ? { line: pos.line, column: pos.column } : {}),
-    });
-  };
+  const at = (path: Array<string | number>, message: string) =>
+    problems.push(...locatedProblems(parsed, [{ path, message }], file));
   doc.dataSources.forEach((id, i) => {
     if (!known.has(id)) at(["dataSources", i], `unknown data source ${id} (known: ${[...known.keys()].join(", ")})`);
     else if (doc.dataSources.indexOf(id) !== i) at(["dataSources", i], `data source ${id} is listed twice`);

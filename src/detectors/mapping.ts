@@ -105,15 +105,8 @@ export function parseMappingFile(text: string, file: string, catalog: Catalog): 
   const doc = res.data;
   const dataSources = new Set(catalog.dataSources.map((d) => d.id));
   const problems: Problem[] = [];
-  const at = (path: Array<string | number>, message: string) => {
-    const pos = parsed.locate(path);
-    problems.push({
-      source: file,
-      field: path.join("."),
-      message,
-      ...(pos ? { line: pos.line, column: pos.column } : {}),
-    });
-  };
+  const at = (path: Array<string | number>, message: string) =>
+    problems.push(...locatedProblems(parsed, [{ path, message }], file));
   const seen = new Map<string, string>();
   const once = (type: string, path: Array<string | number>) => {
     const first = seen.get(type);
