@@ -7,14 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
 import { loadBuiltinCatalog } from "../src/catalog/load.js";
 import { generateDemoIncidents } from "../src/incidents/demo.js";
 import { NewIncident } from "../src/incidents/model.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
 import { REPO_ROOT, runCli } from "./cli-helper.js";
+import { CHROMIUM, launchChromium } from "./helpers/chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 let dir: string;
 let db: string;
 
@@ -62,18 +61,7 @@ test("the HTML report renders in headless Chromium with its charts and no failed
   const out = join(dir, "render.html");
   const r = runCli(["report", "--db", db, "--quarter", "2026Q3", "--format", "html", "--out", out]);
   assert.equal(r.status, 0, r.stderr);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
     const failed: string[] = [];

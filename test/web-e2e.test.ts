@@ -21,19 +21,19 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { serve } from "@hono/node-server";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { openAuthStore } from "../src/auth/auth-store.js";
 import { loadBuiltinCatalog } from "../src/catalog/load.js";
 import { IncidentRegister } from "../src/register/register.js";
 import { createApp } from "../src/server/app.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
 import type { Store } from "../src/store/store.js";
+import { CHROMIUM, launchChromium } from "./helpers/chromium.js";
 import { sharedPath } from "./shared.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const WEB = join(ROOT, "web");
 const DIST = join(WEB, "dist");
-const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = join(ROOT, ".screenshots");
 const STRATUS = sharedPath("data/stratus-detonation-logs/raw/aws.defense-evasion.cloudtrail-stop.json");
 const PASSWORD = "correct horse battery staple";
@@ -144,19 +144,7 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     documented = Object.keys(doc.paths).map(
       (p) => new RegExp(`^${p.replaceAll(".", "\\.").replace(/\{[^}]+\}/g, "[^/]+")}$`),
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
