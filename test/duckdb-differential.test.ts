@@ -3,34 +3,17 @@
 // files, Stratus Red Team detonations as raw arrays and as JSON Lines), the records of every rule test file
 // (as JSON Lines, a gzipped Records delivery file and a JSON array), and a small synthetic corpus.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
-import { parse as parseYaml } from "yaml";
 import { duckdbEngine } from "../src/duckdb/engine.js";
 import { type Finding, scanPaths } from "../src/scan/index.js";
+import { type Rec, testRecords } from "../src/sql/test-helpers.js";
 import { sharedPath, skipUnlessShared } from "./shared.js";
 
-type Rec = Record<string, unknown>;
 const RULE_DIRS = ["rules/optional"];
-
-function testRecords(dir: string, out: Rec[] = []): Rec[] {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) testRecords(p, out);
-    else if (e.name.endsWith(".tests.yaml")) {
-      const t = parseYaml(readFileSync(p, "utf8")) as {
-        match?: Rec[];
-        nomatch?: Rec[];
-        sequences?: Array<{ records: Rec[] }>;
-      };
-      out.push(...(t.match ?? []), ...(t.nomatch ?? []), ...(t.sequences ?? []).flatMap((s) => s.records));
-    }
-  }
-  return out;
-}
 
 /** Records made to sit on the edges: case, wildcards' special characters, lists, nulls, dotted keys, junk. */
 function synthetic(): Array<Rec | string> {

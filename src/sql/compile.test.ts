@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { parse as parseYaml } from "yaml";
@@ -9,25 +7,7 @@ import { loadRuleLibrary } from "../scan/rule-library.js";
 import { compileRules, ruleCondition } from "./compile.js";
 import { duckdbFieldColumns } from "./dialects.js";
 import { fieldsOf, ruleIR } from "./ir.js";
-
-type Rec = Record<string, unknown>;
-
-/** Every record of every rules/**\/*.tests.yaml (match, nomatch and sequence records). */
-function testRecords(dir: string, out: Rec[] = []): Rec[] {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) testRecords(p, out);
-    else if (e.name.endsWith(".tests.yaml")) {
-      const t = parseYaml(readFileSync(p, "utf8")) as {
-        match?: Rec[];
-        nomatch?: Rec[];
-        sequences?: Array<{ records: Rec[] }>;
-      };
-      out.push(...(t.match ?? []), ...(t.nomatch ?? []), ...(t.sequences ?? []).flatMap((s) => s.records));
-    }
-  }
-  return out;
-}
+import { type Rec, testRecords } from "./test-helpers.js";
 
 /** Records built to hit the edges of Sigma's semantics: case, lists, nulls, numbers, nesting, dotted keys. */
 const EDGE: Rec[] = [
