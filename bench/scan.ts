@@ -1,14 +1,15 @@
 // Benchmark of the scan engine (npm run bench:scan). Generates, once, a synthetic corpus of realistic CloudTrail
 // events into .bench/scan-corpus/ (S3 delivery layout of .json.gz files, plus the same events as one JSON Lines
-// file), then measures in the same run: techtrail scan on JSONL and on .json.gz (built-in + shared Sigma rules),
-// a bare Node loop that JSON.parses every line, jq with an equivalent eventName filter (if installed), and the
-// two-core gunzip ceiling (two parallel zlib streams). Each scan runs in a child process so its peak RSS
-// (all threads) is measured. Uses the compiled engine from dist/ when it is up to date (faster worker start).
-// Also an attack-dense corpus: the shared Invictus and Stratus events (real, attack-heavy) repeated with shifted
-// times to --attack-events N (default 500,000), where findings and correlation matches are many.
-// --compare-ref REF also scans both corpora with the engine of git revision REF (built in .bench/ref-REF), in
-// the same run, so a change in throughput is measured rather than compared with old figures.
-// Options: --events N (default 1,000,000), --workers N (default: cores), --regen.
+// file) and an attack-dense corpus: the shared Invictus and Stratus events (real, attack-heavy) repeated with
+// shifted times to --attack-events N (default 1,000,000), as JSON Lines and as an S3 tree.
+// Default run: issue 14's targets (bench/scan-targets.ts): the built CLI with each engine (js, duckdb, auto) and
+// a hand-written six-predicate DuckDB query (the peer) on both corpora and both inputs, peak RSS, and a pruned
+// one-day question; the table goes to .bench/scan-targets.md.
+// --details: the engine diagnostics instead: the library scan on JSONL and .json.gz (built-in + shared Sigma
+// rules), a bare Node loop that JSON.parses every line, jq with an equivalent eventName filter (if installed) and
+// the gunzip ceiling; --compare-ref REF also scans both corpora with the engine of git revision REF (built in
+// .bench/ref-REF), in the same run, so a change in throughput is measured rather than compared with old figures.
+// Options: --events N (default 1,000,000), --workers N (default: cores), --regen, --generate-only.
 import { execFileSync, spawnSync } from "node:child_process";
 import {
   createReadStream,
@@ -37,7 +38,7 @@ const arg = (name: string): string | undefined => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const EVENTS = Number(arg("--events") ?? 1_000_000);
-const ATTACK_EVENTS = Number(arg("--attack-events") ?? 500_000);
+const ATTACK_EVENTS = Number(arg("--attack-events") ?? 1_000_000);
 const ATTACK = join(ROOT, ".bench", "attack-corpus");
 const SHARED = resolve(ROOT, "../shared/data");
 const WORKERS = Number(arg("--workers") ?? availableParallelism());
@@ -846,7 +847,140 @@ function jqRun(file: string, names: string[], lines: number): { events: number; 
 async function main(): Promise<void> {
   if (process.argv.includes("--child")) return child();
   await generate();
-  if (process.argv.includes("--generate-only")) return;
+  if (process.argv.includes("--generate-only")) {
+    await generateAttack();
+    return;
+  }
+  if (!process.argv.includes("--details")) return targets();
+  return details();
+}
+
+/** The built CLI is older than some source file: compile it (the target runs use bin/techtrail.js). */
+function buildIfStale(): void {
+  const newest = (dir: string): number => {
+    let m = 0;
+    for (const e of readdirSync(dir, { recursive: true, withFileTypes: true }))
+      if (e.isFile() && e.name.endsWith(".ts")) m = Math.max(m, statSync(join(e.parentPath, e.name)).mtimeMs);
+    return m;
+  };
+  const built = join(ROOT, "dist", "cli", "main.js");
+  if (existsSync(built) && statSync(built).mtimeMs >= newest(join(ROOT, "src"))) return;
+  process.stderr.write("compiling dist/ (the CLI runs from it) ...\n");
+  execFileSync(process.execPath, [
+    join(ROOT, "node_modules/typescript/bin/tsc"),
+    "-p",
+    join(ROOT, "tsconfig.build.json"),
+  ]);
+}
+
+/** Issue 14's targets: every engine and the peer on both corpora, as JSON Lines and as .json.gz trees. */
+async function targets(): Promise<void> {
+  buildIfStale();
+  const { attackS3Tree, runCli, runPeer, treeBytes } = await import("./scan-targets.js");
+  const corpora = [{ name: "synthetic", jsonl: join(CORPUS, "events.jsonl"), s3: join(CORPUS, "s3") }];
+  const attackFile = await generateAttack();
+  if (attackFile) {
+    process.stderr.write("attack-dense corpus as an S3 tree (once) ...\n");
+    corpora.push({ name: "attack-dense", jsonl: attackFile, s3: await attackS3Tree(attackFile, join(ATTACK, "tree")) });
+  } else process.stderr.write("../shared absent: the attack-dense corpus is skipped\n");
+  const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+  const rate = (events: number, ms: number) => (events * 1000) / ms;
+  const load0 = loadavg()[0] ?? 0;
+  const rows: string[][] = [];
+  const checks: Array<[string, boolean, string]> = [];
+  let jsPeak = 0;
+  for (const c of corpora)
+    for (const [input, target] of [
+      ["JSON Lines", c.jsonl],
+      [".json.gz tree", c.s3],
+    ] as const) {
+      process.stderr.write(`${c.name} ${input}: peer, js, duckdb, auto ...\n`);
+      const peer = runPeer(ROOT, target);
+      const runs = ["js", "duckdb", "auto"].map((e) => runCli(ROOT, target, e, WORKERS));
+      const events = runs[0]?.events ?? 0;
+      const peerRate = rate(events, peer.ms);
+      rows.push([
+        c.name,
+        input,
+        "peer: hand-written DuckDB query, 6 predicates",
+        fmt(peerRate),
+        "-",
+        fmt(peer.rows),
+        `${peer.rssMB.toFixed(0)} MB`,
+        "1.00x",
+      ]);
+      for (const r of runs) {
+        const scan = rate(r.events, r.scanMs);
+        rows.push([
+          c.name,
+          input,
+          `techtrail scan --engine ${r.engine}${r.engine === "auto" ? ` → ${r.used}` : ""}`,
+          fmt(scan),
+          fmt(rate(r.events, r.ms)),
+          fmt(r.findings),
+          `${r.rssMB.toFixed(0)} MB`,
+          `${(scan / peerRate).toFixed(2)}x`,
+        ]);
+        if (r.engine === "js") jsPeak = Math.max(jsPeak, r.rssMB);
+      }
+      const auto = runs[2] as (typeof runs)[number];
+      const autoRate = rate(auto.events, auto.scanMs);
+      const floor = input === "JSON Lines" ? 400_000 : 250_000;
+      checks.push([`${c.name} ${input}: scan (auto) >= ${fmt(floor)} events/s`, autoRate >= floor, fmt(autoRate)]);
+      checks.push([
+        `${c.name} ${input}: scan (auto) >= 1.0x the peer`,
+        autoRate >= peerRate,
+        `${(autoRate / peerRate).toFixed(2)}x (${fmt(autoRate)} vs ${fmt(peerRate)})`,
+      ]);
+      const counts = new Set(runs.map((r) => r.findings));
+      checks.push([
+        `${c.name} ${input}: every engine reads every event and gives as many findings`,
+        counts.size === 1 && runs.every((r) => r.events === events),
+        runs.map((r) => `${r.engine} ${fmt(r.events)} events, ${fmt(r.findings)} findings`).join("; "),
+      ]);
+    }
+  checks.push(["JS engine peak RSS <= 300 MB (whole process)", jsPeak <= 300, `${jsPeak.toFixed(0)} MB`]);
+  // pruning: a one-day question over the longest tree reads only that day's objects (and the next day's first)
+  const tree = corpora[corpora.length - 1] as (typeof corpora)[number];
+  const all = await treeBytes(tree.s3);
+  const days = [...all.days].sort();
+  const day = days[Math.floor(days.length / 2)] as string;
+  const pruned = runCli(ROOT, tree.s3, "js", WORKERS, ["--from", day, "--to", day]);
+  const share = pruned.stored / all.bytes;
+  checks.push([
+    `${tree.name} tree (${days.length} days, ${fmt(all.files)} files): one-day question (${day}) reads <= 2% of the bytes`,
+    share <= 0.02,
+    `${(100 * share).toFixed(2)}% (${fmt(pruned.stored)} of ${fmt(all.bytes)} bytes)`,
+  ]);
+
+  const head = [
+    "corpus",
+    "input",
+    "run",
+    "events/s (scan)",
+    "events/s (end-to-end)",
+    "findings / rows",
+    "peak RSS",
+    "vs peer",
+  ];
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+  const md = [
+    `Scan targets: ${fmt(EVENTS)} events per corpus, ${availableParallelism()} cores, ${WORKERS} workers, Node ${process.version}, load average ${load0.toFixed(1)} at the start and ${load} at the end.`,
+    "",
+    `| ${head.join(" | ")} |`,
+    `|${head.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+    "",
+    ...checks.map(([name, ok, v]) => `- ${ok ? "PASS" : "FAIL"} ${name}: ${v}`),
+  ].join("\n");
+  writeFileSync(join(ROOT, ".bench", "scan-targets.md"), `${md}\n`);
+  console.log(md);
+  console.log("\n(also written to .bench/scan-targets.md for docs/benchmarks.md)");
+}
+
+async function details(): Promise<void> {
   if (!distIsFresh()) {
     process.stderr.write("compiling dist/ (workers start faster from JS) ...\n");
     spawnSync(
@@ -973,13 +1107,7 @@ async function main(): Promise<void> {
   // loading the catalog and compiling ~200 rules in each thread, a fixed start-up cost.
   const checks: Array<[string, boolean, string]> = [
     ["JSONL >= 400,000 events/s (scanning)", jsonlRate >= 400_000, fmt(jsonlRate)],
-    ["JSONL >= 2.5x bare parse loop (scanning)", jsonlRate >= 2.5 * bareRate, `${(jsonlRate / bareRate).toFixed(2)}x`],
     ["JSONL >= 400,000 events/s (end-to-end)", jsonlE2e >= 400_000, fmt(jsonlE2e)],
-    [
-      ".json.gz >= 80% of two-core gunzip ceiling (scanning)",
-      gzRate >= 0.8 * ceilRate,
-      `${((100 * gzRate) / ceilRate).toFixed(0)}%`,
-    ],
     ["peak RSS <= 300 MB (whole process, all threads)", rss <= 300, `${rss.toFixed(0)} MB`],
     [
       "same events and findings from JSONL and .json.gz",
@@ -1020,10 +1148,10 @@ async function main(): Promise<void> {
     `\nIdealised ceilings (${cores} cores, perfect scaling, only unavoidable work; µs of CPU per event: read+cut ${tSplit.toFixed(2)}, JSON.parse of the ${fmt(scanJsonl.evaluated)} events the rules read ${tParse.toFixed(2)} averaged over all events, inflate ${tInflate.toFixed(2)}):`,
   );
   console.log(
-    `  JSONL:    ${fmt(jsonlBound)} events/s = ${(jsonlBound / bareRate).toFixed(2)}x the bare loop (target 2.5x; this scan reaches ${((100 * jsonlRate) / jsonlBound).toFixed(0)}% of this ceiling)`,
+    `  JSONL:    ${fmt(jsonlBound)} events/s = ${(jsonlBound / bareRate).toFixed(2)}x the bare loop (this scan reaches ${((100 * jsonlRate) / jsonlBound).toFixed(0)}% of this ceiling)`,
   );
   console.log(
-    `  .json.gz: ${fmt(gzBound)} events/s = ${((100 * gzBound) / ceilRate).toFixed(0)}% of the two-core gunzip ceiling (target 80%${gzBound < 0.8 * ceilRate ? ": out of reach for any scanner that inflates with zlib and parses with JSON.parse" : ""}; this scan reaches ${((100 * gzRate) / gzBound).toFixed(0)}% of this ceiling)`,
+    `  .json.gz: ${fmt(gzBound)} events/s = ${((100 * gzBound) / ceilRate).toFixed(0)}% of the two-core gunzip ceiling (this scan reaches ${((100 * gzRate) / gzBound).toFixed(0)}% of this ceiling)`,
   );
 }
 
