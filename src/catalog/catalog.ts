@@ -6,6 +6,7 @@ import {
   type CatalogMeta,
   type DataSource,
   type Mitigation,
+  type OverlayInfo,
   type Tactic,
   type Technique,
 } from "./model.js";
@@ -29,6 +30,8 @@ export class Catalog {
   readonly techniques: readonly Technique[];
   readonly mitigations: readonly Mitigation[];
   readonly dataSources: readonly DataSource[];
+  /** The overlay applied on top of the catalog's own data, if any (src/catalog/overlay.ts). */
+  readonly overlay: OverlayInfo | undefined;
   private readonly byId = new Map<string, Technique>();
   private readonly byIdUpper = new Map<string, Technique>();
   private readonly tacticById = new Map<string, Tactic>();
@@ -37,9 +40,14 @@ export class Catalog {
   private readonly mitigationById = new Map<string, Mitigation>();
 
   /** Validates cross-references; throws one VALIDATION error listing every problem. */
-  constructor(data: CatalogData, sourceOf: (id: string) => string | undefined = () => undefined) {
+  constructor(
+    data: CatalogData,
+    sourceOf: (id: string) => string | undefined = () => undefined,
+    overlay?: OverlayInfo,
+  ) {
     const parsed = CatalogData.parse(data);
     this.data = parsed;
+    this.overlay = overlay;
     this.meta = parsed.meta;
     this.tactics = parsed.tactics;
     this.techniques = [...parsed.techniques].sort((a, b) => compareIds(a.id, b.id));
@@ -185,13 +193,18 @@ export interface CatalogStats {
   perTactic: Record<string, number>;
 }
 
-/** Orders IDs as a person reads them: T1078 < T1078.004 < T1078.A001 < T1190 < AT1023. */
+/**
+ * Orders IDs as a person reads them: T1078 < T1078.004 < T1078.A001 < T1078.ACME-2 < T1190 < AT1023 < ACME-2 <
+ * ACME-10 (overlay techniques after the catalog's, numbers compared as numbers).
+ */
 export function compareIds(a: string, b: string): number {
+  const num = (s: string) => s.replace(/\d+/g, (d) => d.padStart(6, "0"));
   const key = (id: string) => {
-    const aws = id.startsWith("AT") ? 1 : 0;
-    const [base = "", sub = ""] = id.replace(/^A/, "").split(".");
-    const subKey = sub === "" ? "" : sub.startsWith("A") ? `1${sub}` : `0${sub}`;
-    return `${aws}${base}.${subKey}`;
+    const [top = "", sub = ""] = id.split(".");
+    const group = top.includes("-") ? 2 : top.startsWith("AT") ? 1 : 0;
+    const base = group === 2 ? num(top) : top.replace(/^A/, "");
+    const subKey = sub === "" ? "" : sub.includes("-") ? `2${num(sub)}` : sub.startsWith("A") ? `1${sub}` : `0${sub}`;
+    return `${group}${base}.${subKey}`;
   };
   const ka = key(a);
   const kb = key(b);

@@ -82,6 +82,12 @@ describe("loadCatalogDir", () => {
     assert.match(text2, /T1098\.A001\.yaml \[parent\]: unknown parent technique T1098/);
   });
 
+  it("refuses an overlay ID in a catalog folder, located at its id", () => {
+    const dir = catalogWith({ "T1562.yaml": good("T1562"), "ACME-0001.yaml": good("ACME-0001") });
+    const text = problemsOf(() => loadCatalogDir(dir));
+    assert.match(text, /ACME-0001\.yaml:1:5 \[id\]: ACME-0001 is an overlay ID: .*keep team techniques in an overlay/);
+  });
+
   it("opens release versions, files and folders by reference", () => {
     assert.throws(() => openCatalogRef("1999.01"), /no catalog release 1999\.01/);
     assert.throws(() => openCatalogRef("/nonexistent/x.json"), /neither a release version/);

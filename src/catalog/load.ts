@@ -5,9 +5,18 @@ import { basename, join } from "node:path";
 import { z } from "zod";
 import { type Problem, TechtrailError } from "../core/errors.js";
 import { packagePath } from "../core/paths.js";
-import { locatedProblems, parseYaml } from "../core/yaml.js";
+import { locatedProblems, type ParsedYaml, parseYaml } from "../core/yaml.js";
 import { Catalog } from "./catalog.js";
-import { type CatalogData, CatalogMeta, DataSource, Mitigation, ReleaseFile, Tactic, Technique } from "./model.js";
+import {
+  type CatalogData,
+  CatalogMeta,
+  DataSource,
+  isOverlayId,
+  Mitigation,
+  ReleaseFile,
+  Tactic,
+  Technique,
+} from "./model.js";
 
 export const BUILTIN_CATALOG_DIR = packagePath("catalog");
 export const BUILTIN_RELEASES_DIR = packagePath("catalog", "releases");
@@ -23,7 +32,16 @@ function readText(file: string): string {
 }
 
 function loadYamlFile<T>(file: string, schema: z.ZodType<T>, problems: Problem[]): T | undefined {
-  let parsed: ReturnType<typeof parseYaml>;
+  return readYamlFile(file, schema, problems)?.value;
+}
+
+/** Reads and validates one YAML file; problems (located at file:line:column) go to `problems`. */
+export function readYamlFile<T>(
+  file: string,
+  schema: z.ZodType<T>,
+  problems: Problem[],
+): { value: T; parsed: ParsedYaml } | undefined {
+  let parsed: ParsedYaml;
   try {
     parsed = parseYaml(readText(file), file);
   } catch (e) {
@@ -38,7 +56,7 @@ function loadYamlFile<T>(file: string, schema: z.ZodType<T>, problems: Problem[]
     problems.push(...locatedProblems(parsed, res.error.issues, file));
     return undefined;
   }
-  return res.data;
+  return { value: res.data, parsed };
 }
 
 /** Loads a catalog folder. Throws one TechtrailError listing every problem found. */
@@ -61,8 +79,25 @@ export function loadCatalogDir(dir: string = BUILTIN_CATALOG_DIR): Catalog {
   const fileOf = new Map<string, string>();
   for (const f of files) {
     const file = join(techDir, f);
-    const t = loadYamlFile(file, Technique, problems);
-    if (!t) continue;
+    const read = readYamlFile(file, Technique, problems);
+    if (!read) continue;
+    const t = read.value;
+    // Overlay IDs are reserved to overlays, so an overlay can never collide with a catalog technique.
+    if (isOverlayId(t.id)) {
+      problems.push(
+        ...locatedProblems(
+          read.parsed,
+          [
+            {
+              path: ["id"],
+              message: `${t.id} is an overlay ID: a catalog holds IDs like T1078, T1078.A001 or AT1023; keep team techniques in an overlay (--overlay DIR, docs/catalog-overlays.md)`,
+            },
+          ],
+          file,
+        ),
+      );
+      continue;
+    }
     const stem = basename(f).replace(/\.ya?ml$/, "");
     if (stem !== t.id)
       problems.push({

@@ -11,6 +11,7 @@ import { z } from "zod";
 import { type Problem, TechtrailError } from "../core/errors.js";
 import { Catalog } from "./catalog.js";
 import {
+  CATALOG_TECHNIQUE_ID_RE,
   type CatalogData,
   CatalogMeta,
   DataSource,
@@ -20,7 +21,6 @@ import {
   Reference,
   TACTIC_ID_RE,
   type Tactic,
-  TECHNIQUE_ID_RE,
   Technique,
   type TechniqueInput,
 } from "./model.js";
@@ -945,7 +945,7 @@ function techniqueRelations(
   const techniqueIdOf = new Map<string, string>();
   for (const { obj } of patterns) {
     const ref = attackRef(obj.external_references);
-    if (ref && TECHNIQUE_ID_RE.test(ref.id)) techniqueIdOf.set(obj.id, ref.id);
+    if (ref && CATALOG_TECHNIQUE_ID_RE.test(ref.id)) techniqueIdOf.set(obj.id, ref.id);
   }
   const rel: TechniqueRelations = { revokedBy: new Map(), parentOf: new Map(), mitigationsOf: new Map() };
   for (const { obj: r } of objectsOf<StixRelationship>(ctx, "relationship")) {
@@ -1038,7 +1038,7 @@ function techniqueCandidates(
       skip(ctx, ap.type, ap.id, "no ATT&CK ID in external_references");
       continue;
     }
-    if (!TECHNIQUE_ID_RE.test(ref.id)) {
+    if (!CATALOG_TECHNIQUE_ID_RE.test(ref.id)) {
       skip(ctx, ap.type, ap.id, "ID is not a technique ID (T####, T####.###, T####.A###, AT####)", ref.id);
       continue;
     }
