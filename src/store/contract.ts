@@ -5,6 +5,7 @@ import { after, before, describe, test } from "node:test";
 import { TechtrailError } from "../core/errors.js";
 import { type ChangeContext, NewIncident, type NewIncidentInput } from "../incidents/model.js";
 import type { SqlStore } from "./sql-store.js";
+import { workshopTests } from "./workshop-contract.js";
 
 export interface StoreFixture {
   store: SqlStore;
@@ -316,5 +317,6 @@ export function registerStoreContract(name: string, factory: () => Promise<Store
     listTests(() => store);
     deletionTests(() => store);
     bulkTests(() => store, factory);
+    workshopTests(() => store);
   });
 }

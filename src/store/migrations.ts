@@ -3,6 +3,7 @@
 // migration: append a new version.
 import { TechtrailError } from "../core/errors.js";
 import type { Dialect, SqlDb } from "./sql.js";
+import { workshopTables } from "./workshop-store.js";
 
 interface Migration {
   version: number;
@@ -117,6 +118,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 2, name: "analytics covering indexes", sql: { sqlite: analyticsIndexes(), postgres: analyticsIndexes() } },
   { version: 3, name: "analytics cache", sql: { sqlite: analyticsCache(), postgres: analyticsCache() } },
   { version: 4, name: "list order index", sql: { sqlite: listOrderIndex(), postgres: listOrderIndex() } },
+  { version: 5, name: "workshops", sql: { sqlite: workshopTables(json("sqlite")), postgres: workshopTables(json("postgres")) } },
 ];
 
 /**

@@ -16,8 +16,17 @@ import {
   nameKey,
   parseIncidentKey,
 } from "../incidents/model.js";
+import type {
+  Answer,
+  HintTaken,
+  QuestionId,
+  StoredAnswer,
+  WorkshopRecord,
+  WorkshopSummary,
+} from "../workshops/model.js";
 import { chunk, type Row, type SqlDb, type SqlValue } from "./sql.js";
 import { type ImportResult, IncidentFilter, type IncidentFilterInput, type IncidentPage, type Store } from "./store.js";
+import * as workshops from "./workshop-store.js";
 
 const INCIDENT_COLUMNS = [
   "key",
@@ -657,6 +666,37 @@ export class SqlStore implements Store {
         note: r.note ?? null,
       }),
     );
+  }
+
+  createWorkshop(workshop: WorkshopRecord): Promise<WorkshopRecord> {
+    return workshops.createWorkshop(this.db, workshop, this.location);
+  }
+
+  getWorkshop(id: string): Promise<WorkshopRecord | undefined> {
+    return workshops.getWorkshop(this.db, id);
+  }
+
+  listWorkshops(): Promise<WorkshopSummary[]> {
+    return workshops.listWorkshops(this.db);
+  }
+
+  closeWorkshop(id: string): Promise<WorkshopRecord> {
+    return workshops.closeWorkshop(this.db, id, this.location);
+  }
+
+  answerWorkshop(id: string, participant: string, answer: Answer, score: workshops.ScoreFn): Promise<StoredAnswer> {
+    return workshops.answerWorkshop(this.db, this.location, id, participant, answer, score);
+  }
+
+  takeWorkshopHint(id: string, participant: string, question: QuestionId, hint: workshops.HintFn): Promise<HintTaken> {
+    return workshops.takeWorkshopHint(this.db, this.location, id, participant, question, hint);
+  }
+
+  workshopProgress(
+    id: string,
+    participant?: string,
+  ): Promise<{ answers: workshops.ParticipantAnswer[]; hints: workshops.ParticipantHint[] }> {
+    return workshops.workshopProgress(this.db, id, participant);
   }
 
   async close(): Promise<void> {

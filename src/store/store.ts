@@ -10,7 +10,16 @@ import type {
   NewIncident,
 } from "../incidents/model.js";
 import { IncidentStatus, Severity, Timestamp } from "../incidents/model.js";
+import type {
+  Answer,
+  HintTaken,
+  QuestionId,
+  StoredAnswer,
+  WorkshopRecord,
+  WorkshopSummary,
+} from "../workshops/model.js";
 import type { SqlDb } from "./sql.js";
+import type { HintFn, ParticipantAnswer, ParticipantHint, ScoreFn } from "./workshop-store.js";
 
 export const IncidentFilter = z.strictObject({
   status: z.array(IncidentStatus).optional(),
@@ -99,6 +108,27 @@ export interface Store {
   /** Full incidents in key order, optionally filtered. */
   exportAll(filter?: IncidentFilterInput): Promise<Incident[]>;
   history(key: string): Promise<AuditEntry[]>;
+  /** Stores a new workshop with its answer key; CONFLICT when the ID is taken. */
+  createWorkshop(workshop: WorkshopRecord): Promise<WorkshopRecord>;
+  /** A workshop with its answer key (for scoring and the facilitator only). */
+  getWorkshop(id: string): Promise<WorkshopRecord | undefined>;
+  /** Workshops newest first, without answer keys. */
+  listWorkshops(): Promise<WorkshopSummary[]>;
+  /** Closes a workshop (NOT_FOUND when missing; closing a closed one changes nothing). */
+  closeWorkshop(id: string): Promise<WorkshopRecord>;
+  /**
+   * Scores (inside the transaction, `score` gets the workshop and the hints taken) and records one answer.
+   * NOT_FOUND: no such workshop; CONFLICT: closed, or this participant answered the question already. A failure
+   * writes nothing, so earlier answers and hints stay as they were.
+   */
+  answerWorkshop(id: string, participant: string, answer: Answer, score: ScoreFn): Promise<StoredAnswer>;
+  /** Records and returns the participant's next hint of a question (CONFLICT once answered or out of hints). */
+  takeWorkshopHint(id: string, participant: string, question: QuestionId, hint: HintFn): Promise<HintTaken>;
+  /** Answers and hints of one participant (or all), oldest first. */
+  workshopProgress(
+    id: string,
+    participant?: string,
+  ): Promise<{ answers: ParticipantAnswer[]; hints: ParticipantHint[] }>;
   /** Technique → tactic IDs used for tactic facets of incidents written from now on (the catalog's placement). */
   setTaxonomy(taxonomy: (techniqueId: string) => readonly string[]): void;
   close(): Promise<void>;
