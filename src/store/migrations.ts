@@ -118,7 +118,11 @@ export const MIGRATIONS: Migration[] = [
   { version: 2, name: "analytics covering indexes", sql: { sqlite: analyticsIndexes(), postgres: analyticsIndexes() } },
   { version: 3, name: "analytics cache", sql: { sqlite: analyticsCache(), postgres: analyticsCache() } },
   { version: 4, name: "list order index", sql: { sqlite: listOrderIndex(), postgres: listOrderIndex() } },
-  { version: 5, name: "workshops", sql: { sqlite: workshopTables(json("sqlite")), postgres: workshopTables(json("postgres")) } },
+  {
+    version: 5,
+    name: "workshops",
+    sql: { sqlite: workshopTables(json("sqlite")), postgres: workshopTables(json("postgres")) },
+  },
 ];
 
 /**

@@ -50,7 +50,12 @@ export function workshopTests(st: () => SqlStore): void {
     assert.deepEqual([h1.n, h1.text, h1.cost], [1, "hint 1", 5]);
     await store.takeWorkshopHint("ws-contract", "ana", "impact", hint);
     await rejectsWith(store.takeWorkshopHint("ws-contract", "ana", "impact", hint), "CONFLICT", /no more hints/);
-    const a = await store.answerWorkshop("ws-contract", "ana", { question: "impact", resources: ["acme-invoices"] }, scorer(seen));
+    const a = await store.answerWorkshop(
+      "ws-contract",
+      "ana",
+      { question: "impact", resources: ["acme-invoices"] },
+      scorer(seen),
+    );
     assert.deepEqual(seen, [2]);
     assert.equal(a.score.points, 15);
     const before = await store.workshopProgress("ws-contract", "ana");

@@ -177,7 +177,14 @@ export async function answerWorkshop(
     const stored = StoredAnswer.parse({ question: answer.question, answer, score: scored, answeredAt: now() });
     await tx.run(
       "INSERT INTO workshop_answers (workshop_id, participant, question, answer, score, answered_at) VALUES (?, ?, ?, ?, ?, ?)",
-      [wid, participant, stored.question, JSON.stringify(stored.answer), JSON.stringify(stored.score), stored.answeredAt],
+      [
+        wid,
+        participant,
+        stored.question,
+        JSON.stringify(stored.answer),
+        JSON.stringify(stored.score),
+        stored.answeredAt,
+      ],
     );
     return stored;
   });
@@ -243,7 +250,13 @@ export async function workshopProgress(
     })),
     hints: hints.map((r) => ({
       participant: String(r.participant),
-      ...HintTaken.parse({ question: r.question, n: Number(r.n), text: r.text, cost: Number(r.cost), takenAt: r.taken_at }),
+      ...HintTaken.parse({
+        question: r.question,
+        n: Number(r.n),
+        text: r.text,
+        cost: Number(r.cost),
+        takenAt: r.taken_at,
+      }),
     })),
   };
 }

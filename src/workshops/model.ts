@@ -33,7 +33,12 @@ export const WorkshopSettings = z.strictObject({
   /** Points one hint costs (taken off that question's score, never below zero). */
   hintCost: z.number().int().min(0).max(25).default(5),
   /** A containment time within this many minutes of the answer key's gets full marks. */
-  timeToleranceMinutes: z.number().int().min(1).max(24 * 60).default(30),
+  timeToleranceMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
 });
 export type WorkshopSettings = z.infer<typeof WorkshopSettings>;
 export type WorkshopSettingsInput = z.input<typeof WorkshopSettings>;

@@ -49,7 +49,12 @@ test("initial access: key and IP right is full marks; a network or the identity 
 });
 
 test("techniques: set and order scored apart; parents earn half; extra techniques cost precision", () => {
-  const perfect = scoreAnswer({ question: "techniques", techniques: ["T1580", "T1530", "T1486", "T1485"] }, S, settings, 0);
+  const perfect = scoreAnswer(
+    { question: "techniques", techniques: ["T1580", "T1530", "T1486", "T1485"] },
+    S,
+    settings,
+    0,
+  );
   assert.equal(perfect.points, 30);
   const shuffled = scoreAnswer(
     { question: "techniques", techniques: ["T1485", "T1486", "T1530", "T1580"] },
@@ -75,7 +80,12 @@ test("impact: a bucket covers its objects; naming nothing when something was hit
     0,
   );
   assert.equal(full.points, 25);
-  const half = scoreAnswer({ question: "impact", resources: ["acme-invoices/2026/inv-001.pdf", "acme-logs"] }, S, settings, 0);
+  const half = scoreAnswer(
+    { question: "impact", resources: ["acme-invoices/2026/inv-001.pdf", "acme-logs"] },
+    S,
+    settings,
+    0,
+  );
   // precision 1/2, recall 1/3: F1 = 0.4 → 10.
   assert.equal(half.points, 10);
   assert.match(half.explanation.join(" "), /Not deleted or encrypted: acme-logs/);

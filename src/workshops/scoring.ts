@@ -238,7 +238,8 @@ function scoreTechniques(a: Extract<Answer, { question: "techniques" }>, s: Answ
     `You named ${exact} of the attack's ${expected.length} technique(s) exactly${near ? ` and ${near} by a related technique of the same family (half marks)` : ""}.`,
   ];
   if (extra.length) explanation.push(`Not part of this attack: ${extra.join(", ")}.`);
-  if (hit < expected.length) explanation.push(`${expected.length - match.size} technique(s) of the attack are missing.`);
+  if (hit < expected.length)
+    explanation.push(`${expected.length - match.size} technique(s) of the attack are missing.`);
   explanation.push(`${inOrder} of ${expected.length} technique(s) are in the right order relative to each other.`);
   return { raw: setPoints + orderPoints, explanation };
 }
@@ -301,9 +302,13 @@ export function parseAnswerTime(v: string): number {
   const withZone = /([zZ]|[+-]\d{2}:?\d{2})$/.test(t) || !/T\d{2}:\d{2}/.test(t) ? t : `${t}Z`;
   const ms = /^\d{4}-\d{2}-\d{2}/.test(withZone) ? Date.parse(withZone) : Number.NaN;
   if (Number.isNaN(ms))
-    throw new TechtrailError("VALIDATION", `invalid containment time "${v}": expected ISO 8601, e.g. 2026-11-02T14:05Z`, {
-      problems: [{ field: "time", message: "expected an ISO 8601 time such as 2026-11-02T14:05:00Z" }],
-    });
+    throw new TechtrailError(
+      "VALIDATION",
+      `invalid containment time "${v}": expected ISO 8601, e.g. 2026-11-02T14:05Z`,
+      {
+        problems: [{ field: "time", message: "expected an ISO 8601 time such as 2026-11-02T14:05:00Z" }],
+      },
+    );
   return ms;
 }
 
