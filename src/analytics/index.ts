@@ -1,6 +1,15 @@
 // Incident analytics over the store (SQLite or PostgreSQL, same SQL): frequency, trend, co-occurrence,
 // tactic paths, actor profiles and matching, response timing and detection-source mix, mitigation impact.
 export { actorProfiles, jaccard, matchIncidentToActors, weightedJaccard } from "./actors.js";
+export {
+  ControlDecision,
+  ControlImpact,
+  ControlOutcome,
+  type ControlsOptions,
+  ControlsResult,
+  controlsImpact,
+  humanSeconds,
+} from "./controls.js";
 export { countPairs, techniqueCooccurrence } from "./cooccurrence.js";
 export { techniqueFrequency, techniqueSeverityCounts } from "./frequency.js";
 export { mitigationImpact } from "./mitigations.js";

@@ -26,6 +26,8 @@ const full = Incident.parse({
   resources: ["arn:aws:s3:::bucket-a", "arn:aws:s3:::bucket b"],
   detectionSource: "customer-report",
   initialAccess: "leaked-access-key",
+  initialAccessTechnique: "T1530.A001",
+  credentialType: "iam-user-access-key",
   threatActor: "Bucket Barons",
   campaign: "Cold Storage",
   impact: ["ransom-demand", "data-destruction"],
@@ -174,7 +176,7 @@ test("csv: techniques and technique_details must agree when both are given", () 
   const edited = [header, cells].map((r) => r.map((c) => `"${c.replace(/"/g, '""')}"`).join(",")).join("\n");
   assert.throws(
     () => parseIncidentFile(edited, catalog, { format: "csv" }),
-    (e: unknown) => e instanceof TechtrailError && /:2:21 \[techniques\]: .*disagree/.test(e.describe()),
+    (e: unknown) => e instanceof TechtrailError && /:2:23 \[techniques\]: .*disagree/.test(e.describe()),
   );
 });
 

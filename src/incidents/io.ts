@@ -30,6 +30,8 @@ export const COLUMNS = [
   "resources",
   "detection_source",
   "initial_access",
+  "initial_access_technique",
+  "credential_type",
   "threat_actor",
   "campaign",
   "impact",
@@ -83,6 +85,9 @@ const ALIASES: Record<string, Column> = {
   detection: "detection_source",
   detected_by: "detection_source",
   initial_access_vector: "initial_access",
+  entry_technique: "initial_access_technique",
+  credential: "credential_type",
+  credential_used: "credential_type",
   actor: "threat_actor",
   threat_actors: "threat_actor",
   impacts: "impact",
@@ -161,6 +166,8 @@ export function toFlat(i: Incident): Record<Column, string> {
     resources: joinList(i.resources),
     detection_source: i.detectionSource ?? "",
     initial_access: i.initialAccess ?? "",
+    initial_access_technique: i.initialAccessTechnique ?? "",
+    credential_type: i.credentialType ?? "",
     threat_actor: i.threatActor ?? "",
     campaign: i.campaign ?? "",
     impact: joinList(i.impact),
@@ -232,7 +239,8 @@ export function fromFlat(row: FlatIncident): { raw: Record<string, unknown>; pro
       const list = splitList(col, cell);
       raw[camel(col)] = col === "impact" ? list.map(enumWord) : list;
     } else if (col === "severity") raw.severity = SEVERITY_WORDS[v.toLowerCase()] ?? v.toUpperCase();
-    else if (col === "status" || col === "detection_source" || col === "initial_access") raw[camel(col)] = enumWord(v);
+    else if (col === "status" || col === "detection_source" || col === "initial_access" || col === "credential_type")
+      raw[camel(col)] = enumWord(v);
     else if (col === "is_demo") {
       const b = v.toLowerCase();
       raw.isDemo = ["true", "yes", "y", "1"].includes(b) ? true : ["false", "no", "n", "0"].includes(b) ? false : v;

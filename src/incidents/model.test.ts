@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { NewIncident, normaliseName, normaliseTimestamp } from "./model.js";
+import { Incident, NewIncident, normaliseName, normaliseTimestamp } from "./model.js";
 
 const base = { title: "t", techniques: [] };
 const issues = (raw: unknown) => {
@@ -72,4 +72,21 @@ test("text fields refuse NUL and control characters naming the field; free text 
   }
   const ok = NewIncident.parse({ title: "fine", summary: "line one\r\nline\ttwo", notes: "a\nb" });
   assert.equal(ok.summary, "line one\r\nline\ttwo");
+});
+
+test("the initial-access technique must be one of the incident's technique tags", () => {
+  const entry = {
+    key: "IR-2026-0001",
+    title: "Root sign-in",
+    createdAt: "2026-03-02T00:00:00Z",
+    updatedAt: "2026-03-02T00:00:00Z",
+    techniques: [{ id: "T1078.A002", catalogVersion: "2026.11" }],
+  };
+  const ok = Incident.parse({ ...entry, initialAccessTechnique: "t1078.a002", credentialType: "root-password" });
+  assert.equal(ok.initialAccessTechnique, "T1078.A002");
+  const bad = Incident.safeParse({ ...entry, initialAccessTechnique: "T1078.A001" });
+  assert.equal(bad.success, false);
+  assert.match(bad.error?.issues[0]?.message ?? "", /T1078\.A001 is not among the incident's techniques/);
+  assert.deepEqual(bad.error?.issues[0]?.path, ["initialAccessTechnique"]);
+  assert.equal(Incident.safeParse({ ...entry, credentialType: "password" }).success, false);
 });

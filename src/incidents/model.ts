@@ -3,6 +3,7 @@
 // every boundary (CLI, CSV, JSON, database rows) produces the same text and export → import round-trips exactly.
 import { z } from "zod";
 import { CatalogVersion, TechniqueId } from "../catalog/model.js";
+import { CredentialType } from "../controls/model.js";
 
 /** Human key `IR-2026-0042`: year and a per-year sequence of at least four digits. */
 export const INCIDENT_KEY_RE = /^IR-(\d{4})-(\d{4,7})$/;
@@ -264,6 +265,10 @@ const IncidentFields = z.strictObject({
   resources: z.array(z.string().trim().min(1).regex(NO_CONTROL, CONTROL_MESSAGE)).default([]),
   detectionSource: DetectionSource.optional(),
   initialAccess: InitialAccessVector.optional(),
+  /** The technique the intruder got in with (one of the incident's technique tags). */
+  initialAccessTechnique: z.string().trim().toUpperCase().pipe(TechniqueId).optional(),
+  /** The kind of credential used to get in (decides e.g. whether root MFA would have stopped it). */
+  credentialType: CredentialType.optional(),
   threatActor: Name.optional(),
   campaign: Name.optional(),
   impact: z.array(ImpactCategory).default([]),
@@ -292,6 +297,13 @@ function checkIncident(i: Partial<IncidentShape>, ctx: z.RefinementCtx): void {
       });
     seen.set(t.id, n);
   });
+  const entry = i.initialAccessTechnique;
+  if (entry !== undefined && i.techniques !== undefined && !i.techniques.some((t) => t.id === entry))
+    ctx.addIssue({
+      code: "custom",
+      path: ["initialAccessTechnique"],
+      message: `initial-access technique ${entry} is not among the incident's techniques (tag it too)`,
+    });
   const impact = i.impact ?? [];
   if (impact.includes("none") && impact.length > 1)
     ctx.addIssue({ code: "custom", path: ["impact"], message: `"none" cannot be combined with other impacts` });

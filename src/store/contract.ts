@@ -299,6 +299,39 @@ function bulkTests(st: () => SqlStore, factory: () => Promise<StoreFixture>): vo
   });
 }
 
+/** How the intruder got in: stored in the document and in columns the control counterfactuals read. */
+function entryTests(st: () => SqlStore): void {
+  test("initial-access technique and credential type round-trip and fill their columns, also on update", async () => {
+    const store = st();
+    const made = await store.create(
+      sampleIncident({
+        key: "IR-2026-0700",
+        initialAccessTechnique: "t1078.a001",
+        credentialType: "iam-user-access-key",
+      }),
+      alice,
+    );
+    assert.equal(made.initialAccessTechnique, "T1078.A001");
+    const back = await store.require("IR-2026-0700");
+    assert.equal(back.initialAccessTechnique, "T1078.A001");
+    assert.equal(back.credentialType, "iam-user-access-key");
+    const col = async () =>
+      (
+        await store.db.query(
+          "SELECT initial_access_technique AS t, credential_type AS c FROM incidents WHERE key = ?",
+          ["IR-2026-0700"],
+        )
+      )[0];
+    assert.deepEqual({ ...(await col()) }, { t: "T1078.A001", c: "iam-user-access-key" });
+    await store.update("IR-2026-0700", (i) => ({ ...i, credentialType: "role-session" }), bob);
+    assert.deepEqual({ ...(await col()) }, { t: "T1078.A001", c: "role-session" });
+    const { credentialType: _c, initialAccessTechnique: _t, ...rest } = await store.require("IR-2026-0700");
+    await store.update("IR-2026-0700", () => rest, bob);
+    assert.deepEqual({ ...(await col()) }, { t: null, c: null });
+    await store.delete("IR-2026-0700", bob);
+  });
+}
+
 export function registerStoreContract(name: string, factory: () => Promise<StoreFixture>): void {
   describe(`store contract: ${name}`, () => {
     let fx: StoreFixture;
@@ -316,6 +349,7 @@ export function registerStoreContract(name: string, factory: () => Promise<Store
     changeTests(() => store);
     listTests(() => store);
     deletionTests(() => store);
+    entryTests(() => store);
     bulkTests(() => store, factory);
     workshopTests(() => store);
   });

@@ -123,7 +123,19 @@ export const MIGRATIONS: Migration[] = [
     name: "workshops",
     sql: { sqlite: workshopTables(json("sqlite")), postgres: workshopTables(json("postgres")) },
   },
+  { version: 6, name: "initial access and credential", sql: { sqlite: entryColumns(), postgres: entryColumns() } },
 ];
+
+/**
+ * How an intruder got in: the initial-access technique and the credential type, as columns so the control
+ * counterfactuals (src/analytics/controls.ts) read them without parsing documents. Older rows have neither.
+ */
+function entryColumns(): string {
+  return `
+ALTER TABLE incidents ADD COLUMN initial_access_technique TEXT;
+ALTER TABLE incidents ADD COLUMN credential_type TEXT;
+`;
+}
 
 /**
  * The incident list's default page (newest first, then key) walks a covering index instead of sorting rows
