@@ -116,7 +116,7 @@ describe("example overlay on the shipped catalog", () => {
     assert.deepEqual(t.events, [...shipped.events, "iam:ListAccessKeys", "sts:GetSessionToken"]);
     assert.ok(t.aliases.includes("key from the build log"));
     assert.ok(t.detection.startsWith(shipped.detection) && /ACME note: ACME's leaked keys/.test(t.detection));
-    assert.deepEqual(t.mitigations.at(-1)?.id, "M1032");
+    assert.deepEqual(t.mitigations.at(-1)?.id, "M1026");
     assert.deepEqual(c.overlay?.patched["T1078.A001"]?.events, ["iam:ListAccessKeys", "sts:GetSessionToken"]);
     assert.ok(c.byEvent("iam:ListAccessKeys").some((x) => x.id === "T1078.A001"));
     // The shipped catalog object is untouched.
