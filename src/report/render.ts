@@ -1,9 +1,11 @@
 // Renders a ReportData as Markdown, self-contained HTML (inline SVG charts from charts.ts, print CSS,
 // no scripts, no external requests) or JSON. Both text formats come from the same section list, so
 // they always carry the same tables and notes.
+import { formatPValue } from "../analytics/significance.js";
 import { formatDuration } from "../analytics/timing.js";
 import type { Catalog } from "../catalog/catalog.js";
 import { cooccurrenceChart, frequencyChart, matrixChart, sourceChart, trendChart } from "./charts.js";
+import { MIN_TEST_EVENTS } from "./management.js";
 import type { ReportData } from "./report.js";
 
 export type ReportFormat = "md" | "html" | "json";
@@ -16,11 +18,22 @@ interface Table {
   numeric?: number[];
 }
 
+/** A titled block inside a section (the management summary's parts). */
+interface Part {
+  title: string;
+  text: string[];
+  bullets?: string[];
+  tables?: Table[];
+  /** Fine print: method notes. */
+  notes?: string[];
+}
+
 interface Section {
   id: string;
   title: string;
   text: string[];
   tables: Table[];
+  parts?: Part[];
   chart?: () => string | null;
   chartAlt?: string;
 }
@@ -29,6 +42,114 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 
 const d = formatDuration;
+
+const DETECTION_TEXT = {
+  detected: "detected",
+  visible: "logged, not detected",
+  "not-visible": "not logged",
+  unknown: "not assessed",
+} as const;
+
+/** The one-page summary for management; on an empty period it says so and compares with the period before. */
+function managementSection(r: ReportData): Section {
+  const m = r.management;
+  const title = `Management summary: ${r.period.label}`;
+  if (r.empty)
+    return {
+      id: "management",
+      title,
+      text: [
+        r.note ?? `No incidents in ${r.period.label}.`,
+        `${m.previousPeriod.label} had ${m.previousPeriod.incidents} incident(s). With no incidents in the period there are no techniques to rank, no controls to weigh and no charts.`,
+      ],
+      tables: [],
+    };
+  const parts: Part[] = [];
+  parts.push({ title: `What changed since ${m.previousPeriod.label}`, text: [], bullets: m.changed });
+  parts.push({
+    title: "The three techniques that matter most",
+    text: m.topTechniques.length
+      ? []
+      : ["No incident in the period has technique tags, so no technique can be ranked."],
+    tables: [
+      {
+        headers: ["#", "Technique", "Incidents", "P1/P2", "Trend", "Detection", "Score"],
+        numeric: [0, 2, 3, 6],
+        rows: m.topTechniques.map((t) => [
+          t.rank,
+          `${t.id} ${t.name ?? ""}`.trim(),
+          t.incidents,
+          t.highSeverity,
+          t.trend?.significant ? (t.trend.direction === "up" ? "rising" : "falling") : `${t.previous} → ${t.incidents}`,
+          DETECTION_TEXT[t.detection],
+          t.score,
+        ]),
+      },
+    ],
+    bullets: m.topTechniques.map((t) => `${t.id}: ${t.reasons.join(" ")}`),
+    notes: [`Ranking: ${m.ranking}`],
+  });
+  parts.push({
+    title: "Controls that would have prevented the most incidents",
+    text: [m.controls.note],
+    tables: [
+      {
+        headers: ["Control", "Prevented", "Shortened", "Not touched", "Incidents prevented"],
+        numeric: [1, 2, 3],
+        rows: m.controls.controls
+          .slice(0, 3)
+          .map((c) => [`${c.name} (${c.id})`, c.prevented, c.shortened, c.untouched, c.examples.join(", ")]),
+      },
+    ],
+  });
+  const g = m.gaps;
+  const gapText = (x: (typeof g.playbooks)[number]) =>
+    `${x.id}${x.name ? ` ${x.name}` : ""} (${x.incidents}): ${x.detail}`;
+  parts.push({
+    title: "Playbook and detection gaps",
+    text: [],
+    bullets: [
+      `Playbooks: ${g.playbooks.length ? g.playbooks.map(gapText).join("; ") : r.gaps ? "every technique seen has a current playbook" : "not assessed"}.`,
+      `Detection: ${g.detection.length ? g.detection.map(gapText).join("; ") : r.coverage ? "every technique seen is detected" : "not assessed (--no-coverage)"}.`,
+      `Response: ${g.response.length ? g.response.map(gapText).join("; ") : "no technique is slow to detect or contain beyond the limits"}.`,
+    ],
+  });
+  parts.push({
+    title: "Is the change more than noise?",
+    text: [],
+    tables: [
+      {
+        headers: [
+          "Measure",
+          m.previousPeriod.label,
+          r.period.label,
+          "Rate ratio",
+          "p",
+          `p corrected (${m.significance.tested} tests)`,
+          "Verdict",
+        ],
+        numeric: [1, 2, 3, 4, 5],
+        rows: m.significance.tests.map((t) => [
+          t.label,
+          t.previous,
+          t.current,
+          t.rateRatio === null ? "–" : t.rateRatio.toFixed(2),
+          formatPValue(t.pValue),
+          t.technique ? formatPValue(t.adjustedP) : "–",
+          t.significant
+            ? `real ${t.direction === "up" ? "increase" : "decrease"}`
+            : t.current + t.previous < MIN_TEST_EVENTS
+              ? "too few to tell"
+              : t.direction === "same"
+                ? "no change"
+                : "within noise",
+        ]),
+      },
+    ],
+    notes: [m.significance.method],
+  });
+  return { id: "management", title, text: [], tables: [], parts };
+}
 
 /** Counts, severity mix, demo share and filter; says so when the period is empty. */
 function summarySection(r: ReportData): Section {
@@ -46,7 +167,7 @@ function summarySection(r: ReportData): Section {
   if (s.demo > 0) summaryText.push(`${s.demo} of them are demo incidents (techtrail demo seed).`);
   if (Object.keys(r.filter).length) summaryText.push(`Filter: ${JSON.stringify(r.filter)}.`);
   if (r.empty) summaryText.push(r.note ?? "No incidents in this period.");
-  return { id: "summary", title: "Summary", text: summaryText, tables: [] };
+  return { id: "summary", title: "Incidents in the period", text: summaryText, tables: [] };
 }
 
 /** Techniques and tactics by share of incidents. */
@@ -325,10 +446,10 @@ function coverageSection(cv: NonNullable<ReportData["coverage"]>): Section {
 }
 
 function sections(r: ReportData, catalog: Catalog): Section[] {
-  const summary = summarySection(r);
-  if (r.empty) return [summary];
+  if (r.empty) return [managementSection(r)];
   return [
-    summary,
+    managementSection(r),
+    summarySection(r),
     frequencySection(r),
     matrixSection(r, catalog),
     trendSection(r, catalog),
@@ -344,6 +465,17 @@ function sections(r: ReportData, catalog: Catalog): Section[] {
 
 const mdCell = (v: string | number) => String(v).replace(/\|/g, "\\|").replace(/\n/g, " ");
 
+function mdTable(t: Table): string[] {
+  if (t.rows.length === 0) return [];
+  const lines: string[] = [];
+  if (t.caption) lines.push(`*${t.caption}*`, "");
+  lines.push(`| ${t.headers.map(mdCell).join(" | ")} |`);
+  lines.push(`| ${t.headers.map((_, i) => (t.numeric?.includes(i) ? "---:" : "---")).join(" | ")} |`);
+  for (const row of t.rows) lines.push(`| ${row.map(mdCell).join(" | ")} |`);
+  lines.push("");
+  return lines;
+}
+
 export function renderMarkdown(r: ReportData, catalog: Catalog): string {
   const lines = [
     `# ${r.title}`,
@@ -354,13 +486,13 @@ export function renderMarkdown(r: ReportData, catalog: Catalog): string {
   for (const s of sections(r, catalog)) {
     lines.push(`## ${s.title}`, "");
     for (const p of s.text) lines.push(p, "");
-    for (const t of s.tables) {
-      if (t.rows.length === 0) continue;
-      if (t.caption) lines.push(`*${t.caption}*`, "");
-      lines.push(`| ${t.headers.map(mdCell).join(" | ")} |`);
-      lines.push(`| ${t.headers.map((_, i) => (t.numeric?.includes(i) ? "---:" : "---")).join(" | ")} |`);
-      for (const row of t.rows) lines.push(`| ${row.map(mdCell).join(" | ")} |`);
-      lines.push("");
+    for (const t of s.tables) lines.push(...mdTable(t));
+    for (const part of s.parts ?? []) {
+      lines.push(`### ${part.title}`, "");
+      for (const p of part.text) lines.push(p, "");
+      for (const t of part.tables ?? []) lines.push(...mdTable(t));
+      if (part.bullets?.length) lines.push(...part.bullets.map((b) => `- ${b}`), "");
+      for (const n of part.notes ?? []) lines.push(`*${n}*`, "");
     }
   }
   if (!r.empty) lines.push("Charts are in the HTML version of this report (`techtrail report --format html`).", "");
@@ -381,10 +513,17 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Ari
 main { max-width: 860px; margin: 0 auto; padding: 32px 24px 64px; background: #fff; }
 h1 { font-size: 1.7rem; margin: 0 0 4px; }
 h2 { font-size: 1.25rem; margin: 36px 0 8px; padding-bottom: 4px; border-bottom: 2px solid #2f5d8a; }
+h3 { font-size: 1rem; margin: 14px 0 4px; color: #2f5d8a; }
 .meta { color: #57606a; font-size: 0.85rem; margin: 0 0 12px; }
 nav { font-size: 0.85rem; margin: 12px 0 0; }
 nav a { color: #2f5d8a; margin-right: 12px; text-decoration: none; }
 p { line-height: 1.5; margin: 6px 0; }
+ul { margin: 4px 0; padding-left: 20px; }
+li { line-height: 1.4; margin: 2px 0; }
+.note { color: #57606a; font-size: 0.75rem; line-height: 1.35; }
+#management { font-size: 0.9rem; }
+#management h2 { margin-top: 16px; }
+#management table { margin: 4px 0 6px; }
 figure { margin: 12px 0; }
 figure svg { max-width: 100%; height: auto; display: block; }
 figcaption { font-size: 0.8rem; color: #57606a; }
@@ -399,10 +538,33 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
   body { background: #fff; }
   main { max-width: none; padding: 0; }
   nav { display: none; }
+  h1 { font-size: 1.2rem; }
+  .meta { font-size: 7.5pt; margin-bottom: 4px; }
   h2 { break-after: avoid; }
+  h3 { break-after: avoid; margin-top: 8px; }
   figure, table { break-inside: avoid; }
+  /* The management summary is page 1 on its own; the analyst sections start on page 2. */
+  #management { font-size: 8.5pt; break-after: page; }
+  #management h2 { margin-top: 4px; font-size: 12pt; }
+  #management h3 { font-size: 9.5pt; margin: 6px 0 2px; }
+  #management .note { font-size: 7pt; }
+  #management p, #management li { line-height: 1.3; margin: 1px 0; }
+  #management table { font-size: 7.5pt; margin: 2px 0 3px; }
+  #management th, #management td { padding: 2px 4px; }
 }
 `;
+
+function htmlTable(t: Table): string[] {
+  if (t.rows.length === 0) return [];
+  const n = (i: number) => (t.numeric?.includes(i) ? ' class="n"' : "");
+  const out = ["<table>"];
+  if (t.caption) out.push(`<caption>${escapeHtml(t.caption)}</caption>`);
+  out.push(`<thead><tr>${t.headers.map((h, i) => `<th${n(i)}>${escapeHtml(h)}</th>`).join("")}</tr></thead><tbody>`);
+  for (const row of t.rows)
+    out.push(`<tr>${row.map((c, i) => `<td${n(i)}>${escapeHtml(String(c))}</td>`).join("")}</tr>`);
+  out.push("</tbody></table>");
+  return out;
+}
 
 export function renderHtml(r: ReportData, catalog: Catalog): string {
   const secs = sections(r, catalog);
@@ -411,31 +573,28 @@ export function renderHtml(r: ReportData, catalog: Catalog): string {
   body.push(
     `<p class="meta">Period ${escapeHtml(r.period.from)} – ${escapeHtml(r.period.to)} · catalog ${escapeHtml(`${r.catalog.name} ${r.catalog.version}`)} · generated ${escapeHtml(r.generatedAt)}</p>`,
   );
-  if (secs.length > 1)
-    body.push(`<nav>${secs.map((s) => `<a href="#${s.id}">${escapeHtml(s.title)}</a>`).join("")}</nav>`);
-  for (const s of secs) {
+  secs.forEach((s, index) => {
+    // The navigation of the analyst sections follows the management summary, so the summary opens the page.
+    if (index === 1)
+      body.push(`<nav>${secs.map((x) => `<a href="#${x.id}">${escapeHtml(x.title)}</a>`).join("")}</nav>`);
     body.push(`<section id="${s.id}">`, `<h2>${escapeHtml(s.title)}</h2>`);
-    const cls = r.empty && s.id === "summary" ? ' class="empty"' : "";
+    const cls = r.empty && s.id === "management" ? ' class="empty"' : "";
     for (const p of s.text) body.push(`<p${cls}>${escapeHtml(p)}</p>`);
     const svg = s.chart?.();
     if (svg)
       body.push(
         `<figure role="img" aria-label="${escapeHtml(s.chartAlt ?? s.title)}">${svg}<figcaption>${escapeHtml(s.chartAlt ?? "")}</figcaption></figure>`,
       );
-    for (const t of s.tables) {
-      if (t.rows.length === 0) continue;
-      const n = (i: number) => (t.numeric?.includes(i) ? ' class="n"' : "");
-      body.push("<table>");
-      if (t.caption) body.push(`<caption>${escapeHtml(t.caption)}</caption>`);
-      body.push(
-        `<thead><tr>${t.headers.map((h, i) => `<th${n(i)}>${escapeHtml(h)}</th>`).join("")}</tr></thead><tbody>`,
-      );
-      for (const row of t.rows)
-        body.push(`<tr>${row.map((c, i) => `<td${n(i)}>${escapeHtml(String(c))}</td>`).join("")}</tr>`);
-      body.push("</tbody></table>");
+    for (const t of s.tables) body.push(...htmlTable(t));
+    for (const part of s.parts ?? []) {
+      body.push(`<h3>${escapeHtml(part.title)}</h3>`);
+      for (const p of part.text) body.push(`<p>${escapeHtml(p)}</p>`);
+      for (const t of part.tables ?? []) body.push(...htmlTable(t));
+      if (part.bullets?.length) body.push(`<ul>${part.bullets.map((b) => `<li>${escapeHtml(b)}</li>`).join("")}</ul>`);
+      for (const n of part.notes ?? []) body.push(`<p class="note">${escapeHtml(n)}</p>`);
     }
     body.push("</section>");
-  }
+  });
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { actorProfiles } from "../analytics/actors.js";
 import { techniqueCooccurrence } from "../analytics/cooccurrence.js";
 import { factsFor, severityName } from "../analytics/facts.js";
-import { techniqueFrequency } from "../analytics/frequency.js";
+import { techniqueFrequency, techniqueSeverityCounts } from "../analytics/frequency.js";
 import { mitigationImpact } from "../analytics/mitigations.js";
 import {
   ActorsResult,
@@ -16,8 +16,10 @@ import {
   MitigationsResult,
   PathsResult,
   parseAnalyticsFilter,
+  QUARTER_RE,
   quarterOf,
   quarterRange,
+  shiftQuarter,
   TimingResult,
   TrendResult,
 } from "../analytics/model.js";
@@ -31,6 +33,7 @@ import { CoverageResult, computeCoverage } from "../coverage/coverage.js";
 import type { MonitoringProfile } from "../coverage/profile.js";
 import { GapsResult, playbookGaps } from "../playbooks/gaps.js";
 import type { Playbook } from "../playbooks/playbooks.js";
+import { ManagementSummary, managementSummary } from "./management.js";
 
 export const ReportPeriod = z.object({
   label: z.string(),
@@ -66,6 +69,8 @@ export const ReportData = z.object({
   mitigations: MitigationsResult,
   gaps: GapsResult.nullable(),
   coverage: CoverageResult.nullable(),
+  /** The one-page summary that opens the report. */
+  management: ManagementSummary,
 });
 export type ReportData = z.infer<typeof ReportData>;
 
@@ -94,6 +99,14 @@ export async function reportPeriod(
         problems: [{ field: "quarter", message: "conflicts with from/to" }],
       });
     const q = opts.quarter.trim().toUpperCase();
+    if (!QUARTER_RE.test(q))
+      throw new TechtrailError(
+        "VALIDATION",
+        `unknown quarter ${JSON.stringify(opts.quarter)}: expected a quarter like 2026Q3 (year, Q, 1-4)`,
+        {
+          problems: [{ field: "quarter", message: "expected YYYYQ1 to YYYYQ4" }],
+        },
+      );
     return { label: q, quarter: q, ...quarterRange(q) };
   }
   if (opts.from || opts.to) {
@@ -112,6 +125,48 @@ export async function reportPeriod(
   const latest = tsValue(rows[0]?.at) ?? opts.now ?? new Date().toISOString();
   const q = quarterOf(latest);
   return { label: q, quarter: q, ...quarterRange(q) };
+}
+
+/** The period a report compares with: the previous quarter, or the same length just before a date range. */
+export function previousPeriod(period: ReportPeriod): { label: string; from: string; to: string } {
+  if (period.quarter) {
+    const q = shiftQuarter(period.quarter, -1);
+    return { label: q, ...quarterRange(q) };
+  }
+  const span = Date.parse(period.to) - Date.parse(period.from);
+  const from = new Date(Date.parse(period.from) - span).toISOString().replace(".000Z", "Z");
+  return { label: `${from.slice(0, 10)} – ${period.from.slice(0, 10)}`, from, to: period.from };
+}
+
+/** Why a period has no incidents: the filter, a period still to come, or one before the register starts. */
+async function emptyNote(
+  src: AnalyticsSource,
+  period: ReportPeriod,
+  scopeNote: string | undefined,
+  now: string | undefined,
+): Promise<string> {
+  const parts = [`No incidents in ${period.label}${scopeNote ? ` (${scopeNote})` : ""}.`];
+  const [row] = await src.db.query("SELECT MIN(incident_at) AS first, MAX(incident_at) AS last FROM incidents");
+  const first = tsValue(row?.first);
+  const last = tsValue(row?.last);
+  const today = now ?? new Date().toISOString();
+  if (Date.parse(period.from) > Date.parse(today))
+    parts.push(`${period.label} has not started yet (today is ${today.slice(0, 10)}).`);
+  else if (first && last)
+    parts.push(`The register holds incidents from ${first.slice(0, 10)} to ${last.slice(0, 10)}.`);
+  return parts.join(" ");
+}
+
+/**
+ * What the management summary says about controls until the controls analysis (deployed-controls inventory
+ * and per-technique control effects, issue 17 item 2) is available to the report: no invented counts.
+ */
+function controlsUnavailable(): ReportData["management"]["controls"] {
+  return {
+    available: false,
+    note: "The controls analysis needs a deployed-controls file (controls.yaml) and catalog control effects (prevents, detects or limits per technique); without them the report cannot say which controls would have prevented incidents. The mitigation table below only counts incidents a mitigation touches.",
+    controls: [],
+  };
 }
 
 async function severityCounts(
@@ -137,15 +192,12 @@ export async function buildReport(
   const period = await reportPeriod(src, opts);
   const base = parseAnalyticsFilter({ ...(opts.filter ?? {}) });
   const f: AnalyticsFilter = { ...base, from: period.from, to: period.to };
-  const span = Date.parse(period.to) - Date.parse(period.from);
-  const prev: AnalyticsFilter = {
-    ...base,
-    from: new Date(Date.parse(period.from) - span).toISOString(),
-    to: period.from,
-  };
+  const prevPeriod = previousPeriod(period);
+  const prev: AnalyticsFilter = { ...base, from: prevPeriod.from, to: prevPeriod.to };
   const frequency = await techniqueFrequency(src, catalog, f);
   const { by, demo } = await severityCounts(src, f);
   const previous = await severityCounts(src, prev);
+  const previousFrequency = await techniqueFrequency(src, catalog, prev);
   const trendQuarter = period.quarter ?? quarterOf(Date.parse(period.to) - 1);
   const trend = await techniqueTrend(src, catalog, base, { quarter: trendQuarter, quarters: 4 });
   const cooccurrence = await techniqueCooccurrence(src, catalog, f, { minCount: 1, limit: 500 });
@@ -167,6 +219,34 @@ export async function buildReport(
     // Keep the report small: only techniques seen in the period (the scores cover all of them).
     coverage.techniques = coverage.techniques.filter((t) => t.incidents > 0);
   }
+  const management = managementSummary({
+    current: {
+      label: period.label,
+      from: period.from,
+      to: period.to,
+      incidents: frequency.scope.incidents,
+      bySeverity: by,
+      techniques: new Map(frequency.techniques.map((t) => [t.id, t.incidents])),
+    },
+    previous: {
+      ...prevPeriod,
+      incidents: previousFrequency.scope.incidents,
+      bySeverity: previous.by,
+      techniques: new Map(previousFrequency.techniques.map((t) => [t.id, t.incidents])),
+    },
+    names: new Map(
+      [...frequency.techniques, ...previousFrequency.techniques].map((t) => [t.id, t.name] as [string, string | null]),
+    ),
+    severity: new Map([...(await techniqueSeverityCounts(src, f))].map(([id, c]) => [id, c.bySeverity])),
+    timing,
+    // A quarter's new techniques come from the whole history (trend); a date range's from the period before.
+    newTechniques: period.quarter
+      ? trend.newTechniques
+      : frequency.techniques.filter((t) => !previousFrequency.techniques.some((p) => p.id === t.id)).map((t) => t.id),
+    gaps,
+    coverage,
+    controls: controlsUnavailable(),
+  });
   const report: ReportData = {
     format: "techtrail-report/1",
     title: opts.title ?? `Incident response report ${period.label}`,
@@ -177,7 +257,7 @@ export async function buildReport(
     empty,
     summary: {
       incidents: frequency.scope.incidents,
-      previousPeriodIncidents: Object.values(previous.by).reduce((s, n) => s + n, 0),
+      previousPeriodIncidents: previousFrequency.scope.incidents,
       tagged: frequency.tagged,
       bySeverity: by,
       demo,
@@ -191,8 +271,8 @@ export async function buildReport(
     mitigations,
     gaps,
     coverage,
+    management,
   };
-  if (empty)
-    report.note = `No incidents in ${period.label}${frequency.scope.note ? ` (${frequency.scope.note})` : ""}.`;
+  if (empty) report.note = await emptyNote(src, period, frequency.scope.note, opts.now);
   return ReportData.parse(report);
 }

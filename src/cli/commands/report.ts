@@ -5,7 +5,8 @@ import { TechtrailError } from "../../core/errors.js";
 import { writeOutput } from "../../core/fs.js";
 import { DEFAULT_PROFILE, loadProfile } from "../../coverage/profile.js";
 import { loadPlaybooks } from "../../playbooks/playbooks.js";
-import { renderReport } from "../../report/render.js";
+import { findChromium, htmlToPdf } from "../../report/pdf.js";
+import { renderHtml, renderReport } from "../../report/render.js";
 import { buildReport } from "../../report/report.js";
 import { addFilterOptions, type FilterOptions, filterFromOptions, withStore } from "../analytics-options.js";
 import { log } from "../output.js";
@@ -19,7 +20,7 @@ export function registerReportCommand(program: Command): void {
     .description(
       "quarterly incident-response report: frequency, trend, co-occurrence, paths, actors, timing, mitigations, playbooks, coverage",
     )
-    .option("--format <fmt>", "md, html or json", "md")
+    .option("--format <fmt>", "md, html, pdf (printed by headless Chromium) or json", "md")
     .option("--out <file>", "write to this file instead of stdout")
     .option("--title <text>", "report title")
     .option("--profile <file|name>", "monitoring profile for the coverage section", DEFAULT_PROFILE)
@@ -40,10 +41,20 @@ export function registerReportCommand(program: Command): void {
       json?: boolean;
     };
     const format = o.json ? "json" : o.format.toLowerCase();
-    if (format !== "md" && format !== "html" && format !== "json")
-      throw new TechtrailError("VALIDATION", `--format must be md, html or json, got ${o.format}`, {
-        problems: [{ field: "--format", message: "expected md, html or json" }],
+    if (format !== "md" && format !== "html" && format !== "json" && format !== "pdf")
+      throw new TechtrailError("VALIDATION", `--format must be md, html, pdf or json, got ${o.format}`, {
+        problems: [{ field: "--format", message: "expected md, html, pdf or json" }],
       });
+    if (format === "pdf" && !o.out && process.stdout.isTTY)
+      throw new TechtrailError(
+        "VALIDATION",
+        "--format pdf writes a binary file: give --out FILE (or redirect stdout)",
+        {
+          problems: [{ field: "--out", message: "required for pdf on a terminal" }],
+        },
+      );
+    // Fail before the analyses when PDF output cannot be printed.
+    const chromium = format === "pdf" ? findChromium() : undefined;
     const catalog = openCatalog(o);
     // Dates are the report period; the other filters narrow the incidents.
     const {
@@ -64,7 +75,11 @@ export function registerReportCommand(program: Command): void {
         ...(o.title ? { title: o.title } : {}),
       }),
     );
-    const text = renderReport(report, catalog, format);
+    if (report.empty) log(report.note ?? `no incidents in ${report.period.label}`);
+    const text =
+      format === "pdf"
+        ? await htmlToPdf(renderHtml(report, catalog), chromium ? { chromium } : {})
+        : renderReport(report, catalog, format);
     if (o.out) {
       await writeOutput(o.out, text);
       log(`report for ${report.period.label} (${report.summary.incidents} incidents) written to ${o.out}`);
