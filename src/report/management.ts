@@ -219,7 +219,7 @@ function rankTechniques(input: ManagementInput, tests: ReadonlyMap<string, Chang
     const cv = cover.get(id);
     const detection: RankedTechnique["detection"] = !input.coverage
       ? "unknown"
-      : !cv || !cv.visible
+      : !cv?.visible
         ? "not-visible"
         : cv.detected
           ? "detected"

@@ -119,15 +119,7 @@ function managementSection(r: ReportData): Section {
     text: [],
     tables: [
       {
-        headers: [
-          "Measure",
-          m.previousPeriod.label,
-          r.period.label,
-          "Rate ratio",
-          "p",
-          `p corrected (${m.significance.tested} tests)`,
-          "Verdict",
-        ],
+        headers: ["Measure", m.previousPeriod.label, r.period.label, "Rate ratio", "p", "p (Holm)", "Verdict"],
         numeric: [1, 2, 3, 4, 5],
         rows: m.significance.tests.map((t) => [
           t.label,
