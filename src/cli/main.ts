@@ -135,6 +135,15 @@ export const COMMANDS: CommandEntry[] = [
     },
     load: async () => (await import("./commands/user.js")).registerUserCommands,
   },
+  {
+    names: {
+      workshop: {
+        term: "workshop",
+        description: "hands-on incident-response workshops: start one from a scenario pack, answer, score, debrief",
+      },
+    },
+    load: async () => (await import("./commands/workshop.js")).registerWorkshopCommands,
+  },
   // further capabilities register here (one entry each)
 ];
 

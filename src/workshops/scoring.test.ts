@@ -50,26 +50,38 @@ test("initial access: key and IP right is full marks; a network or the identity 
 
 test("techniques: set and order scored apart; parents earn half; extra techniques cost precision", () => {
   const perfect = scoreAnswer(
-    { question: "techniques", techniques: ["T1580", "T1530", "T1486", "T1485"] },
+    { question: "techniques", techniques: ["T1580", "T1530.A001", "T1486.A001", "T1485.A003"] },
     S,
     settings,
     0,
   );
   assert.equal(perfect.points, 30);
   const shuffled = scoreAnswer(
-    { question: "techniques", techniques: ["T1485", "T1486", "T1530", "T1580"] },
+    { question: "techniques", techniques: ["T1485.A003", "T1486.A001", "T1530.A001", "T1580"] },
     S,
     settings,
     0,
   );
   assert.equal(shuffled.points, 22.5, "all four named (20) but only one in order (2.5)");
-  const partial = scoreAnswer({ question: "techniques", techniques: ["T1580", "T1486", "T1078.A001"] }, S, settings, 0);
+  const partial = scoreAnswer(
+    { question: "techniques", techniques: ["T1580", "T1486.A001", "T1078.A001"] },
+    S,
+    settings,
+    0,
+  );
   // 2 hits of 3 named, 2 of 4 expected: F1 = 4/7 → 11.4; 2 in order → 5.
   assert.equal(partial.points, 16.4);
   assert.match(partial.explanation.join(" "), /Not part of this attack: T1078\.A001/);
   const parent = scoreAnswer({ question: "techniques", techniques: ["T1580.A901"] }, S, settings, 0);
   assert.ok(parent.points > 0 && parent.points < 10, String(parent.points));
   assert.match(parent.explanation.join(" "), /same family/);
+  const byParent = scoreAnswer(
+    { question: "techniques", techniques: ["T1580", "T1530.A001", "T1486", "T1485.A003"] },
+    S,
+    settings,
+    0,
+  );
+  assert.equal(byParent.points, 27.5, "3.5 of 4 named (17.5), all four in order (10)");
 });
 
 test("impact: a bucket covers its objects; naming nothing when something was hit scores zero", () => {
@@ -123,7 +135,7 @@ test("hints cost points, never below zero", () => {
 test("the debrief's expected answers name the key, the techniques in order and the impact", () => {
   const e = expectedAnswers(S);
   assert.ok(e[0]?.expected.includes("access key AKIAWORKSHOPFIXTURE1"));
-  assert.deepEqual(e[1]?.expected, ["T1580", "T1530", "T1486", "T1485"]);
+  assert.deepEqual(e[1]?.expected, ["T1580", "T1530.A001", "T1486.A001", "T1485.A003"]);
   assert.equal(e[2]?.expected.length, 3);
   assert.equal(FIXTURE_KEY.scenarios.length, 1);
 });

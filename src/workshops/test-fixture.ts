@@ -54,7 +54,7 @@ export const FIXTURE_KEY: AnswerKey = AnswerKey.parse({
         {
           id: "exfiltrate",
           title: "Copy the invoices out",
-          technique: "T1530",
+          technique: "T1530.A001",
           tactic: "TA0010",
           cloudtrailVisible: true,
           start: "2026-11-02T14:30:00Z",
@@ -68,7 +68,7 @@ export const FIXTURE_KEY: AnswerKey = AnswerKey.parse({
         {
           id: "encrypt",
           title: "Encrypt the invoices with an outside key",
-          technique: "T1486",
+          technique: "T1486.A001",
           tactic: "TA0040",
           cloudtrailVisible: true,
           start: "2026-11-02T15:10:05Z",
@@ -82,7 +82,7 @@ export const FIXTURE_KEY: AnswerKey = AnswerKey.parse({
         {
           id: "delete",
           title: "Delete the backups",
-          technique: "T1485",
+          technique: "T1485.A003",
           tactic: "TA0040",
           cloudtrailVisible: true,
           start: "2026-11-02T15:35:00Z",
