@@ -44,6 +44,9 @@ export const COLUMNS = [
   "is_demo",
   "created_at",
   "updated_at",
+  // last, so spreadsheets and scripts that read columns by position keep working
+  "actor_id",
+  "actor_confidence",
 ] as const;
 export type Column = (typeof COLUMNS)[number];
 export type FlatIncident = Partial<Record<Column, string>>;
@@ -169,6 +172,8 @@ export function toFlat(i: Incident): Record<Column, string> {
     initial_access_technique: i.initialAccessTechnique ?? "",
     credential_type: i.credentialType ?? "",
     threat_actor: i.threatActor ?? "",
+    actor_id: i.actorId ?? "",
+    actor_confidence: i.actorConfidence ?? "",
     campaign: i.campaign ?? "",
     impact: joinList(i.impact),
     techniques: joinList(i.techniques.map((t) => `${t.id}:${t.confidence}`)),
@@ -239,7 +244,13 @@ export function fromFlat(row: FlatIncident): { raw: Record<string, unknown>; pro
       const list = splitList(col, cell);
       raw[camel(col)] = col === "impact" ? list.map(enumWord) : list;
     } else if (col === "severity") raw.severity = SEVERITY_WORDS[v.toLowerCase()] ?? v.toUpperCase();
-    else if (col === "status" || col === "detection_source" || col === "initial_access" || col === "credential_type")
+    else if (
+      col === "status" ||
+      col === "detection_source" ||
+      col === "initial_access" ||
+      col === "credential_type" ||
+      col === "actor_confidence"
+    )
       raw[camel(col)] = enumWord(v);
     else if (col === "is_demo") {
       const b = v.toLowerCase();

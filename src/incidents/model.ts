@@ -5,6 +5,9 @@ import { z } from "zod";
 import { CatalogVersion, TechniqueId } from "../catalog/model.js";
 import { CredentialType } from "../controls/model.js";
 
+/** Actor entity IDs: `ACT-0001`, a sequence of at least four digits. */
+export const ACTOR_ID_RE = /^ACT-\d{4,9}$/;
+
 /** Human key `IR-2026-0042`: year and a per-year sequence of at least four digits. */
 export const INCIDENT_KEY_RE = /^IR-(\d{4})-(\d{4,7})$/;
 export const IncidentKey = z
@@ -141,7 +144,7 @@ export function nameKey(raw: string): string {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const NO_CONTROL_NAME = /^[^\u0000-\u001f\u007f-\u009f]*$/;
 
-const Name = z
+export const Name = z
   .string()
   .transform((s) => normaliseName(s))
   .pipe(
@@ -250,7 +253,7 @@ const NO_CONTROL = /^[^\u0000-\u001f\u007f-\u009f]*$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const NO_CONTROL_MULTILINE = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/;
 const CONTROL_MESSAGE = "must not contain NUL or control characters";
-const FreeText = z.string().regex(NO_CONTROL_MULTILINE, `${CONTROL_MESSAGE} (line breaks and tabs are fine)`);
+export const FreeText = z.string().regex(NO_CONTROL_MULTILINE, `${CONTROL_MESSAGE} (line breaks and tabs are fine)`);
 
 const IncidentFields = z.strictObject({
   key: IncidentKey,
@@ -269,7 +272,12 @@ const IncidentFields = z.strictObject({
   initialAccessTechnique: z.string().trim().toUpperCase().pipe(TechniqueId).optional(),
   /** The kind of credential used to get in (decides e.g. whether root MFA would have stopped it). */
   credentialType: CredentialType.optional(),
+  /** The attributed actor's name (kept for clients that predate actor entities; the store keeps it in step). */
   threatActor: Name.optional(),
+  /** The actor entity the incident is attributed to (`techtrail actor link`); the store resolves it from threatActor. */
+  actorId: z.string().trim().toUpperCase().regex(ACTOR_ID_RE, "expected an actor ID like ACT-0001").optional(),
+  /** How sure the attribution is (dropped by the store when there is no actor). */
+  actorConfidence: Confidence.optional(),
   campaign: Name.optional(),
   impact: z.array(ImpactCategory).default([]),
   techniques: z.array(TechniqueTag).default([]),
@@ -356,7 +364,17 @@ export const IncidentSummary = z.object({
 });
 export type IncidentSummary = z.infer<typeof IncidentSummary>;
 
-export const AuditAction = z.enum(["create", "update", "close", "delete", "tag", "import", "remap", "attach"]);
+export const AuditAction = z.enum([
+  "create",
+  "update",
+  "close",
+  "delete",
+  "tag",
+  "import",
+  "remap",
+  "attach",
+  "attribute",
+]);
 export type AuditAction = z.infer<typeof AuditAction>;
 
 /** One row of the append-only audit trail. */

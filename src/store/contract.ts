@@ -3,8 +3,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { TechtrailError } from "../core/errors.js";
-import { type ChangeContext, NewIncident, type NewIncidentInput } from "../incidents/model.js";
-import type { SqlStore } from "./sql-store.js";
+import { type ChangeContext, NewIncident, type NewIncidentInput, nameKey } from "../incidents/model.js";
+import { applyMigrations, MIGRATIONS, splitStatements } from "./migrations.js";
+import type { SqlDb } from "./sql.js";
+import { SqlStore } from "./sql-store.js";
 import { workshopTests } from "./workshop-contract.js";
 
 export interface StoreFixture {
@@ -352,5 +354,357 @@ export function registerStoreContract(name: string, factory: () => Promise<Store
     entryTests(() => store);
     bulkTests(() => store, factory);
     workshopTests(() => store);
+    actorTests(factory);
+  });
+}
+
+/** Threat actors: attribution from names, links, renames, merges (nothing lost), imports, bad indicators. */
+function actorTests(factory: () => Promise<StoreFixture>): void {
+  const withStore = (fn: (s: SqlStore) => Promise<void>) => async () => {
+    const fx = await factory();
+    try {
+      fx.store.setTaxonomy(() => ["TA0001"]);
+      await fn(fx.store);
+    } finally {
+      await fx.cleanup();
+    }
+  };
+
+  test(
+    "actors: an incident's threat actor name becomes an actor entity; aliases find it; old clients still read the name",
+    withStore(async (store) => {
+      const a = await store.create(sampleIncident({ threatActor: "ember wasp" }), alice);
+      assert.equal(a.actorId, "ACT-0001");
+      assert.equal(a.threatActor, "Ember Wasp");
+      assert.equal(a.actorConfidence, "likely");
+      await store.updateActor("ACT-0001", (x) => ({ ...x, aliases: ["EW-1"] }), alice);
+      const b = await store.create(sampleIncident({ threatActor: "ew-1" }), alice);
+      assert.equal(b.actorId, "ACT-0001", "an alias attributes to the same actor");
+      assert.equal((await store.list({ threatActor: "EW-1" })).total, 2, "the name filter takes aliases");
+      assert.equal((await store.list({ actorId: "act-0001" })).total, 2);
+      const list = await store.listActors();
+      assert.deepEqual(
+        list.map((x) => [x.id, x.name, x.incidents]),
+        [["ACT-0001", "Ember Wasp", 2]],
+      );
+      // an old client changes the name: the incident moves to the (new) actor of that name
+      const { incident } = await store.update(b.key, (i) => ({ ...i, threatActor: "Scarlet Heron" }), bob);
+      assert.equal(incident.actorId, "ACT-0002");
+      const cleared = await store.update(b.key, (i) => ({ ...i, threatActor: undefined }), bob);
+      assert.equal(cleared.incident.actorId, undefined);
+      assert.equal(cleared.incident.actorConfidence, undefined);
+    }),
+  );
+
+  test(
+    "actors: link attributes an incident with a confidence, audited on the incident and the actor",
+    withStore(async (store) => {
+      const i = await store.create(sampleIncident({ threatActor: undefined }), alice);
+      const actor = await store.createActor(
+        { name: "Copper Lynx", indicators: [{ type: "cidr", value: "203.0.113.9/24" }] },
+        alice,
+      );
+      assert.equal(actor.indicators[0]?.value, "203.0.113.0/24", "CIDRs are kept as their network");
+      const r = await store.linkIncident(i.key, "copper lynx", "confirmed", { actor: "bob", note: "same C2" });
+      assert.equal(r.incident.actorId, actor.id);
+      assert.equal(r.incident.threatActor, "Copper Lynx");
+      assert.equal(r.incident.actorConfidence, "confirmed");
+      const h = await store.history(i.key);
+      assert.deepEqual(
+        h.map((e) => [e.action, e.actor, e.note]),
+        [
+          ["create", "alice", null],
+          ["attribute", "bob", "same C2"],
+        ],
+      );
+      const ah = await store.actorHistory(actor.id);
+      assert.deepEqual(
+        ah.map((e) => [e.action, e.by]),
+        [
+          ["create", "alice"],
+          ["link", "bob"],
+        ],
+      );
+      const d = await store.actorDetail(actor.id);
+      assert.deepEqual(
+        d.incidents.map((x) => [x.key, x.confidence]),
+        [[i.key, "confirmed"]],
+      );
+      assert.deepEqual(
+        d.techniques.map((t) => [t.id, t.incidents]),
+        [
+          ["T1078.A001", 1],
+          ["T1496.A008", 1],
+        ],
+      );
+      const un = await store.linkIncident(i.key, null, "likely", bob);
+      assert.equal(un.incident.actorId, undefined);
+      assert.equal(un.incident.threatActor, undefined);
+      await rejects(store.linkIncident(i.key, "ACT-0099", "likely", bob), "NOT_FOUND", "ACT-0099");
+    }),
+  );
+
+  test(
+    "actors: merging keeps every attribution (with its confidence) and every audit entry of both actors",
+    withStore(async (store) => {
+      const a = await store.createActor({ name: "Ember Wasp", aliases: ["EW"] }, alice);
+      const b = await store.createActor(
+        { name: "Amber Hornet", indicators: [{ type: "ip", value: "198.51.100.7" }] },
+        alice,
+      );
+      const i1 = await store.create(sampleIncident({ threatActor: "Ember Wasp" }), alice);
+      const i2 = await store.create(sampleIncident({ threatActor: undefined }), alice);
+      const i3 = await store.create(sampleIncident({ threatActor: undefined }), alice);
+      await store.linkIncident(i2.key, b.id, "possible", bob);
+      await store.linkIncident(i3.key, "amber hornet", "confirmed", bob);
+      const auditBefore = [
+        ...(await store.history(i1.key)),
+        ...(await store.history(i2.key)),
+        ...(await store.history(i3.key)),
+      ].map((e) => e.id);
+      const actorAuditBefore = [...(await store.actorHistory(a.id)), ...(await store.actorHistory(b.id))].map(
+        (e) => e.id,
+      );
+      const m = await store.mergeActors(a.id, b.id, { actor: "carol" });
+      assert.deepEqual(m.incidents, [i2.key, i3.key]);
+      assert.deepEqual(m.actor.aliases, ["EW", "Amber Hornet"]);
+      assert.deepEqual(
+        m.actor.indicators.map((x) => x.value),
+        ["198.51.100.7"],
+      );
+      for (const [key, conf] of [
+        [i1.key, "likely"],
+        [i2.key, "possible"],
+        [i3.key, "confirmed"],
+      ] as const) {
+        const inc = await store.require(key);
+        assert.equal(inc.actorId, a.id, key);
+        assert.equal(inc.threatActor, "Ember Wasp");
+        assert.equal(inc.actorConfidence, conf, `${key} keeps its confidence`);
+      }
+      const auditAfter = [
+        ...(await store.history(i1.key)),
+        ...(await store.history(i2.key)),
+        ...(await store.history(i3.key)),
+      ];
+      for (const id of auditBefore)
+        assert.ok(
+          auditAfter.some((e) => e.id === id),
+          `incident audit entry ${id} kept`,
+        );
+      assert.equal(auditAfter.filter((e) => /merged into/.test(e.note ?? "")).length, 2);
+      const ah = await store.actorHistory(a.id);
+      for (const id of actorAuditBefore)
+        assert.ok(
+          ah.some((e) => e.id === id),
+          `actor audit entry ${id} kept`,
+        );
+      assert.deepEqual(
+        ah.slice(-2).map((e) => [e.actorId, e.action, e.by]),
+        [
+          [b.id, "merged", "carol"],
+          [a.id, "merge", "carol"],
+        ],
+      );
+      // the merged actor's ID and names still find the survivor
+      assert.equal((await store.requireActor(b.id)).id, a.id);
+      assert.equal((await store.requireActor("amber hornet")).id, a.id);
+      assert.deepEqual(
+        (await store.listActors()).map((x) => [x.id, x.incidents]),
+        [[a.id, 3]],
+      );
+      assert.deepEqual((await store.actorDetail(a.id)).mergedFrom, [b.id]);
+      await rejects(store.mergeActors(a.id, b.id, alice), "VALIDATION", "from");
+    }),
+  );
+
+  test(
+    "actors: a rename keeps the old name as an alias and renames the attributed incidents' actor (audited)",
+    withStore(async (store) => {
+      const i = await store.create(sampleIncident({ threatActor: "Ember Wasp" }), alice);
+      const r = await store.updateActor("Ember Wasp", (x) => ({ ...x, name: "Ember Wasp Group" }), bob);
+      assert.deepEqual(r.actor.aliases, ["Ember Wasp"]);
+      const after = await store.require(i.key);
+      assert.equal(after.threatActor, "Ember Wasp Group");
+      assert.equal((await store.history(i.key)).at(-1)?.action, "attribute");
+      await rejects(
+        store.createActor({ name: "Other", aliases: ["ember wasp"] }, alice),
+        "CONFLICT",
+        "already a name of ACT-0001",
+      );
+    }),
+  );
+
+  test(
+    "actors: an indicator that is not a valid IP, CIDR or ASN is refused naming the field",
+    withStore(async (store) => {
+      const e1 = await rejects(
+        store.createActor({ name: "X", indicators: [{ type: "ip", value: "300.1.2.3" }] }, alice),
+        "VALIDATION",
+        "indicators.0.value",
+      );
+      assert.match(e1.describe(), /not a valid IP address: "300\.1\.2\.3"/);
+      await rejects(
+        store.createActor(
+          {
+            name: "X",
+            indicators: [
+              { type: "asn", value: "AS64500" },
+              { type: "cidr", value: "10.0.0.0/33" },
+            ],
+          },
+          alice,
+        ),
+        "VALIDATION",
+        "indicators.1.value",
+      );
+      await rejects(
+        store.createActor({ name: "X", indicators: [{ type: "asn", value: "ASX" }] }, alice),
+        "VALIDATION",
+        "not a valid ASN",
+      );
+      assert.deepEqual(await store.listActors(), []);
+    }),
+  );
+
+  test(
+    "actors: an import creates actors with provenance and updates them on a second run; indicators for scans",
+    withStore(async (store) => {
+      const input = {
+        name: "Ember Wasp",
+        aliases: ["EW"],
+        description: "Imported.",
+        techniques: [{ id: "T1078.004", name: "Cloud Accounts" }],
+        references: [{ source: "mitre-attack", externalId: "G9999", url: "https://attack.mitre.org/groups/G9999" }],
+        provenance: { source: "ATT&CK test", stixId: "intrusion-set--1", externalId: "G9999" },
+      };
+      const r1 = await store.importActors([input], alice);
+      assert.deepEqual(r1, { created: ["ACT-0001"], updated: [], unchanged: [] });
+      const r2 = await store.importActors([input], alice);
+      assert.deepEqual(r2, { created: [], updated: [], unchanged: ["ACT-0001"] });
+      const r3 = await store.importActors(
+        [{ ...input, techniques: [...input.techniques, { id: "T1530" }], name: "Ember Wasp 2" }],
+        alice,
+      );
+      assert.deepEqual(r3.updated, ["ACT-0001"]);
+      const a = await store.requireActor("ember wasp 2");
+      assert.equal(a.provenance?.externalId, "G9999");
+      assert.deepEqual(
+        a.techniques.map((t) => t.id),
+        ["T1078.004", "T1530"],
+      );
+      await store.updateActor(
+        a.id,
+        (x) => ({ ...x, indicators: [{ type: "access-key", value: "AKIAEXAMPLE000000001" }] }),
+        alice,
+      );
+      assert.deepEqual(await store.actorIndicators(), [
+        { id: "ACT-0001", name: "Ember Wasp", indicators: [{ type: "access-key", value: "AKIAEXAMPLE000000001" }] },
+      ]);
+    }),
+  );
+}
+
+/**
+ * The threat actors migration on a register made before actor entities: every distinct free-text threat actor becomes
+ * an actor, each incident is attributed to it (confidence "likely", audited) and keeps its own text.
+ * `openRaw` gives an empty, unmigrated database.
+ */
+const ACTORS_MIGRATION = MIGRATIONS.find((m) => m.name === "threat actors")?.version ?? 0;
+
+export function registerActorMigrationTest(
+  name: string,
+  openRaw: () => Promise<{ db: SqlDb; cleanup(): Promise<void> }>,
+): void {
+  test(`${name}: the threat actors migration turns free-text threat actors into actor entities without losing anything`, async () => {
+    const { db, cleanup } = await openRaw();
+    try {
+      await db.transaction(async (tx) => {
+        await tx.run(
+          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        );
+        for (const m of MIGRATIONS.filter((x) => x.version < ACTORS_MIGRATION)) {
+          for (const stmt of splitStatements(m.sql[tx.dialect])) await tx.run(stmt);
+          await tx.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
+            m.version,
+            m.name,
+            "2026-01-01T00:00:00Z",
+          ]);
+        }
+        const rows: Array<[string, string | null]> = [
+          ["IR-2026-0001", "EMBER  Wasp"],
+          ["IR-2026-0002", "Ember Wasp"],
+          ["IR-2026-0003", "Copper Lynx"],
+          ["IR-2026-0004", null],
+        ];
+        for (const [key, actor] of rows) {
+          const seq = Number(key.slice(-4));
+          const doc = {
+            key,
+            title: `incident ${seq}`,
+            summary: "",
+            status: "open",
+            severity: "P3",
+            timeline: { detected: `2026-02-0${seq}T00:00:00Z` },
+            accounts: [],
+            regions: [],
+            services: [],
+            resources: [],
+            ...(actor ? { threatActor: actor } : {}),
+            impact: [],
+            playbooks: [],
+            tags: [],
+            notes: "",
+            lessonsLearned: "",
+            isDemo: false,
+            createdAt: "2026-02-01T00:00:00Z",
+            updatedAt: "2026-02-01T00:00:00Z",
+          };
+          await tx.run(
+            `INSERT INTO incidents (key, year, seq, title, status, severity, threat_actor, actor_key, incident_at, created_at, updated_at, is_demo, doc)
+             VALUES (?, 2026, ?, ?, 'open', 'P3', ?, ?, ?, ?, ?, ?, ?)`,
+            [
+              key,
+              seq,
+              doc.title,
+              actor,
+              actor ? nameKey(actor) : null,
+              `2026-02-0${seq}T00:00:00.000Z`,
+              "2026-02-01T00:00:00.000Z",
+              "2026-02-01T00:00:00.000Z",
+              false,
+              JSON.stringify(doc),
+            ],
+          );
+        }
+      });
+      await applyMigrations(db);
+      const store = new SqlStore(db, name);
+      assert.deepEqual(
+        (await store.listActors()).map((a) => [a.id, a.name, a.incidents]),
+        [
+          ["ACT-0001", "Copper Lynx", 1],
+          ["ACT-0002", "Ember Wasp", 2],
+        ],
+      );
+      const one = await store.require("IR-2026-0001");
+      assert.equal(one.threatActor, "EMBER Wasp", "the incident's own spelling is kept");
+      assert.equal(one.actorId, "ACT-0002");
+      assert.equal(one.actorConfidence, "likely");
+      assert.equal((await store.require("IR-2026-0004")).actorId, undefined);
+      const h = await store.history("IR-2026-0001");
+      assert.deepEqual(
+        h.map((e) => [e.action, e.actor]),
+        [["attribute", "techtrail"]],
+      );
+      assert.match(h[0]?.note ?? "", /ACT-0002/);
+      assert.equal((await store.actorHistory("ACT-0001"))[0]?.action, "create");
+      // an old client's edit of the name still works after the migration
+      const { incident } = await store.update("IR-2026-0002", (i) => ({ ...i, severity: "P2" }), alice);
+      assert.equal(incident.actorId, "ACT-0002");
+      assert.equal((await store.list({ threatActor: "Ember Wasp" })).total, 2);
+    } finally {
+      await cleanup();
+    }
   });
 }

@@ -124,7 +124,96 @@ export const MIGRATIONS: Migration[] = [
     sql: { sqlite: workshopTables(json("sqlite")), postgres: workshopTables(json("postgres")) },
   },
   { version: 6, name: "initial access and credential", sql: { sqlite: entryColumns(), postgres: entryColumns() } },
+  { version: 7, name: "threat actors", sql: { sqlite: threatActors("sqlite"), postgres: threatActors("postgres") } },
 ];
+
+/**
+ * Threat actors as entities: `actors` (one row per actor; a merged actor stays as a tombstone pointing at the
+ * actor it was merged into), `actor_names` (every live name and alias, unique), an append-only `actor_audit`,
+ * and `incidents.actor_id`. The free-text threat actor of existing incidents becomes one actor per distinct
+ * name (case- and spacing-insensitive, as the register already grouped them; named as its latest incident
+ * spells it), each incident attributed to it with confidence "likely", an audit row on both sides. The
+ * incidents' threatActor text is left as it was.
+ */
+function threatActors(d: Dialect): string {
+  const serial = d === "sqlite" ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
+  const now = d === "sqlite" ? "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')" : "now()";
+  const nowText =
+    d === "sqlite"
+      ? "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+      : `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
+  const id = d === "sqlite" ? "'ACT-' || printf('%04d', rn)" : "'ACT-' || lpad(rn::text, 4, '0')";
+  const actorDoc =
+    d === "sqlite"
+      ? `json_object('id', id, 'name', name, 'aliases', json('[]'), 'description', '', 'indicators', json('[]'), 'techniques', json('[]'), 'references', json('[]'), 'createdAt', ${nowText}, 'updatedAt', ${nowText})`
+      : `jsonb_build_object('id', id, 'name', name, 'aliases', '[]'::jsonb, 'description', '', 'indicators', '[]'::jsonb, 'techniques', '[]'::jsonb, 'references', '[]'::jsonb, 'createdAt', ${nowText}, 'updatedAt', ${nowText})`;
+  const attributed =
+    d === "sqlite"
+      ? "json_set(incidents.doc, '$.actorId', a.id, '$.actorConfidence', 'likely')"
+      : "incidents.doc || jsonb_build_object('actorId', a.id, 'actorConfidence', 'likely')";
+  const appendOnly =
+    d === "sqlite"
+      ? `
+CREATE TRIGGER actor_audit_no_update BEFORE UPDATE ON actor_audit
+BEGIN SELECT RAISE(ABORT, 'actor_audit is append-only'); END;
+CREATE TRIGGER actor_audit_no_delete BEFORE DELETE ON actor_audit
+BEGIN SELECT RAISE(ABORT, 'actor_audit is append-only'); END;`
+      : `
+CREATE TRIGGER actor_audit_no_change BEFORE UPDATE OR DELETE ON actor_audit
+FOR EACH ROW EXECUTE FUNCTION techtrail_audit_append_only();
+CREATE TRIGGER actor_audit_no_truncate BEFORE TRUNCATE ON actor_audit
+FOR EACH STATEMENT EXECUTE FUNCTION techtrail_audit_append_only();`;
+  return `
+CREATE TABLE actors (
+  id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  name_key TEXT NOT NULL,
+  merged_into TEXT,
+  created_at ${ts(d)} NOT NULL,
+  updated_at ${ts(d)} NOT NULL,
+  revision INTEGER NOT NULL DEFAULT 1,
+  doc ${json(d)} NOT NULL
+);
+CREATE INDEX actors_merged_into ON actors (merged_into);
+CREATE TABLE actor_names (
+  name_key TEXT PRIMARY KEY,
+  actor_id TEXT NOT NULL REFERENCES actors (id)
+);
+CREATE INDEX actor_names_actor ON actor_names (actor_id);
+CREATE TABLE actor_audit (
+  id ${serial},
+  actor_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  changed_by TEXT NOT NULL,
+  at ${ts(d)} NOT NULL,
+  before ${json(d)},
+  after ${json(d)},
+  note TEXT
+);
+CREATE INDEX actor_audit_actor ON actor_audit (actor_id, id);
+${appendOnly}
+ALTER TABLE incidents ADD COLUMN actor_id TEXT;
+CREATE INDEX incidents_actor_id ON incidents (actor_id, incident_at);
+INSERT INTO actors (id, seq, name, name_key, created_at, updated_at, doc)
+SELECT id, rn, name, actor_key, ${now}, ${now}, ${actorDoc}
+FROM (SELECT ${id} AS id, rn, name, actor_key FROM (
+  SELECT actor_key, ROW_NUMBER() OVER (ORDER BY actor_key) AS rn,
+    (SELECT j.threat_actor FROM incidents j WHERE j.actor_key = k.actor_key AND j.threat_actor IS NOT NULL
+     ORDER BY j.incident_at DESC, j.key DESC LIMIT 1) AS name
+  FROM (SELECT DISTINCT actor_key FROM incidents WHERE actor_key IS NOT NULL AND threat_actor IS NOT NULL) k) g) n;
+INSERT INTO actor_names (name_key, actor_id) SELECT name_key, id FROM actors;
+INSERT INTO actor_audit (actor_id, action, changed_by, at, before, after, note)
+SELECT id, 'create', 'techtrail', ${now}, NULL, doc, 'from the threat actor field of existing incidents (schema migration 7)' FROM actors;
+UPDATE incidents SET actor_id = (SELECT a.id FROM actors a WHERE a.name_key = incidents.actor_key)
+WHERE actor_key IS NOT NULL AND threat_actor IS NOT NULL;
+UPDATE incidents SET doc = (SELECT ${attributed} FROM actors a WHERE a.id = incidents.actor_id)
+WHERE actor_id IS NOT NULL;
+INSERT INTO audit_log (incident_key, action, actor, at, before, after, note)
+SELECT key, 'attribute', 'techtrail', ${now}, NULL, NULL, 'attributed to ' || actor_id || ' (' || threat_actor || ', likely) from the threat actor field (schema migration 7)'
+FROM incidents WHERE actor_id IS NOT NULL;
+`;
+}
 
 /**
  * How an intruder got in: the initial-access technique and the credential type, as columns so the control

@@ -4,9 +4,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import pg from "pg";
 import { TechtrailError } from "../core/errors.js";
-import { registerStoreContract } from "./contract.js";
+import { registerActorMigrationTest, registerStoreContract } from "./contract.js";
 import { openStore } from "./open.js";
-import { openPostgresStore } from "./postgres.js";
+import { openPostgresStore, PgDb } from "./postgres.js";
 import { dropSchemas, openTestPostgresStore, testSchemaName } from "./postgres-test-store.js";
 
 const url = process.env.TECHTRAIL_TEST_DATABASE_URL;
@@ -16,6 +16,19 @@ if (!url) {
   test("postgres store contract", { skip: SKIP }, () => {});
 } else {
   registerStoreContract("postgres", () => openTestPostgresStore(url, "tt"));
+  registerActorMigrationTest("postgres", async () => {
+    const schema = testSchemaName("ttmig");
+    await querySql(url, `CREATE SCHEMA ${schema}`);
+    const pool = new pg.Pool({ connectionString: url, options: `-c search_path=${schema}` });
+    const db = new PgDb(pool);
+    return {
+      db,
+      cleanup: async () => {
+        await db.close();
+        await dropSchemas(url, [schema]);
+      },
+    };
+  });
 }
 
 const PASSWORD = "sekr3t-pw";

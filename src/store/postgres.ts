@@ -30,7 +30,7 @@ function pgError(e: unknown): unknown {
   return e;
 }
 
-class PgDb implements SqlDb {
+export class PgDb implements SqlDb {
   readonly dialect = "postgres" as const;
 
   constructor(

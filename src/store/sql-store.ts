@@ -4,10 +4,13 @@
 // family and tactic (the facets make filtered counts cheap).
 // Every change writes its audit row in the same transaction, so history and data cannot disagree.
 import { type Problem, TechtrailError, zodProblems } from "../core/errors.js";
+import type { ActorIndicators } from "../core/indicators.js";
+import type { Actor, ActorAuditEntry, ActorDetail, ActorSummary, NewActorInput } from "../incidents/actor.js";
 import {
   type AuditAction,
   AuditEntry,
   type ChangeContext,
+  type Confidence,
   canonicalTimestamp,
   Incident,
   IncidentSummary,
@@ -24,6 +27,7 @@ import type {
   WorkshopRecord,
   WorkshopSummary,
 } from "../workshops/model.js";
+import { ActorTables } from "./actor-store.js";
 import { chunk, type Row, type SqlDb, type SqlValue } from "./sql.js";
 import { type ImportResult, IncidentFilter, type IncidentFilterInput, type IncidentPage, type Store } from "./store.js";
 import * as workshops from "./workshop-store.js";
@@ -51,6 +55,7 @@ const INCIDENT_COLUMNS = [
   "created_at",
   "updated_at",
   "is_demo",
+  "actor_id",
   "doc",
 ] as const;
 const TECHNIQUE_COLUMNS = [
@@ -126,6 +131,7 @@ function incidentRow(i: Incident): SqlValue[] {
     tsParam(i.createdAt),
     tsParam(i.updatedAt),
     i.isDemo,
+    i.actorId ?? null,
     JSON.stringify(doc),
   ];
 }
@@ -239,12 +245,76 @@ class DryRunDone extends Error {
 
 export class SqlStore implements Store {
   readonly kind: "sqlite" | "postgres";
+  private readonly actors: ActorTables;
 
   constructor(
     readonly db: SqlDb,
     readonly location: string,
   ) {
     this.kind = db.dialect;
+    this.actors = new ActorTables(location);
+  }
+
+  /**
+   * Keeps an incident's attribution in step (inside the write transaction): `actorId` names the actor and
+   * threatActor takes its name; a threatActor alone (old clients, imports, spreadsheets) is looked up by name or
+   * alias and a new actor is made for a new name; no actor, no confidence. On update, a changed actorId wins
+   * over the name the incident had, and a changed name over the actorId it had.
+   */
+  private async attribute(
+    tx: SqlDb,
+    i: Incident,
+    ctx: ChangeContext,
+    cache: Map<string, Actor>,
+    current?: Incident,
+  ): Promise<void> {
+    const byRef = async (ref: string, field: string, create: boolean): Promise<Actor> => {
+      const k = ref.startsWith("ACT-") ? ref : `name:${nameKey(ref)}`;
+      let a = cache.get(k);
+      if (!a) {
+        a = await this.actors.find(tx, ref);
+        if (!a && create)
+          a = await this.actors.create(tx, { name: ref }, ctx, {
+            note: `from the threat actor of incident ${i.key}`,
+          });
+        if (!a)
+          throw new TechtrailError("VALIDATION", `incident ${i.key}: no actor ${ref}`, {
+            problems: [{ field, message: `no actor with ID ${ref} in ${this.location}` }],
+          });
+        cache.set(k, a);
+      }
+      return a;
+    };
+    const names = (a: Actor) => [a.name, ...a.aliases].map(nameKey);
+    const nameOf = (x: Incident) => (x.threatActor ? nameKey(x.threatActor) : "");
+    let actor: Actor | undefined;
+    if (!current) {
+      if (i.actorId) {
+        const byId = await this.actors.find(tx, i.actorId);
+        // an export from another register: its actor IDs mean nothing here, the name does
+        if (byId && (!i.threatActor || names(byId).includes(nameOf(i)))) actor = byId;
+        else if (!i.threatActor) actor = await byRef(i.actorId, "actorId", false);
+      }
+      if (!actor && i.threatActor) actor = await byRef(i.threatActor, "threatActor", true);
+    } else if (i.actorId !== current.actorId) {
+      actor = i.actorId ? await byRef(i.actorId, "actorId", false) : undefined;
+    } else if (nameOf(i) !== nameOf(current)) {
+      actor = i.threatActor ? await byRef(i.threatActor, "threatActor", true) : undefined;
+    } else if (i.actorId) {
+      actor =
+        (await this.actors.find(tx, i.actorId)) ??
+        (i.threatActor ? await byRef(i.threatActor, "threatActor", true) : undefined);
+    } else if (i.threatActor) actor = await byRef(i.threatActor, "threatActor", true);
+    if (actor) {
+      i.actorId = actor.id;
+      // the name as the incident had it when it still names the actor (a migrated spelling), else the actor's
+      if (!i.threatActor || !names(actor).includes(nameKey(i.threatActor))) i.threatActor = actor.name;
+      i.actorConfidence = i.actorConfidence ?? ("likely" satisfies Confidence);
+    } else {
+      delete i.actorId;
+      delete i.threatActor;
+      delete i.actorConfidence;
+    }
   }
 
   private async loadTechniques(db: SqlDb, key: string): Promise<Row[]> {
@@ -377,6 +447,7 @@ export class SqlStore implements Store {
       if (conflicts.length) throw conflictError(conflicts);
       const [prepared] = await this.prepare(tx, [input]);
       const incident = Incident.parse(prepared);
+      await this.attribute(tx, incident, ctx, new Map());
       await this.insert(tx, [incident]);
       await this.audit(tx, [auditRow(incident.key, "create", ctx, null, incident, incident.updatedAt)]);
       return incident;
@@ -401,8 +472,18 @@ export class SqlStore implements Store {
     ctx: ChangeContext,
     action: AuditAction = "update",
   ): Promise<{ incident: Incident; changed: boolean }> {
+    return this.db.transaction((tx) => this.updateIn(tx, key, change, ctx, action));
+  }
+
+  private async updateIn(
+    tx: SqlDb,
+    key: string,
+    change: (current: Incident) => Incident,
+    ctx: ChangeContext,
+    action: AuditAction = "update",
+  ): Promise<{ incident: Incident; changed: boolean }> {
     const k = key.trim().toUpperCase();
-    return this.db.transaction(async (tx) => {
+    {
       const current = await this.load(tx, k, true);
       if (!current) throw new TechtrailError("NOT_FOUND", `no incident ${key} in ${this.location}`);
       const proposed = change(structuredClone(current));
@@ -413,6 +494,7 @@ export class SqlStore implements Store {
           problems: zodProblems(res.error.issues),
         });
       const next = res.data;
+      await this.attribute(tx, next, ctx, new Map(), current);
       if (sameContent(current, next)) return { incident: current, changed: false };
       const row = incidentRow(next);
       const sets = INCIDENT_COLUMNS.slice(3).map((c) => `${c} = ?`);
@@ -426,7 +508,7 @@ export class SqlStore implements Store {
       await tx.insertMany("incident_facets", ["facet", "incident_key"], this.facetRows(next));
       await this.audit(tx, [auditRow(next.key, action, ctx, current, next, now)]);
       return { incident: next, changed: true };
-    });
+    }
   }
 
   async delete(key: string, ctx: ChangeContext): Promise<Incident> {
@@ -468,6 +550,7 @@ export class SqlStore implements Store {
     try {
       result = await this.db.transaction(async (tx) => {
         const seen = new Set<string>();
+        const actorCache = new Map<string, Actor>();
         const conflicts: Problem[] = [];
         const keys: string[] = [];
         for await (const batch of batches) {
@@ -475,6 +558,7 @@ export class SqlStore implements Store {
           // After a conflict, only keep checking: the transaction will be rolled back anyway.
           if (conflicts.length || batch.length === 0) continue;
           const prepared = await this.prepare(tx, batch);
+          for (const i of prepared) if (i.threatActor || i.actorId) await this.attribute(tx, i, ctx, actorCache);
           const json = await this.insert(tx, prepared);
           await this.audit(
             tx,
@@ -528,7 +612,13 @@ export class SqlStore implements Store {
       f.tactics?.map((v) => v.trim().toUpperCase()),
     );
     facet("tag", f.tag ? [f.tag.trim().toLowerCase()] : undefined);
-    if (f.threatActor) plain("i.actor_key = ?", [nameKey(f.threatActor)]);
+    // a name or any alias of the actor
+    if (f.threatActor)
+      plain("(i.actor_key = ? OR i.actor_id IN (SELECT actor_id FROM actor_names WHERE name_key = ?))", [
+        nameKey(f.threatActor),
+        nameKey(f.threatActor),
+      ]);
+    if (f.actorId) plain("i.actor_id = ?", [f.actorId.trim().toUpperCase()]);
     if (f.campaign) plain("i.campaign_key = ?", [nameKey(f.campaign)]);
     if (f.since) plain("i.incident_at >= ?", [tsParam(f.since)]);
     if (f.until) plain("i.incident_at < ?", [tsParam(f.until)]);
@@ -703,7 +793,165 @@ export class SqlStore implements Store {
     return workshops.workshopProgress(this.db, id, participant);
   }
 
+  private readonly incidentUpdater = async (
+    tx: SqlDb,
+    key: string,
+    change: (i: Incident) => Incident,
+    ctx: ChangeContext,
+  ): Promise<void> => {
+    await this.updateIn(tx, key, change, ctx, "attribute");
+  };
+
+  createActor(input: NewActorInput, ctx: ChangeContext): Promise<Actor> {
+    return this.db.transaction((tx) => this.actors.create(tx, input, ctx));
+  }
+
+  getActor(ref: string): Promise<Actor | undefined> {
+    return this.actors.find(this.db, ref);
+  }
+
+  requireActor(ref: string): Promise<Actor> {
+    return this.actors.require(this.db, ref);
+  }
+
+  updateActor(
+    ref: string,
+    change: (current: Actor) => Actor,
+    ctx: ChangeContext,
+  ): Promise<{ actor: Actor; changed: boolean }> {
+    return this.db.transaction((tx) => this.actors.update(tx, ref, change, ctx, this.incidentUpdater));
+  }
+
+  listActors(): Promise<ActorSummary[]> {
+    return this.actors.list(this.db);
+  }
+
+  actorDetail(ref: string, techniqueName?: (id: string) => string | undefined): Promise<ActorDetail> {
+    return this.actors.detail(this.db, ref, techniqueName);
+  }
+
+  actorHistory(ref: string): Promise<ActorAuditEntry[]> {
+    return this.actors.history(this.db, ref);
+  }
+
+  actorIndicators(): Promise<ActorIndicators[]> {
+    return this.actors.indicators(this.db);
+  }
+
+  allActors(): Promise<Actor[]> {
+    return this.actors.all(this.db);
+  }
+
+  async linkIncident(
+    key: string,
+    actorRef: string | null,
+    confidence: Confidence,
+    ctx: ChangeContext,
+  ): Promise<{ incident: Incident; changed: boolean }> {
+    return this.db.transaction(async (tx) => {
+      const actor = actorRef === null ? undefined : await this.actors.require(tx, actorRef, "actor");
+      const res = await this.updateIn(
+        tx,
+        key,
+        (i) => {
+          const { actorId: _a, threatActor: _t, actorConfidence: _c, ...rest } = i;
+          return actor ? { ...rest, actorId: actor.id, threatActor: actor.name, actorConfidence: confidence } : rest;
+        },
+        ctx,
+        "attribute",
+      );
+      if (res.changed) {
+        const k = res.incident.key;
+        if (actor) await this.actors.audit(tx, actor.id, "link", ctx, null, { incident: k, confidence }, ctx.note);
+      }
+      return res;
+    });
+  }
+
+  mergeActors(into: string, from: string, ctx: ChangeContext): Promise<{ actor: Actor; incidents: string[] }> {
+    return this.db.transaction((tx) => this.actors.merge(tx, into, from, ctx, this.incidentUpdater));
+  }
+
+  /**
+   * Creates or updates actors from a source (an ATT&CK bundle): an actor with the same provenance (STIX ID or
+   * external ID) or a name in common is updated (provenance, aliases, declared techniques, references), the
+   * rest are created. One transaction.
+   */
+  importActors(
+    inputs: readonly NewActorInput[],
+    ctx: ChangeContext,
+  ): Promise<{ created: string[]; updated: string[]; unchanged: string[] }> {
+    return this.db.transaction(async (tx) => {
+      const out = { created: [] as string[], updated: [] as string[], unchanged: [] as string[] };
+      for (const input of inputs) {
+        const existing = await this.findImported(tx, input);
+        if (!existing) {
+          out.created.push((await this.actors.create(tx, input, ctx, { action: "import" })).id);
+          continue;
+        }
+        const { actor, changed } = await this.actors.update(
+          tx,
+          existing.id,
+          (a) => mergeImported(a, input),
+          ctx,
+          this.incidentUpdater,
+          { action: "import" },
+        );
+        (changed ? out.updated : out.unchanged).push(actor.id);
+      }
+      return out;
+    });
+  }
+
+  private async findImported(tx: SqlDb, input: NewActorInput): Promise<Actor | undefined> {
+    const p = input.provenance;
+    if (p?.stixId || p?.externalId) {
+      const col = tx.dialect === "sqlite" ? "json_extract(doc, '$.provenance.stixId')" : "doc->'provenance'->>'stixId'";
+      const ext =
+        tx.dialect === "sqlite" ? "json_extract(doc, '$.provenance.externalId')" : "doc->'provenance'->>'externalId'";
+      const rows = await tx.query<{ id: string }>(
+        `SELECT id FROM actors WHERE merged_into IS NULL AND (${col} = ? OR ${ext} = ?) ORDER BY seq LIMIT 1`,
+        [p.stixId ?? "", p.externalId ?? ""],
+      );
+      if (rows[0]) return this.actors.find(tx, rows[0].id);
+    }
+    for (const n of [input.name, ...(input.aliases ?? [])]) {
+      const a = await this.actors.find(tx, n);
+      if (a) return a;
+    }
+    return undefined;
+  }
+
   async close(): Promise<void> {
     await this.db.close();
   }
+}
+
+/** An existing actor with what an import says about it: our description and indicators stay, names join. */
+function mergeImported(a: Actor, input: NewActorInput): Actor {
+  const seen = new Set([a.name, ...a.aliases].map(nameKey));
+  const aliases = [...a.aliases];
+  for (const n of [input.name, ...(input.aliases ?? [])])
+    if (!seen.has(nameKey(n))) {
+      seen.add(nameKey(n));
+      aliases.push(n);
+    }
+  const techs = new Map(a.techniques.map((t) => [t.id, t]));
+  for (const t of input.techniques ?? []) {
+    const id = t.id.trim().toUpperCase();
+    if (!techs.has(id)) techs.set(id, { ...t, id });
+  }
+  const refKey = (r: { source: string; url?: string | undefined; externalId?: string | undefined }) =>
+    `${r.source}|${r.url ?? ""}|${r.externalId ?? ""}`;
+  const refs = new Map(a.references.map((r) => [refKey(r), r]));
+  for (const r of input.references ?? []) if (!refs.has(refKey(r))) refs.set(refKey(r), r);
+  const next: Actor = {
+    ...a,
+    aliases,
+    description: a.description || (input.description ?? ""),
+    techniques: [...techs.values()],
+    references: [...refs.values()],
+  };
+  if (input.provenance) next.provenance = input.provenance;
+  return next;
 }

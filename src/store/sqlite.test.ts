@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import Database from "better-sqlite3";
 import { TechtrailError } from "../core/errors.js";
-import { registerStoreContract, sampleIncident } from "./contract.js";
+import { registerActorMigrationTest, registerStoreContract, sampleIncident } from "./contract.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.js";
-import { openSqliteStore } from "./sqlite.js";
+import { openSqliteStore, SqliteDb } from "./sqlite.js";
 
 registerStoreContract("sqlite", async () => {
   const dir = mkdtempSync(join(tmpdir(), "techtrail-sqlite-"));
@@ -98,4 +98,16 @@ test("a new SQLite database file (and its WAL) is readable by its owner only (06
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+registerActorMigrationTest("sqlite", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "techtrail-sqlite-"));
+  const db = new SqliteDb(new Database(join(dir, "old.db")));
+  return {
+    db,
+    cleanup: async () => {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 });

@@ -9,7 +9,7 @@ import { applyMigrations } from "./migrations.js";
 import { Mutex, type Row, type SqlDb, type SqlValue } from "./sql.js";
 import { SQLITE_CACHE_KIB, SqlStore } from "./sql-store.js";
 
-type Statement = Database.Statement<unknown[], unknown>;
+export type Statement = Database.Statement<unknown[], unknown>;
 
 const toParam = (v: SqlValue | undefined): unknown => (typeof v === "boolean" ? (v ? 1 : 0) : (v ?? null));
 
@@ -31,13 +31,13 @@ function sqliteError(e: unknown): unknown {
   return e;
 }
 
-class SqliteDb implements SqlDb {
+export class SqliteDb implements SqlDb {
   readonly dialect = "sqlite" as const;
 
   /** `inTransaction` handles are given to transaction callbacks: they already hold the lock. */
   constructor(
     readonly db: Database.Database,
-    private readonly statements = new Map<string, Statement>(),
+    private readonly statements: Map<string, Statement> = new Map(),
     private readonly lock = new Mutex(),
     private readonly inTransaction = false,
   ) {}

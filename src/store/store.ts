@@ -1,10 +1,13 @@
 // The incident store interface every adapter implements (SQLite, PostgreSQL), with its filter type.
 // Every change runs in one transaction together with its audit-trail row.
 import { z } from "zod";
+import type { ActorIndicators } from "../core/indicators.js";
+import type { Actor, ActorAuditEntry, ActorDetail, ActorSummary, NewActorInput } from "../incidents/actor.js";
 import type {
   AuditAction,
   AuditEntry,
   ChangeContext,
+  Confidence,
   Incident,
   IncidentSummary,
   NewIncident,
@@ -32,6 +35,8 @@ export const IncidentFilter = z.strictObject({
   tactics: z.array(z.string().min(1)).optional(),
   /** Threat actor name, matched case- and spacing-insensitively. */
   threatActor: z.string().min(1).optional(),
+  /** Actor entity ID (ACT-0001): the incidents attributed to it. */
+  actorId: z.string().min(1).optional(),
   campaign: z.string().min(1).optional(),
   tag: z.string().min(1).optional(),
   /** Incident date (detected, else reported, else first activity, else created) at or after. */
@@ -131,5 +136,43 @@ export interface Store {
   ): Promise<{ answers: ParticipantAnswer[]; hints: ParticipantHint[] }>;
   /** Technique → tactic IDs used for tactic facets of incidents written from now on (the catalog's placement). */
   setTaxonomy(taxonomy: (techniqueId: string) => readonly string[]): void;
+
+  // Threat actors (src/incidents/actor.ts). `ref` is an actor ID (a merged actor's ID resolves to the actor it
+  // was merged into), a name or an alias. Incidents written with a threatActor name are attributed to the
+  // actor of that name (made when new); every change is audited in the actor's trail.
+  /** Stores a new actor with the next ID; CONFLICT when a name or alias is another actor's. */
+  createActor(input: NewActorInput, ctx: ChangeContext): Promise<Actor>;
+  getActor(ref: string): Promise<Actor | undefined>;
+  /** Like getActor but NOT_FOUND when missing. */
+  requireActor(ref: string): Promise<Actor>;
+  /** Read-modify-write; a rename keeps the old name as an alias and renames the attributed incidents' actor. */
+  updateActor(
+    ref: string,
+    change: (current: Actor) => Actor,
+    ctx: ChangeContext,
+  ): Promise<{ actor: Actor; changed: boolean }>;
+  /** Live actors (not merged away) in ID order, with incident, indicator and technique counts. */
+  listActors(): Promise<ActorSummary[]>;
+  /** The actor with its attributed incidents and techniques (seen in incidents, and declared). */
+  actorDetail(ref: string, techniqueName?: (id: string) => string | undefined): Promise<ActorDetail>;
+  /** The actor's audit trail, including the trails of actors merged into it. */
+  actorHistory(ref: string): Promise<ActorAuditEntry[]>;
+  /** Indicators of every live actor that has some (the scan engine's `actors` option). */
+  actorIndicators(): Promise<ActorIndicators[]>;
+  allActors(): Promise<Actor[]>;
+  /** Attributes an incident to an actor with a confidence (null: removes the attribution); audited on both. */
+  linkIncident(
+    key: string,
+    actorRef: string | null,
+    confidence: Confidence,
+    ctx: ChangeContext,
+  ): Promise<{ incident: Incident; changed: boolean }>;
+  /** Merges actor `from` into `into`: names, indicators, techniques and references join; attributions move. */
+  mergeActors(into: string, from: string, ctx: ChangeContext): Promise<{ actor: Actor; incidents: string[] }>;
+  /** Creates or updates actors from a source (matched by provenance, then by name or alias). */
+  importActors(
+    inputs: readonly NewActorInput[],
+    ctx: ChangeContext,
+  ): Promise<{ created: string[]; updated: string[]; unchanged: string[] }>;
   close(): Promise<void>;
 }
