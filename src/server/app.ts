@@ -20,6 +20,7 @@ import { incidentRoutes } from "./routes/incidents.js";
 import { ruleRoutes } from "./routes/rules.js";
 import { scanRoutes } from "./routes/scan.js";
 import { userRoutes } from "./routes/users.js";
+import { workshopRoutes } from "./routes/workshops.js";
 import {
   allowHosts,
   authenticate,
@@ -100,6 +101,7 @@ function apiRoutes(
     .route("/incidents", incidentRoutes(deps))
     .route("/scan", scanRoutes(deps))
     .route("/rules", ruleRoutes(deps))
+    .route("/workshops", workshopRoutes(deps))
     .route("/", analyticsRoutes(deps));
 }
 
