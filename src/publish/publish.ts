@@ -7,13 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { basename, join, resolve } from "node:path";
 import { z } from "zod";
 import type { Catalog } from "../catalog/catalog.js";
-import {
-  BUILTIN_RELEASES_DIR,
-  listReleases,
-  loadBuiltinCatalog,
-  loadCatalogDir,
-  openCatalogRef,
-} from "../catalog/load.js";
+import { BUILTIN_RELEASES_DIR, listReleases, openCatalogRef } from "../catalog/load.js";
+import { applyOverlay, loadCatalog, loadOverlayDir, mergeOverlay, type OverlayFiles } from "../catalog/overlay.js";
 import { TechtrailError } from "../core/errors.js";
 import { writeFileAtomic } from "../core/fs.js";
 import { html } from "../core/html.js";
@@ -31,6 +26,8 @@ export interface PublishOptions {
   out: string;
   /** Catalog folder (default: the built-in one); its releases/ folder holds the releases. */
   catalogDir?: string;
+  /** A team overlay published on top of the catalog (docs/catalog-overlays.md). */
+  overlayDir?: string;
   /** A release version of that catalog (default: the working catalog, at its catalog.yaml version). */
   release?: string;
   baseUrl?: string;
@@ -54,12 +51,19 @@ export interface PublishResult {
 const byVersion = (a: string, b: string) => a.localeCompare(b, "en", { numeric: true });
 
 /** The release to publish, and the working catalog (the one rules and detector mappings are reviewed against). */
-function openRelease(o: PublishOptions, releasesDir: string): { catalog: Catalog; working: Catalog } {
-  const working = o.catalogDir ? loadCatalogDir(o.catalogDir) : loadBuiltinCatalog();
-  if (!o.release || (o.release === working.meta.version && !listReleases(releasesDir).includes(o.release)))
-    return { catalog: working, working };
+function openRelease(
+  o: PublishOptions,
+  releasesDir: string,
+  overlay: OverlayFiles | undefined,
+): { catalog: Catalog; working: Catalog } {
+  const working = loadCatalog({ catalogDir: o.catalogDir });
+  const withOverlay = (c: Catalog) => (overlay ? applyOverlay(c, overlay) : c);
+  if (!o.release || (o.release === working.meta.version && !listReleases(releasesDir).includes(o.release))) {
+    const both = withOverlay(working);
+    return { catalog: both, working: both };
+  }
   const catalog = openCatalogRef(o.release, { releasesDir, ...(o.catalogDir ? { catalogDir: o.catalogDir } : {}) });
-  return { catalog, working };
+  return { catalog: withOverlay(catalog), working: withOverlay(working) };
 }
 
 /** Splits the --sign template on whitespace (no shell) and fills in the placeholders. */
@@ -128,7 +132,8 @@ export async function publishSite(o: PublishOptions): Promise<PublishResult> {
   // one error listing them all; detector mappings are checked against the same catalog.
   // Rules and mappings are current content, checked against the working catalog; on an older release's
   // pages only what names that release's techniques shows.
-  const { catalog, working } = openRelease(o, releasesDir);
+  const overlay = o.overlayDir ? loadOverlayDir(o.overlayDir) : undefined;
+  const { catalog, working } = openRelease(o, releasesDir, overlay);
   const v = catalog.meta.version;
   const mappings = loadDetectorMappings(working, o.mappingsDir ?? BUILTIN_MAPPINGS_DIR);
   const lib = await loadRuleLibrary({ catalog: working, ruleDirs: [] });
@@ -138,7 +143,10 @@ export async function publishSite(o: PublishOptions): Promise<PublishResult> {
       .filter((r) => byVersion(r, v) < 0)
       .sort(byVersion)
       .pop() ?? null;
-  const previous = prevVersion ? openCatalogRef(prevVersion, { releasesDir }) : undefined;
+  const previousAlone = prevVersion ? openCatalogRef(prevVersion, { releasesDir }) : undefined;
+  // The changelog compares the catalog's releases: the overlay goes on both sides where it fits the older one.
+  const previous =
+    previousAlone && overlay ? (mergeOverlay(previousAlone, overlay).catalog ?? previousAlone) : previousAlone;
   const date = catalog.data.released ?? o.today ?? new Date().toISOString().slice(0, 10);
   progress(`building release ${v}${prevVersion ? ` (changes since ${prevVersion})` : ""}`);
   const site = buildReleaseSite({

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { isTechtrailError } from "../../core/errors.js";
 import { writeFileAtomic } from "../../core/fs.js";
 import { buildBaseline, loadBaseline } from "../../scan/index.js";
+import { CATALOG_OPTION_HELP, hasCatalogSelection, OVERLAY_OPTION_HELP, openCatalog } from "../catalog-options.js";
 import { EXIT_OK, EXIT_SCAN_ERROR } from "../exit-codes.js";
 import { log } from "../output.js";
 
@@ -13,6 +14,8 @@ interface BaselineOpts {
   builtinRules: boolean;
   merge?: string;
   quiet?: boolean;
+  catalog?: string;
+  overlay?: string;
 }
 
 async function runBuild(paths: string[], o: BaselineOpts): Promise<number> {
@@ -21,7 +24,10 @@ async function runBuild(paths: string[], o: BaselineOpts): Promise<number> {
   const built = await buildBaseline(
     paths,
     { ruleDirs: o.rules, builtinRules: o.builtinRules },
-    previous ? { previous: previous.baseline } : {},
+    {
+      ...(previous ? { previous: previous.baseline } : {}),
+      ...(hasCatalogSelection(o) ? { catalog: openCatalog(o) } : {}),
+    },
   );
   writeFileAtomic(o.out, `${JSON.stringify(built.baseline)}\n`);
   if (!o.quiet)
@@ -45,6 +51,8 @@ export function registerBaselineCommands(program: Command): void {
       [] as string[],
     )
     .option("--no-builtin-rules", "do not load the built-in rules")
+    .option("--catalog <dir>", CATALOG_OPTION_HELP)
+    .option("--overlay <dir>", OVERLAY_OPTION_HELP)
     .option("--merge <file>", "start from an earlier baseline (combinations keep their earliest time)")
     .option("--quiet", "no closing statistics on stderr")
     .action(async (paths: string[], o: BaselineOpts) => {

@@ -5,16 +5,17 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import type { Catalog } from "../../catalog/catalog.js";
 import { catalogFolderFiles, mergeIntoFolderFiles } from "../../catalog/folder.js";
-import { loadBuiltinCatalog, loadCatalogDir, openCatalogRef } from "../../catalog/load.js";
+import { loadCatalogDir, openCatalogRef } from "../../catalog/load.js";
 import { RELEASE_FORMAT } from "../../catalog/model.js";
+import { loadCatalog } from "../../catalog/overlay.js";
 import { serializeRelease } from "../../catalog/release.js";
 import { exportStix, formatImportReport, importStix, parseStixJson, serializeStix } from "../../catalog/stix.js";
 import { TechtrailError } from "../../core/errors.js";
 import { writeFileAtomic, writeOutput } from "../../core/fs.js";
+import { type CatalogCliOptions, catalogSelection, openCatalog } from "../catalog-options.js";
 import { log, out, printJson } from "../output.js";
 
-interface Opts {
-  catalog?: string;
+interface Opts extends CatalogCliOptions {
   json?: boolean;
 }
 
@@ -64,11 +65,9 @@ export function registerStixCommands(cat: Command, globalOpts: (cmd: Command) =>
       const o = globalOpts(cmd) as Opts & { format: string; out?: string; release?: string };
       if (o.format !== "stix" && o.format !== "json")
         throw new TechtrailError("VALIDATION", `unknown --format ${o.format}: expected stix or json`);
-      const c = o.release
-        ? openCatalogRef(o.release, o.catalog ? { catalogDir: o.catalog } : {})
-        : o.catalog
-          ? loadCatalogDir(o.catalog)
-          : loadBuiltinCatalog();
+      const dir = catalogSelection(o).catalogDir;
+      // The working catalog is the one in use, overlay included (a team shares its techniques this way).
+      const c = o.release ? openCatalogRef(o.release, dir ? { catalogDir: dir } : {}) : openCatalog(o);
       const text = o.format === "stix" ? serializeStix(exportStix(c)) : releaseJson(c);
       if (!o.out) return void process.stdout.write(text);
       await writeOutput(o.out, text);
@@ -91,7 +90,9 @@ export function registerStixCommands(cat: Command, globalOpts: (cmd: Command) =>
       } catch (e) {
         throw new TechtrailError("IO", `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
       }
-      const base = o.catalog ? loadCatalogDir(o.catalog) : loadBuiltinCatalog();
+      // A bundle merges into the catalog folder itself, never into an overlay.
+      const catalogDir = catalogSelection(o).catalogDir;
+      const base = loadCatalog({ catalogDir });
       const { catalog, report } = importStix(base, parseStixJson(text, file), { source: o.source, file });
       let written: string | null = null;
       let nothingNew = false;
@@ -106,8 +107,8 @@ export function registerStixCommands(cat: Command, globalOpts: (cmd: Command) =>
           throw new TechtrailError("CONFLICT", `${o.out} exists and is not empty; choose a new folder or FILE.json`);
         writeFolderAtomic(o.out, catalogFolderFiles(catalog, header));
         written = o.out;
-      } else if (o.catalog) {
-        const read = (f: string) => readFileSync(join(o.catalog ?? "", f), "utf8");
+      } else if (catalogDir) {
+        const read = (f: string) => readFileSync(join(catalogDir, f), "utf8");
         const files = mergeIntoFolderFiles(
           {
             tactics: read("tactics.yaml"),
@@ -119,14 +120,14 @@ export function registerStixCommands(cat: Command, globalOpts: (cmd: Command) =>
           `Imported from ${o.source} (${basename(file)}) by techtrail catalog import.`,
         );
         if (files.size > 0) {
-          writeFolderAtomic(o.catalog, files, o.catalog);
-          written = o.catalog;
+          writeFolderAtomic(catalogDir, files, catalogDir);
+          written = catalogDir;
         } else nothingNew = true;
       }
       if (o.json) return printJson({ report, written });
       out(formatImportReport(report));
       if (written) out(`wrote merged catalog (${catalog.techniques.length} techniques) to ${written}`);
-      else if (nothingNew) out(`nothing new for ${o.catalog}: it already holds everything the bundle adds`);
+      else if (nothingNew) out(`nothing new for ${catalogDir}: it already holds everything the bundle adds`);
       else if (!o.dryRun)
         log("nothing written: give --out DIR or --out FILE.json, or --catalog DIR to merge into that folder");
     });

@@ -6,34 +6,29 @@ import type { Command } from "commander";
 import type { Catalog } from "../../catalog/catalog.js";
 import { diffCatalogs, diffToJson, renderDiffMarkdown, renderDiffText } from "../../catalog/diff.js";
 import { buildNavigatorLayers, parseScores } from "../../catalog/layer.js";
-import {
-  BUILTIN_RELEASES_DIR,
-  listReleases,
-  loadBuiltinCatalog,
-  loadCatalogDir,
-  openCatalogRef,
-} from "../../catalog/load.js";
+import { listReleases, openCatalogRef } from "../../catalog/load.js";
 import type { Technique } from "../../catalog/model.js";
+import { techniqueSource } from "../../catalog/overlay.js";
 import { createRelease, serializeRelease } from "../../catalog/release.js";
 import { searchCatalog } from "../../catalog/search.js";
 import { stixToCatalog } from "../../catalog/stix.js";
 import { TechtrailError } from "../../core/errors.js";
 import { writeFileAtomic, writeOutput } from "../../core/fs.js";
+import {
+  addCatalogOptions,
+  type CatalogCliOptions,
+  catalogSelection,
+  openCatalog,
+  releasesDirOf,
+} from "../catalog-options.js";
 import { out, printJson, safeText, table, truncate } from "../output.js";
+import { registerOverlayCommands } from "./catalog-overlay.js";
 import { registerStixCommands } from "./catalog-stix.js";
 
-interface CatalogOpts {
-  catalog?: string;
+export { openCatalog, releasesDirOf };
+
+interface CatalogOpts extends CatalogCliOptions {
   json?: boolean;
-}
-
-export function openCatalog(opts: { catalog?: string }): Catalog {
-  return opts.catalog ? loadCatalogDir(opts.catalog) : loadBuiltinCatalog();
-}
-
-/** Releases of the catalog in use: `<dir>/releases` for `--catalog DIR`, never the built-in ones then. */
-export function releasesDirOf(opts: { catalog?: string }): string {
-  return opts.catalog ? join(opts.catalog, "releases") : BUILTIN_RELEASES_DIR;
 }
 
 export function techniqueSummary(t: Technique) {
@@ -44,7 +39,16 @@ export function techniqueSummary(t: Technique) {
     events: t.events,
     parent: t.parent ?? null,
     status: t.status,
+    source: techniqueSource(t.id),
   };
+}
+
+/** Where a technique comes from, for tables: `overlay ACME`, `catalog +ACME` (the overlay adds to it), `catalog`. */
+function sourceLabel(c: Catalog, t: Technique): string {
+  const ov = c.overlay;
+  if (!ov) return "catalog";
+  if (techniqueSource(t.id) === "overlay") return `overlay ${ov.namespace}`;
+  return ov.patched[t.id] ? `catalog +${ov.namespace}` : "catalog";
 }
 
 function tacticNames(c: Catalog, t: Technique): string {
@@ -55,10 +59,9 @@ function tacticNames(c: Catalog, t: Technique): string {
 type GlobalOpts = (cmd: Command) => CatalogOpts;
 
 export function registerCatalogCommands(program: Command): void {
-  const cat = program
-    .command("catalog")
-    .description("browse and publish the threat-technique catalog")
-    .option("--catalog <dir>", "catalog folder to use instead of the built-in one");
+  const cat = addCatalogOptions(
+    program.command("catalog").description("browse and publish the threat-technique catalog"),
+  );
   const globalOpts = (cmd: Command): CatalogOpts => ({ ...cat.opts(), ...cmd.opts() });
 
   registerStats(cat, globalOpts);
@@ -71,6 +74,7 @@ export function registerCatalogCommands(program: Command): void {
   registerDiff(cat, globalOpts);
   registerLayer(cat, globalOpts);
   registerStixCommands(cat, globalOpts);
+  registerOverlayCommands(cat, globalOpts);
   setBundleLoader((json, file) => stixToCatalog(json, { file }));
 }
 
@@ -86,6 +90,10 @@ function registerStats(cat: Command, globalOpts: GlobalOpts): void {
       const s = c.stats();
       if (o.json) return printJson(s);
       out(`${s.name} ${s.version}`);
+      if (c.overlay)
+        out(
+          `overlay ${c.overlay.namespace} (${c.overlay.name}): ${c.overlay.techniques.length} technique(s), ${c.overlay.additions} addition(s) to ${Object.keys(c.overlay.patched).length} catalog technique(s)`,
+        );
       out(
         `tactics: ${s.tactics}  techniques: ${s.techniques} (${s.subtechniques} sub-techniques)  with CloudTrail events: ${s.techniquesWithEvents}`,
       );
@@ -114,10 +122,12 @@ function registerList(cat: Command, globalOpts: GlobalOpts): void {
       const c = openCatalog(o);
       const list = o.tactic ? c.byTactic(o.tactic) : [...c.techniques];
       if (o.json) return printJson(list.map(techniqueSummary));
+      const rows = list.map((t) => [t.id, truncate(t.name, 50), truncate(tacticNames(c, t), 40), t.events.length]);
+      if (!c.overlay) return out(table(["id", "name", "tactics", "events"], rows));
       out(
         table(
-          ["id", "name", "tactics", "events"],
-          list.map((t) => [t.id, truncate(t.name, 50), truncate(tacticNames(c, t), 40), t.events.length]),
+          ["id", "name", "tactics", "events", "source"],
+          rows.map((r, i) => [...r, sourceLabel(c, list[i] as Technique)]),
         ),
       );
     });
@@ -133,10 +143,23 @@ function registerShow(cat: Command, globalOpts: GlobalOpts): void {
       const o = globalOpts(cmd);
       const c = openCatalog(o);
       const t = c.require(id);
-      if (o.json) return printJson(t);
+      const added = c.overlay?.patched[t.id];
+      if (o.json) return printJson({ ...t, source: techniqueSource(t.id), overlayAdditions: added ?? null });
       out(
         `${t.id}  ${t.name}${t.status !== "active" ? `  [${t.status}${t.revokedBy ? ` → ${t.revokedBy}` : ""}]` : ""}`,
       );
+      if (c.overlay && techniqueSource(t.id) === "overlay")
+        out(`source: overlay ${c.overlay.namespace} (${c.overlay.name}), not part of catalog ${c.meta.version}`);
+      if (c.overlay && added) {
+        const parts = [
+          added.events.length ? `events ${added.events.join(", ")}` : "",
+          added.aliases.length ? `aliases ${added.aliases.join("; ")}` : "",
+          added.mitigations.length ? `mitigation notes ${added.mitigations.map((m) => m.id).join(", ")}` : "",
+          added.detection !== null ? "a detection note" : "",
+          added.references.length ? `${added.references.length} reference(s)` : "",
+        ].filter(Boolean);
+        out(`overlay ${c.overlay.namespace} adds: ${parts.join("; ")}`);
+      }
       out(`tactics: ${tacticNames(c, t)}`);
       if (t.parent) out(`parent: ${t.parent} ${c.technique(t.parent)?.name ?? ""}`);
       const subs = c.subtechniques(t.id);
@@ -168,12 +191,23 @@ function registerSearch(cat: Command, globalOpts: GlobalOpts): void {
       const o = globalOpts(cmd) as CatalogOpts & { limit: string };
       const c = openCatalog(o);
       const hits = searchCatalog(c, words.join(" "), { limit: Number(o.limit) || 10 });
-      if (o.json) return printJson(hits.map((h) => ({ id: h.id, name: h.name, score: h.score, matched: h.matched })));
+      if (o.json)
+        return printJson(
+          hits.map((h) => ({
+            id: h.id,
+            name: h.name,
+            score: h.score,
+            matched: h.matched,
+            source: techniqueSource(h.id),
+          })),
+        );
       if (hits.length === 0) return out("no matching technique");
+      const rows = hits.map((h) => [h.score.toFixed(2), h.id, truncate(h.name, 50), h.matched.join(",")]);
+      if (!c.overlay) return out(table(["score", "id", "name", "matched in"], rows));
       out(
         table(
-          ["score", "id", "name", "matched in"],
-          hits.map((h) => [h.score.toFixed(2), h.id, truncate(h.name, 50), h.matched.join(",")]),
+          ["score", "id", "name", "matched in", "source"],
+          rows.map((r, i) => [...r, sourceLabel(c, hits[i]?.technique as Technique)]),
         ),
       );
     });
@@ -211,6 +245,11 @@ function registerRelease(cat: Command, globalOpts: GlobalOpts): void {
     .option("--json", "machine-readable output")
     .action((version: string, _o, cmd: Command) => {
       const o = globalOpts(cmd) as CatalogOpts & { date?: string; dir?: string; force?: boolean };
+      if (catalogSelection(o).overlayDir !== undefined)
+        throw new TechtrailError(
+          "VALIDATION",
+          "a release freezes the catalog alone, not a team overlay: run `catalog release` without --overlay (and TECHTRAIL_OVERLAY unset)",
+        );
       const c = openCatalog(o);
       const date = o.date ?? new Date().toISOString().slice(0, 10);
       const release = createRelease(c, version, date);
@@ -254,11 +293,15 @@ function registerDiff(cat: Command, globalOpts: GlobalOpts): void {
     .option("--json", "same as --format json")
     .action((oldRef: string, newRef: string, _o, cmd: Command) => {
       const o = globalOpts(cmd) as CatalogOpts & { format: string };
+      // `current` is the catalog in use, overlay included; releases are those of the catalog folder in use.
+      const dir = catalogSelection(o).catalogDir;
       const ref = (r: string) =>
-        openCatalogRef(r, {
-          ...(o.catalog ? { catalogDir: o.catalog, releasesDir: releasesDirOf(o) } : {}),
-          ...bundleLoaderOpt(),
-        });
+        r === "current" || r === "working"
+          ? openCatalog(o)
+          : openCatalogRef(r, {
+              ...(dir ? { catalogDir: dir, releasesDir: releasesDirOf(o) } : {}),
+              ...bundleLoaderOpt(),
+            });
       const d = diffCatalogs(ref(oldRef), ref(newRef));
       const fmt = o.json ? "json" : o.format;
       if (fmt === "json") return printJson(diffToJson(d));

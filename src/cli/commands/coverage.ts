@@ -12,8 +12,8 @@ import { builtinProfileNames, DEFAULT_PROFILE, loadProfile } from "../../coverag
 import { BUILTIN_MAPPINGS_DIR, loadDetectorMappings } from "../../detectors/mapping.js";
 import { storeTarget } from "../../store/open.js";
 import { addFilterOptions, type FilterOptions, filterFromOptions, withStore } from "../analytics-options.js";
+import { CATALOG_OPTION_HELP, OVERLAY_OPTION_HELP, openCatalog } from "../catalog-options.js";
 import { log, out, printJson, table, truncate } from "../output.js";
-import { openCatalog } from "./catalog.js";
 import { pct } from "./stats.js";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -35,7 +35,8 @@ export function registerCoverageCommand(program: Command): void {
     .option("--layer-dir <dir>", "write Navigator layers of coverage and frequency into this folder")
     .option("--mappings <dir>", "detector mapping folder to use instead of the built-in mappings/")
     .option("--all", "list every technique, not only those seen in incidents or covered")
-    .option("--catalog <dir>", "catalog folder to use instead of the built-in one")
+    .option("--catalog <dir>", CATALOG_OPTION_HELP)
+    .option("--overlay <dir>", OVERLAY_OPTION_HELP)
     .option("--json", "machine-readable output");
   addFilterOptions(cmd);
   cmd.action(async (_o, c: Command) => {

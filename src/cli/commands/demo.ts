@@ -1,6 +1,8 @@
 // `techtrail demo seed`: fills the register with the deterministic synthetic data set (marked isDemo).
+
 import type { Command } from "commander";
 import { TechtrailError } from "../../core/errors.js";
+import { CATALOG_OPTION_HELP, OVERLAY_OPTION_HELP } from "../catalog-options.js";
 import { out, printJson } from "../output.js";
 import { resolveActor, type StoreOpts, withRegister } from "./incident.js";
 
@@ -23,7 +25,8 @@ export function registerDemoCommands(program: Command): void {
       "SQLite file or postgres:// URL (default: TECHTRAIL_DATABASE_URL, TECHTRAIL_DB, ./techtrail.db)",
     )
     .option("--actor <name>", "who seeds, for the audit trail")
-    .option("--catalog <dir>", "catalog folder instead of the built-in one")
+    .option("--catalog <dir>", CATALOG_OPTION_HELP)
+    .option("--overlay <dir>", OVERLAY_OPTION_HELP)
     .option("--json", "machine-readable output")
     .action(async (o: StoreOpts & { incidents: string; seed: string; replace?: boolean; json?: boolean }) => {
       const incidents = whole(o.incidents, "incidents", 1, 1_000_000);

@@ -1,11 +1,13 @@
 // `techtrail hunt --athena ... | --cloudtrail-lake ...`: the rules compiled to SQL (src/sql) run in Athena over the
 // S3 trail or in CloudTrail Lake (src/hunt), their rows written as scan findings (JSON Lines, JSON, CSV) with the
 // scan summary, --summary-json and --create-incident; --dry-run prints the queries and the partitions they read.
+
 import type { Command } from "commander";
 import { isTechtrailError, TechtrailError } from "../../core/errors.js";
 import { writeOutput } from "../../core/fs.js";
 import { type HuntOptions, planHunt, runHunt } from "../../hunt/hunt.js";
 import { SIGMA_LEVELS } from "../../rules/index.js";
+import { hasCatalogSelection, OVERLAY_OPTION_HELP, openCatalog } from "../catalog-options.js";
 import { EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, EXIT_SCAN_ERROR } from "../exit-codes.js";
 import { log, out, safeText } from "../output.js";
 import { FindingsOutput, LineWriter, windowOptions } from "./scan.js";
@@ -20,6 +22,7 @@ interface HuntCliOpts {
   workgroup: string;
   output?: string;
   catalog?: string;
+  overlay?: string;
   eventDataStore?: string;
   from?: string;
   to?: string;
@@ -125,7 +128,12 @@ async function runHuntCli(o: HuntCliOpts): Promise<number> {
   let result: Awaited<ReturnType<typeof runHunt>>;
   try {
     await output.start();
-    result = await runHunt(opts, runner, { onFindings: (batch) => output.write(batch) });
+    // --catalog is Athena's data catalog here: the technique catalog comes from TECHTRAIL_CATALOG, with --overlay.
+    const catalogSel = { ...(o.overlay ? { overlay: o.overlay } : {}) };
+    result = await runHunt(opts, runner, {
+      onFindings: (batch) => output.write(batch),
+      ...(hasCatalogSelection(catalogSel) ? { catalog: openCatalog(catalogSel) } : {}),
+    });
     await output.end(result.summary);
     await w.close();
   } catch (e) {
@@ -177,6 +185,7 @@ export function registerHuntCommand(program: Command): void {
     .option("--workgroup <name>", "Athena workgroup", "primary")
     .option("--output <s3url>", "Athena query result location (s3://bucket/prefix/)")
     .option("--catalog <name>", "Athena data catalog (default AwsDataCatalog)")
+    .option("--overlay <dir>", `${OVERLAY_OPTION_HELP}; the technique catalog is TECHTRAIL_CATALOG here`)
     .option("--cloudtrail-lake", "run in CloudTrail Lake")
     .option("--event-data-store <id>", "CloudTrail Lake event data store ID")
     .option("--from <time>", "only events at or after this time (YYYY-MM-DD or ISO 8601)")

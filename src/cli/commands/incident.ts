@@ -1,11 +1,11 @@
 // `techtrail incident ...`: the incident register (add, edit, show, list, close, delete, tag, history,
 // import, export, remap, attach). Each action parses options, calls one IncidentRegister method, formats.
+
 import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import type { Catalog } from "../../catalog/catalog.js";
-import { loadBuiltinCatalog, loadCatalogDir } from "../../catalog/load.js";
 import { TechtrailError } from "../../core/errors.js";
 import { writeOutput } from "../../core/fs.js";
 import type { FindingLike, FindingTotals } from "../../incidents/evidence.js";
@@ -14,6 +14,7 @@ import { type ChangeContext, Confidence, type Incident, type NewIncidentInput } 
 import { requireTechniqueRef, resolveTechniqueRef } from "../../incidents/validate.js";
 import { IncidentRegister, type ListQuery } from "../../register/register.js";
 import { openStore } from "../../store/open.js";
+import { CATALOG_OPTION_HELP, OVERLAY_OPTION_HELP, openCatalog } from "../catalog-options.js";
 import { log, out, printJson, table, truncate } from "../output.js";
 
 export interface StoreOpts {
@@ -36,7 +37,7 @@ export function resolveActor(opts: { actor?: string }): ChangeContext {
 }
 
 function catalogFor(opts: StoreOpts): Catalog {
-  return opts.catalog ? loadCatalogDir(opts.catalog) : loadBuiltinCatalog();
+  return openCatalog(opts);
 }
 
 /**
@@ -252,7 +253,8 @@ export function registerIncidentCommands(program: Command): void {
       "SQLite file or postgres:// URL (default: TECHTRAIL_DATABASE_URL, TECHTRAIL_DB, ./techtrail.db)",
     )
     .option("--actor <name>", "who makes the change, for the audit trail (default: TECHTRAIL_ACTOR, else OS user)")
-    .option("--catalog <dir>", "catalog folder instead of the built-in one");
+    .option("--catalog <dir>", CATALOG_OPTION_HELP)
+    .option("--overlay <dir>", OVERLAY_OPTION_HELP);
   const g = (cmd: Command) => ({ ...inc.opts(), ...cmd.opts() }) as StoreOpts & Record<string, unknown>;
   registerAdd(inc, g);
   registerEdit(inc, g);

@@ -1,13 +1,14 @@
 // `techtrail playbooks list|show|gaps`: the playbook registry (built-in `playbooks/` plus --playbooks
 // folders) and the "which playbook do we write next" ranking from incident analytics.
+
 import type { Command } from "commander";
 import { formatDuration } from "../../analytics/timing.js";
 import { TechtrailError } from "../../core/errors.js";
 import { playbookGaps } from "../../playbooks/gaps.js";
 import { loadPlaybooks, PHASES, requirePlaybook } from "../../playbooks/playbooks.js";
 import { addFilterOptions, type FilterOptions, filterFromOptions, withStore } from "../analytics-options.js";
+import { CATALOG_OPTION_HELP, OVERLAY_OPTION_HELP, openCatalog } from "../catalog-options.js";
 import { out, printJson, table, truncate } from "../output.js";
-import { openCatalog } from "./catalog.js";
 
 interface PbOpts {
   playbooks?: string[];
@@ -36,7 +37,8 @@ export function registerPlaybooksCommand(program: Command): void {
     c
       .option("--playbooks <dir>", "extra playbook folder (repeatable; overrides built-ins with the same ID)", collect)
       .option("--no-builtin", "leave out the built-in playbooks")
-      .option("--catalog <dir>", "catalog folder to use instead of the built-in one")
+      .option("--catalog <dir>", CATALOG_OPTION_HELP)
+      .option("--overlay <dir>", OVERLAY_OPTION_HELP)
       .option("--json", "machine-readable output");
   const registry = (o: PbOpts) => {
     const catalog = openCatalog(o);

@@ -1,7 +1,9 @@
 // `techtrail publish --out DIR [--release VERSION] [--base-url URL] [--sign CMD]`: the static website of a
 // catalog release (src/publish/). This module only parses options and prints the summary.
+
 import type { Command } from "commander";
 import { publishSite } from "../../publish/publish.js";
+import { CATALOG_OPTION_HELP, catalogSelection, OVERLAY_OPTION_HELP } from "../catalog-options.js";
 import { log, out, printJson } from "../output.js";
 
 export function registerPublishCommand(program: Command): void {
@@ -13,7 +15,8 @@ export function registerPublishCommand(program: Command): void {
       "--release <version>",
       "a release of the catalog (default: the working catalog at its catalog.yaml version)",
     )
-    .option("--catalog <dir>", "catalog folder to use instead of the built-in one")
+    .option("--catalog <dir>", CATALOG_OPTION_HELP)
+    .option("--overlay <dir>", OVERLAY_OPTION_HELP)
     .option("--base-url <url>", "public URL of the site folder, for canonical links and the layer's STIX URL")
     .option("--sign <template>", "command run on SHA256SUMS, e.g. 'gpg --detach-sign --armor --output {sig} {file}'")
     .option("--json", "machine-readable summary")
@@ -22,14 +25,17 @@ export function registerPublishCommand(program: Command): void {
         out: string;
         release?: string;
         catalog?: string;
+        overlay?: string;
         baseUrl?: string;
         sign?: string;
         json?: boolean;
       }) => {
+        const sel = catalogSelection(o);
         const r = await publishSite({
           out: o.out,
           ...(o.release ? { release: o.release } : {}),
-          ...(o.catalog ? { catalogDir: o.catalog } : {}),
+          ...(sel.catalogDir ? { catalogDir: sel.catalogDir } : {}),
+          ...(sel.overlayDir ? { overlayDir: sel.overlayDir } : {}),
           ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
           ...(o.sign ? { sign: o.sign } : {}),
           ...(process.stderr.isTTY ? { progress: log } : {}),

@@ -1,5 +1,6 @@
 // `techtrail report [--quarter 2026Q3 | --from --to] --format md|html|json [--out FILE]`: the quarterly
 // incident-response report (analytics, playbook priorities, detection coverage) as one file.
+
 import type { Command } from "commander";
 import { TechtrailError } from "../../core/errors.js";
 import { writeOutput } from "../../core/fs.js";
@@ -9,8 +10,8 @@ import { findChromium, htmlToPdf } from "../../report/pdf.js";
 import { renderHtml, renderReport } from "../../report/render.js";
 import { buildReport } from "../../report/report.js";
 import { addFilterOptions, type FilterOptions, filterFromOptions, withStore } from "../analytics-options.js";
+import { CATALOG_OPTION_HELP, OVERLAY_OPTION_HELP, openCatalog } from "../catalog-options.js";
 import { log } from "../output.js";
-import { openCatalog } from "./catalog.js";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -26,7 +27,8 @@ export function registerReportCommand(program: Command): void {
     .option("--profile <file|name>", "monitoring profile for the coverage section", DEFAULT_PROFILE)
     .option("--no-coverage", "leave out the coverage section")
     .option("--playbooks <dir>", "extra playbook folder (repeatable)", collect)
-    .option("--catalog <dir>", "catalog folder to use instead of the built-in one")
+    .option("--catalog <dir>", CATALOG_OPTION_HELP)
+    .option("--overlay <dir>", OVERLAY_OPTION_HELP)
     .option("--json", "same as --format json");
   addFilterOptions(cmd);
   cmd.action(async (_o, c: Command) => {

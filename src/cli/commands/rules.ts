@@ -1,8 +1,8 @@
 // `techtrail rules list|show|test|lint|coverage`: the detection rules as objects (built-in and --rules folders). The
 // library does the work (src/rules/library.ts, testing.ts, lint.ts, src/scan/rule-library.ts,
 // src/coverage/api-calls.ts).
+
 import type { Command } from "commander";
-import { loadBuiltinCatalog, loadCatalogDir } from "../../catalog/load.js";
 import { formatProblem, type Problem, TechtrailError } from "../../core/errors.js";
 import {
   computeRuleCoverage,
@@ -21,6 +21,7 @@ import {
   sortRuleInfos,
 } from "../../rules/index.js";
 import { lintRuleLibrary, loadRuleLibrary, type RuleLibrary, testRuleLibrary } from "../../scan/rule-library.js";
+import { CATALOG_OPTION_HELP, OVERLAY_OPTION_HELP, openCatalog } from "../catalog-options.js";
 import { log, out, printJson, table, truncate } from "../output.js";
 import { registerRulesCompile } from "./rules-compile.js";
 
@@ -37,7 +38,8 @@ function libraryOptions(cmd: Command): Command {
   return cmd
     .option("--rules <dir>", "extra Sigma rules folder or file (repeatable)", collect, [] as string[])
     .option("--no-builtin-rules", "leave out the built-in rules")
-    .option("--catalog <dir>", "catalog folder to resolve technique tags with instead of the built-in one")
+    .option("--catalog <dir>", CATALOG_OPTION_HELP)
+    .option("--overlay <dir>", OVERLAY_OPTION_HELP)
     .option("--json", "machine-readable output");
 }
 
@@ -52,7 +54,7 @@ function loadProblems(lib: RuleLibrary): Array<Problem & { code: string }> {
 }
 
 async function openLibrary(o: LibraryOpts): Promise<{ lib: RuleLibrary; problems: Array<Problem & { code: string }> }> {
-  const catalog = o.catalog ? loadCatalogDir(o.catalog) : loadBuiltinCatalog();
+  const catalog = openCatalog(o);
   const lib = await loadRuleLibrary({ ruleDirs: o.rules, builtin: o.builtinRules, catalog });
   const problems = loadProblems(lib);
   if (!o.json) for (const p of problems) log(`techtrail: rule skipped: ${formatProblem(p)}`);
@@ -214,7 +216,7 @@ function registerLint(rules: Command): void {
       .argument("[paths...]", "rule files or folders to lint instead of the built-in rules")
       .option("--strict", "warnings fail too"),
   ).action(async (paths: string[], o: LibraryOpts & { strict?: boolean }) => {
-    const catalog = o.catalog ? loadCatalogDir(o.catalog) : loadBuiltinCatalog();
+    const catalog = openCatalog(o);
     const r = await lintRuleLibrary({
       ruleDirs: [...paths, ...o.rules],
       builtin: o.builtinRules && paths.length === 0,
@@ -243,7 +245,7 @@ function registerCoverage(rules: Command): void {
   ).action(async (o: LibraryOpts & { facts: string; decisions: string; check?: boolean }) => {
     const facts = loadPublicFacts(o.facts);
     const decisions = loadCoverageDecisions(o.decisions);
-    const catalog = o.catalog ? loadCatalogDir(o.catalog) : loadBuiltinCatalog();
+    const catalog = openCatalog(o);
     const { lib } = await openLibrary(o);
     const r = computeRuleCoverage({
       facts,

@@ -1,6 +1,7 @@
 // `techtrail scan PATH...`: runs the scan engine (src/scan) over CloudTrail files, folders or stdin and
 // writes findings as they arrive (JSON Lines, JSON, CSV) or, for people, a table of collapsed repeats at the
 // end; optionally writes the summary and a Navigator layer. Memory does not grow with the number of findings.
+
 import type { Command } from "commander";
 import { buildNavigatorLayers } from "../../catalog/layer.js";
 import { loadBuiltinCatalog } from "../../catalog/load.js";
@@ -26,6 +27,7 @@ import {
   type ScanWindowInput,
   scanPaths,
 } from "../../scan/index.js";
+import { CATALOG_OPTION_HELP, hasCatalogSelection, OVERLAY_OPTION_HELP, openCatalog } from "../catalog-options.js";
 import { EXIT_FINDINGS, EXIT_NO_EVENTS, EXIT_OK, EXIT_PARTIAL, EXIT_SCAN_ERROR } from "../exit-codes.js";
 import { log, safeText } from "../output.js";
 import { fitTable, outputWidth } from "../table-fit.js";
@@ -37,6 +39,8 @@ export const DEFAULT_MIN_LEVEL = "low";
 
 interface ScanCliOpts {
   rules: string[];
+  catalog?: string;
+  overlay?: string;
   builtinRules: boolean;
   format: string;
   json?: boolean;
@@ -424,8 +428,10 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
   if (o.showSuppressed && o.format === "csv")
     throw new TechtrailError("VALIDATION", "--show-suppressed marks findings in table, json and jsonl output, not csv");
   const suppress = o.suppress ? loadSuppressions(o.suppress) : undefined;
+  // Only a named catalog or overlay is loaded here; otherwise scanPaths loads the built-in one while its workers start.
+  const catalog = hasCatalogSelection(o) ? openCatalog(o) : undefined;
   const detectorMappings = o.detectorMappings
-    ? loadDetectorMappings(loadBuiltinCatalog(), o.detectorMappings)
+    ? loadDetectorMappings(catalog ?? loadBuiltinCatalog(), o.detectorMappings)
     : undefined;
   const window = windowOptions(o);
   const s3 = s3Options(o);
@@ -454,6 +460,7 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
       // scanPaths loads the built-in catalog itself once the workers are starting (they compile rules meanwhile)
       {
         onFindings: (batch) => output.write(batch),
+        ...(catalog ? { catalog } : {}),
         ...(detectorMappings ? { detectorMappings } : {}),
         ...(external ? { external } : {}),
         ...(suppress ? { suppress, showSuppressed: o.showSuppressed === true } : {}),
@@ -480,7 +487,7 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
   if (o.summaryJson) await writeOutput(o.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
   if (o.layer) {
     const scores = new Map(summary.techniques.map((t) => [t.id, t.findings]));
-    const layers = buildNavigatorLayers(loadBuiltinCatalog(), scores, {
+    const layers = buildNavigatorLayers(catalog ?? loadBuiltinCatalog(), scores, {
       name: "techtrail scan",
       description: `Techniques found by techtrail scan in ${paths.join(", ")}`,
     });
@@ -537,6 +544,8 @@ export function registerScanCommands(program: Command): void {
       [] as string[],
     )
     .option("--no-builtin-rules", "do not load the built-in rules")
+    .option("--catalog <dir>", CATALOG_OPTION_HELP)
+    .option("--overlay <dir>", OVERLAY_OPTION_HELP)
     .option("--format <format>", `output format: ${FORMATS.join(", ")}`, "table")
     .option("--json", "the same as --format json")
     .option(

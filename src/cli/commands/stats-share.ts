@@ -1,13 +1,14 @@
 // `techtrail stats share` and `stats compare`: anonymised community statistics (src/community/share.ts).
 // `share` writes one quarter as a k-anonymous dataset; `compare` merges shared files and sets this register
 // against them. Thin: the work is in src/community.
+
 import type { Command } from "commander";
 import { buildSharedStats, compareWithCommunity, DEFAULT_K, readSharedStats } from "../../community/share.js";
 import { TechtrailError } from "../../core/errors.js";
 import { writeOutput } from "../../core/fs.js";
 import { addStoreOption, type FilterOptions, withStore } from "../analytics-options.js";
+import { CATALOG_OPTION_HELP, OVERLAY_OPTION_HELP, openCatalog } from "../catalog-options.js";
 import { out, printJson, table, truncate } from "../output.js";
-import { openCatalog } from "./catalog.js";
 
 type Opts = Pick<FilterOptions, "db" | "demo"> & { json?: boolean; catalog?: string };
 
@@ -44,7 +45,8 @@ export function registerShareCommands(stats: Command): void {
     .option("--epsilon <x>", "add Laplace noise of scale 1/x to every count (smaller x, more noise)")
     .option("--seed <n>", "fixed noise seed (tests only: a fixed seed makes the noise predictable)")
     .option("--demo <mode>", "demo incidents: include (default), only or exclude", "include")
-    .option("--catalog <dir>", "catalog folder to use instead of the built-in one")
+    .option("--catalog <dir>", CATALOG_OPTION_HELP)
+    .option("--overlay <dir>", OVERLAY_OPTION_HELP)
     .option("--json", "machine-readable summary");
   addStoreOption(share);
   share.action(async (o: Opts & { quarter: string; out: string; k: string; epsilon?: string; seed?: string }) => {
@@ -92,7 +94,8 @@ export function registerShareCommands(stats: Command): void {
     .argument("<files...>", "datasets written by `stats share`")
     .option("--min-count <n>", "incidents a technique needs on one side to be compared", "3")
     .option("--demo <mode>", "demo incidents: include (default), only or exclude", "include")
-    .option("--catalog <dir>", "catalog folder to use instead of the built-in one")
+    .option("--catalog <dir>", CATALOG_OPTION_HELP)
+    .option("--overlay <dir>", OVERLAY_OPTION_HELP)
     .option("--json", "machine-readable output");
   addStoreOption(compare);
   compare.action(async (files: string[], o: Opts & { minCount: string }) => {

@@ -1,5 +1,6 @@
 // `techtrail stats <frequency|trend|cooccurrence|paths|actors|timing|mitigations|share|compare>`: incident analytics
 // from the store, as text tables or --json. The work is done by src/analytics; this only formats.
+
 import type { Command } from "commander";
 import {
   actorProfiles,
@@ -16,8 +17,8 @@ import {
 import type { Catalog } from "../../catalog/catalog.js";
 import { TechtrailError } from "../../core/errors.js";
 import { addFilterOptions, type FilterOptions, filterFromOptions, withStore } from "../analytics-options.js";
+import { CATALOG_OPTION_HELP, OVERLAY_OPTION_HELP, openCatalog } from "../catalog-options.js";
 import { out, printJson, table, truncate } from "../output.js";
-import { openCatalog } from "./catalog.js";
 import { registerShareCommands } from "./stats-share.js";
 
 type Opts = FilterOptions & { json?: boolean; catalog?: string; limit?: string };
@@ -59,7 +60,7 @@ export function registerStatsCommand(program: Command): void {
     .description("incident analytics: frequency, trend, co-occurrence, paths, actors, timing, mitigations");
   const sub = (name: string, description: string) => {
     const c = stats.command(name).description(description).option("--json", "machine-readable output");
-    c.option("--catalog <dir>", "catalog folder to use instead of the built-in one");
+    c.option("--catalog <dir>", CATALOG_OPTION_HELP).option("--overlay <dir>", OVERLAY_OPTION_HELP);
     addFilterOptions(c);
     return c;
   };
