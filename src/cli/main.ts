@@ -144,6 +144,15 @@ export const COMMANDS: CommandEntry[] = [
     },
     load: async () => (await import("./commands/workshop.js")).registerWorkshopCommands,
   },
+  {
+    names: {
+      scenario: {
+        term: "scenario",
+        description: "attack-scenario packs; generate CloudTrail corpora with an answer key (list, show, generate)",
+      },
+    },
+    load: async () => (await import("./commands/scenario.js")).registerScenarioCommands,
+  },
   // further capabilities register here (one entry each)
 ];
 
