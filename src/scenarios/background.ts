@@ -126,7 +126,9 @@ const UA = {
   jenkins: [
     "aws-sdk-java/1.12.770 Linux/5.15.0-119-generic OpenJDK_64-Bit_Server_VM/17.0.12+7-Ubuntu-1ubuntu222.04 java/17.0.12 vendor/Ubuntu groovy/4.0.22 cfg/retry-mode/standard",
   ],
-  reporting: ["Boto3/1.35.10 md/Botocore#1.35.10 ua/2.0 os/linux#5.15.0-1066-aws md/arch#x86_64 lang/python#3.10.12 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.35.10"],
+  reporting: [
+    "Boto3/1.35.10 md/Botocore#1.35.10 ua/2.0 os/linux#5.15.0-1066-aws md/arch#x86_64 lang/python#3.10.12 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.35.10",
+  ],
 };
 
 /** Addresses in AWS's public ranges (workloads calling public endpoints) and the company's own networks. */
@@ -169,7 +171,11 @@ function op(
   extra: Partial<Pick<Op, "read" | "data" | "global" | "response" | "resources" | "fail">> = {},
 ): Op {
   const [svc, name] = api.split(":") as [string, string];
-  const read = extra.read ?? /^(Get|List|Describe|Head|Lookup|Search|Batch(Get|Check)|Check|Query|Scan|Select|Decrypt|GenerateDataKey)/.test(name);
+  const read =
+    extra.read ??
+    /^(Get|List|Describe|Head|Lookup|Search|Batch(Get|Check)|Check|Query|Scan|Select|Decrypt|GenerateDataKey)/.test(
+      name,
+    );
   return {
     host: `${svc}.amazonaws.com`,
     name,
@@ -217,11 +223,9 @@ function s3Object(api: "GetObject" | "PutObject" | "HeadObject", bucketIdx: numb
 
 const OPS = {
   getCallerIdentity: op("sts:GetCallerIdentity"),
-  kmsDecrypt: op(
-    "kms:Decrypt",
-    () => '{"encryptionAlgorithm":"SYMMETRIC_DEFAULT"}',
-    { resources: (c) => kmsRes(c, c.acct.kmsKeys[0] as string) },
-  ),
+  kmsDecrypt: op("kms:Decrypt", () => '{"encryptionAlgorithm":"SYMMETRIC_DEFAULT"}', {
+    resources: (c) => kmsRes(c, c.acct.kmsKeys[0] as string),
+  }),
   kmsGenerateDataKey: op(
     "kms:GenerateDataKey",
     (c) => `{"keyId":"arn:aws:kms:${c.region}:${c.acct.id}:key/${c.acct.kmsKeys[1]}","keySpec":"AES_256"}`,
@@ -262,9 +266,15 @@ const OPS = {
       `{"networkInterfaceIdSet":{},"filterSet":{"items":[{"name":"attachment.instance-id","valueSet":{"items":[{"value":"${pk(c, c.acct.instances)}"}]}}]}}`,
   ),
   describeVolumes: op("ec2:DescribeVolumes", () => '{"volumeSet":{},"filterSet":{}}'),
-  describeSecurityGroups: op("ec2:DescribeSecurityGroups", () => '{"securityGroupSet":{},"securityGroupIdSet":{},"filterSet":{}}'),
+  describeSecurityGroups: op(
+    "ec2:DescribeSecurityGroups",
+    () => '{"securityGroupSet":{},"securityGroupIdSet":{},"filterSet":{}}',
+  ),
   describeSubnets: op("ec2:DescribeSubnets", () => '{"subnetSet":{},"filterSet":{}}'),
-  describeAsg: op("autoscaling:DescribeAutoScalingGroups", (c) => `{"autoScalingGroupNames":["${c.acct.clusters[0]}-ng-1"]}`),
+  describeAsg: op(
+    "autoscaling:DescribeAutoScalingGroups",
+    (c) => `{"autoScalingGroupNames":["${c.acct.clusters[0]}-ng-1"]}`,
+  ),
   describeCluster: op("eks:DescribeCluster", (c) => `{"name":"${c.acct.clusters[0]}"}`),
   ssmUpdateInfo: op(
     "ssm:UpdateInstanceInformation",
@@ -272,7 +282,10 @@ const OPS = {
       `{"instanceId":"${pk(c, c.acct.instances)}","agentVersion":"3.3.859.0","agentStatus":"Active","platformType":"Linux","platformName":"Amazon Linux","platformVersion":"2023","iPAddress":"10.0.${c.rng.between(0, 63)}.${c.rng.between(2, 254)}","computerName":"ip-10-0-${c.rng.between(0, 63)}-${c.rng.between(2, 254)}.ec2.internal","agentName":"amazon-ssm-agent","availabilityZone":"${c.region}a","availabilityZoneId":"use1-az4"}`,
     { read: false },
   ),
-  ssmListAssociations: op("ssm:ListInstanceAssociations", (c) => `{"instanceId":"${pk(c, c.acct.instances)}","maxResults":50}`),
+  ssmListAssociations: op(
+    "ssm:ListInstanceAssociations",
+    (c) => `{"instanceId":"${pk(c, c.acct.instances)}","maxResults":50}`,
+  ),
   getMetricData: op(
     "monitoring:GetMetricData",
     (c) =>
@@ -291,7 +304,10 @@ const OPS = {
       `{"targetGroupArn":"arn:aws:elasticloadbalancing:${c.region}:${c.acct.id}:targetgroup/${pk(c, SERVICES)}-tg/${c.rng.hex(16)}"}`,
   ),
   describeStacks: op("cloudformation:DescribeStacks", (c) => `{"stackName":"${pk(c, SERVICES)}-${c.acct.name}"}`),
-  describeStackEvents: op("cloudformation:DescribeStackEvents", (c) => `{"stackName":"${pk(c, SERVICES)}-${c.acct.name}"}`),
+  describeStackEvents: op(
+    "cloudformation:DescribeStackEvents",
+    (c) => `{"stackName":"${pk(c, SERVICES)}-${c.acct.name}"}`,
+  ),
   createChangeSet: op(
     "cloudformation:CreateChangeSet",
     (c) =>
@@ -310,12 +326,18 @@ const OPS = {
     "ecs:DescribeServices",
     (c) => `{"cluster":"${c.acct.name}-apps","services":["${pk(c, SERVICES)}"]}`,
   ),
-  configGetCompliance: op("config:GetComplianceDetailsByConfigRule", () => '{"configRuleName":"s3-bucket-ssl-requests-only","limit":100}'),
+  configGetCompliance: op(
+    "config:GetComplianceDetailsByConfigRule",
+    () => '{"configRuleName":"s3-bucket-ssl-requests-only","limit":100}',
+  ),
   listRoles: op("iam:ListRoles", () => '{"maxItems":100}'),
   getRole: op("iam:GetRole", (c) => `{"roleName":"${pk(c, SERVICES)}-${c.acct.name}-task-role"}`, {
     fail: [0.02, "NoSuchEntityException", "The role with name x cannot be found."],
   }),
-  listAttachedRolePolicies: op("iam:ListAttachedRolePolicies", (c) => `{"roleName":"${pk(c, SERVICES)}-${c.acct.name}-task-role"}`),
+  listAttachedRolePolicies: op(
+    "iam:ListAttachedRolePolicies",
+    (c) => `{"roleName":"${pk(c, SERVICES)}-${c.acct.name}-task-role"}`,
+  ),
   listBuckets: op("s3:ListBuckets", (c) => `{"Host":"s3.${c.region}.amazonaws.com"}`),
   getBucketLocation: op("s3:GetBucketLocation", (c) => {
     const b = pk(c, c.acct.buckets);
@@ -343,10 +365,14 @@ const OPS = {
   glueGetTable: op("glue:GetTable", (c) => `{"databaseName":"${c.acct.name}_lake","name":"orders"}`),
   createSnapshot: op(
     "ec2:CreateSnapshot",
-    (c) => `{"volumeId":"${pk(c, c.acct.volumes)}","description":"nightly backup","tagSpecificationSet":{"items":[{"resourceType":"snapshot","tags":[{"key":"backup","value":"nightly"}]}]}}`,
+    (c) =>
+      `{"volumeId":"${pk(c, c.acct.volumes)}","description":"nightly backup","tagSpecificationSet":{"items":[{"resourceType":"snapshot","tags":[{"key":"backup","value":"nightly"}]}]}}`,
     { response: (c) => `{"snapshotId":"snap-0${c.rng.hex(16)}","status":"pending","progress":""}` },
   ),
-  describeSnapshots: op("ec2:DescribeSnapshots", () => '{"snapshotSet":{},"ownersSet":{"items":[{"owner":"self"}]},"filterSet":{}}'),
+  describeSnapshots: op(
+    "ec2:DescribeSnapshots",
+    () => '{"snapshotSet":{},"ownersSet":{"items":[{"owner":"self"}]},"filterSet":{}}',
+  ),
   assignIps: op(
     "ec2:AssignPrivateIpAddresses",
     (c) => `{"networkInterfaceId":"eni-0${c.rng.hex(16)}","secondaryPrivateIpAddressCount":1}`,
@@ -419,7 +445,8 @@ function roleIdentity(seed: number, acct: AccountModel, spec: RoleSpec): Pick<Ac
   const roleId = `AROA${new Rng(seed, `role:${acct.id}:${spec.role}`).upper(17)}`;
   const path = spec.path ?? "/";
   const roleArn = `arn:aws:iam::${acct.id}:role${path}${spec.role}`;
-  const keyOf = (n: number) => `ASIA${new Rng(seed, `key:${acct.id}:${spec.role}:${n}`).upper(16)}`;
+  const keyOf = (n: number) =>
+    `ASIA${new Rng(seed, `key:${acct.id}:${spec.role}:${spec.sessionName(n)}:${n}`).upper(16)}`;
   const created = (n: number) => new Date(n).toISOString().replace(/\.\d{3}Z$/, "Z");
   let lastStart = 0;
   // instance profiles get their credentials from the metadata service (IMDSv2 here)
@@ -521,7 +548,16 @@ function mkActor(
   base: Pick<Actor, "identity"> & Partial<Pick<Actor, "opener">>,
   fields: Omit<
     Actor,
-    "account" | "identity" | "opener" | "session" | "identityJson" | "console" | "phase" | "homeRegionIndex" | "secondRegionIndex" | "uaJson"
+    | "account"
+    | "identity"
+    | "opener"
+    | "session"
+    | "identityJson"
+    | "console"
+    | "phase"
+    | "homeRegionIndex"
+    | "secondRegionIndex"
+    | "uaJson"
   > & {
     console?: boolean;
     phase?: number;
@@ -546,7 +582,11 @@ export function makeActors(seed: number, accounts: AccountModel[], shared: Share
   const rng = new Rng(seed, "actors");
   const vendorAccount = "464622532012";
   const corp = Array.from({ length: 3 }, () => `198.51.100.${rng.between(10, 250)}`);
-  const homes = Array.from({ length: 12 }, () => `${rng.pick(["81", "86", "92", "109", "176", "203"])}.${rng.between(1, 254)}.${rng.between(1, 254)}.${rng.between(1, 254)}`);
+  const homes = Array.from(
+    { length: 12 },
+    () =>
+      `${rng.pick(["81", "86", "92", "109", "176", "203"])}.${rng.between(1, 254)}.${rng.between(1, 254)}.${rng.between(1, 254)}`,
+  );
   const HOUR = 3_600_000;
   for (const a of accounts) {
     const aw = a.weight;
@@ -556,7 +596,12 @@ export function makeActors(seed: number, accounts: AccountModel[], shared: Share
       actors.push(
         mkActor(
           a,
-          roleIdentity(seed, a, { role: `${fn}-role`, sessionName: () => fn, assumedBy: "service", service: "lambda.amazonaws.com" }),
+          roleIdentity(seed, a, {
+            role: `${fn}-role`,
+            sessionName: () => fn,
+            assumedBy: "service",
+            service: "lambda.amazonaws.com",
+          }),
           {
             weight: 6 * aw,
             hours: "always",
@@ -689,7 +734,10 @@ export function makeActors(seed: number, accounts: AccountModel[], shared: Share
             [OPS.getCallerIdentity, 3],
           ]),
           uas: UA.ci,
-          ips: Array.from({ length: 6 }, () => `20.${rng.between(1, 250)}.${rng.between(1, 250)}.${rng.between(1, 250)}`),
+          ips: Array.from(
+            { length: 6 },
+            () => `20.${rng.between(1, 250)}.${rng.between(1, 250)}.${rng.between(1, 250)}`,
+          ),
           secondRegion: 0,
           sessionMs: HOUR,
           phase: rng.int(HOUR),
@@ -907,4 +955,4 @@ export function hourFactor(hours: Hours, hourOfDay: number, weekend: boolean): n
   return hourOfDay >= 18 && hourOfDay < 21 ? 0.2 : 0.03;
 }
 
-export { OPS as BACKGROUND_OPS, UA as BACKGROUND_USER_AGENTS, type Op, type OpCtx };
+export { OPS as BACKGROUND_OPS, type Op, type OpCtx, UA as BACKGROUND_USER_AGENTS };

@@ -105,10 +105,7 @@ export function evaluateDetection(key: AnswerKey, findings: Iterable<Finding>, t
 
 /** The per-scenario table (Markdown), as printed by the regression test and kept in docs/scenarios.md. */
 export function detectionTable(report: DetectionReport): string {
-  const lines = [
-    "| scenario | steps | CloudTrail-visible | found | order | missed |",
-    "|---|---|---|---|---|---|",
-  ];
+  const lines = ["| scenario | steps | CloudTrail-visible | found | order | missed |", "|---|---|---|---|---|---|"];
   for (const s of report.scenarios)
     lines.push(
       `| ${s.name} | ${s.steps.length} | ${s.visible} | ${s.found} | ${s.inOrder ? "right" : "WRONG"} | ${

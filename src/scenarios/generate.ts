@@ -79,7 +79,8 @@ const BATCH = 1024;
 /** Stands for the STS call that opens a session (its TLS details are cached per region like any call's). */
 const STS_TLS: string[] = [];
 const DAY = 86_400_000;
-const TLS_PREFIX = ',"tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"';
+const TLS_PREFIX =
+  ',"tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"';
 
 /** "HH:MM:SSZ" for every second of a day, built once. */
 let secondsOfDay: string[] | undefined;
@@ -89,8 +90,7 @@ function timeOfDay(): string[] {
     for (let s = 0; s < 86_400; s++) {
       const h = Math.floor(s / 3600);
       const m = Math.floor((s % 3600) / 60);
-      secondsOfDay[s] =
-        `${h < 10 ? "0" : ""}${h}:${m < 10 ? "0" : ""}${m}:${s % 60 < 10 ? "0" : ""}${s % 60}Z"`;
+      secondsOfDay[s] = `${h < 10 ? "0" : ""}${h}:${m < 10 ? "0" : ""}${m}:${s % 60 < 10 ? "0" : ""}${s % 60}Z"`;
     }
   }
   return secondsOfDay;
@@ -204,14 +204,16 @@ export async function generateScenarios(
       const actor = picked[key - offset * SLOT] as Actor;
       const acct = actor.account;
       ctx.acct = acct;
-      let op: Op = actor.ops.pick(rng);
+      const op: Op = actor.ops.pick(rng);
       const ri = op.global ? 0 : rng.next() < actor.secondRegion ? actor.secondRegionIndex : actor.homeRegionIndex;
       const region = regions[ri] as string;
       ctx.region = region;
       const time = `${datePrefix}${sod[daySec + Math.floor(offset / 1000)]}`;
       let ip = actor.ips.length === 1 ? (actor.ips[0] as string) : (actor.ips[rng.int(actor.ips.length)] as string);
       let uaj =
-        actor.uaJson.length === 1 ? (actor.uaJson[0] as string) : (actor.uaJson[rng.int(actor.uaJson.length)] as string);
+        actor.uaJson.length === 1
+          ? (actor.uaJson[0] as string)
+          : (actor.uaJson[rng.int(actor.uaJson.length)] as string);
       let identity = actor.identityJson;
       let params: string;
       let response: string;

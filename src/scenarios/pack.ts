@@ -88,6 +88,7 @@ export const ScenarioNetwork = z.strictObject({
 
 const ErrorSpec = z.union([
   z.string().regex(/^[A-Za-z.]+$/, "expected an error code such as AccessDenied"),
+  /** An empty code leaves errorCode out (failed console sign-ins carry only errorMessage). */
   z.strictObject({ code: z.string(), message: z.string() }),
 ]);
 
@@ -206,13 +207,17 @@ function semanticIssues(pack: ScenarioPack, catalog: Catalog): Array<{ path: Pro
         const [head, field] = ref.split(".");
         if (field !== undefined && head !== undefined && pack.identities[head] !== undefined) {
           if (!IDENTITY_FIELDS.has(field))
-            issues.push({ path, message: `unknown identity field ${field} (expected ${[...IDENTITY_FIELDS].join(", ")})` });
+            issues.push({
+              path,
+              message: `unknown identity field ${field} (expected ${[...IDENTITY_FIELDS].join(", ")})`,
+            });
           continue;
         }
         if (!known.has(ref)) issues.push({ path, message: `unknown variable \${${ref}}` });
       }
-    } else if (Array.isArray(value)) value.forEach((v, i) => checkTemplates(v, [...path, i]));
-    else if (value && typeof value === "object")
+    } else if (Array.isArray(value)) {
+      for (const [i, v] of value.entries()) checkTemplates(v, [...path, i]);
+    } else if (value && typeof value === "object")
       for (const [k, v] of Object.entries(value)) checkTemplates(v, [...path, k]);
   };
   checkTemplates(pack.vars, ["vars"]);
@@ -282,8 +287,7 @@ export function parseScenarioPack(text: string, source: string, catalog: Catalog
       field: "name",
       message: `name ${res.data.name} must match the file name ${stem}`,
     });
-  if (problems.length > 0)
-    throw new TechtrailError("VALIDATION", `invalid scenario pack ${source}`, { problems });
+  if (problems.length > 0) throw new TechtrailError("VALIDATION", `invalid scenario pack ${source}`, { problems });
   return res.data;
 }
 

@@ -153,7 +153,11 @@ export function playScenario(pack: ScenarioPack, ctx: PlayContext): PlayedScenar
   }
   for (const [k, v] of Object.entries(vars)) {
     if (typeof v === "string") put(k, evalText(v));
-    else if (Array.isArray(v)) put(k, v.map((x) => evalText(x)));
+    else if (Array.isArray(v))
+      put(
+        k,
+        v.map((x) => evalText(x)),
+      );
     else if (v && typeof v === "object" && "pick" in v) put(k, evalText(rng.pick(v.pick as string[])));
     else if (v && typeof v === "object" && "generate" in v) {
       const [lo, hi] = parseCount((v as unknown as { count: number | string }).count);
@@ -242,7 +246,13 @@ export function playScenario(pack: ScenarioPack, ctx: PlayContext): PlayedScenar
     impact: Partial<Record<"deleted" | "encrypted" | "exfiltrated" | "created", string>>;
   }
   const stepEnds = new Map<string, number>();
-  const stepOut: Array<{ step: (typeof pack.steps)[number]; start: number; end: number; events: Rendered[]; branch?: string }> = [];
+  const stepOut: Array<{
+    step: (typeof pack.steps)[number];
+    start: number;
+    end: number;
+    events: Rendered[];
+    branch?: string;
+  }> = [];
   let previousEnd = 0;
   for (const step of pack.steps) {
     if (step.when !== undefined) {
@@ -264,13 +274,15 @@ export function playScenario(pack: ScenarioPack, ctx: PlayContext): PlayedScenar
       const [service, name] = call.api.split(":") as [string, string];
       local.set("sourceIp", sourceIp);
       local.set("userAgent", userAgent);
-      const region = call.region !== undefined
-        ? evalText(call.region, local)
-        : GLOBAL_SERVICES.has(service)
-          ? "us-east-1"
-          : stepRegion;
+      const region =
+        call.region !== undefined
+          ? evalText(call.region, local)
+          : GLOBAL_SERVICES.has(service)
+            ? "us-east-1"
+            : stepRegion;
       local.set("region", region);
-      const params = call.params === undefined ? null : (evalDeep(call.params, local) as Record<string, unknown> | null);
+      const params =
+        call.params === undefined ? null : (evalDeep(call.params, local) as Record<string, unknown> | null);
       const signin = service === "signin";
       const record: Record<string, unknown> = { eventVersion: signin ? "1.09" : "1.10" };
       let ui: Record<string, unknown> = identity.block;
@@ -299,7 +311,7 @@ export function playScenario(pack: ScenarioPack, ctx: PlayContext): PlayedScenar
               ? deniedError(service, name, identity.arn, resource)
               : { code: call.error, message: `${call.error}` }
             : { code: call.error.code, message: evalText(call.error.message, local) };
-        record.errorCode = e.code;
+        if (e.code !== "") record.errorCode = e.code;
         record.errorMessage = e.message;
       }
       record.requestParameters = params;
@@ -311,8 +323,7 @@ export function playScenario(pack: ScenarioPack, ctx: PlayContext): PlayedScenar
       record.requestID = service === "s3" ? rng.upper(16).replace(/[^A-F0-9]/g, "A") : rng.uuid();
       record.eventID = rng.uuid();
       record.readOnly =
-        call.readOnly ??
-        /^(Get|List|Describe|Head|Lookup|Search|BatchGet|Check|Decrypt|Select)/.test(name);
+        call.readOnly ?? /^(Get|List|Describe|Head|Lookup|Search|BatchGet|Check|Decrypt|Select)/.test(name);
       if (call.resources !== undefined)
         record.resources = call.resources.map((r) => {
           const arn = evalText(r.arn, local);
@@ -341,7 +352,13 @@ export function playScenario(pack: ScenarioPack, ctx: PlayContext): PlayedScenar
       if (call.each !== undefined) {
         const list = scope.get(call.each);
         const items = Array.isArray(list) ? list : [String(list)];
-        items.forEach((item, i) => iterations.push(new Map<string, Value>([["item", item], ["i", String(i + 1)]])));
+        for (const [i, item] of items.entries())
+          iterations.push(
+            new Map<string, Value>([
+              ["item", item],
+              ["i", String(i + 1)],
+            ]),
+          );
       } else {
         const [lo, hi] = parseCount(call.repeat);
         const n = rng.between(lo, hi);
@@ -368,11 +385,18 @@ export function playScenario(pack: ScenarioPack, ctx: PlayContext): PlayedScenar
       "VALIDATION",
       `scenario ${pack.name} lasts ${Math.ceil(duration / 60_000)} minutes, longer than the corpus; give more --days`,
     );
-  const offset = ctx.start + (room > 0 ? 3_600_000 + Math.floor(rng.next() * room) : Math.floor((ctx.end - ctx.start - duration) / 2));
+  const offset =
+    ctx.start +
+    (room > 0 ? 3_600_000 + Math.floor(rng.next() * room) : Math.floor((ctx.end - ctx.start - duration) / 2));
   const shift = Math.floor(offset / 1000) * 1000;
 
   const events: ScenarioEvent[] = [];
-  const impact = { deleted: [] as string[], encrypted: [] as string[], exfiltrated: [] as string[], created: [] as string[] };
+  const impact = {
+    deleted: [] as string[],
+    encrypted: [] as string[],
+    exfiltrated: [] as string[],
+    created: [] as string[],
+  };
   let firstImpact = Number.POSITIVE_INFINITY;
   const steps: AnswerStep[] = [];
   const regionCount = new Map<string, number>();

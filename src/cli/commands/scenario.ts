@@ -13,7 +13,10 @@ function count(option: string, min: number): (v: string) => number {
   return (v: string) => {
     const n = Number(v);
     if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min)
-      throw new TechtrailError("VALIDATION", `${option} expects a whole number of at least ${min}, got ${JSON.stringify(v)}`);
+      throw new TechtrailError(
+        "VALIDATION",
+        `${option} expects a whole number of at least ${min}, got ${JSON.stringify(v)}`,
+      );
     return n;
   };
 }
@@ -89,7 +92,12 @@ export function registerScenarioCommands(program: Command): void {
             i + 1,
             s.id,
             s.technique,
-            s.visible ? s.calls.map((c) => c.api).filter((a, j, all) => all.indexOf(a) === j).join(" ") : "(not in CloudTrail)",
+            s.visible
+              ? s.calls
+                  .map((c) => c.api)
+                  .filter((a, j, all) => all.indexOf(a) === j)
+                  .join(" ")
+              : "(not in CloudTrail)",
             s.when ?? "",
             s.title,
           ]),
