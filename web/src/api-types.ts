@@ -92,3 +92,11 @@ export const IMPACTS = [
   "service-disruption",
   "none",
 ] as const satisfies readonly Incident["impact"][number][];
+
+export type WorkshopList = Ok<C["workshops"]["$get"]>;
+export type WorkshopDetail = Ok<C["workshops"][":id"]["$get"]>;
+export type WorkshopQuestion = WorkshopDetail["questions"][number];
+export type WorkshopProgress = Ok<C["workshops"][":id"]["score"]["$get"]>;
+export type WorkshopAnswer = WorkshopProgress["answers"][number];
+export type WorkshopResults = Ok<C["workshops"][":id"]["results"]["$get"]>;
+export type WorkshopDebrief = Ok<C["workshops"][":id"]["debrief"]["$get"]>;

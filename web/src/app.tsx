@@ -19,6 +19,7 @@ import { RulePage, RulesPage } from "./pages/rule-page";
 import { ScanPage } from "./pages/scan-page";
 import { TechniquePage } from "./pages/technique-page";
 import { UsersPage } from "./pages/users-page";
+import { WorkshopPage, WorkshopsPage } from "./pages/workshop-page";
 import { href, type Route, useRoute } from "./router";
 
 // The dashboard carries ECharts (most of the bundle): load it only when it is opened.
@@ -47,6 +48,7 @@ const NAV: NavItem[] = [
   { path: "coverage", label: "Coverage", role: "viewer" },
   { path: "rules", label: "Rules", role: "viewer" },
   { path: "reports", label: "Reports", role: "viewer" },
+  { path: "workshops", label: "Workshops", role: "viewer" },
   { path: "releases", label: "Releases", role: "viewer" },
   { path: "users", label: "Users", role: "admin" },
 ];
@@ -136,6 +138,8 @@ function Page({ route }: { route: Route }) {
       return <CoveragePage />;
     case "reports":
       return <ReportsPage />;
+    case "workshops":
+      return a ? <WorkshopPage id={a} /> : <WorkshopsPage />;
     case "releases":
       return <ReleasesPage from={route.query.get("from")} to={route.query.get("to")} />;
     case "users":
