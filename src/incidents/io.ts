@@ -5,6 +5,7 @@
 import type { Catalog } from "../catalog/catalog.js";
 import { type Problem, TechtrailError } from "../core/errors.js";
 import { parseCsv, stringifyCsv } from "./csv.js";
+import { fieldsOfRecord, keyProblem, UPSERT_FIELDS } from "./keys.js";
 import type { Incident, NewIncident } from "./model.js";
 import { checkNewIncident } from "./validate.js";
 
@@ -288,6 +289,13 @@ function camel(col: string): string {
   return col.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** The incident field a CSV column fills (`timeline.detected`, `techniques`, `threatActor`). */
+function fieldOfColumn(col: Column): string {
+  if (col in TIMELINE_COLUMNS) return `timeline.${TIMELINE_COLUMNS[col]}`;
+  if (col === "technique_details") return "techniques";
+  return camel(col);
+}
+
 /** The CSV column a validation issue path belongs to. */
 function columnForPath(field: string | undefined): Column | undefined {
   if (!field) return undefined;
@@ -309,6 +317,21 @@ export interface ParseOptions {
   source?: string;
   map?: string;
   allowRevoked?: boolean;
+  /** The register's team key pattern (src/incidents/keys.ts); keys that match neither it nor IR-YYYY-NNNN are problems. */
+  keyPattern?: string;
+  /**
+   * Filled with where each keyed record is and which fields it gives (for upserts: only those change, and
+   * problems found against the stored incident point back at the record).
+   */
+  records?: Map<string, RecordInfo>;
+}
+
+/** Where a keyed record is in its file and the upsertable fields it gives. */
+export interface RecordInfo {
+  /** 1-based record number. */
+  record: number;
+  line?: number;
+  fields: string[];
 }
 
 export function detectFormat(file: string, text: string): FileFormat {
@@ -342,8 +365,10 @@ export function readIncidentFile(text: string, catalog: Catalog, opts: ParseOpti
   const checkOpts = { allowRevoked: opts.allowRevoked ?? true };
   const checkKey = (i: NewIncident, where: string, p: Problem) => {
     if (i.key === undefined) return;
+    const wrong = keyProblem(i.key, opts.keyPattern);
+    if (wrong) problems.push({ ...p, field: p.field ?? "key", message: wrong });
     const prev = keys.get(i.key);
-    if (prev) problems.push({ ...p, field: "key", message: `duplicate key ${i.key} (also ${prev})` });
+    if (prev) problems.push({ ...p, field: p.field ?? "key", message: `duplicate key ${i.key} (also ${prev})` });
     else keys.set(i.key, where);
   };
   let count: number;
@@ -368,6 +393,8 @@ export function readIncidentFile(text: string, catalog: Catalog, opts: ParseOpti
     count = records.length;
     validate = (n) => {
       const res = checkNewIncident(records[n], catalog, { source, ...checkOpts });
+      if (res.value?.key !== undefined)
+        opts.records?.set(res.value.key, { record: n + 1, fields: fieldsOfRecord(records[n]) });
       records[n] = undefined; // release the parsed record
       for (const p of res.problems) problems.push({ ...p, field: `incidents.${n}${p.field ? `.${p.field}` : ""}` });
       if (res.value) checkKey(res.value, `record ${n + 1}`, { source, field: `incidents.${n}.key`, message: "" });
@@ -412,6 +439,9 @@ export function readIncidentFile(text: string, catalog: Catalog, opts: ParseOpti
         problems,
       });
     count = rows.length - 1;
+    // The fields a CSV row gives are its file's columns (an empty cell clears the field on upsert).
+    const given = new Set([...seen.keys()].map(fieldOfColumn));
+    const csvFields = UPSERT_FIELDS.filter((f) => given.has(f));
     validate = (n) => {
       const row = rows[n + 1];
       if (!row) return undefined;
@@ -441,6 +471,8 @@ export function readIncidentFile(text: string, catalog: Catalog, opts: ParseOpti
       const res = checkNewIncident(raw, catalog, checkOpts);
       for (const p of res.problems) problems.push({ ...at(p.field), message: p.message });
       if (res.value) checkKey(res.value, `line ${row.line}`, at("key"));
+      if (res.value?.key !== undefined)
+        opts.records?.set(res.value.key, { record: n + 1, line: row.line, fields: csvFields });
       return res.value;
     };
   }

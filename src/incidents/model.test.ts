@@ -43,7 +43,10 @@ test("account IDs, duplicate techniques, impact 'none' and closed status are che
   assert.match(issues({ ...base, timeline: { closed: "2026-01-01" } })[0] ?? "", /^status: status is open/);
   assert.match(issues({ ...base, severity: "P5" })[0] ?? "", /^severity:/);
   assert.match(issues({ ...base, detectionSource: "email" })[0] ?? "", /^detectionSource:/);
-  assert.match(issues({ ...base, key: "INC-1" })[0] ?? "", /^key: expected an incident key/);
+  assert.match(issues({ ...base, key: "INC 1!" })[0] ?? "", /^key: expected an incident key/);
+  assert.match(issues({ ...base, key: `SEC-${"1".repeat(40)}` })[0] ?? "", /^key: expected an incident key/);
+  // A team key has the shape of a key; whether a register accepts it is its key pattern (keys.test.ts).
+  assert.deepEqual(issues({ ...base, key: "sec-1234" }), []);
 });
 
 test("actor names are normalised; deliberate capitals are kept", () => {

@@ -8,19 +8,29 @@ import { CredentialType } from "../controls/model.js";
 /** Actor entity IDs: `ACT-0001`, a sequence of at least four digits. */
 export const ACTOR_ID_RE = /^ACT-\d{4,9}$/;
 
-/** Human key `IR-2026-0042`: year and a per-year sequence of at least four digits. */
+/** Techtrail's own key `IR-2026-0042`: year and a per-year sequence of at least four digits (assigned by the store). */
 export const INCIDENT_KEY_RE = /^IR-(\d{4})-(\d{4,7})$/;
+/**
+ * The shape every key has, techtrail's own or a team's ticket ID (`SEC-1234`, `INC0012345`): upper-case
+ * letters, digits, `-`, `_` and `.`, at most 40 characters, so that keys stay safe in URLs, file names and
+ * CSV cells. Which ticket IDs a register accepts is its key pattern (src/incidents/keys.ts).
+ */
+export const KEY_SHAPE_RE = /^[A-Z0-9](?:[A-Z0-9_.-]{0,38}[A-Z0-9])?$/;
 export const IncidentKey = z
   .string()
   .trim()
   .toUpperCase()
-  .regex(INCIDENT_KEY_RE, "expected an incident key like IR-2026-0042");
+  .regex(
+    KEY_SHAPE_RE,
+    "expected an incident key like IR-2026-0042 or a ticket ID like SEC-1234 (letters, digits, - _ .; at most 40)",
+  );
 export type IncidentKey = z.infer<typeof IncidentKey>;
 
 export function formatIncidentKey(year: number, seq: number): string {
   return `IR-${year}-${String(seq).padStart(4, "0")}`;
 }
 
+/** Year and sequence of techtrail's own keys; undefined for anything else (team keys included). */
 export function parseIncidentKey(key: string): { year: number; seq: number } | undefined {
   const m = INCIDENT_KEY_RE.exec(key.trim().toUpperCase());
   return m ? { year: Number(m[1]), seq: Number(m[2]) } : undefined;
@@ -389,6 +399,15 @@ export const AuditEntry = z.object({
   note: z.string().nullable(),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
+
+/** Top-level fields that differ between two audit snapshots (bookkeeping time left out). */
+export function changedFields(before: unknown, after: unknown): string[] {
+  const a = (before ?? {}) as Record<string, unknown>;
+  const b = (after ?? {}) as Record<string, unknown>;
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
+    (k) => k !== "updatedAt" && JSON.stringify(a[k]) !== JSON.stringify(b[k]),
+  );
+}
 
 /** Who makes a change, recorded in the audit trail. */
 export const ChangeContext = z.object({

@@ -4,7 +4,7 @@
 import type { Catalog } from "../catalog/catalog.js";
 import { type ErrorCode, type Problem, TechtrailError } from "../core/errors.js";
 import { startWorker } from "../core/worker.js";
-import { type ParseOptions, readIncidentFile } from "./io.js";
+import { type ParseOptions, type RecordInfo, readIncidentFile } from "./io.js";
 import type { NewIncident } from "./model.js";
 
 /** Below this size (bytes of text) a worker costs more than it saves. */
@@ -12,7 +12,7 @@ const WORKER_MIN_BYTES = 2_000_000;
 
 type Message =
   | { type: "count"; count: number }
-  | { type: "batch"; json: string }
+  | { type: "batch"; json: string; records?: Array<[string, RecordInfo]> }
   | { type: "done" }
   | { type: "error"; code: ErrorCode; message: string; problems?: Problem[]; details?: unknown };
 
@@ -52,6 +52,7 @@ export async function* readIncidentFileParallel(
       const m = queue.shift() as Message;
       if (m.type === "batch") {
         worker.postMessage({ type: "more" });
+        for (const [k, v] of m.records ?? []) opts.records?.set(k, v);
         // Validated records are plain JSON data (optional fields absent), so the text round-trips them.
         yield JSON.parse(m.json) as NewIncident[];
       } else if (m.type === "done") return;

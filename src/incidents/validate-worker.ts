@@ -27,7 +27,10 @@ async function main(): Promise<void> {
       while (credit <= 0) await new Promise<void>((r) => (wake = r));
       credit--;
       // JSON text crosses threads about twice as fast as a structured clone of the objects.
-      port?.postMessage({ type: "batch", json: JSON.stringify(batch) });
+      // Record locations (upserts) travel with their batch; opts.records is this thread's copy of the map.
+      const records = opts.records ? [...opts.records] : undefined;
+      opts.records?.clear();
+      port?.postMessage({ type: "batch", json: JSON.stringify(batch), records });
     }
     port?.postMessage({ type: "done" });
   } catch (e) {

@@ -20,6 +20,7 @@ import {
   type FileFormat,
   fromFlat,
   type ParseOptions,
+  type RecordInfo,
   serialiseIncidents,
   splitList,
   toFlat,
@@ -102,6 +103,16 @@ export class IncidentRegister {
   /** Validates and stores a new incident (techniques must exist and not be revoked). */
   async add(input: unknown, ctx: ChangeContext): Promise<Incident> {
     return this.store.create(validateNewIncident(input, this.catalog, { allowRevoked: false }), ctx);
+  }
+
+  /** The team key pattern (besides IR-YYYY-NNNN); undefined when only techtrail's own keys are accepted. */
+  keyPattern(): Promise<string | undefined> {
+    return this.store.keyPattern();
+  }
+
+  /** Sets or (undefined) removes the team key pattern; keys already stored stay as they are. */
+  setKeyPattern(pattern: string | undefined): Promise<void> {
+    return this.store.setKeyPattern(pattern);
   }
 
   show(key: string): Promise<Incident> {
@@ -309,37 +320,54 @@ export class IncidentRegister {
     return this.store.list(this.filterFor(q));
   }
 
-  /** Parses, validates and imports a file's text: every record or none. */
-  async importText(text: string, opts: ParseOptions & { dryRun?: boolean }, ctx: ChangeContext): Promise<ImportResult> {
+  /**
+   * Parses, validates and imports a file's text: every record or none. With `upsert`, records whose keys
+   * exist update those incidents (only the fields the record gives; one audited `update` each).
+   */
+  async importText(
+    text: string,
+    opts: ParseOptions & { dryRun?: boolean; upsert?: boolean },
+    ctx: ChangeContext,
+  ): Promise<ImportResult> {
+    const source = opts.source ?? "input";
+    const records = new Map<string, RecordInfo>();
+    const keyPattern = await this.store.keyPattern();
     // Validated on a worker thread (big files) while earlier batches are written.
-    const reader = readIncidentFileParallel(text, this.catalog, opts);
-    // Keys of the file, to point conflicts at their records (filled as batches are validated).
-    const records: Array<{ key?: string | undefined }> = [];
-    async function* batches() {
-      for await (const b of reader) {
-        for (const r of b) records.push({ key: r.key });
-        yield b;
-      }
-    }
+    const reader = readIncidentFileParallel(text, this.catalog, {
+      ...opts,
+      ...(keyPattern ? { keyPattern } : {}),
+      records,
+    });
+    const where = (key: string, field: string, message: string): Problem => {
+      const r = records.get(key);
+      const p: Problem = { source, field, message: r ? `record ${r.record}: ${message}` : message };
+      if (r?.line !== undefined) p.line = r.line;
+      return p;
+    };
     try {
-      return await this.store.importBatches(batches(), ctx, { dryRun: opts.dryRun ?? false });
+      return await this.store.importBatches(reader, ctx, {
+        dryRun: opts.dryRun ?? false,
+        upsert: opts.upsert ?? false,
+        fieldsOf: (key) => records.get(key)?.fields,
+      });
     } catch (e) {
+      if (!(e instanceof TechtrailError)) throw e;
       // Point duplicate keys at their records in the file.
-      if (e instanceof TechtrailError && e.code === "CONFLICT") {
-        const conflicts = new Set((e.details as { conflicts?: string[] } | undefined)?.conflicts ?? []);
-        const problems: Problem[] = [];
-        records.forEach((r, n) => {
-          if (r.key && conflicts.has(r.key))
-            problems.push({
-              source: opts.source ?? "input",
-              field: "key",
-              message: `record ${n + 1}: incident ${r.key} already exists in the register`,
-            });
-        });
+      if (e.code === "CONFLICT") {
+        const conflicts = (e.details as { conflicts?: string[] } | undefined)?.conflicts ?? [];
+        const problems = [...new Set(conflicts)]
+          .filter((k) => records.has(k))
+          .map((k) => where(k, "key", `incident ${k} already exists in the register (use --upsert to update it)`));
         throw new TechtrailError("CONFLICT", `${e.message}; nothing was imported`, {
           problems: problems.length ? problems : e.problems,
         });
       }
+      // An update that would leave an invalid incident (e.g. contained before the stored detected time).
+      const keys = (e.details as { keys?: string[] } | undefined)?.keys;
+      if (e.code === "VALIDATION" && keys)
+        throw new TechtrailError("VALIDATION", `${e.message}; nothing was imported`, {
+          problems: e.problems.map((p, n) => where(keys[n] ?? "", p.field ?? "key", p.message)),
+        });
       throw e;
     }
   }
@@ -367,7 +395,16 @@ export class IncidentRegister {
       const fingerprint = (xs: ReadonlyArray<{ title: string; severity: string; timeline: { detected?: string } }>) =>
         JSON.stringify(xs.map((x) => `${x.title}|${x.severity}|${x.timeline.detected ?? ""}`).sort());
       if (fingerprint(existing) === fingerprint(records))
-        return { created: 0, keys: [], dryRun: false, removed: 0, alreadySeeded: true };
+        return {
+          created: 0,
+          keys: [],
+          updated: 0,
+          updatedKeys: [],
+          unchanged: 0,
+          dryRun: false,
+          removed: 0,
+          alreadySeeded: true,
+        };
       throw new TechtrailError(
         "CONFLICT",
         `the register already holds ${existing.length} other demo incident(s); use --replace to regenerate them`,

@@ -78,7 +78,9 @@ describe("incident CRUD", () => {
       assert.equal(res.status, 404, `${method} ${path}`);
       assert.equal(((await res.json()) as Err).error.code, "NOT_FOUND");
     }
-    assert.equal((await req("/api/incidents/not-a-key")).status, 400);
+    assert.equal((await req("/api/incidents/not%20a%20key")).status, 400);
+    // A well-formed team key that is not in the register is simply not found.
+    assert.equal((await req("/api/incidents/SEC-1234")).status, 404);
     const before = await f.store.count();
     const res = await req("/api/incidents", "POST", { title: "x", techniques: [{ id: "T9999.999" }] });
     assert.equal(res.status, 400);
@@ -189,6 +191,39 @@ describe("import and export", () => {
     assert.equal(await f.store.count(), before + 2);
     const json = (await (await req("/api/incidents/export?format=json")).json()) as { incidents: unknown[] };
     assert.equal(json.incidents.length, before + 2);
+  });
+
+  test("?upsert=1 updates incidents by team key with one audit row each; a bad key names the pattern", async () => {
+    await f.store.setKeyPattern("SEC-\\d+");
+    try {
+      const first = await req("/api/incidents/import", "POST", [{ key: "SEC-77", title: "From the ticket system" }]);
+      assert.equal(first.status, 201);
+      const bad = await req("/api/incidents/import?upsert=1", "POST", [{ key: "OPS-1", title: "x" }]);
+      assert.equal(bad.status, 400);
+      assert.match(JSON.stringify(await bad.json()), /incidents\.0\.key.*OPS-1 does not match.*SEC-\\\\d\+/);
+      const up = await req("/api/incidents/import?upsert=1", "POST", {
+        format: "techtrail-incidents/1",
+        incidents: [
+          { key: "SEC-77", title: "From the ticket system", severity: "P1" },
+          { key: "SEC-78", title: "New one" },
+        ],
+      });
+      assert.equal(up.status, 201);
+      const body = (await up.json()) as { keys: string[]; updatedKeys: string[]; unchanged: number };
+      assert.deepEqual([body.keys, body.updatedKeys, body.unchanged], [["SEC-78"], ["SEC-77"], 0]);
+      const history = (await (await req("/api/incidents/SEC-77/history")).json()) as {
+        items: Array<{ action: string; note: string | null }>;
+      };
+      assert.deepEqual(
+        history.items.map((e) => [e.action, e.note]),
+        [
+          ["import", "import through the API"],
+          ["update", "import through the API: changed severity"],
+        ],
+      );
+    } finally {
+      await f.store.setKeyPattern(undefined);
+    }
   });
 
   test("viewer cannot import", async () => {

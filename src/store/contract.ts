@@ -241,6 +241,111 @@ function deletionTests(st: () => SqlStore): void {
   });
 }
 
+/** Team keys (the register's key pattern) and imports that update existing incidents by key. */
+function teamKeyTests(st: () => SqlStore): void {
+  test("team keys are refused until the register's key pattern accepts them", async () => {
+    const store = st();
+    assert.equal(await store.keyPattern(), undefined);
+    await rejects(store.create(sampleIncident({ key: "SEC-1234" }), alice), "VALIDATION", "IR-YYYY-NNNN");
+    await rejects(store.setKeyPattern("SEC-(\\d+"), "VALIDATION", "keyPattern");
+    await rejects(store.setKeyPattern("SEC-\\d*|"), "VALIDATION", "empty key");
+    await store.setKeyPattern("SEC-\\d{4,}");
+    assert.equal(await store.keyPattern(), "SEC-\\d{4,}");
+    const a = await store.create(sampleIncident({ key: "sec-1234", title: "Ticket key" }), alice);
+    assert.equal(a.key, "SEC-1234");
+    assert.deepEqual(await store.get("sec-1234"), a);
+    await rejects(store.create(sampleIncident({ key: "SEC-12" }), alice), "VALIDATION", "SEC-12 does not match");
+    await rejects(store.create(sampleIncident({ key: "SEC-1234" }), alice), "CONFLICT", "SEC-1234");
+    // Keys without one still get techtrail's own form, next to team keys in the same register.
+    const own = await store.create(sampleIncident({ title: "No ticket" }), alice);
+    assert.match(own.key, /^IR-2026-\d{4}$/);
+    const changed = await store.update("SEC-1234", (i) => ({ ...i, severity: "P1" }), bob);
+    assert.equal(changed.changed, true);
+    assert.deepEqual(
+      (await store.history("SEC-1234")).map((e) => e.action),
+      ["create", "update"],
+    );
+    assert.ok((await store.list({ limit: 1000 })).items.some((i) => i.key === "SEC-1234"));
+  });
+
+  test("import --upsert updates existing keys by the fields given, audits each change, creates the rest", async () => {
+    const store = st();
+    const before = await store.require("SEC-1234");
+    const r = await store.importMany(
+      [
+        // Only title and contained are given: everything else stays.
+        sampleIncident({
+          key: "SEC-1234",
+          title: "Ticket key, renamed",
+          timeline: { contained: "2026-03-01T11:00:00Z" },
+        }),
+        sampleIncident({ key: "SEC-2000", title: "New ticket" }),
+        sampleIncident({ key: "IR-2026-0001" }),
+      ],
+      { actor: "carol", note: "upsert from sheet.csv" },
+      {
+        upsert: true,
+        fieldsOf: (k) =>
+          k === "SEC-1234" ? ["title", "timeline.contained"] : k === "IR-2026-0001" ? ["title"] : undefined,
+      },
+    );
+    assert.deepEqual(r.keys, ["SEC-2000"]);
+    assert.deepEqual(r.updatedKeys, ["SEC-1234"]);
+    assert.equal(r.updated, 1);
+    assert.equal(r.unchanged, 1, "IR-2026-0001 already has that title");
+    const after = await store.require("SEC-1234");
+    assert.equal(after.title, "Ticket key, renamed");
+    assert.equal(after.timeline.contained, "2026-03-01T11:00:00Z");
+    assert.equal(after.severity, before.severity);
+    assert.deepEqual(after.timeline.detected, before.timeline.detected);
+    assert.equal(after.createdAt, before.createdAt);
+    const h = await store.history("SEC-1234");
+    const last = h[h.length - 1];
+    assert.equal(last?.action, "update");
+    assert.equal(last?.actor, "carol");
+    assert.equal(last?.note, "upsert from sheet.csv: changed title, timeline");
+    assert.equal((last?.before as { title?: string } | undefined)?.title, "Ticket key");
+    assert.equal((await store.history("IR-2026-0001")).filter((e) => e.note?.includes("sheet.csv")).length, 0);
+    assert.equal((await store.history("SEC-2000"))[0]?.action, "import");
+    // Without --upsert an existing key is still a conflict.
+    await rejects(store.importMany([sampleIncident({ key: "SEC-2000" })], alice), "CONFLICT", "SEC-2000");
+  });
+
+  test("an upsert that would leave an invalid incident rolls back the whole import; dry runs write nothing", async () => {
+    const store = st();
+    const count = await store.count();
+    const before = await store.require("SEC-1234");
+    const e = await rejects(
+      store.importMany(
+        [
+          sampleIncident({ key: "SEC-3000", title: "would be new" }),
+          sampleIncident({ key: "SEC-1234", title: "x", timeline: { contained: "2026-01-01T00:00:00Z" } }),
+        ],
+        alice,
+        { upsert: true, fieldsOf: () => ["title", "timeline.contained"] },
+      ),
+      "VALIDATION",
+      "timeline.contained",
+    );
+    assert.deepEqual([...new Set((e.details as { keys: string[] }).keys)], ["SEC-1234"]);
+    assert.equal(await store.count(), count);
+    assert.deepEqual(await store.require("SEC-1234"), before);
+    const dry = await store.importMany(
+      [sampleIncident({ key: "SEC-1234", severity: "P4" }), sampleIncident({ key: "SEC-3001" })],
+      alice,
+      { upsert: true, dryRun: true, fieldsOf: () => ["severity"] },
+    );
+    assert.deepEqual([dry.updatedKeys, dry.keys, dry.dryRun], [["SEC-1234"], ["SEC-3001"], true]);
+    assert.deepEqual(await store.require("SEC-1234"), before);
+    assert.equal(await store.get("SEC-3001"), undefined);
+    await rejects(store.importMany([sampleIncident({ key: "OPS-1" })], alice, { upsert: true }), "VALIDATION", "OPS-1");
+    await store.setKeyPattern(undefined);
+    assert.equal(await store.keyPattern(), undefined);
+    // Stored team keys stay readable and updatable after the pattern changes.
+    assert.equal((await store.update("SEC-1234", (i) => ({ ...i, severity: "P3" }), bob)).changed, true);
+  });
+}
+
 /** Bulk import and export, and concurrent writers. */
 function bulkTests(st: () => SqlStore, factory: () => Promise<StoreFixture>): void {
   test("importMany is all-or-nothing and reports every conflicting key", async () => {
@@ -354,6 +459,7 @@ export function registerStoreContract(name: string, factory: () => Promise<Store
     entryTests(() => store);
     bulkTests(() => store, factory);
     workshopTests(() => store);
+    teamKeyTests(() => store);
     actorTests(factory);
   });
 }

@@ -125,7 +125,18 @@ export const MIGRATIONS: Migration[] = [
   },
   { version: 6, name: "initial access and credential", sql: { sqlite: entryColumns(), postgres: entryColumns() } },
   { version: 7, name: "threat actors", sql: { sqlite: threatActors("sqlite"), postgres: threatActors("postgres") } },
+  { version: 8, name: "register settings", sql: { sqlite: registerSettings(), postgres: registerSettings() } },
 ];
+
+/** Settings of the register itself (the team key pattern), shared by every client of the database. */
+function registerSettings(): string {
+  return `
+CREATE TABLE register_settings (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`;
+}
 
 /**
  * Threat actors as entities: `actors` (one row per actor; a merged actor stays as a tombstone pointing at the

@@ -6,15 +6,19 @@
 import { type Problem, TechtrailError, zodProblems } from "../core/errors.js";
 import type { ActorIndicators } from "../core/indicators.js";
 import type { Actor, ActorAuditEntry, ActorDetail, ActorSummary, NewActorInput } from "../incidents/actor.js";
+import { checkKeys, KeyPattern, mergeRecord } from "../incidents/keys.js";
 import {
   type AuditAction,
   AuditEntry,
   type ChangeContext,
   type Confidence,
   canonicalTimestamp,
+  changedFields,
+  formatIncidentKey,
   Incident,
   IncidentSummary,
   incidentDate,
+  KEY_SHAPE_RE,
   type NewIncident,
   nameKey,
   parseIncidentKey,
@@ -29,7 +33,14 @@ import type {
 } from "../workshops/model.js";
 import { ActorTables } from "./actor-store.js";
 import { chunk, type Row, type SqlDb, type SqlValue } from "./sql.js";
-import { type ImportResult, IncidentFilter, type IncidentFilterInput, type IncidentPage, type Store } from "./store.js";
+import {
+  type ImportOptions,
+  type ImportResult,
+  IncidentFilter,
+  type IncidentFilterInput,
+  type IncidentPage,
+  type Store,
+} from "./store.js";
 import * as workshops from "./workshop-store.js";
 
 const INCIDENT_COLUMNS = [
@@ -91,23 +102,21 @@ function nowIso(): string {
   return canonicalTimestamp(Date.now());
 }
 
-function keyParts(key: string): { year: number; seq: number } {
-  const p = parseIncidentKey(key);
-  if (!p)
-    throw new TechtrailError("VALIDATION", `invalid incident key ${key}`, {
-      problems: [{ field: "key", message: "expected IR-YYYY-NNNN" }],
-    });
-  return p;
-}
+/**
+ * Team keys (SEC-1234) are filed under year 0 with a sequence number of their own (key_counters row 0), so the
+ * (year, seq) order of the table is also the order they were added in and never collides with IR keys.
+ */
+const TEAM_KEY_YEAR = 0;
 
 /** Year a new incident's key is filed under. */
 function keyYear(i: NewIncident, now: string): number {
   return Number((incidentDate({ timeline: i.timeline }) ?? i.createdAt ?? now).slice(0, 4));
 }
 
-function incidentRow(i: Incident): SqlValue[] {
-  const { year, seq } = keyParts(i.key);
-  const { techniques: _t, ...doc } = i;
+/** Row values of an incident; `slot` is its (year, seq) place, fixed when it was stored. */
+function incidentRow(i: Incident, slot: { year: number; seq: number }): SqlValue[] {
+  const { year, seq } = slot;
+  const { techniques: _t, slot: _s, ...doc } = i as Incident & { slot?: unknown };
   return [
     i.key,
     year,
@@ -228,14 +237,17 @@ interface Cond {
   set?: { table: "incident_techniques" | "incident_facets"; column: string; values: string[] };
 }
 
-function conflictError(problems: Problem[]): TechtrailError {
-  const conflicts = problems.map((p) => /(IR-\d{4}-\d+)/.exec(p.message)?.[1] ?? "");
+function conflictError(problems: Array<Problem & { key: string }>): TechtrailError {
+  const conflicts = problems.map((p) => p.key);
   return new TechtrailError(
     "CONFLICT",
     problems.length === 1 ? (problems[0]?.message ?? "duplicate key") : `${problems.length} duplicate keys`,
-    { problems, details: { conflicts } },
+    { problems: problems.map(({ key: _k, ...p }) => p), details: { conflicts } },
   );
 }
+
+/** An incident with its (year, seq) place in the table. */
+type Prepared = Incident & { slot: { year: number; seq: number } };
 
 class DryRunDone extends Error {
   constructor(readonly result: ImportResult) {
@@ -341,8 +353,8 @@ export class SqlStore implements Store {
   }
 
   /** Inserts the rows of new incidents; returns each incident's full JSON (for the audit row). */
-  private async insert(db: SqlDb, incidents: readonly Incident[]): Promise<string[]> {
-    const rows = incidents.map(incidentRow);
+  private async insert(db: SqlDb, incidents: readonly Prepared[]): Promise<string[]> {
+    const rows = incidents.map((i) => incidentRow(i, i.slot));
     await db.insertMany("incidents", INCIDENT_COLUMNS, rows);
     const techRows = incidents.map(techniqueRows);
     await db.insertMany("incident_techniques", TECHNIQUE_COLUMNS, techRows.flat());
@@ -382,6 +394,32 @@ export class SqlStore implements Store {
     return Number(rows[0]?.last) - n + 1;
   }
 
+  /** The team key pattern (register_settings). */
+  private async readKeyPattern(db: SqlDb): Promise<string | undefined> {
+    const rows = await db.query<{ value: string }>("SELECT value FROM register_settings WHERE name = 'key_pattern'");
+    return rows[0]?.value;
+  }
+
+  async keyPattern(): Promise<string | undefined> {
+    return this.readKeyPattern(this.db);
+  }
+
+  async setKeyPattern(pattern: string | undefined): Promise<void> {
+    if (pattern === undefined) {
+      await this.db.run("DELETE FROM register_settings WHERE name = 'key_pattern'");
+      return;
+    }
+    const res = KeyPattern.safeParse(pattern);
+    if (!res.success)
+      throw new TechtrailError("VALIDATION", `invalid key pattern ${pattern}`, {
+        problems: zodProblems(res.error.issues).map((p) => ({ ...p, field: "keyPattern" })),
+      });
+    await this.db.run(
+      "INSERT INTO register_settings (name, value) VALUES ('key_pattern', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+      [res.data],
+    );
+  }
+
   private async existingKeys(db: SqlDb, keys: readonly string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (const part of chunk(keys, 500)) {
@@ -398,57 +436,70 @@ export class SqlStore implements Store {
    * Explicit keys that are duplicated (against `seen`, the keys of the input so far) or already stored.
    * Adds the batch's keys to `seen`.
    */
-  private async keyConflicts(db: SqlDb, inputs: readonly NewIncident[], seen: Set<string>): Promise<Problem[]> {
+  private async keyConflicts(
+    db: SqlDb,
+    inputs: readonly NewIncident[],
+    seen: Set<string>,
+    existing?: Set<string>,
+  ): Promise<Array<Problem & { key: string }>> {
     const explicit = inputs.filter((i) => i.key !== undefined).map((i) => i.key as string);
-    const problems: Problem[] = [];
+    const problems: Array<Problem & { key: string }> = [];
     for (const k of explicit) {
-      if (seen.has(k)) problems.push({ field: "key", message: `duplicate key ${k} in the input` });
+      if (seen.has(k)) problems.push({ key: k, field: "key", message: `duplicate key ${k} in the input` });
       seen.add(k);
     }
-    for (const k of await this.existingKeys(db, explicit))
-      problems.push({ field: "key", message: `incident ${k} already exists` });
+    // An upsert passes the existing keys: they are updates, not conflicts.
+    if (!existing)
+      for (const k of await this.existingKeys(db, explicit))
+        problems.push({ key: k, field: "key", message: `incident ${k} already exists` });
     return problems;
   }
 
   /** Assigns keys (next of their year unless given) and bookkeeping times; runs inside a transaction. */
-  private async prepare(db: SqlDb, inputs: readonly NewIncident[]): Promise<Incident[]> {
+  private async prepare(db: SqlDb, inputs: readonly NewIncident[]): Promise<Prepared[]> {
     const now = nowIso();
     const maxByYear = new Map<number, number>();
-    for (const i of inputs) {
-      if (i.key === undefined) continue;
-      const { year, seq } = keyParts(i.key);
-      maxByYear.set(year, Math.max(maxByYear.get(year) ?? 0, seq));
-    }
-    await this.bumpCounters(db, maxByYear);
     const needByYear = new Map<number, number>();
-    for (const i of inputs)
+    for (const i of inputs) {
       if (i.key === undefined) {
         const y = keyYear(i, now);
         needByYear.set(y, (needByYear.get(y) ?? 0) + 1);
+        continue;
       }
+      const own = parseIncidentKey(i.key);
+      if (own) maxByYear.set(own.year, Math.max(maxByYear.get(own.year) ?? 0, own.seq));
+      else needByYear.set(TEAM_KEY_YEAR, (needByYear.get(TEAM_KEY_YEAR) ?? 0) + 1);
+    }
+    await this.bumpCounters(db, maxByYear);
     const nextByYear = new Map<number, number>();
     for (const [y, n] of needByYear) nextByYear.set(y, await this.reserve(db, y, n));
     // Inputs are parsed NewIncident values already: only the store-assigned fields are added here.
+    const take = (y: number) => {
+      const seq = nextByYear.get(y) ?? 1;
+      nextByYear.set(y, seq + 1);
+      return { year: y, seq };
+    };
     return inputs.map((i) => {
       let key = i.key;
+      let slot: { year: number; seq: number };
       if (key === undefined) {
-        const y = keyYear(i, now);
-        const seq = nextByYear.get(y) ?? 1;
-        nextByYear.set(y, seq + 1);
-        key = `IR-${y}-${String(seq).padStart(4, "0")}`;
-      }
-      return { ...i, key, createdAt: i.createdAt ?? now, updatedAt: i.updatedAt ?? now };
+        slot = take(keyYear(i, now));
+        key = formatIncidentKey(slot.year, slot.seq);
+      } else slot = parseIncidentKey(key) ?? take(TEAM_KEY_YEAR);
+      return { ...i, key, createdAt: i.createdAt ?? now, updatedAt: i.updatedAt ?? now, slot };
     });
   }
 
   async create(input: NewIncident, ctx: ChangeContext): Promise<Incident> {
     return this.db.transaction(async (tx) => {
+      checkKeys([input], await this.readKeyPattern(tx));
       const conflicts = await this.keyConflicts(tx, [input], new Set());
       if (conflicts.length) throw conflictError(conflicts);
       const [prepared] = await this.prepare(tx, [input]);
-      const incident = Incident.parse(prepared);
+      const { slot, ...fields } = prepared as Prepared;
+      const incident = Incident.parse(fields);
       await this.attribute(tx, incident, ctx, new Map());
-      await this.insert(tx, [incident]);
+      await this.insert(tx, [{ ...incident, slot }]);
       await this.audit(tx, [auditRow(incident.key, "create", ctx, null, incident, incident.updatedAt)]);
       return incident;
     });
@@ -456,7 +507,7 @@ export class SqlStore implements Store {
 
   async get(key: string): Promise<Incident | undefined> {
     const k = key.trim().toUpperCase();
-    if (!parseIncidentKey(k)) return undefined;
+    if (!KEY_SHAPE_RE.test(k)) return undefined;
     return this.load(this.db, k, false);
   }
 
@@ -496,19 +547,73 @@ export class SqlStore implements Store {
       const next = res.data;
       await this.attribute(tx, next, ctx, new Map(), current);
       if (sameContent(current, next)) return { incident: current, changed: false };
-      const row = incidentRow(next);
-      const sets = INCIDENT_COLUMNS.slice(3).map((c) => `${c} = ?`);
-      await tx.run(`UPDATE incidents SET ${sets.join(", ")}, revision = revision + 1 WHERE key = ?`, [
-        ...row.slice(3),
-        next.key,
-      ]);
-      await tx.run("DELETE FROM incident_techniques WHERE incident_key = ?", [next.key]);
-      await tx.run("DELETE FROM incident_facets WHERE incident_key = ?", [next.key]);
-      await tx.insertMany("incident_techniques", TECHNIQUE_COLUMNS, techniqueRows(next));
-      await tx.insertMany("incident_facets", ["facet", "incident_key"], this.facetRows(next));
-      await this.audit(tx, [auditRow(next.key, action, ctx, current, next, now)]);
+      await this.rewrite(tx, current, next, action, ctx, now);
       return { incident: next, changed: true };
     }
+  }
+
+  /** Writes a changed incident over its rows (its key and place stay) with its audit row. */
+  private async rewrite(
+    tx: SqlDb,
+    current: Incident,
+    next: Incident,
+    action: AuditAction,
+    ctx: ChangeContext,
+    now: string,
+  ): Promise<void> {
+    // Key, year and seq never change: only the columns after them are written.
+    const row = incidentRow(next, { year: 0, seq: 0 });
+    const sets = INCIDENT_COLUMNS.slice(3).map((c) => `${c} = ?`);
+    await tx.run(`UPDATE incidents SET ${sets.join(", ")}, revision = revision + 1 WHERE key = ?`, [
+      ...row.slice(3),
+      next.key,
+    ]);
+    await tx.run("DELETE FROM incident_techniques WHERE incident_key = ?", [next.key]);
+    await tx.run("DELETE FROM incident_facets WHERE incident_key = ?", [next.key]);
+    await tx.insertMany("incident_techniques", TECHNIQUE_COLUMNS, techniqueRows(next));
+    await tx.insertMany("incident_facets", ["facet", "incident_key"], this.facetRows(next));
+    await this.audit(tx, [auditRow(next.key, action, ctx, current, next, now)]);
+  }
+
+  /**
+   * Upsert of records whose keys exist: each is merged into the stored incident (only the fields the record
+   * gives), validated, and written with one `update` audit row naming the changed fields when it changed.
+   * Returns the problems of merges that are invalid (they roll the import back).
+   */
+  private async upsertExisting(
+    tx: SqlDb,
+    records: readonly NewIncident[],
+    ctx: ChangeContext,
+    opts: ImportOptions,
+    out: { updatedKeys: string[]; unchanged: number },
+    actorCache: Map<string, Actor>,
+  ): Promise<Array<Problem & { key: string }>> {
+    const problems: Array<Problem & { key: string }> = [];
+    for (const rec of records) {
+      const key = rec.key as string;
+      const current = await this.load(tx, key, true);
+      if (!current) continue;
+      const now = nowIso();
+      const merged = mergeRecord(current, rec, opts.fieldsOf?.(key));
+      const res = Incident.safeParse({ ...merged, key, createdAt: current.createdAt, updatedAt: now });
+      if (!res.success) {
+        for (const p of zodProblems(res.error.issues))
+          problems.push({ ...p, key, message: `${key} after the update: ${p.message}` });
+        continue;
+      }
+      if (problems.length) continue;
+      const next = res.data;
+      await this.attribute(tx, next, ctx, actorCache, current);
+      if (sameContent(current, next)) {
+        out.unchanged++;
+        continue;
+      }
+      const fields = changedFields(current, next).join(", ");
+      const note = `${ctx.note ? `${ctx.note}: ` : ""}changed ${fields}`;
+      await this.rewrite(tx, current, next, "update", { ...ctx, note }, now);
+      out.updatedKeys.push(key);
+    }
+    return problems;
   }
 
   async delete(key: string, ctx: ChangeContext): Promise<Incident> {
@@ -525,7 +630,7 @@ export class SqlStore implements Store {
   async importMany(
     incidents: readonly NewIncident[],
     ctx: ChangeContext,
-    opts: { dryRun?: boolean } = {},
+    opts: ImportOptions = {},
   ): Promise<ImportResult> {
     return this.importBatches([incidents], ctx, opts);
   }
@@ -539,7 +644,7 @@ export class SqlStore implements Store {
   async importBatches(
     batches: Iterable<readonly NewIncident[]> | AsyncIterable<readonly NewIncident[]>,
     ctx: ChangeContext,
-    opts: { dryRun?: boolean } = {},
+    opts: ImportOptions = {},
   ): Promise<ImportResult> {
     const dryRun = opts.dryRun ?? false;
     let result: ImportResult;
@@ -549,14 +654,37 @@ export class SqlStore implements Store {
     if (this.kind === "sqlite") await this.db.run("PRAGMA cache_size = -524288");
     try {
       result = await this.db.transaction(async (tx) => {
+        const pattern = await this.readKeyPattern(tx);
         const seen = new Set<string>();
         const actorCache = new Map<string, Actor>();
-        const conflicts: Problem[] = [];
+        const conflicts: Array<Problem & { key: string }> = [];
+        const invalid: Array<Problem & { key: string }> = [];
         const keys: string[] = [];
-        for await (const batch of batches) {
-          conflicts.push(...(await this.keyConflicts(tx, batch, seen)));
+        const upserted = { updatedKeys: [] as string[], unchanged: 0 };
+        for await (const all of batches) {
+          checkKeys(all, pattern);
+          const existing = opts.upsert
+            ? await this.existingKeys(
+                tx,
+                all.filter((i) => i.key !== undefined).map((i) => i.key as string),
+              )
+            : undefined;
+          conflicts.push(...(await this.keyConflicts(tx, all, seen, existing)));
           // After a conflict, only keep checking: the transaction will be rolled back anyway.
-          if (conflicts.length || batch.length === 0) continue;
+          if (conflicts.length || all.length === 0) continue;
+          const batch = existing?.size ? all.filter((i) => i.key === undefined || !existing.has(i.key)) : all;
+          if (existing?.size)
+            invalid.push(
+              ...(await this.upsertExisting(
+                tx,
+                all.filter((i) => i.key !== undefined && existing.has(i.key)),
+                ctx,
+                opts,
+                upserted,
+                actorCache,
+              )),
+            );
+          if (batch.length === 0) continue;
           const prepared = await this.prepare(tx, batch);
           for (const i of prepared) if (i.threatActor || i.actorId) await this.attribute(tx, i, ctx, actorCache);
           const json = await this.insert(tx, prepared);
@@ -571,7 +699,19 @@ export class SqlStore implements Store {
           for (const i of prepared) keys.push(i.key);
         }
         if (conflicts.length) throw conflictError(conflicts);
-        const r = { created: keys.length, keys, dryRun };
+        if (invalid.length)
+          throw new TechtrailError("VALIDATION", `${invalid.length} update(s) would leave an invalid incident`, {
+            problems: invalid.map(({ key: _k, ...p }) => p),
+            details: { keys: invalid.map((p) => p.key) },
+          });
+        const r: ImportResult = {
+          created: keys.length,
+          keys,
+          updated: upserted.updatedKeys.length,
+          updatedKeys: upserted.updatedKeys,
+          unchanged: upserted.unchanged,
+          dryRun,
+        };
         // Throwing is the way to roll the transaction back after a complete trial run.
         if (dryRun) throw new DryRunDone(r);
         return r;

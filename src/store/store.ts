@@ -68,8 +68,23 @@ export interface IncidentPage {
 
 export interface ImportResult {
   created: number;
+  /** Keys of the incidents created. */
   keys: string[];
+  /** Existing incidents an upsert changed (one audit row each), and their keys. */
+  updated: number;
+  updatedKeys: string[];
+  /** Existing incidents an upsert left as they were (no write, no audit row). */
+  unchanged: number;
   dryRun: boolean;
+}
+
+export interface ImportOptions {
+  /** Do everything, including key assignment and conflict checks, then roll back. */
+  dryRun?: boolean;
+  /** Update the incidents whose keys already exist instead of refusing them (audited `update`). */
+  upsert?: boolean;
+  /** The fields a keyed record gives (src/incidents/keys.ts); only they change on upsert. Undefined: all. */
+  fieldsOf?: (key: string) => readonly string[] | undefined;
 }
 
 export interface Store {
@@ -78,7 +93,10 @@ export interface Store {
   readonly location: string;
   /** SQL access for read-only aggregates (src/analytics); every write goes through the methods below. */
   readonly db: SqlDb;
-  /** Stores a new incident; assigns the next key of its year when it has none. CONFLICT on a duplicate key. */
+  /**
+   * Stores a new incident; assigns the next key of its year when it has none. CONFLICT on a duplicate key,
+   * VALIDATION on a key the key pattern does not accept.
+   */
   create(input: NewIncident, ctx: ChangeContext): Promise<Incident>;
   get(key: string): Promise<Incident | undefined>;
   /** Like get but NOT_FOUND when missing. */
@@ -100,7 +118,7 @@ export interface Store {
    * Inserts all incidents in one transaction or none (CONFLICT lists every key already present).
    * `dryRun` does all the work, including key assignment and conflict checks, then rolls back.
    */
-  importMany(incidents: readonly NewIncident[], ctx: ChangeContext, opts?: { dryRun?: boolean }): Promise<ImportResult>;
+  importMany(incidents: readonly NewIncident[], ctx: ChangeContext, opts?: ImportOptions): Promise<ImportResult>;
   /**
    * Like importMany for batches consumed one after the other in the same transaction (big files are
    * validated batch by batch while earlier batches are written); an iterator that throws rolls back.
@@ -108,8 +126,15 @@ export interface Store {
   importBatches(
     batches: Iterable<readonly NewIncident[]> | AsyncIterable<readonly NewIncident[]>,
     ctx: ChangeContext,
-    opts?: { dryRun?: boolean },
+    opts?: ImportOptions,
   ): Promise<ImportResult>;
+  /**
+   * The register's team key pattern (src/incidents/keys.ts): keys given to create and import must match it or
+   * be techtrail's own IR-YYYY-NNNN. Undefined: only techtrail's own keys.
+   */
+  keyPattern(): Promise<string | undefined>;
+  /** Sets (or with undefined removes) the key pattern; VALIDATION when it does not compile. */
+  setKeyPattern(pattern: string | undefined): Promise<void>;
   /** Full incidents in key order, optionally filtered. */
   exportAll(filter?: IncidentFilterInput): Promise<Incident[]>;
   history(key: string): Promise<AuditEntry[]>;

@@ -10,7 +10,13 @@ import { TechtrailError } from "../../core/errors.js";
 import { writeOutput } from "../../core/fs.js";
 import type { FindingLike, FindingTotals } from "../../incidents/evidence.js";
 import { COLUMNS, type Column, type FileFormat } from "../../incidents/io.js";
-import { type ChangeContext, Confidence, type Incident, type NewIncidentInput } from "../../incidents/model.js";
+import {
+  type ChangeContext,
+  Confidence,
+  changedFields,
+  type Incident,
+  type NewIncidentInput,
+} from "../../incidents/model.js";
 import { requireTechniqueRef, resolveTechniqueRef } from "../../incidents/validate.js";
 import { IncidentRegister, type ListQuery } from "../../register/register.js";
 import { openStore } from "../../store/open.js";
@@ -187,15 +193,6 @@ function printIncident(i: Incident): void {
   if (i.lessonsLearned) out(`\nlessons learned: ${i.lessonsLearned}`);
 }
 
-/** Top-level fields that differ between two audit snapshots. */
-function changedFields(before: unknown, after: unknown): string[] {
-  const a = (before ?? {}) as Record<string, unknown>;
-  const b = (after ?? {}) as Record<string, unknown>;
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
-    (k) => k !== "updatedAt" && JSON.stringify(a[k]) !== JSON.stringify(b[k]),
-  );
-}
-
 function formatOf(v: string | undefined, file?: string): FileFormat | undefined {
   if (v === undefined) return file && /\.csv$/i.test(file) ? "csv" : file && /\.json$/i.test(file) ? "json" : undefined;
   if (v !== "json" && v !== "csv") throw new TechtrailError("VALIDATION", `--format must be json or csv, got ${v}`);
@@ -265,6 +262,7 @@ export function registerIncidentCommands(program: Command): void {
   registerTag(inc, g);
   registerHistory(inc, g);
   registerImport(inc, g);
+  registerKeyPattern(inc, g);
   registerExport(inc, g);
   registerRemap(inc, g);
   registerAttach(inc, g);
@@ -333,7 +331,10 @@ function registerAdd(inc: Command, g: OptionsOf): void {
     .description("record a new incident")
     .option("--title <text>", "title (required unless --from-file)")
     .option("--from-file <file>", "JSON object of the incident (fields as in `incident show --json`)")
-    .option("--key <key>", "explicit key like IR-2026-0042 (default: next of the incident's year)")
+    .option(
+      "--key <key>",
+      "explicit key like IR-2026-0042 or a ticket ID matching the key pattern (default: next IR key of the incident's year)",
+    )
     .option("--summary <text>")
     .option("--status <status>", "open, contained or closed")
     .option("--severity <P1-P4>")
@@ -608,6 +609,7 @@ function registerImport(inc: Command, g: OptionsOf): void {
     .option("--format <format>", "json or csv (default: from the file name or content)")
     .option("--map <pairs>", 'column mapping, e.g. "Incident ID=key,Opened=detected,Owner=-"')
     .option("--dry-run", "check everything, import nothing")
+    .option("--upsert", "update incidents whose keys exist (only the fields the file gives; audited)")
     .option("--json", "machine-readable output")
     .action(async (file: string, _o, cmd: Command) => {
       const o = g(cmd);
@@ -624,17 +626,54 @@ function registerImport(inc: Command, g: OptionsOf): void {
               ...(format ? { format } : {}),
               ...(typeof o.map === "string" ? { map: o.map } : {}),
               dryRun: o.dryRun === true,
+              upsert: o.upsert === true,
             },
-            resolveActor(o),
+            { ...resolveActor(o), note: `import${o.upsert ? " --upsert" : ""} from ${file}` },
           );
           if (o.json) return printJson(r);
+          const few = (keys: string[]) => `${keys.slice(0, 3).join(", ")}${keys.length > 3 ? ", ..." : ""}`;
+          const created = `${r.created} incident(s)${r.created ? ` (${few(r.keys)})` : ""}`;
+          const updated = o.upsert
+            ? `, ${r.updated} updated${r.updated ? ` (${few(r.updatedKeys)})` : ""}, ${r.unchanged} unchanged`
+            : "";
           out(
             r.dryRun
-              ? `dry run: ${r.created} incident(s) would be imported (${r.keys.slice(0, 3).join(", ")}${r.keys.length > 3 ? ", ..." : ""}); nothing was written`
-              : `imported ${r.created} incident(s)`,
+              ? `dry run: ${created} would be imported${updated.replace(/updated/, "would be updated")}; nothing was written`
+              : `imported ${created}${updated}`,
           );
         },
         { create: true },
+      );
+    });
+}
+
+/** `incident key-pattern`: show or set the team key pattern (register setting shared by CLI and API). */
+function registerKeyPattern(inc: Command, g: OptionsOf): void {
+  inc
+    .command("key-pattern [pattern]")
+    .description(
+      "show or set the pattern of the team's own incident keys, e.g. 'SEC-\\d{4,}' (IR-YYYY-NNNN is always accepted)",
+    )
+    .option("--clear", "remove the pattern (only IR-YYYY-NNNN keys are accepted)")
+    .option("--json", "machine-readable output")
+    .action(async (pattern: string | undefined, _o, cmd: Command) => {
+      const o = g(cmd);
+      if (pattern !== undefined && o.clear)
+        throw new TechtrailError("VALIDATION", "give a pattern or --clear, not both");
+      const change = pattern !== undefined || o.clear === true;
+      await withRegister(
+        o,
+        async (reg) => {
+          if (change) await reg.setKeyPattern(o.clear ? undefined : pattern);
+          const now = await reg.keyPattern();
+          if (o.json) return printJson({ keyPattern: now ?? null });
+          out(
+            now
+              ? `incident keys: IR-YYYY-NNNN or ${now} (matched whole, ignoring case)`
+              : "incident keys: IR-YYYY-NNNN only (no team key pattern)",
+          );
+        },
+        { create: change },
       );
     });
 }

@@ -46,6 +46,8 @@ export const IncidentExportQuery = IncidentListQuery.omit({ limit: true, offset:
 export const ImportQuery = z.strictObject({
   format: z.enum(["json", "csv"]).optional(),
   dryRun: flag.optional(),
+  /** Update incidents whose keys exist (only the fields the file gives) instead of refusing them. */
+  upsert: flag.optional(),
   /** Column mapping as `source=column,...` (see `techtrail incident import --map`). */
   map: z.string().max(2000).optional(),
 });
@@ -101,7 +103,15 @@ export const IncidentPage = z.object({
 export type IncidentPage = z.infer<typeof IncidentPage>;
 /** A change's result: the incident after it, and whether anything changed. */
 export const IncidentChange = z.object({ incident: Incident, changed: z.boolean() });
-export const ImportResult = z.object({ created: z.number().int(), keys: z.array(z.string()), dryRun: z.boolean() });
+export const ImportResult = z.object({
+  created: z.number().int(),
+  keys: z.array(z.string()),
+  /** With upsert: incidents changed (one audit row each), their keys, and incidents left as they were. */
+  updated: z.number().int(),
+  updatedKeys: z.array(z.string()),
+  unchanged: z.number().int(),
+  dryRun: z.boolean(),
+});
 export const IncidentHistory = z.object({ key: z.string(), items: z.array(AuditEntry) });
 const KeyParam = z.object({ key: IncidentKey });
 
@@ -174,7 +184,7 @@ const exportRoute = createRoute({
 const importRoute = createRoute({
   method: "post",
   path: "/import",
-  summary: "Import incidents from JSON or CSV: all records or none",
+  summary: "Import incidents from JSON or CSV: all records or none (?upsert=true updates existing keys)",
   tags,
   ...responder,
   request: {
@@ -279,6 +289,7 @@ export function incidentRoutes(deps: ServerDeps) {
           format,
           source: "upload",
           dryRun: q.dryRun ?? false,
+          upsert: q.upsert ?? false,
         };
         if (q.map !== undefined) opts.map = q.map;
         const res = await reg.importText(text, opts, changeContext(c, "import through the API"));
