@@ -4,7 +4,7 @@
 // fields the record gives change (a sheet with five columns leaves the other fields alone).
 import { z } from "zod";
 import { TechtrailError } from "../core/errors.js";
-import { INCIDENT_KEY_RE, type Incident, KEY_SHAPE_RE, type NewIncident, TIMELINE_FIELDS } from "./model.js";
+import { INCIDENT_KEY_RE, type Incident, KEY_SHAPE_RE, NewIncident, TIMELINE_FIELDS } from "./model.js";
 
 const MAX_PATTERN = 200;
 
@@ -62,29 +62,14 @@ export function checkKeys(inputs: ReadonlyArray<{ key?: string | undefined }>, p
     );
 }
 
-/** Content fields an upsert can change (`timeline.x` per timeline field); key and createdAt never change. */
-export const UPSERT_FIELDS = [
-  "title",
-  "summary",
-  "status",
-  "severity",
-  ...TIMELINE_FIELDS.map((f) => `timeline.${f}`),
-  "accounts",
-  "regions",
-  "services",
-  "resources",
-  "detectionSource",
-  "initialAccess",
-  "threatActor",
-  "campaign",
-  "impact",
-  "techniques",
-  "playbooks",
-  "tags",
-  "notes",
-  "lessonsLearned",
-  "isDemo",
-] as const;
+/** Content fields an upsert can change (`timeline.x` per timeline field); key and bookkeeping times never change. */
+export const UPSERT_FIELDS: readonly string[] = Object.keys(NewIncident.shape).flatMap((f) =>
+  f === "timeline"
+    ? TIMELINE_FIELDS.map((t) => `timeline.${t}`)
+    : ["key", "createdAt", "updatedAt"].includes(f)
+      ? []
+      : [f],
+);
 const UPSERTABLE = new Set<string>(UPSERT_FIELDS);
 
 /** The upsertable fields a raw record gives (JSON object keys; timeline per sub-field). */
