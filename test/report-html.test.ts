@@ -5,14 +5,17 @@
 // /usr/bin/chromium and poppler-utils (never a downloaded browser); skips with a message when absent.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { pathToFileURL } from "node:url";
+import { controlsImpact } from "../src/analytics/controls.js";
+import { quarterRange } from "../src/analytics/model.js";
 import { loadBuiltinCatalog } from "../src/catalog/load.js";
 import { generateDemoIncidents } from "../src/incidents/demo.js";
 import { NewIncident } from "../src/incidents/model.js";
+import type { ReportData } from "../src/report/report.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
 import { REPO_ROOT, runCli } from "./cli-helper.js";
 import { CHROMIUM, launchChromium } from "./helpers/chromium.js";
@@ -31,8 +34,14 @@ before(async () => {
     from: "2025-10-01T00:00:00Z",
     to: "2026-11-20T00:00:00Z",
   });
+  // Entry facts for the controls analysis: IAM-user incidents got in with a console password (MFA prevents it).
+  const withEntry = incidents.map((i) =>
+    i.techniques?.some((t) => t.id === "T1078.A001")
+      ? { ...i, initialAccessTechnique: "T1078.A001", credentialType: "iam-user-password" as const }
+      : i,
+  );
   await store.importMany(
-    incidents.map((i) => NewIncident.parse(i)),
+    withEntry.map((i) => NewIncident.parse(i)),
     { actor: "test" },
   );
   await store.close();
@@ -100,7 +109,7 @@ test("the HTML report renders in headless Chromium with its charts and no failed
     assert.equal(top.id, "management");
     assert.equal(top.heading, "Management summary: 2026Q3");
     assert.ok(top.y > 0 && top.y < 200, `the summary heading is at the top of the page (y=${top.y})`);
-    assert.equal(await page.locator("#management table").count(), 2, "top techniques and significance tables");
+    assert.equal(await page.locator("#management table").count(), 3, "top techniques, controls and significance tables");
     const shots0 = join(REPO_ROOT, ".screenshots");
     mkdirSync(shots0, { recursive: true });
     await page.screenshot({ path: join(shots0, "report-2026Q3-top.png") });
@@ -159,6 +168,57 @@ test("an unknown quarter is refused with what was expected; a quarter before the
   const future = runCli(["report", "--db", db, "--quarter", "2099Q1", "--format", "md"]);
   assert.match(future.stdout, /2099Q1 has not started yet/);
   assert.match(future.stdout, /2098Q4 had 0 incident\(s\)/);
+});
+
+test("the summary's controls are the controls analysis' counts; a deployed control's misses are named", async () => {
+  const r = runCli(["report", "--db", db, "--quarter", "2026Q3", "--format", "json", "--no-coverage"]);
+  assert.equal(r.status, 0, r.stderr);
+  const rep = JSON.parse(r.stdout) as ReportData;
+  const store = await openSqliteStore(db);
+  let expected: Awaited<ReturnType<typeof controlsImpact>>;
+  try {
+    expected = await controlsImpact(store, loadBuiltinCatalog(), quarterRange("2026Q3"));
+  } finally {
+    await store.close();
+  }
+  const mfa = expected.controls.find((c) => c.id === "M1032");
+  assert.ok(mfa && mfa.counts.prevented > 20, "MFA prevents the password sign-ins");
+  const c = rep.management.controls;
+  assert.equal(c.available, true);
+  assert.equal(c.controls[0]?.id, "M1032", "most prevented first");
+  assert.equal(c.controls[0]?.prevented, mfa.counts.prevented);
+  assert.equal(c.controls[0]?.untouched, mfa.counts.untouched);
+  assert.deepEqual(
+    c.controls[0]?.examples,
+    mfa.incidents
+      .filter((d) => d.outcome === "prevented")
+      .slice(0, 5)
+      .map((d) => d.key),
+  );
+  assert.match(c.note, /No deployed-controls file was given/);
+  const md = runCli(["report", "--db", db, "--quarter", "2026Q3", "--format", "md", "--no-coverage"]).stdout;
+  assert.match(md, new RegExp(`\\| M1032 Multi-factor Authentication \\| ${mfa.counts.prevented} \\|`));
+
+  // MFA deployed mid-quarter: earlier incidents still count as prevented, later ones are its misses.
+  const file = join(dir, "controls.yaml");
+  writeFileSync(file, "team: blue\ncontrols:\n  - control: M1032\n    since: 2026-08-15\n");
+  const dep = JSON.parse(
+    runCli(["report", "--db", db, "--quarter", "2026Q3", "--format", "json", "--no-coverage", "--controls", file])
+      .stdout,
+  ) as ReportData;
+  const d = dep.management.controls.deployed.find((x) => x.id === "M1032");
+  assert.ok(d && d.happenedAnyway > 0 && d.since === "2026-08-15");
+  assert.ok(
+    !dep.management.controls.controls.some((x) => x.id === "M1032"),
+    "a deployed control is not a recommendation",
+  );
+  assert.match(dep.management.controls.note, /blue's controls file/);
+
+  // A controls file naming an unknown control is refused with its place.
+  writeFileSync(file, "team: blue\ncontrols:\n  - control: M9999\n    since: 2026-08-15\n");
+  const bad = runCli(["report", "--db", db, "--quarter", "2026Q3", "--controls", file]);
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.match(bad.stderr, /controls\.yaml:3:\d+.*unknown control M9999/);
 });
 
 const hasPoppler = () => spawnSync("pdftotext", ["-v"]).error === undefined;

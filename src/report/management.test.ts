@@ -1,8 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { ControlImpact, ControlsResult } from "../analytics/controls.js";
 import type { TimingResult } from "../analytics/model.js";
 import type { CoverageResult } from "../coverage/coverage.js";
-import { type ManagementInput, managementSummary, verdictOf } from "./management.js";
+import {
+  controlsSummary,
+  controlsUnavailable,
+  type ManagementInput,
+  managementSummary,
+  verdictOf,
+} from "./management.js";
 
 const HOUR = 3600;
 const stats = (median: number | null, samples: number) => ({ samples, median, p90: median });
@@ -31,7 +38,7 @@ function coverage(entries: Array<[string, { visible: boolean; detected: boolean 
   } as unknown as CoverageResult;
 }
 
-const CONTROLS_MISSING = { available: false, note: "needs a controls file", controls: [] };
+const CONTROLS_MISSING = controlsUnavailable("needs a controls file");
 
 function input(over: Partial<ManagementInput> = {}): ManagementInput {
   return {
@@ -186,5 +193,77 @@ describe("management summary", () => {
       verdictOf({ ...base, current: 5, previous: 2, direction: "up", pValue: 0.45 }),
       /within noise: a change this size happens by chance \(2 → 5, p = 0.45\)/,
     );
+  });
+
+  it("controls: the analysis' counts, deployed misses, missing facts named, no credit for nothing", () => {
+    const counts = (over: Partial<ControlImpact["counts"]>) => ({
+      incidents: 10,
+      prevented: 0,
+      shortened: 0,
+      limited: 0,
+      undetermined: 0,
+      untouched: 10,
+      savedSeconds: { total: 0, median: null, known: 0 },
+      ...over,
+    });
+    const decision = (key: string) => ({
+      key,
+      title: key,
+      severity: "P2",
+      status: "closed",
+      date: null,
+      outcome: "prevented" as const,
+      reason: "r",
+      rule: null,
+    });
+    const control = (id: string, over: Partial<ControlImpact>): ControlImpact => ({
+      id,
+      name: `Control ${id}`,
+      deployed: false,
+      rules: [],
+      counts: counts({}),
+      incidents: [],
+      untouched: [],
+      ...over,
+    });
+    const result: ControlsResult = {
+      scope: { filter: {}, incidents: 10, empty: false },
+      team: "blue",
+      controls: [
+        control("M1", {
+          counts: counts({ prevented: 2, untouched: 8 }),
+          incidents: [decision("IR-1"), decision("IR-2")],
+        }),
+        control("M2", {
+          counts: counts({ shortened: 3, untouched: 7, savedSeconds: { total: 9, median: 3, known: 3 } }),
+        }),
+        control("M3", {}),
+      ],
+      deployed: [
+        control("M4", { deployed: true, since: "2026-08-01", happenedAnyway: [decision("IR-9")] }),
+        control("M5", { deployed: true, since: "2026-08-01", happenedAnyway: [] }),
+      ],
+      withoutRules: [],
+      missing: { initialAccessTechnique: 4, credentialType: 5 },
+    };
+    const s = controlsSummary(result, "controls.yaml");
+    assert.equal(s.available, true);
+    assert.deepEqual(
+      s.controls.map((c) => [c.id, c.prevented, c.shortened, c.savedMedian, c.examples]),
+      [
+        ["M1", 2, 0, null, ["IR-1", "IR-2"]],
+        ["M2", 0, 3, 3, []],
+      ],
+      "a control that touches nothing is left out",
+    );
+    assert.deepEqual(s.deployed, [
+      { id: "M4", name: "Control M4", since: "2026-08-01", happenedAnyway: 1, examples: ["IR-9"] },
+    ]);
+    assert.match(s.note, /blue's controls file controls\.yaml/);
+    assert.match(s.note, /4 incident\(s\) lack the initial-access technique and 5 the credential type/);
+    const none = controlsSummary({ ...result, controls: [result.controls[2] as ControlImpact], deployed: [] }, null);
+    assert.deepEqual(none.controls, []);
+    assert.match(none.note, /No deployed-controls file was given/);
+    assert.match(none.note, /No control would have prevented an incident/);
   });
 });

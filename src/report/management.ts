@@ -4,6 +4,7 @@
 // gaps, and the significance table behind every "rose" or "fell". A pure function of analyses the report
 // already gathered, so it is tested without a store.
 import { z } from "zod";
+import type { ControlsResult } from "../analytics/controls.js";
 import { SEVERITY_WEIGHT, type TimingResult } from "../analytics/model.js";
 import { comparePoissonCounts, formatP, formatPValue, holmAdjust, RateTest } from "../analytics/significance.js";
 import { formatDuration } from "../analytics/timing.js";
@@ -60,13 +61,41 @@ export type RankedTechnique = z.infer<typeof RankedTechnique>;
 export const ControlLine = z.object({
   id: z.string(),
   name: z.string(),
+  /** Incidents the control was weighed against (for a deployed control: those before it was in place). */
+  incidents: z.number().int().nonnegative(),
   prevented: z.number().int().nonnegative(),
   shortened: z.number().int().nonnegative(),
+  limited: z.number().int().nonnegative(),
+  /** A fact the rule needs (initial access, credential type, times) is not recorded. */
+  undetermined: z.number().int().nonnegative(),
   untouched: z.number().int().nonnegative(),
+  /** Median exposure saved over the shortened incidents with a known saving (seconds). */
+  savedMedian: z.number().nullable(),
   /** Keys of the incidents it would have prevented (first few). */
   examples: z.array(z.string()),
 });
 export type ControlLine = z.infer<typeof ControlLine>;
+
+export const DeployedLine = z.object({
+  id: z.string(),
+  name: z.string(),
+  since: z.string(),
+  /** Incidents after deployment where the control should have acted: a finding of their own. */
+  happenedAnyway: z.number().int().nonnegative(),
+  examples: z.array(z.string()),
+});
+export type DeployedLine = z.infer<typeof DeployedLine>;
+
+export const ControlsSummary = z.object({
+  /** False when the controls analysis could not run; `note` says what it needs. */
+  available: z.boolean(),
+  note: z.string(),
+  /** Controls not deployed that would have done something, most prevented first (as `stats controls`). */
+  controls: z.array(ControlLine),
+  /** Deployed controls with incidents that happened anyway. */
+  deployed: z.array(DeployedLine),
+});
+export type ControlsSummary = z.infer<typeof ControlsSummary>;
 
 export const GapLine = z.object({
   id: z.string(),
@@ -83,12 +112,7 @@ export const ManagementSummary = z.object({
   topTechniques: z.array(RankedTechnique),
   /** How the technique score is computed, in words. */
   ranking: z.string(),
-  controls: z.object({
-    /** False when the controls analysis could not run; `note` says what it needs. */
-    available: z.boolean(),
-    note: z.string(),
-    controls: z.array(ControlLine),
-  }),
+  controls: ControlsSummary,
   gaps: z.object({ playbooks: z.array(GapLine), detection: z.array(GapLine), response: z.array(GapLine) }),
   significance: z.object({
     method: z.string(),
@@ -121,8 +145,8 @@ export interface ManagementInput {
   newTechniques: readonly string[];
   gaps: GapsResult | null;
   coverage: CoverageResult | null;
-  /** The controls analysis (issue 17 item 2), or why it is not there. */
-  controls: ManagementSummary["controls"];
+  /** The controls analysis (controlsSummary), or why it is not there. */
+  controls: ControlsSummary;
 }
 
 const days = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 86_400_000;
@@ -335,4 +359,56 @@ export function managementSummary(input: ManagementInput): ManagementSummary {
       tests: [total, severe, ...techTests.slice(0, 4)],
     },
   });
+}
+
+/** What the summary says when there is no controls analysis: no invented counts, and what it would need. */
+export function controlsUnavailable(why: string): ControlsSummary {
+  return { available: false, note: why, controls: [], deployed: [] };
+}
+
+/**
+ * The summary's view of `controlsImpact` (the numbers of `techtrail stats controls`): controls that would have
+ * done something, how many incidents lacked the facts its rules need, and deployed controls' misses.
+ */
+export function controlsSummary(r: ControlsResult, source: string | null): ControlsSummary {
+  const acting = r.controls.filter(
+    (c) => c.counts.prevented + c.counts.shortened + c.counts.limited + c.counts.undetermined > 0,
+  );
+  const controls = acting.map((c) => ({
+    id: c.id,
+    name: c.name,
+    incidents: c.counts.incidents,
+    prevented: c.counts.prevented,
+    shortened: c.counts.shortened,
+    limited: c.counts.limited,
+    undetermined: c.counts.undetermined,
+    untouched: c.counts.untouched,
+    savedMedian: c.counts.savedSeconds.median,
+    examples: c.incidents
+      .filter((d) => d.outcome === "prevented")
+      .slice(0, 5)
+      .map((d) => d.key),
+  }));
+  const deployed = r.deployed
+    .filter((c) => (c.happenedAnyway?.length ?? 0) > 0)
+    .map((c) => ({
+      id: c.id,
+      name: c.name,
+      since: c.since ?? "",
+      happenedAnyway: c.happenedAnyway?.length ?? 0,
+      examples: (c.happenedAnyway ?? []).slice(0, 5).map((d) => d.key),
+    }));
+  const n = r.scope.incidents;
+  const parts = [
+    `Counterfactual counts over the ${n} incident(s) of the period, from the catalog's control effect rules${source ? ` and ${r.team ? `${r.team}'s ` : ""}controls file ${source}` : ""} (each count is explained incident by incident by \`techtrail stats controls\`).`,
+  ];
+  if (!source) parts.push("No deployed-controls file was given (--controls), so every control counts as not deployed.");
+  const { initialAccessTechnique: noEntry, credentialType: noCred } = r.missing;
+  if (noEntry || noCred)
+    parts.push(
+      `${noEntry} incident(s) lack the initial-access technique and ${noCred} the credential type that "prevents" rules need; a control cannot be credited with those, so prevention counts are a lower bound.`,
+    );
+  if (!controls.some((c) => c.prevented > 0))
+    parts.push("No control would have prevented an incident of the period outright, on the facts recorded.");
+  return { available: true, note: parts.join(" "), controls, deployed };
 }

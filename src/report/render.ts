@@ -89,18 +89,45 @@ function managementSection(r: ReportData): Section {
     bullets: m.topTechniques.map((t) => `${t.id}: ${t.reasons.join(" ")}`),
     notes: [`Ranking: ${m.ranking}`],
   });
+  const ctl = m.controls;
   parts.push({
     title: "Controls that would have prevented the most incidents",
-    text: [m.controls.note],
+    // Without the analysis the note is the whole message; with it, the note is the method's fine print.
+    text: ctl.available ? [] : [ctl.note],
+    notes: ctl.available ? [ctl.note] : [],
     tables: [
       {
-        headers: ["Control", "Prevented", "Shortened", "Not touched", "Incidents prevented"],
-        numeric: [1, 2, 3],
-        rows: m.controls.controls
+        headers: [
+          "Control",
+          "Prevented",
+          "Shortened (median saved)",
+          "Limited",
+          "Unknown",
+          "Not touched",
+          "Prevented incidents",
+        ],
+        numeric: [1, 2, 3, 4, 5],
+        rows: ctl.controls
           .slice(0, 3)
-          .map((c) => [`${c.name} (${c.id})`, c.prevented, c.shortened, c.untouched, c.examples.join(", ")]),
+          .map((c) => [
+            `${c.id} ${c.name}`,
+            c.prevented,
+            `${c.shortened}${c.savedMedian !== null && c.shortened ? ` (${d(c.savedMedian)})` : ""}`,
+            c.limited,
+            c.undetermined,
+            c.untouched,
+            c.prevented
+              ? `${c.examples.slice(0, 3).join(", ")}${c.prevented > 3 ? ` +${c.prevented - 3} more` : ""}`
+              : "–",
+          ]),
       },
     ],
+    bullets: ctl.deployed
+      .slice(0, 2)
+      .map(
+        (c) =>
+          `Deployed since ${c.since}, yet ${c.happenedAnyway} incident(s) it should have stopped or caught: ${c.id} ${c.name} (${c.examples.join(", ")}).`,
+      ),
   });
   const g = m.gaps;
   const gapText = (x: (typeof g.playbooks)[number]) =>
@@ -373,6 +400,43 @@ function mitigationsSection(r: ReportData): Section {
   };
 }
 
+/** Every control that would have acted on the period's incidents, and deployed controls' misses. */
+function controlsSection(r: ReportData): Section | null {
+  const c = r.management.controls;
+  if (!c.available) return null;
+  return {
+    id: "controls",
+    title: "Controls: what each would have done",
+    text: [
+      "For each control not yet deployed, the incidents of the period it would have prevented outright, shortened (earlier detection), limited (a later step blocked), could not be judged for a missing fact, or not touched. `techtrail stats controls --control ID` lists every incident with the rule that decided.",
+    ],
+    tables: [
+      {
+        headers: ["Control", "Name", "Prevented", "Shortened", "Median saved", "Limited", "Unknown", "Not touched"],
+        numeric: [2, 3, 4, 5, 6, 7],
+        rows: c.controls
+          .slice(0, 15)
+          .map((x) => [
+            x.id,
+            x.name,
+            x.prevented,
+            x.shortened,
+            d(x.savedMedian),
+            x.limited,
+            x.undetermined,
+            x.untouched,
+          ]),
+      },
+      {
+        caption: "Deployed controls with incidents that happened anyway",
+        headers: ["Control", "Name", "Since", "Incidents", "Examples"],
+        numeric: [3],
+        rows: c.deployed.map((x) => [x.id, x.name, x.since, x.happenedAnyway, x.examples.join(", ")]),
+      },
+    ],
+  };
+}
+
 /** Which playbooks to write or review next, and response-capability gaps. */
 function playbooksSection(g: NonNullable<ReportData["gaps"]>): Section {
   return {
@@ -439,6 +503,7 @@ function coverageSection(cv: NonNullable<ReportData["coverage"]>): Section {
 
 function sections(r: ReportData, catalog: Catalog): Section[] {
   if (r.empty) return [managementSection(r)];
+  const controls = controlsSection(r);
   return [
     managementSection(r),
     summarySection(r),
@@ -450,6 +515,7 @@ function sections(r: ReportData, catalog: Catalog): Section[] {
     actorsSection(r),
     timingSection(r),
     mitigationsSection(r),
+    ...(controls ? [controls] : []),
     ...(r.gaps ? [playbooksSection(r.gaps)] : []),
     ...(r.coverage ? [coverageSection(r.coverage)] : []),
   ];

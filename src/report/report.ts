@@ -3,6 +3,7 @@
 // HTML and JSON live in render-*.ts; this module only gathers.
 import { z } from "zod";
 import { actorProfiles } from "../analytics/actors.js";
+import { controlsImpact } from "../analytics/controls.js";
 import { techniqueCooccurrence } from "../analytics/cooccurrence.js";
 import { factsFor, severityName } from "../analytics/facts.js";
 import { techniqueFrequency, techniqueSeverityCounts } from "../analytics/frequency.js";
@@ -28,12 +29,20 @@ import { type AnalyticsSource, tsValue } from "../analytics/query.js";
 import { responseTiming } from "../analytics/timing.js";
 import { techniqueTrend } from "../analytics/trend.js";
 import type { Catalog } from "../catalog/catalog.js";
+import { type ControlRules, loadMitigationEffects } from "../controls/load.js";
+import type { ControlsInventory } from "../controls/model.js";
 import { TechtrailError } from "../core/errors.js";
 import { CoverageResult, computeCoverage } from "../coverage/coverage.js";
 import type { MonitoringProfile } from "../coverage/profile.js";
 import { GapsResult, playbookGaps } from "../playbooks/gaps.js";
 import type { Playbook } from "../playbooks/playbooks.js";
-import { ManagementSummary, managementSummary } from "./management.js";
+import {
+  type ControlsSummary,
+  controlsSummary,
+  controlsUnavailable,
+  ManagementSummary,
+  managementSummary,
+} from "./management.js";
 
 export const ReportPeriod = z.object({
   label: z.string(),
@@ -83,6 +92,8 @@ export interface ReportOptions {
   filter?: AnalyticsFilterInput;
   playbooks?: readonly Playbook[];
   profile?: MonitoringProfile;
+  /** The controls analysis' inputs: effect rules (default the built-in catalog's) and the team's deployed controls. */
+  controls?: { rules?: ControlRules; inventory?: ControlsInventory; source?: string };
   /** Time stamp written into the report (default now); tests pin it. */
   now?: string;
   title?: string;
@@ -157,16 +168,26 @@ async function emptyNote(
   return parts.join(" ");
 }
 
-/**
- * What the management summary says about controls until the controls analysis (deployed-controls inventory
- * and per-technique control effects, issue 17 item 2) is available to the report: no invented counts.
- */
-function controlsUnavailable(): ReportData["management"]["controls"] {
-  return {
-    available: false,
-    note: "The controls analysis needs a deployed-controls file (controls.yaml) and catalog control effects (prevents, detects or limits per technique); without them the report cannot say which controls would have prevented incidents. The mitigation table below only counts incidents a mitigation touches.",
-    controls: [],
-  };
+/** The controls part of the summary: `stats controls`' counts, or why there are none. */
+async function reportControls(
+  src: AnalyticsSource,
+  catalog: Catalog,
+  f: AnalyticsFilter,
+  empty: boolean,
+  opts: ReportOptions["controls"] = {},
+): Promise<ControlsSummary> {
+  if (empty) return controlsUnavailable("No incidents in the period, so no control has anything to prevent.");
+  const rules = opts.rules ?? loadMitigationEffects(catalog);
+  if (rules.size === 0 && !opts.inventory?.controls.some((c) => c.effects.length))
+    return controlsUnavailable(
+      "The controls analysis needs control effects (which techniques a mitigation prevents, detects or limits: mitigation-effects.yaml beside the catalog, or effects in a controls file); this catalog has none, so the report cannot say which controls would have prevented incidents.",
+    );
+  const result = await controlsImpact(src, catalog, f, {
+    rules,
+    ...(opts.inventory ? { inventory: opts.inventory } : {}),
+    ...(opts.source ? { inventorySource: opts.source } : {}),
+  });
+  return controlsSummary(result, opts.inventory ? (opts.source ?? "controls file") : null);
 }
 
 async function severityCounts(
@@ -245,7 +266,7 @@ export async function buildReport(
       : frequency.techniques.filter((t) => !previousFrequency.techniques.some((p) => p.id === t.id)).map((t) => t.id),
     gaps,
     coverage,
-    controls: controlsUnavailable(),
+    controls: await reportControls(src, catalog, f, empty, opts.controls),
   });
   const report: ReportData = {
     format: "techtrail-report/1",

@@ -2,6 +2,8 @@
 // incident-response report (analytics, playbook priorities, detection coverage) as one file.
 
 import type { Command } from "commander";
+import { BUILTIN_CATALOG_DIR } from "../../catalog/load.js";
+import { loadControlsInventory, loadMitigationEffects } from "../../controls/load.js";
 import { TechtrailError } from "../../core/errors.js";
 import { writeOutput } from "../../core/fs.js";
 import { DEFAULT_PROFILE, loadProfile } from "../../coverage/profile.js";
@@ -10,7 +12,7 @@ import { findChromium, htmlToPdf } from "../../report/pdf.js";
 import { renderHtml, renderReport } from "../../report/render.js";
 import { buildReport } from "../../report/report.js";
 import { addFilterOptions, type FilterOptions, filterFromOptions, withStore } from "../analytics-options.js";
-import { CATALOG_OPTION_HELP, OVERLAY_OPTION_HELP, openCatalog } from "../catalog-options.js";
+import { CATALOG_OPTION_HELP, catalogSelection, OVERLAY_OPTION_HELP, openCatalog } from "../catalog-options.js";
 import { log } from "../output.js";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -29,6 +31,7 @@ export function registerReportCommand(program: Command): void {
     .option("--playbooks <dir>", "extra playbook folder (repeatable)", collect)
     .option("--catalog <dir>", CATALOG_OPTION_HELP)
     .option("--overlay <dir>", OVERLAY_OPTION_HELP)
+    .option("--controls <file>", "the team's deployed-controls inventory (controls.yaml) for the controls analysis")
     .option("--json", "same as --format json");
   addFilterOptions(cmd);
   cmd.action(async (_o, c: Command) => {
@@ -40,6 +43,7 @@ export function registerReportCommand(program: Command): void {
       coverage: boolean;
       playbooks?: string[];
       catalog?: string;
+      controls?: string;
       json?: boolean;
     };
     const format = o.json ? "json" : o.format.toLowerCase();
@@ -66,6 +70,10 @@ export function registerReportCommand(program: Command): void {
     } = filterFromOptions({ ...o, quarter: undefined, from: undefined, to: undefined });
     const playbooks = loadPlaybooks(catalog, { dirs: o.playbooks ?? [] }).playbooks;
     const profile = o.coverage ? loadProfile(o.profile, catalog) : undefined;
+    const controls = {
+      rules: loadMitigationEffects(catalog, catalogSelection(o).catalogDir ?? BUILTIN_CATALOG_DIR),
+      ...(o.controls ? { inventory: loadControlsInventory(o.controls, catalog), source: o.controls } : {}),
+    };
     const report = await withStore(o, (s) =>
       buildReport(s, catalog, {
         ...(o.quarter ? { quarter: o.quarter } : {}),
@@ -73,6 +81,7 @@ export function registerReportCommand(program: Command): void {
         ...(o.to ? { to: filterFromOptions({ to: o.to }).to as string } : {}),
         filter,
         playbooks,
+        controls,
         ...(profile ? { profile } : {}),
         ...(o.title ? { title: o.title } : {}),
       }),
