@@ -109,7 +109,11 @@ test("the HTML report renders in headless Chromium with its charts and no failed
     assert.equal(top.id, "management");
     assert.equal(top.heading, "Management summary: 2026Q3");
     assert.ok(top.y > 0 && top.y < 200, `the summary heading is at the top of the page (y=${top.y})`);
-    assert.equal(await page.locator("#management table").count(), 3, "top techniques, controls and significance tables");
+    assert.equal(
+      await page.locator("#management table").count(),
+      3,
+      "top techniques, controls and significance tables",
+    );
     const shots0 = join(REPO_ROOT, ".screenshots");
     mkdirSync(shots0, { recursive: true });
     await page.screenshot({ path: join(shots0, "report-2026Q3-top.png") });
