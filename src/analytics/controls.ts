@@ -280,9 +280,7 @@ function decide(control: string, rules: readonly SourcedRule[], techniques: read
       const would = start + within * 1000;
       const saved = Math.round((e.detected - would) / 1000);
       if (saved <= 0) {
-        misses.push(
-          `${text}, but it was detected ${humanSeconds((e.detected - start) / 1000)} after its first sign anyway`,
-        );
+        misses.push(`${text}, but the incident was detected that soon anyway`);
         continue;
       }
       const actualTtd = Math.round((e.detected - first) / 1000);
@@ -314,7 +312,7 @@ function decide(control: string, rules: readonly SourcedRule[], techniques: read
     }
     const saved = Math.round((e.contained - cutoff) / 1000);
     if (saved <= 0) {
-      misses.push(`${text}, but it was contained ${humanSeconds((e.contained - start) / 1000)} after it began anyway`);
+      misses.push(`${text}, but the incident was contained that soon anyway`);
       continue;
     }
     const actual = Math.round((e.contained - first) / 1000);

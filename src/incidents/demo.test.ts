@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
-import { generateDemoIncidents } from "./demo.js";
+import { describe, it, test } from "node:test";
+import { loadBuiltinCatalog } from "../catalog/load.js";
+import { loadControlsInventory } from "../controls/load.js";
+import { loadPlaybooks } from "../playbooks/playbooks.js";
+import { DEMO_CONTROLS_FILE, DEMO_PLAYBOOKS, generateDemoIncidents } from "./demo.js";
 import { NewIncident } from "./model.js";
 import { testCatalog } from "./test-catalog.js";
 
@@ -67,7 +70,7 @@ test("from/to place the incidents in a chosen period and end the register there"
   assert.equal(all.length, 200);
   for (const i of all) {
     const first = i.timeline.firstActivity ?? "";
-    assert.ok(first >= "2025-10-01" && first < "2026-09-22", first);
+    assert.ok(first >= "2025-10-01" && first < "2026-11-13", first);
     for (const t of [i.timeline.contained, i.timeline.recovered, i.timeline.closed])
       if (t) assert.ok(t < "2026-11-20T00:00:01Z", `${t} is after the register's end`);
     assert.equal(i.status === "closed", i.timeline.closed !== undefined);
@@ -84,4 +87,84 @@ test("from/to place the incidents in a chosen period and end the register there"
     /demo option from: expected an ISO timestamp/,
   );
   assert.throws(() => generateDemoIncidents(catalog, { from: to, to: from }), /more than 60 days after/);
+});
+
+describe("the shipped demo register tells a consistent story", () => {
+  const shipped = loadBuiltinCatalog();
+  const demo = generateDemoIncidents(shipped).map((i) => NewIncident.parse(i));
+  const playbooks = new Map(loadPlaybooks(shipped).playbooks.map((p) => [p.id, p.techniques]));
+  const ids = (i: NewIncident) => i.techniques.map((t) => t.id);
+
+  it("has open, contained and closed incidents", () => {
+    const statuses = new Set(demo.map((i) => i.status));
+    assert.deepEqual([...statuses].sort(), ["closed", "contained", "open"]);
+  });
+
+  it("records how every incident began: entry technique first, credential and vector agreeing with it", () => {
+    const credentialsOf: Record<string, string[]> = {
+      "T1078.A001": ["iam-user-access-key", "iam-user-password"],
+      "T1078.A002": ["root-password", "root-access-key"],
+      "T1078.004": ["role-session", "federated-session"],
+      "T1190.A016": ["none"],
+      "T1648.A002": ["none"],
+    };
+    for (const i of demo) {
+      const entry = i.initialAccessTechnique ?? "";
+      assert.ok(entry, `${i.title}: initial-access technique`);
+      const first = [...i.techniques].sort((a, b) => (a.firstSeen ?? "").localeCompare(b.firstSeen ?? ""))[0];
+      assert.equal(first?.id, entry, `${i.title}: the entry is seen first`);
+      assert.ok(credentialsOf[entry]?.includes(i.credentialType ?? ""), `${entry} with ${i.credentialType}`);
+      if (i.initialAccess === "leaked-access-key") assert.match(i.credentialType ?? "", /access-key$/);
+      if (i.credentialType?.startsWith("root")) assert.match(i.resources[0] ?? "", /:root$/);
+    }
+    const kinds = new Set(demo.map((i) => i.credentialType));
+    for (const k of ["root-password", "root-access-key", "iam-user-access-key", "iam-user-password", "none"])
+      assert.ok(kinds.has(k as NewIncident["credentialType"]), k);
+  });
+
+  it("never tags an SMS-pumping incident with an SES technique, or the reverse", () => {
+    for (const i of demo) {
+      if (/SMS/.test(i.title) || i.tags.includes("sms-pumping")) assert.ok(!ids(i).includes("T1496.A001"), i.title);
+      if (/SES/.test(i.title) || i.tags.includes("ses-abuse")) assert.ok(!ids(i).includes("T1496.003"), i.title);
+    }
+    assert.ok(demo.some((i) => i.tags.includes("sms-pumping")) && demo.some((i) => i.tags.includes("ses-abuse")));
+  });
+
+  it("keeps ransomware and other scenario-specific lessons on incidents they fit", () => {
+    const lessons = demo.filter((i) => i.lessonsLearned);
+    assert.ok(lessons.length > 100);
+    for (const i of lessons) {
+      if (/SSE-C|Object Lock|backups of critical buckets/.test(i.lessonsLearned))
+        assert.ok(ids(i).some((t) => /^T148[56]/.test(t)) || i.impact.includes("ransom-demand"), i.title);
+      if (/IMDSv2/.test(i.lessonsLearned)) assert.ok(ids(i).includes("T1552.005") || ids(i).includes("T1190.A016"));
+      if (/root user/.test(i.lessonsLearned)) assert.ok(ids(i).includes("T1078.A002"), i.title);
+      if (/Bedrock/.test(i.lessonsLearned)) assert.ok(ids(i).includes("T1496.A007"), i.title);
+    }
+    assert.ok(
+      demo.every((i) => i.status === "closed" || i.lessonsLearned === ""),
+      "lessons come with closure",
+    );
+  });
+
+  it("lists only shipped playbooks, each covering a technique of the incident", () => {
+    for (const [id, triggers] of DEMO_PLAYBOOKS) {
+      const covers = playbooks.get(id);
+      assert.ok(covers, `${id} is a shipped playbook`);
+      for (const t of triggers) assert.ok(covers.includes(t), `${id} covers ${t}`);
+    }
+    for (const i of demo)
+      for (const p of i.playbooks) {
+        assert.ok(playbooks.has(p), `${p} is shipped`);
+        assert.ok(
+          ids(i).some((t) => playbooks.get(p)?.includes(t)),
+          `${p} covers one of ${ids(i).join(", ")}`,
+        );
+      }
+  });
+
+  it("ships a deployed-controls file that names known controls and techniques", () => {
+    const inv = loadControlsInventory(DEMO_CONTROLS_FILE, shipped);
+    assert.ok(inv.controls.length >= 3);
+    assert.ok(!inv.controls.some((c) => c.control === "AM0009"), "root protection is the open question");
+  });
 });

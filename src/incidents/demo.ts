@@ -4,7 +4,9 @@
 // Twelve fictional actors have their own habits (scenarios, regions, anti-forensics, active years).
 // Detection delay depends on the detection source, containment on severity. Every incident is isDemo.
 import type { Catalog } from "../catalog/catalog.js";
+import type { CredentialType } from "../controls/model.js";
 import { TechtrailError } from "../core/errors.js";
+import { packagePath } from "../core/paths.js";
 import {
   type Confidence,
   canonicalTimestamp,
@@ -61,15 +63,43 @@ interface Scenario {
   chain: Step[];
   severity: ReadonlyArray<readonly [Severity, number]>;
   impact: ImpactCategory[];
-  access: ReadonlyArray<readonly [InitialAccessVector, number]>;
+  /** How the intruder got in: technique, credential and vector always agree (weighted). */
+  entries: ReadonlyArray<readonly [Entry, number]>;
   detection: ReadonlyArray<readonly [DetectionSource, number]>;
   services: string[];
-  playbooks: string[];
+  /** Lessons that fit this kind of incident (one is recorded when it closes). */
+  lessons: string[];
 }
 
-const CREDENTIAL_STEPS: Step[] = [
-  { id: "T1078.A001", p: 0.85, confidence: "confirmed" },
-  { id: "T1078.004", p: 0.35 },
+/** The way in: initial-access technique, the credential used and the vector, consistent with each other. */
+interface Entry {
+  technique: string;
+  credential: CredentialType;
+  vector: InitialAccessVector;
+}
+
+const LEAKED_KEY: Entry = { technique: "T1078.A001", credential: "iam-user-access-key", vector: "leaked-access-key" };
+const USER_PASSWORD: Entry = {
+  technique: "T1078.A001",
+  credential: "iam-user-password",
+  vector: "compromised-console-credentials",
+};
+const SSO: Entry = { technique: "T1078.004", credential: "federated-session", vector: "compromised-sso-identity" };
+const VENDOR_ROLE: Entry = { technique: "T1078.004", credential: "role-session", vector: "third-party-compromise" };
+const ROOT_PASSWORD: Entry = {
+  technique: "T1078.A002",
+  credential: "root-password",
+  vector: "compromised-console-credentials",
+};
+const ROOT_KEY: Entry = { technique: "T1078.A002", credential: "root-access-key", vector: "leaked-access-key" };
+const WEB_APP: Entry = { technique: "T1190.A016", credential: "none", vector: "exploited-public-application" };
+
+/** Later role assumption with the stolen identity. */
+const CREDENTIAL_STEPS: Step[] = [{ id: "T1078.004", p: 0.35 }];
+
+const KEY_LESSONS = [
+  "Rotate and scope CI/CD access keys; move pipelines to OIDC role assumption.",
+  "Replace long-term IAM user access keys with roles and short-lived sessions.",
 ];
 
 export const SCENARIOS: Scenario[] = [
@@ -100,11 +130,12 @@ export const SCENARIOS: Scenario[] = [
       ["P4", 1],
     ],
     impact: ["none"],
-    access: [
-      ["leaked-access-key", 6],
-      ["compromised-console-credentials", 2],
-      ["compromised-sso-identity", 1],
-      ["third-party-compromise", 1],
+    entries: [
+      [LEAKED_KEY, 6],
+      [USER_PASSWORD, 2],
+      [SSO, 1],
+      [VENDOR_ROLE, 1],
+      [ROOT_KEY, 0.4],
     ],
     detection: [
       ["guardduty", 5],
@@ -114,7 +145,11 @@ export const SCENARIOS: Scenario[] = [
       ["third-party", 1],
     ],
     services: ["iam", "sts"],
-    playbooks: ["compromised-iam-credentials"],
+    lessons: [
+      ...KEY_LESSONS,
+      "Require MFA for console users and alert on console sign-ins from new networks.",
+      "Enable GuardDuty in every region, including unused ones, and alert on new-region activity.",
+    ],
   },
   {
     name: "cryptomining",
@@ -143,10 +178,10 @@ export const SCENARIOS: Scenario[] = [
       ["P3", 3],
     ],
     impact: ["resource-abuse"],
-    access: [
-      ["leaked-access-key", 8],
-      ["exploited-public-application", 1],
-      ["misconfigured-resource", 1],
+    entries: [
+      [LEAKED_KEY, 8],
+      [ROOT_PASSWORD, 0.6],
+      [USER_PASSWORD, 1],
     ],
     detection: [
       ["billing-anomaly", 4],
@@ -155,7 +190,11 @@ export const SCENARIOS: Scenario[] = [
       ["cloudwatch-alarm", 1],
     ],
     services: ["ec2", "iam"],
-    playbooks: ["compromised-iam-credentials", "unauthorized-resource-usage"],
+    lessons: [
+      ...KEY_LESSONS,
+      "Billing anomaly alerts reached the team days late; route them to the on-call channel.",
+      "Deny unused regions with an SCP and enable GuardDuty everywhere.",
+    ],
   },
   {
     name: "s3-ransom",
@@ -179,11 +218,11 @@ export const SCENARIOS: Scenario[] = [
       ["P1", 6],
       ["P2", 3],
     ],
-    impact: ["data-exfiltration", "ransom-demand", "data-destruction"],
-    access: [
-      ["leaked-access-key", 6],
-      ["compromised-console-credentials", 1],
-      ["misconfigured-resource", 1],
+    impact: ["ransom-demand", "data-exfiltration", "data-destruction"],
+    entries: [
+      [LEAKED_KEY, 6],
+      [USER_PASSWORD, 1],
+      [ROOT_KEY, 0.5],
     ],
     detection: [
       ["customer-report", 2],
@@ -192,31 +231,47 @@ export const SCENARIOS: Scenario[] = [
       ["third-party", 1],
     ],
     services: ["s3", "iam", "kms"],
-    playbooks: ["s3-ransomware", "data-exfiltration"],
+    lessons: [
+      "Block SSE-C uploads with a bucket policy and turn on S3 versioning with Object Lock for critical data.",
+      "Keep backups of critical buckets in a separate account the production identities cannot delete.",
+      ...KEY_LESSONS,
+    ],
   },
   {
-    name: "messaging-abuse",
-    weight: 7,
-    titles: ["SES used to send phishing from compromised account", "SMS pumping through SNS with stolen keys"],
-    chain: [
-      ...CREDENTIAL_STEPS,
-      { id: "T1496.A001", p: 0.7, confidence: "confirmed" },
-      { id: "T1496.003", p: 0.4 },
-      { id: "T1496.004", p: 0.3 },
-    ],
+    name: "ses-abuse",
+    weight: 4,
+    titles: ["SES used to send phishing from compromised account", "Spam campaign sent through SES with a leaked key"],
+    chain: [...CREDENTIAL_STEPS, { id: "T1496.A001", p: 1, confidence: "confirmed" }, { id: "T1496.004", p: 0.3 }],
     severity: [
       ["P2", 2],
       ["P3", 3],
     ],
     impact: ["resource-abuse"],
-    access: [["leaked-access-key", 1]],
+    entries: [[LEAKED_KEY, 1]],
     detection: [
       ["aws-notification", 3],
-      ["billing-anomaly", 2],
       ["customer-report", 1],
     ],
-    services: ["ses", "sns"],
-    playbooks: ["unauthorized-resource-usage"],
+    services: ["ses", "iam"],
+    lessons: [...KEY_LESSONS, "Keep SES sending quotas low and alarm on bounce and complaint rates."],
+  },
+  {
+    name: "sms-pumping",
+    weight: 3,
+    titles: ["SMS pumping through SNS with stolen keys", "Premium-rate SMS sent in bulk through SNS"],
+    chain: [...CREDENTIAL_STEPS, { id: "T1496.003", p: 1, confidence: "confirmed" }, { id: "T1496.004", p: 0.3 }],
+    severity: [
+      ["P2", 2],
+      ["P3", 3],
+    ],
+    impact: ["resource-abuse"],
+    entries: [[LEAKED_KEY, 1]],
+    detection: [
+      ["billing-anomaly", 3],
+      ["aws-notification", 1],
+    ],
+    services: ["sns", "iam"],
+    lessons: [...KEY_LESSONS, "Set an SNS SMS spend limit and restrict destination countries."],
   },
   {
     name: "llm-hijacking",
@@ -228,20 +283,19 @@ export const SCENARIOS: Scenario[] = [
       ["P3", 2],
     ],
     impact: ["resource-abuse"],
-    access: [["leaked-access-key", 1]],
+    entries: [[LEAKED_KEY, 1]],
     detection: [
       ["billing-anomaly", 3],
       ["guardduty", 1],
     ],
     services: ["bedrock", "iam"],
-    playbooks: ["unauthorized-resource-usage"],
+    lessons: [...KEY_LESSONS, "Allow only approved Bedrock models and turn on model invocation logging."],
   },
   {
     name: "imds-credential-theft",
     weight: 6,
     titles: ["SSRF in web application used to steal instance role credentials"],
     chain: [
-      { id: "T1190.A016", p: 0.9, confidence: "confirmed" },
       { id: "T1552.005", p: 0.9, confidence: "confirmed" },
       { id: "T1078.004", p: 0.7 },
       { id: "T1619.A001", p: 0.5 },
@@ -253,20 +307,22 @@ export const SCENARIOS: Scenario[] = [
       ["P2", 3],
     ],
     impact: ["data-exfiltration"],
-    access: [["exploited-public-application", 1]],
+    entries: [[WEB_APP, 1]],
     detection: [
       ["guardduty", 4],
       ["third-party", 1],
     ],
     services: ["ec2", "s3", "sts"],
-    playbooks: ["ec2-compromise", "data-exfiltration"],
+    lessons: [
+      "IMDSv2 enforcement would have stopped the credential theft.",
+      "Validate server-side URL fetches and patch internet-facing applications promptly.",
+    ],
   },
   {
     name: "organization-takeover",
     weight: 3,
     titles: ["Root user compromise and attempt to leave the organization"],
     chain: [
-      { id: "T1078.A002", p: 0.9, confidence: "confirmed" },
       { id: "T1666.A002", p: 0.6 },
       { id: "T1666.A001", p: 0.3 },
       { id: "T1531", p: 0.5 },
@@ -275,20 +331,25 @@ export const SCENARIOS: Scenario[] = [
     ],
     severity: [["P1", 1]],
     impact: ["service-disruption"],
-    access: [["compromised-console-credentials", 1]],
+    entries: [
+      [ROOT_PASSWORD, 3],
+      [ROOT_KEY, 1],
+    ],
     detection: [
       ["aws-notification", 2],
       ["customer-report", 1],
     ],
     services: ["organizations", "iam"],
-    playbooks: ["root-account-compromise"],
+    lessons: [
+      "Protect the root user with hardware MFA, remove root access keys and manage root access centrally.",
+      "Add an SCP denying organizations:LeaveOrganization and CloudTrail StopLogging.",
+    ],
   },
   {
     name: "destruction",
     weight: 3,
     titles: ["Backups, AMIs and instances deleted by former contractor"],
     chain: [
-      { id: "T1078.A001", p: 0.7, confidence: "confirmed" },
       { id: "T1485.A001", p: 0.6 },
       { id: "T1485.A002", p: 0.5 },
       { id: "T1578.003", p: 0.6 },
@@ -299,20 +360,25 @@ export const SCENARIOS: Scenario[] = [
       ["P2", 1],
     ],
     impact: ["data-destruction", "service-disruption"],
-    access: [["insider", 1]],
+    entries: [
+      [{ technique: "T1078.A001", credential: "iam-user-password", vector: "insider" }, 1],
+      [{ technique: "T1078.A001", credential: "iam-user-access-key", vector: "insider" }, 1],
+    ],
     detection: [
       ["cloudwatch-alarm", 2],
       ["customer-report", 1],
     ],
     services: ["rds", "ec2"],
-    playbooks: ["data-destruction"],
+    lessons: [
+      "Remove a contractor's users and keys on the day the contract ends.",
+      "Keep snapshots and AMIs in a locked backup vault in another account.",
+    ],
   },
   {
     name: "supply-chain",
     weight: 2,
     titles: ["Malicious npm package exfiltrated build credentials"],
     chain: [
-      { id: "T1648.A002", p: 0.9, confidence: "confirmed" },
       { id: "T1552.001", p: 0.8 },
       { id: "T1078.A001", p: 0.6 },
       { id: "T1648.A001", p: 0.3 },
@@ -322,13 +388,13 @@ export const SCENARIOS: Scenario[] = [
       ["P3", 1],
     ],
     impact: ["data-exfiltration"],
-    access: [["malicious-package", 1]],
+    entries: [[{ technique: "T1648.A002", credential: "none", vector: "malicious-package" }, 1]],
     detection: [
       ["third-party", 2],
       ["security-hub", 1],
     ],
     services: ["lambda", "iam"],
-    playbooks: ["compromised-iam-credentials"],
+    lessons: ["Pin and verify build dependencies and keep credentials out of the build environment.", ...KEY_LESSONS],
   },
 ];
 
@@ -419,9 +485,12 @@ export const ACTORS: Actor[] = [
   {
     name: "Silver Finch",
     campaigns: ["Mailstorm"],
-    scenarios: [["messaging-abuse", 1]],
+    scenarios: [
+      ["ses-abuse", 2],
+      ["sms-pumping", 1],
+    ],
     regions: ["us-east-1", "eu-west-2"],
-    habits: [{ id: "T1496.A001", p: 0.9, confidence: "confirmed" }],
+    habits: [{ id: "T1496.004", p: 0.5 }],
     years: [2024, 2026],
     weight: 3,
   },
@@ -520,13 +589,48 @@ function accountPool(r: Rand): string[] {
   return Array.from({ length: 18 }, () => String(100000000000 + Math.floor(r() * 899999999999)));
 }
 
-/** Incident start time in [start, end - 60 days): volume grows ~60 % over the range. */
+/** The deployed-controls inventory that goes with the demo register (`stats controls --controls FILE`). */
+export const DEMO_CONTROLS_FILE = packagePath("examples", "controls.yaml");
+
+/** Days before the register's "today" in which no incident starts (the last ones are still open). */
+const QUIET_DAYS = 7;
+
+/** Incident start time in [start, end - QUIET_DAYS): volume grows ~60 % over the range. */
 function startTime(r: Rand, start: number, end: number): number {
   for (;;) {
     const x = r();
-    if (r() < 0.62 + 0.38 * x) return start + x * (end - start - 60 * 24 * HOUR);
+    if (r() < 0.62 + 0.38 * x) return start + x * (end - start - QUIET_DAYS * 24 * HOUR);
   }
 }
+
+/** The identity the intruder acted as, by credential. */
+function principalFor(r: Rand, entry: Entry | undefined, account: string): string {
+  switch (entry?.credential) {
+    case "root-password":
+    case "root-access-key":
+      return `arn:aws:iam::${account}:root`;
+    case "role-session":
+      return `arn:aws:sts::${account}:assumed-role/${pick(r, ["VendorAuditRole", "PartnerIntegration"])}/session`;
+    case "federated-session":
+      return `arn:aws:sts::${account}:assumed-role/AWSReservedSSO_PowerUser/${pick(r, ["j.doe", "a.smith", "m.khan"])}`;
+    case "none":
+      return `arn:aws:sts::${account}:assumed-role/${pick(r, ["web-frontend", "build-runner"])}/i-0${Math.floor(r() * 1e9).toString(16)}`;
+    default:
+      return `arn:aws:iam::${account}:user/${pick(r, ["ci-deploy", "svc-backup", "jenkins", "data-pipeline", "admin-legacy", "terraform"])}`;
+  }
+}
+
+/**
+ * Shipped playbooks (playbooks/) and the techniques that call for them: an incident lists a playbook only
+ * when it has one of them. demo.test.ts checks these IDs and techniques against the shipped files.
+ */
+export const DEMO_PLAYBOOKS: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ["unauthorized-credential-use", ["T1078.A001", "T1078.A002", "T1078.004", "T1098.001", "T1136.003"]],
+  ["cryptomining", ["T1496.A008", "T1496.A006", "T1496.001", "T1578.002"]],
+  ["s3-ransomware", ["T1486.A001", "T1485.A003", "T1530.A001"]],
+  ["imds-credential-theft", ["T1190.A016", "T1552.005"]],
+  ["logging-disruption", ["T1562.008", "T1562.A001"]],
+];
 
 function rangeBound(iso: string | undefined, fallback: number, field: string): number {
   if (iso === undefined) return fallback;
@@ -563,7 +667,7 @@ export function generateDemoIncidents(catalog: Catalog, opts: DemoOptions = {}):
   const scenarios = SCENARIOS.filter((s) => s.chain.some((c) => has(c.id)));
   const fallback = catalog.techniques.filter((t) => t.status === "active").map((t) => t.id);
   const out: NewIncidentInput[] = [];
-  for (let k = 0; k < n; k++) {
+  while (out.length < n) {
     const t0 = startTime(r, start, end);
     const year = new Date(t0).getUTCFullYear();
     const attributed = r() < 0.55;
@@ -582,14 +686,22 @@ export function generateDemoIncidents(catalog: Catalog, opts: DemoOptions = {}):
           scenarios.map((s) => [s.name, s.weight] as const),
         );
     const scenario = scenarios.find((s) => s.name === scenarioName) ?? scenarios[0];
-    const steps: Step[] = [...(scenario?.chain ?? []), ...(actor?.habits ?? [])];
+    const entryPick = scenario ? weighted(r, scenario.entries) : undefined;
+    // The way in is the first technique, when the catalog has it.
+    const entry = entryPick && has(entryPick.technique) ? entryPick : undefined;
+    const steps: Step[] = [
+      ...(entry ? [{ id: entry.technique, p: 1, confidence: "confirmed" as const }] : []),
+      ...(scenario?.chain ?? []),
+      ...(actor?.habits ?? []),
+    ];
     const techniques: TechniqueTagInput[] = [];
     let at = t0;
     const incidentAccounts = [...new Set([pick(r, accounts), ...(r() < 0.2 ? [pick(r, accounts)] : [])])];
-    const principal = `arn:aws:iam::${incidentAccounts[0]}:user/${pick(r, ["ci-deploy", "svc-backup", "jenkins", "data-pipeline", "admin-legacy", "terraform"])}`;
+    const principal = principalFor(r, entryPick, incidentAccounts[0] as string);
     for (const s of steps) {
       if (!has(s.id) || techniques.some((t) => t.id === catalog.technique(s.id)?.id) || r() >= s.p) continue;
-      at += logNormal(r, 0.6, 1.0) * HOUR;
+      // The entry is seen at first activity; later steps follow.
+      if (techniques.length > 0) at += logNormal(r, 0.6, 1.0) * HOUR;
       const id = catalog.technique(s.id)?.id as string;
       const ev = eventFor(catalog, id);
       const confidence: Confidence =
@@ -614,11 +726,16 @@ export function generateDemoIncidents(catalog: Catalog, opts: DemoOptions = {}):
     const [dMed, dSig] = DETECTION_DELAY_H[detectionSource];
     // Long tails are real, but even a customer report arrives within weeks.
     const detected = Math.max(at, t0 + Math.min(logNormal(r, dMed, dSig), 40 * 24) * HOUR);
+    // Only detected incidents are in a register: one still unnoticed at "today" is drawn again.
+    if (detected >= end - HOUR) continue;
     const reported = detected + logNormal(r, 0.5, 1) * HOUR;
     const [cMed, cSig] = CONTAIN_DELAY_H[severity];
-    const contained = detected + logNormal(r, cMed, cSig) * HOUR;
+    // One in ten intruders keeps a foothold that takes weeks to find and remove.
+    const stubborn = r() < 0.1;
+    const contained = detected + (stubborn ? logNormal(r, 12 * 24, 0.6) : logNormal(r, cMed, cSig)) * HOUR;
     const recovered = contained + logNormal(r, 30, 0.8) * HOUR;
-    const closed = recovered + logNormal(r, 9 * 24, 0.6) * HOUR;
+    // Closing waits for the review and its lessons, often for weeks.
+    const closed = recovered + logNormal(r, 14 * 24, 0.7) * HOUR;
     const ts = (ms: number) => canonicalTimestamp(Math.round(ms / 60_000) * 60_000);
     const timeline: Record<string, string> = { firstActivity: ts(t0), detected: ts(detected), reported: ts(reported) };
     let status: "open" | "contained" | "closed" = "open";
@@ -649,17 +766,21 @@ export function generateDemoIncidents(catalog: Catalog, opts: DemoOptions = {}):
       services: scenario?.services ?? [],
       resources: [principal],
       detectionSource,
-      initialAccess: weighted<InitialAccessVector>(r, scenario?.access ?? [["unknown", 1]]),
+      initialAccess: entryPick?.vector ?? "unknown",
       impact,
       techniques,
-      playbooks: scenario?.playbooks ?? [],
+      playbooks: DEMO_PLAYBOOKS.filter(([, ids]) => techniques.some((t) => ids.includes(t.id))).map(([id]) => id),
       tags: ["demo", scenarioName],
       notes: "",
-      lessonsLearned: status === "closed" ? pick(r, LESSONS) : "",
+      lessonsLearned: status === "closed" && scenario ? pick(r, scenario.lessons) : "",
       isDemo: true,
       createdAt: ts(reported),
       updatedAt: timeline.closed ?? timeline.recovered ?? timeline.contained ?? ts(reported),
     };
+    if (entry) {
+      incident.initialAccessTechnique = entry.technique;
+      incident.credentialType = entry.credential;
+    } else if (entryPick) incident.credentialType = entryPick.credential;
     if (actor) {
       incident.threatActor = actor.name;
       if (actor.campaigns.length && r() < 0.6) incident.campaign = pick(r, actor.campaigns);
@@ -668,13 +789,3 @@ export function generateDemoIncidents(catalog: Catalog, opts: DemoOptions = {}):
   }
   return out.sort((a, b) => String(a.timeline?.detected).localeCompare(String(b.timeline?.detected)));
 }
-
-const LESSONS = [
-  "Rotate and scope CI/CD access keys; move pipelines to OIDC role assumption.",
-  "Enable GuardDuty in every region, including unused ones, and alert on new-region activity.",
-  "Block SSE-C uploads with a bucket policy and turn on S3 versioning with Object Lock for critical data.",
-  "Billing anomaly alerts reached the team days late; route them to the on-call channel.",
-  "Require MFA for console users and remove long-lived root credentials.",
-  "Add an SCP denying organizations:LeaveOrganization and CloudTrail StopLogging.",
-  "IMDSv2 enforcement would have stopped the credential theft.",
-];

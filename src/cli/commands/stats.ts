@@ -4,7 +4,10 @@
 import type { Command } from "commander";
 import {
   actorProfiles,
+  type ControlImpact,
+  controlsImpact,
   formatDuration,
+  humanSeconds,
   matchIncidentToActors,
   mitigationImpact,
   responseTiming,
@@ -15,6 +18,8 @@ import {
   techniqueTrend,
 } from "../../analytics/index.js";
 import type { Catalog } from "../../catalog/catalog.js";
+import { BUILTIN_CATALOG_DIR } from "../../catalog/load.js";
+import { loadControlsInventory, loadMitigationEffects } from "../../controls/load.js";
 import { TechtrailError } from "../../core/errors.js";
 import { addFilterOptions, type FilterOptions, filterFromOptions, withStore } from "../analytics-options.js";
 import { CATALOG_OPTION_HELP, OVERLAY_OPTION_HELP, openCatalog } from "../catalog-options.js";
@@ -57,7 +62,7 @@ type Subcommand = (name: string, description: string) => Command;
 export function registerStatsCommand(program: Command): void {
   const stats = program
     .command("stats")
-    .description("incident analytics: frequency, trend, co-occurrence, paths, actors, timing, mitigations");
+    .description("incident analytics: frequency, trend, co-occurrence, paths, actors, timing, mitigations, controls");
   const sub = (name: string, description: string) => {
     const c = stats.command(name).description(description).option("--json", "machine-readable output");
     c.option("--catalog <dir>", CATALOG_OPTION_HELP).option("--overlay <dir>", OVERLAY_OPTION_HELP);
@@ -71,6 +76,7 @@ export function registerStatsCommand(program: Command): void {
   registerActors(sub);
   registerTiming(sub);
   registerMitigations(sub);
+  registerControls(sub);
   registerShareCommands(stats);
 }
 
@@ -374,6 +380,123 @@ function registerMitigations(sub: Subcommand): void {
             ]),
           ),
         );
+      }),
+    );
+}
+
+/** The decisions of one control grouped by outcome and deciding rule: `prevented by <rule>: IR-…, IR-…`. */
+function explainControl(c: ControlImpact, all: boolean): string[] {
+  const lines: string[] = [];
+  const groups = new Map<string, { outcome: string; rule: string; keys: string[]; saved: number }>();
+  for (const d of c.incidents) {
+    const r = d.rule;
+    const rule = r
+      ? `${r.effect} ${r.technique}${r.within ? ` within ${r.within}` : ""}${r.when?.credential ? ` when credential is ${r.when.credential.join("/")}` : ""}${r.when?.initialAccess ? ` when initial access is ${r.when.initialAccess.join("/")}` : ""}${r.origin === "catalog" ? "" : ` (${r.origin})`}`
+      : "";
+    const k = `${d.outcome}|${rule}`;
+    const g = groups.get(k) ?? { outcome: d.outcome, rule, keys: [], saved: 0 };
+    g.keys.push(d.key);
+    g.saved += d.savedSeconds ?? 0;
+    groups.set(k, g);
+  }
+  const keys = (ks: string[]) =>
+    all || ks.length <= 8 ? ks.join(", ") : `${ks.slice(0, 8).join(", ")} +${ks.length - 8} more`;
+  for (const g of groups.values()) {
+    const saved = g.outcome === "shortened" && g.saved > 0 ? `, ${humanSeconds(g.saved)} saved in all` : "";
+    lines.push(`  ${g.outcome} (${g.keys.length}${saved}) by rule "${g.rule}": ${keys(g.keys)}`);
+  }
+  for (const u of c.untouched) lines.push(`  untouched (${u.keys.length}): ${truncate(u.reason, 140)}`);
+  if (all) for (const d of c.incidents) lines.push(`    ${d.key} ${d.outcome}: ${d.reason}`);
+  return lines;
+}
+
+/** `stats controls`: what each control not yet deployed would have done; deployed controls' incidents anyway. */
+function registerControls(sub: Subcommand): void {
+  sub("controls", "what each control would have prevented, shortened or not touched, with the incidents and rules")
+    .option("--controls <file>", "the team's deployed-controls inventory (controls.yaml, docs/controls.md)")
+    .option("--control <ids>", "only these controls (comma-separated mitigation IDs); lists every incident's reason")
+    .action(async (_o, cmd: Command) =>
+      run(cmd, async (o, catalog) => {
+        const oo = o as Opts & { controls?: string; control?: string };
+        const f = filterFromOptions(o);
+        const rules = loadMitigationEffects(catalog, o.catalog ?? BUILTIN_CATALOG_DIR);
+        const inventory = oo.controls ? loadControlsInventory(oo.controls, catalog) : undefined;
+        const only = oo.control
+          ?.split(",")
+          .map((x) => x.trim().toUpperCase())
+          .filter(Boolean);
+        for (const id of only ?? [])
+          if (!catalog.mitigation(id))
+            throw new TechtrailError("NOT_FOUND", `unknown control ${id} (controls are catalog mitigation IDs)`, {
+              problems: [{ field: "--control", message: `unknown control ${id}` }],
+            });
+        const r = await withStore(o, (s) =>
+          controlsImpact(s, catalog, f, {
+            rules,
+            ...(inventory ? { inventory, inventorySource: oo.controls } : {}),
+            ...(only ? { only } : {}),
+          }),
+        );
+        if (o.json) return printJson(r);
+        header(r.scope, `control counterfactuals${r.team ? ` (team ${r.team})` : ""}`);
+        if (r.scope.empty) return;
+        out(
+          `${r.missing.initialAccessTechnique} incident(s) without an initial-access technique, ${r.missing.credentialType} without a credential type (prevents rules cannot decide them)`,
+        );
+        const row = (c: ControlImpact) => [
+          c.id,
+          truncate(c.name, 34),
+          c.counts.prevented,
+          c.counts.shortened,
+          c.counts.savedSeconds.known ? humanSeconds(c.counts.savedSeconds.total) : "-",
+          c.counts.limited,
+          c.counts.undetermined,
+          c.counts.untouched,
+        ];
+        const cols = [
+          "control",
+          "name",
+          "prevented",
+          "shortened",
+          "time saved",
+          "limited",
+          "undetermined",
+          "untouched",
+        ];
+        if (r.controls.length) {
+          out("");
+          out("not deployed: what each would have done");
+          out(table(cols, r.controls.map(row)));
+          for (const c of r.controls) {
+            if (c.incidents.length === 0 && !only) continue;
+            out("");
+            out(`${c.id} ${c.name}`);
+            for (const l of explainControl(c, only !== undefined)) out(l);
+          }
+        }
+        if (r.deployed.length) {
+          out("");
+          out("deployed: incidents that happened anyway (began on or after the deployment date)");
+          out(
+            table(
+              ["control", "name", "since", "scope", "happened anyway", "before: prevented", "before: shortened"],
+              r.deployed.map((c) => [
+                c.id,
+                truncate(c.name, 34),
+                c.since ?? "",
+                c.scope?.join(", ") ?? "all",
+                c.happenedAnyway?.length ?? 0,
+                c.counts.prevented,
+                c.counts.shortened,
+              ]),
+            ),
+          );
+          for (const c of r.deployed)
+            for (const d of c.happenedAnyway ?? [])
+              out(`  ${c.id} ${d.key} (${d.date?.slice(0, 10) ?? "?"}) ${d.outcome}: ${d.reason}`);
+        }
+        if (r.withoutRules.length)
+          out(`\nnot evaluated (no effect rules): ${r.withoutRules.map((m) => m.id).join(", ")}`);
       }),
     );
 }
