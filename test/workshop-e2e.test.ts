@@ -16,7 +16,6 @@ import { loadBuiltinCatalog } from "../src/catalog/load.js";
 import { createApp } from "../src/server/app.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
 import type { Store } from "../src/store/store.js";
-import { fixtureWorkshop } from "../src/workshops/test-fixture.js";
 import { CHROMIUM, launchChromium } from "./helpers/chromium.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -101,8 +100,27 @@ describe("a workshop in Chromium", { skip: haveChromium ? false : `${CHROMIUM} i
   }
 
   test("start, answer with a hint, score; the facilitator sees results and the debrief", async () => {
-    // Start: the facilitator's workshop (the fixture key stands in for a generated one).
-    await store.createWorkshop({ ...fixtureWorkshop("friday-drill"), createdBy: "facilitator1" });
+    // Start: the facilitator fills in the form; the server plays the scenario and keeps the key.
+    const f = await signedIn("facilitator1");
+    await f.getByRole("link", { name: "Workshops" }).click();
+    await f.getByLabel("Scenario pack").fill("ransomware-s3");
+    await f.getByLabel(/^Seed/).fill("5");
+    await f.getByLabel("Title (optional)").fill("Friday ransomware drill");
+    await f.getByRole("button", { name: "Start" }).click();
+    await f.getByTestId("question-initial-access").waitFor();
+    const id = decodeURIComponent(new URL(f.url()).hash.split("/")[2] ?? "");
+    const w = await store.getWorkshop(id);
+    assert.ok(w, `workshop ${id} is stored`);
+    const key = w.answerKey.scenarios[0];
+    assert.ok(key);
+    const techniques = [
+      ...new Set([...key.steps].sort((a, b) => (a.start < b.start ? -1 : 1)).map((s) => s.technique)),
+    ];
+    const buckets = [
+      ...new Set(
+        [...key.impact.deleted, ...key.impact.encrypted].map((r) => r.replace(/^arn:aws:s3:::/, "").split("/")[0]),
+      ),
+    ];
 
     const p = await signedIn("participant1");
     await p.getByRole("link", { name: "Workshops" }).click();
@@ -113,25 +131,27 @@ describe("a workshop in Chromium", { skip: haveChromium ? false : `${CHROMIUM} i
     const ia = p.getByTestId("question-initial-access");
     await ia.getByRole("button", { name: /Take a hint/ }).click();
     await ia.getByTestId("hint").waitFor();
-    assert.match((await ia.getByTestId("hint").textContent()) ?? "", /account 111122223333/);
-    await ia.getByLabel("Access key ID (or principal)").fill("AKIAWORKSHOPFIXTURE1");
-    await ia.getByLabel("Source IP address").fill("198.51.100.23");
+    assert.match((await ia.getByTestId("hint").textContent()) ?? "", new RegExp(`account ${key.account}`));
+    await ia
+      .getByLabel("Access key ID (or principal)")
+      .fill(key.initialAccess.accessKeyId ?? key.initialAccess.principalArn);
+    await ia.getByLabel("Source IP address").fill(key.initialAccess.sourceIp);
     await ia.getByRole("button", { name: "Answer" }).click();
     await ia.getByTestId("answer-result").waitFor();
     assert.match((await ia.getByTestId("answer-result").textContent()) ?? "", /20 of 25 point\(s\).*−5 for hints/);
 
     const tq = p.getByTestId("question-techniques");
-    await tq.getByLabel(/Technique IDs/).fill("T1580 T1530.A001 T1486.A001 T1485.A003");
+    await tq.getByLabel(/Technique IDs/).fill(techniques.join(" "));
     await tq.getByRole("button", { name: "Answer" }).click();
     await tq.getByTestId("answer-result").waitFor();
 
     const iq = p.getByTestId("question-impact");
-    await iq.getByLabel(/Deleted or encrypted/).fill("acme-invoices, acme-backups");
+    await iq.getByLabel(/Deleted or encrypted/).fill(buckets.join(", ") || "none");
     await iq.getByRole("button", { name: "Answer" }).click();
     await iq.getByTestId("answer-result").waitFor();
 
     const cq = p.getByTestId("question-containment");
-    await cq.getByLabel(/Time/).fill("2026-11-02T18:00Z");
+    await cq.getByLabel(/Time/).fill(new Date(Date.parse(key.containBy) + 6 * 3_600_000).toISOString());
     await cq.getByRole("button", { name: "Answer" }).click();
     await cq.getByTestId("answer-result").waitFor();
     assert.match((await cq.getByTestId("answer-result").textContent()) ?? "", /Too late/);
@@ -143,14 +163,14 @@ describe("a workshop in Chromium", { skip: haveChromium ? false : `${CHROMIUM} i
     assert.equal(await p.getByTestId("workshop-results").count(), 0, "participants do not see the results table");
     await p.screenshot({ path: join(SHOTS, "workshop-participant.png"), fullPage: true });
 
-    const f = await signedIn("facilitator1");
-    await f.goto(`${base}/#/workshops/friday-drill`);
+    await f.goto(`${base}/#/workshops/${id}`);
+    await f.getByRole("button", { name: "Refresh" }).click();
     await f.getByTestId("workshop-results").waitFor();
     assert.match((await f.getByTestId("workshop-results").textContent()) ?? "", /participant1\s*75\/100/);
     await f.getByRole("button", { name: "Show the debrief" }).click();
     await f.getByTestId("debrief").waitFor();
     const debrief = (await f.getByTestId("debrief").textContent()) ?? "";
-    assert.match(debrief, /AKIAWORKSHOPFIXTURE1/);
+    assert.ok(debrief.includes(key.initialAccess.sourceIp), "the debrief names where the attacker came from");
     assert.match(debrief, /Ransomware and extortion on S3 data/, "the debrief links the playbook");
     await f.getByRole("button", { name: "Close the workshop" }).click();
     await f.getByText("closed").first().waitFor();

@@ -3,6 +3,7 @@
 // participant-facing response ever carries the answer key or the seed.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { gunzipSync } from "node:zlib";
 import { fixtureWorkshop } from "../workshops/test-fixture.js";
 import { bearer, type Fixture, login, makeFixture, withSession } from "./test-helpers.js";
 
@@ -147,5 +148,35 @@ describe("workshops over HTTP", () => {
     assert.equal((await as("viewer", "", "POST", { scenario: "ransomware-s3", seed: 1 })).status, 403);
     const bad = await as("responder", "", "POST", { scenario: "ransomware-s3", seed: -1 });
     assert.equal(bad.status, 400);
+  });
+
+  test("a responder starts a workshop from a pack; the logs download is scan-ready JSON Lines without the key", async () => {
+    const started = await as("responder", "", "POST", {
+      scenario: "cryptomining-ec2",
+      seed: 9,
+      id: "mining",
+      background: 200,
+    });
+    assert.equal(started.status, 201, JSON.stringify(started.body));
+    assert.equal(started.body.facilitator, true);
+    assert.ok(!JSON.stringify(started.body).includes('"seed"'));
+    const w = await f.store.getWorkshop("mining");
+    assert.ok(w);
+    const res = await f.app.request("/api/workshops/mining/logs", bearer(f.tokens.viewer));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/gzip");
+    assert.match(res.headers.get("content-disposition") ?? "", /workshop-mining\.jsonl\.gz/);
+    const lines = gunzipSync(Buffer.from(await res.arrayBuffer()))
+      .toString()
+      .trim()
+      .split("\n");
+    assert.ok(lines.length > 100, String(lines.length));
+    const ids = new Set(lines.map((l) => (JSON.parse(l) as { eventID: string }).eventID));
+    assert.ok(ids.has(w.answerKey.scenarios[0]?.initialAccess.eventId ?? ""), "the attack is in the logs");
+    assert.ok(!lines.some((l) => l.includes("containBy")), "no answer key in the download");
+    const unknown = await as("responder", "", "POST", { scenario: "no-such-pack", seed: 1 });
+    assert.equal(unknown.status, 404);
+    assert.match((unknown.body as Err).error.message, /ransomware-s3/);
+    assert.equal((await as("viewer", "/nope/logs")).status, 404);
   });
 });

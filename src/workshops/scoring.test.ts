@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { TechtrailError } from "../core/errors.js";
 import { WorkshopSettings } from "./model.js";
-import { expectedAnswers, hintsFor, MAX_POINTS, questionsFor, resourceName, scoreAnswer } from "./scoring.js";
+import {
+  expectedAnswers,
+  hintsFor,
+  MAX_POINTS,
+  questionsFor,
+  resourceName,
+  scoreAnswer,
+  summariseResources,
+} from "./scoring.js";
 import { FIXTURE_KEY, FIXTURE_SCENARIO as S } from "./test-fixture.js";
 
 const settings = WorkshopSettings.parse({});
@@ -138,4 +146,10 @@ test("the debrief's expected answers name the key, the techniques in order and t
   assert.deepEqual(e[1]?.expected, ["T1580", "T1530.A001", "T1486.A001", "T1485.A003"]);
   assert.equal(e[2]?.expected.length, 3);
   assert.equal(FIXTURE_KEY.scenarios.length, 1);
+  const many = Array.from({ length: 40 }, (_, i) => `arn:aws:s3:::docs/c/${i}.pdf`);
+  assert.deepEqual(summariseResources([...many, "arn:aws:s3:::logs/a", "i-0abc"]), [
+    "arn:aws:s3:::docs/… (40 objects)",
+    "arn:aws:s3:::logs/a",
+    "i-0abc",
+  ]);
 });

@@ -368,6 +368,20 @@ export function scoreAnswer(
   return { question: answer.question, raw, penalty, points: round1(raw - penalty), max, explanation };
 }
 
+/**
+ * Resources as a person reads them: up to three of a container (an S3 bucket) by name, more as
+ * `arn:aws:s3:::bucket/… (N objects)`, so a ransomware debrief does not list hundreds of objects.
+ */
+export function summariseResources(resources: readonly string[]): string[] {
+  const groups = new Map<string, string[]>();
+  for (const r of resources) {
+    const m = /^(arn:[^:]+:s3:::[^/]+)\/.+$/.exec(r);
+    const key = m?.[1] ?? r;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups].flatMap(([key, items]) => (items.length > 3 ? [`${key}/… (${items.length} objects)`] : items));
+}
+
 /** The expected answer of every question, as text (debrief only). */
 export function expectedAnswers(s: AnswerScenario): Array<{ question: QuestionId; expected: string[] }> {
   const impact = expectedImpact(s);
@@ -382,7 +396,7 @@ export function expectedAnswers(s: AnswerScenario): Array<{ question: QuestionId
       ],
     },
     { question: "techniques", expected: expectedTechniques(s) },
-    { question: "impact", expected: impact.length ? impact : ["nothing was deleted or encrypted"] },
+    { question: "impact", expected: impact.length ? summariseResources(impact) : ["nothing was deleted or encrypted"] },
     { question: "containment", expected: [`by ${s.containBy}`] },
   ];
 }

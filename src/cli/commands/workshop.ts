@@ -326,7 +326,7 @@ export function registerWorkshopCommands(program: Command): void {
         `   technique ${s.technique.id} ${s.technique.name ?? "(not in catalog)"}; tactic ${s.tactic.id} ${s.tactic.name ?? ""}`,
       );
       out(`   events: ${s.eventNames.join(", ") || "none"}`);
-      out(`   rules: ${s.rules.map((r) => r.id).join(", ") || "none"}`);
+      out(`   rules: ${s.rules.map((r) => `${r.title} (${r.level})`).join("; ") || "none"}`);
       out(`   playbooks: ${s.playbooks.map((p) => p.id).join(", ") || "none"}`);
     }
   });
