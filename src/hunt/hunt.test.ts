@@ -123,7 +123,10 @@ describe("hunt", () => {
           "event_name",
           "aws_region",
           "source_ip",
+          "user_agent",
+          "error_code",
           "principal_arn",
+          "access_key_id",
           "account_id",
         ];
         const row = (vals: Array<string | null>) => ({
@@ -142,7 +145,10 @@ describe("hunt", () => {
                 "StopLogging",
                 "us-east-1",
                 "198.51.100.7",
+                "aws-cli/2.15.30",
+                null,
                 "arn:aws:iam::111122223333:user/ops",
+                "AKIAEXAMPLEKEY000001",
                 "111122223333",
               ]),
               row([
@@ -152,6 +158,9 @@ describe("hunt", () => {
                 "cloudtrail.amazonaws.com",
                 "StopLogging",
                 "us-east-1",
+                null,
+                "Boto3/1.34.2",
+                "AccessDenied",
                 null,
                 null,
                 "111122223333",
@@ -182,6 +191,14 @@ describe("hunt", () => {
       [
         ["r-stop-logging", "e-1", "StopLogging", "arn:aws:iam::111122223333:user/ops", "athena:q-stop", 0],
         ["r-stop-logging", "e-2", "StopLogging", undefined, "athena:q-stop", 1],
+      ],
+    );
+    // the columns every engine's findings carry: user agent, error code (an attempt), access key
+    assert.deepEqual(
+      r.findings.map((f) => [f.userAgent, f.errorCode, f.attempt, f.accessKeyId]),
+      [
+        ["aws-cli/2.15.30", undefined, false, "AKIAEXAMPLEKEY000001"],
+        ["Boto3/1.34.2", "AccessDenied", true, undefined],
       ],
     );
     assert.deepEqual(r.findings[0]?.techniques, ["T1562.008"]);

@@ -168,7 +168,11 @@ export async function runHunt(
         set("eventName", str(row.event_name));
         set("awsRegion", str(row.aws_region));
         set("sourceIPAddress", str(row.source_ip));
+        set("userAgent", str(row.user_agent));
+        set("errorCode", str(row.error_code));
+        f.attempt = f.errorCode !== undefined;
         set("principalArn", str(row.principal_arn));
+        set("accessKeyId", str(row.access_key_id));
         set("accountId", str(row.account_id));
         if (LEVELS.indexOf(f.rule.level) < minRank) {
           summaryBuilder.below();

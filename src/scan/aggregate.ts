@@ -34,6 +34,8 @@ export interface AggregatorOptions {
   suppress?: Suppressor | undefined;
   /** Pass suppressed findings on too, marked with the entry (`suppressed`), outside the summary's counts. */
   showSuppressed?: boolean | undefined;
+  /** Sees every finding decoded from the JS engine's matches, before any filter (scan.ts counts events with it). */
+  observe?: ((f: Finding) => void) | undefined;
 }
 
 export class FindingAggregator {
@@ -168,6 +170,7 @@ export class FindingAggregator {
       if (this.failure !== undefined) return;
       const slice: Finding[] = [];
       this.decoder.decode(r, info, from, Math.min(count, from + SLICE), slice);
+      if (this.o.observe) for (const f of slice) this.o.observe(f);
       await this.pass(slice);
       // let other work (HTTP requests, worker messages) run between slices
       await yieldToLoop();

@@ -114,20 +114,55 @@ export interface ScanHooks {
 /**
  * An engine beside the JS one: given the rule and input files, it takes the rules it can evaluate (the JS
  * engine leaves them out), then runs over the input files and passes its findings on; they go through the same
- * suppression, level filter, summary, evidence and sink as the JS engine's.
+ * suppression, level filter, summary, evidence and sink as the JS engine's. Matches of its rules that
+ * correlations read go to the scan's correlation run as tuples (the same stateful correlator as the JS
+ * engine's), so correlation findings do not depend on the engine.
  */
 export interface ExternalEngine {
   plan(
     ruleFiles: readonly RuleFile[],
     inputs: ReadonlyArray<{ path: string; size: number }>,
     /** Standard input is read, or a time/account/region window filters events: both stay with the JS engine. */
-    also: { stdin: boolean; window: boolean },
-  ): Promise<{ ruleIds: string[]; info: EngineInfo }>;
+    also: { stdin: boolean; window: boolean; strict?: boolean },
+  ): Promise<ExternalPlan>;
   run(
     emit: (f: Finding) => Promise<void>,
     metaOf: (rule: RuleSetInfo["rules"][number]) => RuleMeta,
     signal?: AbortSignal,
-  ): Promise<{ matchedEvents: number }>;
+    /** Correlation tuples of the rules in `tapped`, per input file (its position in `inputs`). */
+    corr?: (file: number, tuples: CorrTuple[]) => void,
+  ): Promise<ExternalRun>;
+}
+
+export interface ExternalPlan {
+  ruleIds: string[];
+  info: EngineInfo;
+  /** Its rules that correlations read, with the fields their tuples carry (a tuple's `r` indexes these). */
+  tapped?: { ruleIds: string[]; fields: string[][] };
+  /** It reads every input file itself and the JS engine has no rule left: the JS engine reads nothing. */
+  readsAll?: boolean;
+}
+
+export interface ExternalRun {
+  matchedEvents: number;
+  /** Events it matched, by origin key (`file\u0000line` or `file\u0000#index`), to count events both engines matched once. */
+  matchedKeys?: ReadonlySet<string>;
+  /** With `readsAll`: what it read (the JS engine's counts are then empty). */
+  stats?: {
+    read: number;
+    evaluated: number;
+    bytes: number;
+    skipCounts: Record<string, number>;
+    examples: SkipExample[];
+    skippedFiles: string[];
+  };
+  /** Origin of a correlation tuple's event (file position in `inputs`, tuple ordinal). */
+  originOf?(file: number, ordinal: number): Finding["origin"];
+}
+
+/** Key of a finding's event for counting events matched by both engines once (see ExternalRun.matchedKeys). */
+export function originKey(o: Finding["origin"]): string {
+  return o.line !== undefined ? `${o.file}\u0000${o.line}` : `${o.file}\u0000#${o.index ?? ""}`;
 }
 
 /** The time in a CloudTrail delivery file name (`..._20260102T0305Z_...`), else 0 (then path order decides). */
@@ -360,14 +395,15 @@ export async function scanPaths(
   const { files: ruleFiles, problems: readProblems } = read;
   ruleFiles.push(...opts.ruleTexts);
   const external = hooks.external
-    ? await hooks.external.plan(ruleFiles, files, { stdin, window: window !== undefined })
+    ? await hooks.external.plan(ruleFiles, files, { stdin, window: window !== undefined, strict: opts.strict })
     : undefined;
   if (external && external.ruleIds.length > 0) engine.skipRules = external.ruleIds;
   hooks.signal?.throwIfAborted();
   // S3 objects: enough units per worker for `concurrency` requests in flight over all workers
   const s3Units = units.some((u) => u.kind === "s3");
   const inFlight = s3Units && workers > 0 ? Math.max(2, Math.ceil((opts.s3?.concurrency ?? 16) / workers)) : undefined;
-  const pool = workers > 0 ? new ScanPool(workers, ruleFiles, engine, inFlight) : undefined;
+  // (no JS workers when the other engine reads every file itself)
+  const pool = workers > 0 && !external?.readsAll ? new ScanPool(workers, ruleFiles, engine, inFlight) : undefined;
   const onAbort = () => void pool?.abort(abortError(hooks.signal as AbortSignal));
   hooks.signal?.addEventListener("abort", onAbort, { once: true });
   try {
@@ -410,7 +446,7 @@ interface Prepared {
   pool: ScanPool | undefined;
   window: ScanWindow | undefined;
   prune: Pruning | undefined;
-  external: Awaited<ReturnType<ExternalEngine["plan"]>> | undefined;
+  external: ExternalPlan | undefined;
 }
 
 /** Window, stored bytes and partial marks, added to the summary the builder made. */
@@ -505,12 +541,17 @@ function ruleMetas(
   return { meta, correlationMeta, unknownTechniques, metaOf };
 }
 
-function correlationRunFor(rules: RuleSetInfo, opts: ResolvedScanOptions): CorrelationRun | undefined {
+function correlationRunFor(
+  rules: RuleSetInfo,
+  opts: ResolvedScanOptions,
+  tapped: ExternalPlan["tapped"],
+): CorrelationRun | undefined {
   if (rules.correlations.length === 0) return undefined;
+  // the other engine's tapped rules follow the JS engine's (its tuples' rule positions are shifted past them)
   return new CorrelationRun(
     rules.correlations,
-    rules.rules.map((r) => r.id),
-    rules.tapFields,
+    [...rules.rules.map((r) => r.id), ...(tapped?.ruleIds ?? [])],
+    [...rules.tapFields, ...(tapped?.fields ?? [])],
     {
       reorderWindowMs: opts.reorderWindowMs,
       minBuffered: opts.reorderMinEvents,
@@ -726,9 +767,11 @@ async function emitCorrelations(
   correlationMeta: ReadonlyMap<string, RuleMeta>,
   results: ReadonlyMap<number, UnitResult>,
   lineBase: ReadonlyMap<number, number>,
+  external: { base: number; originOf?: ExternalRun["originOf"] },
 ): Promise<CorrelationSummary> {
   const done = run.finish();
   const originOf = ([unit = 0, ordinal = 0]: number[]): Finding["origin"] => {
+    if (unit >= external.base && external.originOf) return external.originOf(unit - external.base, ordinal);
     const r = results.get(unit);
     const o: Finding["origin"] = { file: r?.file ?? "-" };
     if (r?.originKind === "line") o.line = ordinal + (lineBase.get(unit) ?? 0);
@@ -781,10 +824,11 @@ async function scanWith(
   const loaded = await loadRules(opts, prep);
   const { rules } = loaded;
   const { meta, correlationMeta, unknownTechniques, metaOf } = ruleMetas(rules, catalog);
-  const run = correlationRunFor(rules, opts);
+  const run = correlationRunFor(rules, opts, prep.external?.tapped);
   hooks.onCorrelationRun?.(run);
 
   const collected: Finding[] = [];
+  const jsMatched = new Set<string>();
   const summaryBuilder = new SummaryBuilder(catalog, opts.timelineLimit, opts.minLevel);
   const evidence = new EvidenceSampler(opts.evidencePerTechnique);
   const agg = new FindingAggregator({
@@ -800,23 +844,54 @@ async function scanWith(
     minLevel: opts.minLevel,
     suppress: hooks.suppress,
     showSuppressed: hooks.showSuppressed,
+    // events both engines matched are counted once: the JS engine's matched events, by origin
+    observe: hooks.external && !prep.external?.readsAll ? (f) => jsMatched.add(originKey(f.origin)) : undefined,
   });
 
-  const { results, stopped, filesTotal, scanMs } = await runUnits(hooks, prep, loaded, agg, run);
+  const { results, stopped, filesTotal, scanMs } = prep.external?.readsAll
+    ? { results: new Map<number, UnitResult>(), stopped: false, filesTotal: prep.files.length, scanMs: 0 }
+    : await runUnits(hooks, prep, loaded, agg, run);
   const lineBase = rangeLineBases(prep.units, results);
   const totals = unitTotals(results, lineBase, opts.skipExamples);
   if (stopped) throw strictStop(totals.strictProblem);
   // the other engine's rules, over the same files (its findings pass through the same aggregator)
   let externalMatched = 0;
   let externalMs = 0;
+  // correlation tuples of the other engine: one unit per input file, numbered after the JS engine's units
+  const externalBase = prep.units.length + 1;
+  let ext: ExternalRun | undefined;
   if (hooks.external && prep.engine.skipRules) {
     const start = performance.now();
-    externalMatched = (await hooks.external.run((f) => agg.emit(f), metaOf, hooks.signal)).matchedEvents;
+    const offset = rules.rules.length;
+    ext = await hooks.external.run(
+      (f) => agg.emit(f),
+      metaOf,
+      hooks.signal,
+      (file, tuples) => {
+        for (const t of tuples) t.r += offset;
+        run?.accept(externalBase + file, tuples);
+      },
+    );
+    externalMatched = ext.matchedEvents;
+    if (ext.matchedKeys) for (const k of jsMatched) if (ext.matchedKeys.has(k)) externalMatched--;
+    if (ext.stats) {
+      totals.read += ext.stats.read;
+      totals.evaluated += ext.stats.evaluated;
+      totals.bytes += ext.stats.bytes;
+      for (const [k, n] of Object.entries(ext.stats.skipCounts)) totals.skipCounts[k] = (totals.skipCounts[k] ?? 0) + n;
+      for (const e of ext.stats.examples) if (totals.examples.length < opts.skipExamples) totals.examples.push(e);
+      for (const f of ext.stats.skippedFiles) totals.skippedFiles.add(f);
+    }
     await agg.idle();
     if (hooks.signal?.aborted) throw new ScanAborted();
     externalMs = performance.now() - start;
   }
-  const correlations = run ? await emitCorrelations(run, agg, correlationMeta, results, lineBase) : undefined;
+  const correlations = run
+    ? await emitCorrelations(run, agg, correlationMeta, results, lineBase, {
+        base: externalBase,
+        ...(ext?.originOf ? { originOf: ext.originOf } : {}),
+      })
+    : undefined;
   const detectors =
     prep.detectorFiles.length > 0
       ? await emitDetectorFindings(prep.detectorFiles, catalog, opts, hooks, agg)
@@ -828,7 +903,6 @@ async function scanWith(
     bytes: totals.bytes,
     read: totals.read,
     evaluated: totals.evaluated,
-    // an event matched by both engines counts twice (the engines do not share event identities)
     matched: totals.matched + externalMatched,
     skipCounts: totals.skipCounts,
     examples: totals.examples,

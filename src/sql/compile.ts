@@ -4,7 +4,15 @@
 // --engine duckdb, hunting in Athena or CloudTrail Lake) run or write the text.
 import type { CompiledCorrelation } from "../rules/correlation.js";
 import type { CompiledRule } from "../rules/model.js";
-import { backend, type DialectName, duckdbFieldColumns, exprSql, sqlString, Unsupported } from "./dialects.js";
+import {
+  backend,
+  type DialectName,
+  duckdbFieldColumns,
+  exprSql,
+  type FieldLists,
+  sqlString,
+  Unsupported,
+} from "./dialects.js";
 import { fieldsOf, type RuleIR, ruleIR } from "./ir.js";
 
 export interface CompileOptions {
@@ -66,7 +74,10 @@ function selectList(dialect: DialectName): string {
       `${j("eventName")} AS event_name`,
       `${j("awsRegion")} AS aws_region`,
       `${j("sourceIPAddress")} AS source_ip`,
+      `${j("userAgent")} AS user_agent`,
+      `${j("errorCode")} AS error_code`,
       `coalesce(${j("userIdentity.arn")}, ${j("userIdentity.sessionContext.sessionIssuer.arn")}) AS principal_arn`,
+      `${j("userIdentity.accessKeyId")} AS access_key_id`,
       `coalesce(${j("recipientAccountId")}, ${j("userIdentity.accountId")}) AS account_id`,
       "record",
     ].join(", ");
@@ -78,7 +89,10 @@ function selectList(dialect: DialectName): string {
     "eventname AS event_name",
     "awsregion AS aws_region",
     "sourceipaddress AS source_ip",
+    "useragent AS user_agent",
+    "errorcode AS error_code",
     "coalesce(useridentity.arn, useridentity.sessioncontext.sessionissuer.arn) AS principal_arn",
+    "useridentity.accesskeyid AS access_key_id",
     "coalesce(recipientaccountid, useridentity.accountid) AS account_id",
   ].join(", ");
 }
@@ -122,9 +136,9 @@ function header(ir: { id: string; title: string; level: string; source: string; 
 export function ruleCondition(
   ir: RuleIR,
   dialect: DialectName,
-  o: { record?: string; columns?: ReadonlyMap<string, string> } = {},
+  o: { record?: string; columns?: ReadonlyMap<string, string>; lists?: FieldLists } = {},
 ): string {
-  return exprSql(backend(dialect, o.record ?? "record", o.columns), ir.expr);
+  return exprSql(backend(dialect, o.record ?? "record", o.columns, o.lists), ir.expr);
 }
 
 /** DuckDB: the fields an expression reads, extracted once per record (see duckdbFieldColumns). */

@@ -24,6 +24,8 @@ export const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 interface Backend {
   name: DialectName;
   access(field: string): Access;
+  /** A pattern over a field with precomputed text lists (DuckDB scan engine), or undefined to use anyText. */
+  listPattern?(a: Access, tokens: PatternToken[], cased: boolean): string | undefined;
   /** Boolean SQL: any value of the field satisfies `p` (given a text expression). */
   anyText(a: Access, p: (text: string) => string): string;
   /** All text values of a field as a list expression (for fieldref). */
@@ -83,9 +85,48 @@ function jsonPathCandidates(field: string): string[] {
   return out;
 }
 
-function duckdb(record: string, columns?: ReadonlyMap<string, string>): Backend {
+/** Variants of a field column `f` the scan engine computes (see FieldLists): which ones rules used. */
+export type ListVariant = "t" | "l" | "j" | "jt";
+
+/**
+ * Field columns with precomputed text lists (the scan engine's one-pass query): for a field column `f`,
+ * `f_t` its texts (a list: the elements of an array, else the one value), `f_l` them lower-cased, `f_j` and
+ * `f_jt` those joined with U+0001. Patterns then need no lambda per predicate (hundreds of rules in one
+ * query would otherwise hold a lambda's state each). `used` collects the variants the rules read.
+ */
+export interface FieldLists {
+  used: Map<string, Set<ListVariant>>;
+}
+
+function duckdb(record: string, columns?: ReadonlyMap<string, string>, lists?: FieldLists): Backend {
+  const col = new Set(columns?.values() ?? []);
+  const use = (base: string, v: ListVariant) => {
+    const set = lists?.used.get(base) ?? new Set<ListVariant>();
+    set.add(v);
+    lists?.used.set(base, set);
+    return `${base}_${v}`;
+  };
   return {
     name: "duckdb",
+    listPattern(a, tokens, cased) {
+      if (!lists || !col.has(a.expr)) return undefined;
+      const fold = (s: string) => (cased ? s : s.toLowerCase());
+      if (!tokens.some((t) => "wild" in t))
+        return `coalesce(list_contains(${use(a.expr, cased ? "t" : "l")}, ${sqlString(fold(tokens.map((t) => ("lit" in t ? t.lit : "")).join("")))}), false)`;
+      if (tokens.every((t) => "wild" in t && t.wild === "*")) return undefined;
+      // one element of the joined list: wildcards do not cross U+0001
+      const re = tokens
+        .map((t) =>
+          "wild" in t
+            ? t.wild === "*"
+              ? "[^\\x01]*"
+              : "[^\\x01]"
+            : fold(t.lit).replace(/[\\^$.|?*+()[\]{}]/g, (c) => `\\${c}`),
+        )
+        .join("");
+      use(a.expr, cased ? "t" : "l");
+      return `coalesce(regexp_matches(${use(a.expr, cased ? "jt" : "j")}, ${sqlString(`(?s)(?:^|\\x01)${re}(?:\\x01|$)`)}), false)`;
+    },
     access(field) {
       const col = columns?.get(field);
       if (col !== undefined) return { kind: "json", expr: col };
@@ -267,8 +308,13 @@ function trino(name: "athena" | "cloudtrail-lake"): Backend {
 }
 
 /** A dialect's back end; DuckDB reads fields from `record` or from pre-extracted columns (field → column). */
-export function backend(dialect: DialectName, record = "record", columns?: ReadonlyMap<string, string>): Backend {
-  return dialect === "duckdb" ? duckdb(record, columns) : trino(dialect);
+export function backend(
+  dialect: DialectName,
+  record = "record",
+  columns?: ReadonlyMap<string, string>,
+  lists?: FieldLists,
+): Backend {
+  return dialect === "duckdb" ? duckdb(record, columns, lists) : trino(dialect);
 }
 
 /**
@@ -347,8 +393,10 @@ function predSql(b: Backend, p: Pred): string {
       const n = b.isNull(b.access(p.field));
       return p.want ? `NOT ${n}` : n;
     }
-    case "pattern":
-      return b.anyText(b.access(p.field), (t) => patternSql(t, p.tokens, p.cased));
+    case "pattern": {
+      const a = b.access(p.field);
+      return b.listPattern?.(a, p.tokens, p.cased) ?? b.anyText(a, (t) => patternSql(t, p.tokens, p.cased));
+    }
     case "regex":
       return b.anyText(b.access(p.field), (t) => b.regex(t, regexSource(p.source, p), ""));
     case "cidr":
@@ -388,4 +436,56 @@ export function exprSql(b: Backend, e: Expr): string {
     case "atleast":
       return `(${e.items.map((i) => `CASE WHEN ${exprSql(b, i)} THEN 1 ELSE 0 END`).join(" + ")}) >= ${e.n}`;
   }
+}
+
+/**
+ * DuckDB over top-level JSON columns (read_json with explicit columns, one per top-level key): each field is read
+ * through the column of its first segment. A nested column is parsed once per record with one multi-path
+ * json_extract (`extracts`: key → paths, referenced as `xref(key)[i]`); the caller computes it only where a rule
+ * that reads it may match. Same resolution as duckdbFieldColumns: nested path first, then literal dotted keys,
+ * and arrays met on the way searched element-wise.
+ */
+export function duckdbColumnFields(
+  fields: Iterable<string>,
+  col: (key: string) => string,
+  xref: (key: string) => string,
+): { extracts: Map<string, string[]>; columns: Map<string, string> } {
+  const extracts = new Map<string, string[]>();
+  const at = (key: string, path: string) => {
+    const paths = extracts.get(key) ?? [];
+    let i = paths.indexOf(path);
+    if (i < 0) i = paths.push(path) - 1;
+    extracts.set(key, paths);
+    return `${xref(key)}[${i + 1}]`;
+  };
+  const q = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  const columns = new Map<string, string>();
+  for (const f of fields) {
+    if (columns.has(f)) continue;
+    const parts = f.split(".");
+    const head = parts[0] as string;
+    if (parts.length === 1) {
+      columns.set(f, col(head));
+      continue;
+    }
+    // split point k: parts[1..k) walked as objects inside the head column, parts[k..] one literal key
+    const cands: string[] = [];
+    for (let k = parts.length - 1; k >= 1; k--)
+      cands.push(at(head, `$.${[...parts.slice(1, k).map(q), q(parts.slice(k).join("."))].join(".")}`));
+    cands.push(col(f)); // the whole field as one literal top-level key
+    const [nested, ...dotted] = cands;
+    const fallback = dotted.length === 1 ? (dotted[0] as string) : `coalesce(${dotted.join(", ")})`;
+    const arrays = arrayWalkPaths(parts);
+    if (arrays.length === 0) {
+      columns.set(f, `coalesce(${nested}, ${fallback})`);
+      continue;
+    }
+    const walked = `list_concat(${arrays.map((p) => `coalesce(json_extract(${col(head)}, ${sqlString(p)}), []::JSON[])`).join(", ")})`;
+    // (a head whose JSON text has no `[` holds no array: most records skip the walk)
+    columns.set(
+      f,
+      `(CASE WHEN ${nested} IS NOT NULL THEN ${nested} WHEN NOT contains(${col(head)}::VARCHAR, '[') THEN ${fallback} WHEN len(${walked}) > 0 THEN to_json(${walked}) ELSE ${fallback} END)`,
+    );
+  }
+  return { extracts, columns };
 }

@@ -8,5 +8,14 @@ export {
   ruleCondition,
   type UnsupportedRule,
 } from "./compile.js";
-export { DIALECTS, type DialectName, duckdbFieldColumns, sqlString, Unsupported } from "./dialects.js";
+export {
+  DIALECTS,
+  type DialectName,
+  duckdbColumnFields,
+  duckdbFieldColumns,
+  type FieldLists,
+  type ListVariant,
+  sqlString,
+  Unsupported,
+} from "./dialects.js";
 export { type Expr, fieldsOf, type Pred, type RuleIR, ruleIR } from "./ir.js";
