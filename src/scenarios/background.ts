@@ -159,8 +159,10 @@ interface Op {
   resources?: (c: OpCtx) => string;
   /** Chance and kind of a failed call. */
   fail?: [number, string, string];
-  /** `,"tlsDetails":{...}` per region index, filled as met. */
-  tls: string[];
+  /** Record fragments built once: from eventSource to sourceIPAddress per region, and from eventType to the end
+   * per account, region, console flag and TLS flag (see generate.ts). */
+  mid: string[];
+  tail: string[];
 }
 
 const NULL = () => "null";
@@ -186,7 +188,8 @@ function op(
     response: extra.response ?? NULL,
     ...(extra.resources ? { resources: extra.resources } : {}),
     ...(extra.fail ? { fail: extra.fail } : {}),
-    tls: [],
+    mid: [],
+    tail: [],
   };
 }
 

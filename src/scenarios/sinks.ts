@@ -9,11 +9,14 @@ import { Rng } from "./random.js";
 
 const CHUNK = 4 * 1024 * 1024;
 
-/** One JSON Lines file, written to `<file>.partial` and renamed into place when complete. */
+/**
+ * One JSON Lines file, written to `<file>.partial` and renamed into place when complete. Each batch is joined
+ * once and encoded straight into a reused buffer, which is written when nearly full.
+ */
 export class JsonLinesSink implements CorpusSink {
   private fd = -1;
-  private parts: string[] = [];
-  private size = 0;
+  private buf = Buffer.allocUnsafe(CHUNK * 2);
+  private used = 0;
   constructor(readonly file: string) {}
 
   open(): void {
@@ -22,17 +25,21 @@ export class JsonLinesSink implements CorpusSink {
   }
 
   write(batch: PeriodBatch): void {
+    if (batch.records.length === 0) return;
     const text = `${batch.records.join("\n")}\n`;
-    this.parts.push(text);
-    this.size += text.length;
-    if (this.size >= CHUNK) this.flush();
+    // UTF-8 needs at most 3 bytes per UTF-16 unit
+    if (this.used + text.length * 3 > this.buf.length) {
+      this.flush();
+      if (text.length * 3 > this.buf.length) this.buf = Buffer.allocUnsafe(text.length * 3);
+    }
+    this.used += this.buf.write(text, this.used, "utf8");
+    if (this.used >= CHUNK) this.flush();
   }
 
   private flush(): void {
-    if (this.parts.length === 0) return;
-    writeSync(this.fd, this.parts.join(""));
-    this.parts = [];
-    this.size = 0;
+    let off = 0;
+    while (off < this.used) off += writeSync(this.fd, this.buf, off, this.used - off);
+    this.used = 0;
   }
 
   close(): void {

@@ -1,11 +1,11 @@
 // `techtrail scenario list|show|generate`: attack-scenario packs (scenarios/*.yaml) and the generator that plays
 // them inside seeded background activity, as CloudTrail in the S3 delivery layout or JSON Lines, with an answer key.
 import type { Command } from "commander";
-import { loadBuiltinCatalog } from "../../catalog/index.js";
 import { TechtrailError } from "../../core/errors.js";
 import { OUTPUT_FORMATS } from "../../scenarios/answer-key.js";
 import { writeScenarioCorpus } from "../../scenarios/generate.js";
 import { BUILTIN_SCENARIO_DIR, loadScenarioPacks, selectScenarioPacks } from "../../scenarios/pack.js";
+import { addCatalogOptions, type CatalogCliOptions, openCatalog } from "../catalog-options.js";
 import { log, out, printJson, table } from "../output.js";
 
 /** A whole number >= min, or a refusal naming the option. */
@@ -21,7 +21,7 @@ function count(option: string, min: number): (v: string) => number {
   };
 }
 
-interface GenerateOpts {
+interface GenerateOpts extends CatalogCliOptions {
   accounts: number;
   days: number;
   background: number;
@@ -36,76 +36,76 @@ interface GenerateOpts {
 export function registerScenarioCommands(program: Command): void {
   const cmd = program
     .command("scenario")
-    .description("attack-scenario packs and a generator of CloudTrail corpora with an answer key");
+    .description("attack-scenario packs; generate CloudTrail corpora with an answer key (list, show, generate)");
   const dirOption = ["--scenario-dir <dir>", `folder of scenario packs (default: ${BUILTIN_SCENARIO_DIR})`] as const;
 
-  cmd
+  const list = cmd
     .command("list")
     .description("the scenario packs: name, steps, techniques and title")
     .option(...dirOption)
-    .option("--json", "JSON output")
-    .action((o: { scenarioDir?: string; json?: boolean }) => {
-      const packs = [...loadScenarioPacks(loadBuiltinCatalog(), o.scenarioDir).values()];
-      if (o.json) {
-        printJson(
-          packs.map((p) => ({
-            name: p.name,
-            title: p.title,
-            steps: p.steps.length,
-            techniques: [...new Set(p.steps.map((s) => s.technique))],
-          })),
-        );
-        return;
-      }
-      out(
-        table(
-          ["name", "steps", "techniques", "title"],
-          packs.map((p) => [p.name, p.steps.length, new Set(p.steps.map((s) => s.technique)).size, p.title]),
-        ),
+    .option("--json", "JSON output");
+  addCatalogOptions(list).action((o: CatalogCliOptions & { scenarioDir?: string; json?: boolean }) => {
+    const packs = [...loadScenarioPacks(openCatalog(o), o.scenarioDir).values()];
+    if (o.json) {
+      printJson(
+        packs.map((p) => ({
+          name: p.name,
+          title: p.title,
+          steps: p.steps.length,
+          techniques: [...new Set(p.steps.map((s) => s.technique))],
+        })),
       );
-    });
+      return;
+    }
+    out(
+      table(
+        ["name", "steps", "techniques", "title"],
+        packs.map((p) => [p.name, p.steps.length, new Set(p.steps.map((s) => s.technique)).size, p.title]),
+      ),
+    );
+  });
 
-  cmd
+  const show = cmd
     .command("show")
     .description("one scenario pack: its summary, branches and steps")
     .argument("<name>", "scenario name (see scenario list)")
     .option(...dirOption)
-    .option("--json", "JSON output (the pack as loaded)")
-    .action((name: string, o: { scenarioDir?: string; json?: boolean }) => {
-      const [pack] = selectScenarioPacks(loadScenarioPacks(loadBuiltinCatalog(), o.scenarioDir), [name]);
-      if (!pack) return;
-      if (o.json) {
-        printJson(pack);
-        return;
-      }
-      out(`${pack.name}: ${pack.title}`);
-      out();
-      out(pack.summary.trim());
-      out();
-      for (const b of pack.branches)
-        out(`branch ${b.name}: ${b.options.map((x) => `${x.name} (weight ${x.weight})`).join(", ")}`);
-      if (pack.branches.length > 0) out();
-      out(
-        table(
-          ["#", "step", "technique", "calls", "when", "title"],
-          pack.steps.map((s, i) => [
-            i + 1,
-            s.id,
-            s.technique,
-            s.visible
-              ? s.calls
-                  .map((c) => c.api)
-                  .filter((a, j, all) => all.indexOf(a) === j)
-                  .join(" ")
-              : "(not in CloudTrail)",
-            s.when ?? "",
-            s.title,
-          ]),
-        ),
-      );
-    });
+    .option("--json", "JSON output (the pack as loaded)");
+  addCatalogOptions(show).action((name: string, o: CatalogCliOptions & { scenarioDir?: string; json?: boolean }) => {
+    const [pack] = selectScenarioPacks(loadScenarioPacks(openCatalog(o), o.scenarioDir), [name]);
+    if (!pack) return;
+    if (o.json) {
+      printJson(pack);
+      return;
+    }
+    out(`${pack.name}: ${pack.title}`);
+    out();
+    out(pack.summary.trim());
+    out();
+    for (const b of pack.branches)
+      out(`branch ${b.name}: ${b.options.map((x) => `${x.name} (weight ${x.weight})`).join(", ")}`);
+    if (pack.branches.length > 0) out();
+    out(
+      table(
+        ["#", "step", "technique", "calls", "when", "title"],
+        pack.steps.map((s, i) => [
+          i + 1,
+          s.id,
+          s.technique,
+          s.visible
+            ? s.calls
+                .map((c) => c.api)
+                .filter((a, j, all) => all.indexOf(a) === j)
+                .join(" ")
+            : "(not in CloudTrail)",
+          s.when ?? "",
+          s.title,
+        ]),
+      ),
+    );
+  });
 
-  cmd
+  const generate = cmd
     .command("generate")
     .description(
       "play scenarios inside realistic background activity: CloudTrail (S3 delivery layout or JSON Lines) and answer-key.json in --out",
@@ -119,31 +119,32 @@ export function registerScenarioCommands(program: Command): void {
     .option("--format <format>", `s3 (delivery tree of .json.gz) or jsonl (events.jsonl)`, "s3")
     .option("--start <time>", "first moment, UTC on a 5-minute boundary (default 2026-11-02T00:00:00Z)")
     .option(...dirOption)
-    .option("--json", "print the result (counts and answer key) as JSON")
-    .action(async (names: string[], o: GenerateOpts) => {
-      if (!(OUTPUT_FORMATS as readonly string[]).includes(o.format))
-        throw new TechtrailError("VALIDATION", `--format expects one of ${OUTPUT_FORMATS.join(", ")}, got ${o.format}`);
-      const started = performance.now();
-      const result = await writeScenarioCorpus(
-        {
-          scenarios: names,
-          accounts: o.accounts,
-          days: o.days,
-          background: o.background,
-          seed: o.seed,
-          format: o.format as "s3" | "jsonl",
-          ...(o.start !== undefined ? { start: o.start } : {}),
-          ...(o.scenarioDir !== undefined ? { scenarioDir: o.scenarioDir } : {}),
-        },
-        o.out,
-      );
-      const seconds = (performance.now() - started) / 1000;
-      if (o.json) {
-        printJson({ events: result.events, scenarioEvents: result.scenarioEvents, answerKey: result.answerKey });
-        return;
-      }
-      log(
-        `techtrail: ${result.events.toLocaleString("en-US")} events (${result.scenarioEvents.toLocaleString("en-US")} from ${names.length} scenario(s)) in ${o.out} in ${seconds.toFixed(1)} s; answer key ${o.out}/answer-key.json`,
-      );
-    });
+    .option("--json", "print the result (counts and answer key) as JSON");
+  addCatalogOptions(generate).action(async (names: string[], o: GenerateOpts) => {
+    if (!(OUTPUT_FORMATS as readonly string[]).includes(o.format))
+      throw new TechtrailError("VALIDATION", `--format expects one of ${OUTPUT_FORMATS.join(", ")}, got ${o.format}`);
+    const started = performance.now();
+    const result = await writeScenarioCorpus(
+      {
+        scenarios: names,
+        accounts: o.accounts,
+        days: o.days,
+        background: o.background,
+        seed: o.seed,
+        format: o.format as "s3" | "jsonl",
+        ...(o.start !== undefined ? { start: o.start } : {}),
+        ...(o.scenarioDir !== undefined ? { scenarioDir: o.scenarioDir } : {}),
+      },
+      o.out,
+      openCatalog(o),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    if (o.json) {
+      printJson({ events: result.events, scenarioEvents: result.scenarioEvents, answerKey: result.answerKey });
+      return;
+    }
+    log(
+      `techtrail: ${result.events.toLocaleString("en-US")} events (${result.scenarioEvents.toLocaleString("en-US")} from ${names.length} scenario(s)) in ${o.out} in ${seconds.toFixed(1)} s; answer key ${o.out}/answer-key.json`,
+    );
+  });
 }
