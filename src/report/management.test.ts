@@ -172,6 +172,21 @@ describe("management summary", () => {
     assert.ok(none.topTechniques.every((t) => t.detection === "unknown" && t.factors.detection === 1));
   });
 
+  it("a quarter still running is compared per day observed, not as if it were over", () => {
+    const half = { ...input().current, incidents: 45, bySeverity: { P3: 45 }, techniques: new Map([["T1000", 45]]) };
+    const over = managementSummary(input({ current: half, previous: { ...input().previous, incidents: 90 } }));
+    assert.equal(over.significance.tests[0]?.significant, true, "45 in a whole quarter against 90 is a real fall");
+    const running = managementSummary(
+      input({
+        current: { ...half, observedTo: "2026-08-16T00:00:00Z" },
+        previous: { ...input().previous, incidents: 90 },
+      }),
+    );
+    assert.equal(running.significance.tests[0]?.significant, false, "45 in 46 days against 90 in 91 is the same rate");
+    assert.match(running.changed[0] as string, /2026Q3 is still running \(46 of 92 days so far\)/);
+    assert.match(running.significance.method, /period lengths 46 and 91 days/);
+  });
+
   it("an empty period still compares with the one before and ranks nothing", () => {
     const m = managementSummary(
       input({

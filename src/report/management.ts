@@ -127,6 +127,8 @@ export interface PeriodCounts {
   label: string;
   from: string;
   to: string;
+  /** When the period is still running: the time up to which it has been observed (rates are per day then). */
+  observedTo?: string;
   incidents: number;
   bySeverity: Record<string, number>;
   /** Incidents per technique. */
@@ -308,16 +310,30 @@ function gapLines(input: ManagementInput): ManagementSummary["gaps"] {
 
 export function managementSummary(input: ManagementInput): ManagementSummary {
   const { current: cur, previous: prev } = input;
-  const exp = { current: days(cur.from, cur.to), previous: days(prev.from, prev.to) };
+  // A period still running is compared per day observed, or every quarter in progress would look like a fall.
+  const running =
+    cur.observedTo !== undefined &&
+    Date.parse(cur.observedTo) > Date.parse(cur.from) &&
+    Date.parse(cur.observedTo) < Date.parse(cur.to);
+  const observedTo = running ? (cur.observedTo as string) : cur.to;
+  const exp = {
+    current: days(cur.from, observedTo),
+    previous: days(prev.from, prev.to),
+  };
   const total = changeTest("All incidents", null, cur.incidents, prev.incidents, exp);
   const severe = changeTest("P1 and P2 incidents", null, high(cur.bySeverity), high(prev.bySeverity), exp);
   const techTests = techniqueTests(input, exp);
   const byId = new Map(techTests.map((t) => [t.technique as string, t]));
 
-  const changed = [
+  const changed: string[] = [];
+  if (running)
+    changed.push(
+      `${cur.label} is still running (${Math.round(exp.current)} of ${Math.round(days(cur.from, cur.to))} days so far): counts are compared per day.`,
+    );
+  changed.push(
     `${cur.incidents} incident(s) in ${cur.label} against ${prev.incidents} in ${prev.label}: ${total.verdict}.`,
     `P1/P2 incidents ${high(prev.bySeverity)} → ${high(cur.bySeverity)}: ${severe.verdict}.`,
-  ];
+  );
   const movers = techTests.filter((t) => t.significant);
   changed.push(
     movers.length

@@ -157,9 +157,9 @@ async function emptyNote(
   now: string | undefined,
 ): Promise<string> {
   const parts = [`No incidents in ${period.label}${scopeNote ? ` (${scopeNote})` : ""}.`];
-  const [row] = await src.db.query("SELECT MIN(incident_at) AS first, MAX(incident_at) AS last FROM incidents");
-  const first = tsValue(row?.first);
-  const last = tsValue(row?.last);
+  const [row] = await src.db.query("SELECT MIN(incident_at) AS first_at, MAX(incident_at) AS last_at FROM incidents");
+  const first = tsValue(row?.first_at);
+  const last = tsValue(row?.last_at);
   const today = now ?? new Date().toISOString();
   if (Date.parse(period.from) > Date.parse(today))
     parts.push(`${period.label} has not started yet (today is ${today.slice(0, 10)}).`);
@@ -245,6 +245,7 @@ export async function buildReport(
       label: period.label,
       from: period.from,
       to: period.to,
+      observedTo: opts.now ?? new Date().toISOString(),
       incidents: frequency.scope.incidents,
       bySeverity: by,
       techniques: new Map(frequency.techniques.map((t) => [t.id, t.incidents])),
