@@ -121,6 +121,15 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./commands/incident.js")).registerIncidentCommands,
   },
   {
+    names: {
+      actor: {
+        term: "actor",
+        description: "threat actors: names, aliases, infrastructure indicators, techniques, attributed incidents",
+      },
+    },
+    load: async () => (await import("./commands/actor.js")).registerActorCommands,
+  },
+  {
     names: { demo: { term: "demo", description: "synthetic demo data" } },
     load: async () => (await import("./commands/demo.js")).registerDemoCommands,
   },

@@ -6,6 +6,7 @@
 // each batch is acknowledged once written, which is what holds a worker back when output is slow.
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { SIGMA_LEVELS } from "../rules/index.js";
+import type { ActorMarker } from "./actors.js";
 import type { ScanUnit } from "./engine.js";
 import { type HitBatch, HitDecoder, type ReceivedBatch, type RuleMeta, type UnitInfo } from "./hits.js";
 import type { Finding } from "./model.js";
@@ -36,6 +37,8 @@ export interface AggregatorOptions {
   showSuppressed?: boolean | undefined;
   /** Sees every finding decoded from the JS engine's matches, before any filter (scan.ts counts events with it). */
   observe?: ((f: Finding) => void) | undefined;
+  /** Marks findings that match a known actor's indicators. */
+  actors?: ActorMarker | undefined;
 }
 
 export class FindingAggregator {
@@ -179,8 +182,9 @@ export class FindingAggregator {
 
   private async pass(slice: Finding[]): Promise<void> {
     const kept: Finding[] = [];
-    const { summary, evidence } = this.o;
-    for (const f of slice) {
+    const { summary, evidence, actors } = this.o;
+    for (const found of slice) {
+      const f = actors ? actors.mark(found) : found;
       const hit = this.o.suppress?.match(f);
       if (hit) {
         summary.suppressed(hit);

@@ -1,6 +1,7 @@
 // Data types of the scan engine, each a zod schema with its inferred type: findings (one event × rule
 // pair), skipped-record reports, the scan summary, and the options accepted by scanPaths().
 import { z } from "zod";
+import { ActorIndicators, IndicatorType } from "../core/indicators.js";
 import { DetectorSource, DetectorSummary } from "../detectors/model.js";
 import { Baseline } from "../rules/first-seen.js";
 import { SigmaLevel } from "../rules/index.js";
@@ -71,6 +72,16 @@ export const Finding = z.strictObject({
    * eventTime when the activity was first seen, and `techniques` those the reviewed mapping says it detects.
    */
   detector: DetectorSource.optional(),
+  /** Known actors whose indicator (source IP or network, user agent, access key, account) the finding matches. */
+  actors: z
+    .array(
+      z.strictObject({
+        id: z.string(),
+        name: z.string(),
+        indicator: z.strictObject({ type: IndicatorType, value: z.string() }),
+      }),
+    )
+    .optional(),
 });
 export type Finding = z.infer<typeof Finding>;
 
@@ -256,6 +267,25 @@ export const ScanSummary = z.strictObject({
     })
     .optional(),
   engine: EngineInfo.optional(),
+  /** With actor indicators (option `actors`): findings that matched one, per actor and indicator. */
+  actors: z
+    .strictObject({
+      /** Findings that matched at least one indicator. */
+      findings: z.number().int().nonnegative(),
+      /** Indicators the scan looked for (ASN indicators cannot match CloudTrail and are not counted). */
+      indicators: z.number().int().nonnegative(),
+      actors: z.array(
+        z.strictObject({
+          id: z.string(),
+          name: z.string(),
+          findings: z.number().int().nonnegative(),
+          indicators: z.array(
+            z.strictObject({ type: z.string(), value: z.string(), findings: z.number().int().nonnegative() }),
+          ),
+        }),
+      ),
+    })
+    .optional(),
   workers: z.number().int(),
   /** Wall time of the whole call, including loading the catalog and compiling rules. */
   durationMs: z.number(),
@@ -316,6 +346,8 @@ export const ScanOptions = z.strictObject({
   window: ScanWindow.optional(),
   /** S3 client settings for `s3://` inputs. */
   s3: S3Settings.optional(),
+  /** Known actors' indicators: matching findings are marked (`actors`) and counted in the summary. */
+  actors: z.array(ActorIndicators).default([]),
 });
 export type ScanOptions = z.input<typeof ScanOptions>;
 export type ResolvedScanOptions = z.infer<typeof ScanOptions>;

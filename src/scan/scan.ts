@@ -14,6 +14,7 @@ import type { DetectorMappings } from "../detectors/mapping.js";
 import type { DetectorSummary } from "../detectors/model.js";
 import type { Baseline } from "../rules/first-seen.js";
 import { resolveRuleTechniques } from "../rules/index.js";
+import { ActorMarker } from "./actors.js";
 import { FindingAggregator, type FindingsSink } from "./aggregate.js";
 import { CorrelationRun, type CorrelationSummary, type CorrTuple, correlationFinding } from "./correlate.js";
 import { type DetectorFile, DetectorInput, splitDetectorFiles } from "./detector-input.js";
@@ -831,6 +832,7 @@ async function scanWith(
   const jsMatched = new Set<string>();
   const summaryBuilder = new SummaryBuilder(catalog, opts.timelineLimit, opts.minLevel);
   const evidence = new EvidenceSampler(opts.evidencePerTechnique);
+  const actors = opts.actors.length > 0 ? new ActorMarker(opts.actors) : undefined;
   const agg = new FindingAggregator({
     rules: meta,
     units: prep.units,
@@ -846,6 +848,7 @@ async function scanWith(
     showSuppressed: hooks.showSuppressed,
     // events both engines matched are counted once: the JS engine's matched events, by origin
     observe: hooks.external && !prep.external?.readsAll ? (f) => jsMatched.add(originKey(f.origin)) : undefined,
+    actors,
   });
 
   const { results, stopped, filesTotal, scanMs } = prep.external?.readsAll
@@ -920,6 +923,7 @@ async function scanWith(
     scanMs: scanMs + externalMs,
   });
   finishSummary(summary, prep.files, prep, totals.outside);
+  if (actors) summary.actors = actors.summary();
   collected.sort(compareFindings);
   return {
     findings: collected,

@@ -685,9 +685,9 @@ function actorTests(factory: () => Promise<StoreFixture>): void {
         provenance: { source: "ATT&CK test", stixId: "intrusion-set--1", externalId: "G9999" },
       };
       const r1 = await store.importActors([input], alice);
-      assert.deepEqual(r1, { created: ["ACT-0001"], updated: [], unchanged: [] });
+      assert.deepEqual(r1, { created: ["ACT-0001"], updated: [], unchanged: [], droppedAliases: [] });
       const r2 = await store.importActors([input], alice);
-      assert.deepEqual(r2, { created: [], updated: [], unchanged: ["ACT-0001"] });
+      assert.deepEqual(r2, { created: [], updated: [], unchanged: ["ACT-0001"], droppedAliases: [] });
       const r3 = await store.importActors(
         [{ ...input, techniques: [...input.techniques, { id: "T1530" }], name: "Ember Wasp 2" }],
         alice,

@@ -34,6 +34,7 @@ import type {
 import { ActorTables } from "./actor-store.js";
 import { chunk, type Row, type SqlDb, type SqlValue } from "./sql.js";
 import {
+  type ActorImportResult,
   type ImportOptions,
   type ImportResult,
   IncidentFilter,
@@ -1017,14 +1018,20 @@ export class SqlStore implements Store {
    * external ID) or a name in common is updated (provenance, aliases, declared techniques, references), the
    * rest are created. One transaction.
    */
-  importActors(
-    inputs: readonly NewActorInput[],
-    ctx: ChangeContext,
-  ): Promise<{ created: string[]; updated: string[]; unchanged: string[] }> {
+  importActors(inputs: readonly NewActorInput[], ctx: ChangeContext): Promise<ActorImportResult> {
     return this.db.transaction(async (tx) => {
-      const out = { created: [] as string[], updated: [] as string[], unchanged: [] as string[] };
-      for (const input of inputs) {
-        const existing = await this.findImported(tx, input);
+      const out: ActorImportResult = { created: [], updated: [], unchanged: [], droppedAliases: [] };
+      for (const given of inputs) {
+        const existing = await this.findImported(tx, given);
+        // sources disagree on aliases: one another actor already answers to is left out, not merged
+        const aliases: string[] = [];
+        for (const al of given.aliases ?? []) {
+          const owner = await this.actors.find(tx, al);
+          if (owner && owner.id !== existing?.id)
+            out.droppedAliases.push({ name: given.name, alias: al, owner: owner.id });
+          else aliases.push(al);
+        }
+        const input = { ...given, aliases };
         if (!existing) {
           out.created.push((await this.actors.create(tx, input, ctx, { action: "import" })).id);
           continue;
@@ -1055,11 +1062,7 @@ export class SqlStore implements Store {
       );
       if (rows[0]) return this.actors.find(tx, rows[0].id);
     }
-    for (const n of [input.name, ...(input.aliases ?? [])]) {
-      const a = await this.actors.find(tx, n);
-      if (a) return a;
-    }
-    return undefined;
+    return this.actors.find(tx, input.name);
   }
 
   async close(): Promise<void> {

@@ -66,6 +66,14 @@ export interface IncidentPage {
   offset: number;
 }
 
+export interface ActorImportResult {
+  created: string[];
+  updated: string[];
+  unchanged: string[];
+  /** Aliases left out because another actor already answers to them. */
+  droppedAliases: Array<{ name: string; alias: string; owner: string }>;
+}
+
 export interface ImportResult {
   created: number;
   /** Keys of the incidents created. */
@@ -195,9 +203,6 @@ export interface Store {
   /** Merges actor `from` into `into`: names, indicators, techniques and references join; attributions move. */
   mergeActors(into: string, from: string, ctx: ChangeContext): Promise<{ actor: Actor; incidents: string[] }>;
   /** Creates or updates actors from a source (matched by provenance, then by name or alias). */
-  importActors(
-    inputs: readonly NewActorInput[],
-    ctx: ChangeContext,
-  ): Promise<{ created: string[]; updated: string[]; unchanged: string[] }>;
+  importActors(inputs: readonly NewActorInput[], ctx: ChangeContext): Promise<ActorImportResult>;
   close(): Promise<void>;
 }

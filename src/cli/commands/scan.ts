@@ -7,6 +7,7 @@ import { buildNavigatorLayers } from "../../catalog/layer.js";
 import { loadBuiltinCatalog } from "../../catalog/load.js";
 import { formatProblem, isTechtrailError, TechtrailError } from "../../core/errors.js";
 import { type OutputSink, openOutput, writeFileAtomic, writeOutput } from "../../core/fs.js";
+import type { ActorIndicators } from "../../core/indicators.js";
 import { loadDetectorMappings } from "../../detectors/mapping.js";
 import type { Baseline } from "../../rules/first-seen.js";
 import { SIGMA_LEVELS } from "../../rules/index.js";
@@ -70,6 +71,29 @@ interface ScanCliOpts {
   s3Concurrency?: string;
   engine?: string;
   duckdbMemory?: string;
+  /** false with --no-actors. */
+  actors?: boolean;
+}
+
+/**
+ * The register's actor indicators, for marking findings (none with --no-actors, or when there is no register
+ * and none was named with --db).
+ */
+async function registerIndicators(o: Pick<ScanCliOpts, "actors" | "db">): Promise<ActorIndicators[]> {
+  if (o.actors === false) return [];
+  const { openStore } = await import("../../store/open.js");
+  let store: Awaited<ReturnType<typeof openStore>>;
+  try {
+    store = await openStore({ ...(o.db ? { db: o.db } : {}), mustExist: true });
+  } catch (e) {
+    if (isTechtrailError(e) && e.code === "NOT_FOUND" && !o.db) return [];
+    throw e;
+  }
+  try {
+    return await store.actorIndicators();
+  } finally {
+    await store.close();
+  }
 }
 
 /** --from/--to/--accounts/--regions → the scan window (undefined when none is given). */
@@ -435,6 +459,7 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
     : undefined;
   const window = windowOptions(o);
   const s3 = s3Options(o);
+  const actors = await registerIndicators(o);
   for (const x of suppress?.warnings ?? []) log(`techtrail: warning: ${formatProblem(x)}`);
   const w = await LineWriter.open(o.out);
   const output = new FindingsOutput(w, o.format as Format, o.out ? outputWidth({}) : outputWidth());
@@ -456,6 +481,7 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
         ...(baseline ? { baseline } : {}),
         ...(window ? { window } : {}),
         ...(s3 ? { s3 } : {}),
+        ...(actors.length > 0 ? { actors } : {}),
       },
       // scanPaths loads the built-in catalog itself once the workers are starting (they compile rules meanwhile)
       {
@@ -505,6 +531,16 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
       `techtrail: ${readAndSkipped(s)}; ${count(s.findings.total)} finding(s)${below}, ${s.techniques.length} technique(s), ${s.rules.loaded} rules (${s.rules.failed} failed), ${(s.durationMs / 1000).toFixed(2)} s, ${s.eventsPerSecond.toLocaleString("en-US")} events/s`,
     );
   }
+  if (summary.actors && summary.actors.findings > 0)
+    // said even with --quiet: a known actor's infrastructure in the logs is the headline
+    log(
+      `techtrail: ${count(summary.actors.findings)} finding(s) match known actors' indicators: ${summary.actors.actors
+        .map(
+          (a) =>
+            `${safeText(a.name)} ${a.id} (${count(a.findings)}: ${a.indicators.map((i) => safeText(i.value)).join(", ")})`,
+        )
+        .join("; ")}`,
+    );
   if (o.createIncident && summary.findings.total > 0) {
     // loaded only when asked: the incident store and its drivers are not needed to scan
     const { createIncidentFromScan } = await import("./incident.js");
@@ -563,8 +599,9 @@ export function registerScanCommands(program: Command): void {
     .option("--title <text>", "title of the draft incident (with --create-incident)")
     .option(
       "--db <file|url>",
-      "incident store for --create-incident (default: TECHTRAIL_DATABASE_URL, TECHTRAIL_DB, ./techtrail.db)",
+      "incident store for --create-incident and actor indicators (default: TECHTRAIL_DATABASE_URL, TECHTRAIL_DB, ./techtrail.db)",
     )
+    .option("--no-actors", "do not mark findings that match the register's actor indicators")
     .option("--actor <name>", "who creates the incident, for the audit trail")
     .option(
       "--reorder-window <duration>",
