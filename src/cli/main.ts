@@ -123,7 +123,7 @@ export const COMMANDS: CommandEntry[] = [
   {
     names: {
       actor: {
-        term: "actor",
+        term: "actor [options]",
         description: "threat actors: names, aliases, infrastructure indicators, techniques, attributed incidents",
       },
     },
