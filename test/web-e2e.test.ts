@@ -5,17 +5,7 @@
 // Uses one Stratus Red Team detonation log from ../shared/data/stratus-detonation-logs (Apache-2.0).
 // Screenshots of each main page go to .screenshots/ (git-ignored).
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -29,11 +19,10 @@ import { createApp } from "../src/server/app.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
 import type { Store } from "../src/store/store.js";
 import { CHROMIUM, launchChromium } from "./helpers/chromium.js";
+import { DIST, ensureBuilt } from "./helpers/web-dist.js";
 import { sharedPath } from "./shared.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const WEB = join(ROOT, "web");
-const DIST = join(WEB, "dist");
 const SHOTS = join(ROOT, ".screenshots");
 const STRATUS = sharedPath("data/stratus-detonation-logs/raw/aws.defense-evasion.cloudtrail-stop.json");
 const PASSWORD = "correct horse battery staple";
@@ -75,30 +64,6 @@ function trailStopLog(dir: string): string {
   };
   writeFileSync(file, JSON.stringify([record]));
   return file;
-}
-
-/** Newest modification time under a folder (files only). */
-function newest(dir: string): number {
-  let t = 0;
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const s = statSync(p);
-    t = Math.max(t, s.isDirectory() ? newest(p) : s.mtimeMs);
-  }
-  return t;
-}
-
-/** Builds web/dist when it is missing or older than the sources (npm ci builds it; this keeps local runs honest). */
-function ensureBuilt(): void {
-  const index = join(DIST, "index.html");
-  const srcTime = Math.max(newest(join(WEB, "src")), statSync(join(WEB, "index.html")).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= srcTime) return;
-  const vite = join(ROOT, "node_modules", "vite", "bin", "vite.js");
-  const r = spawnSync(process.execPath, [vite, "build", "--config", join(WEB, "vite.config.ts")], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-  assert.equal(r.status, 0, `vite build failed:\n${r.stdout}\n${r.stderr}`);
 }
 
 interface Observed {

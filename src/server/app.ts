@@ -41,6 +41,8 @@ export interface AppOptions {
   /** Folder with the built web UI (index.html); null or missing folder = no UI. */
   webDir?: string | null;
   releasesDir?: string;
+  /** The catalog folder served (absent: the shipped catalog), shown by /api/catalog/info. */
+  catalogDir?: string;
   /** Secure flag on cookies: "auto" (when the request is https), or forced. */
   secureCookies?: SecureCookies;
   loginLimit?: LoginLimitOptions;
@@ -118,6 +120,7 @@ export function createApp(opts: AppOptions): OpenAPIHono<AppEnv> {
     ruleCache: opts.ruleCache ?? new RuleSetCache(),
   };
   if (opts.releasesDir !== undefined) deps.releasesDir = opts.releasesDir;
+  if (opts.catalogDir !== undefined) deps.catalogDir = opts.catalogDir;
   const secure = opts.secureCookies ?? "auto";
   const limiter = new LoginLimiter(opts.loginLimit);
   const app = new OpenAPIHono<AppEnv>();

@@ -31,6 +31,8 @@ export interface ServerDeps {
   limits: ServerLimits;
   /** Folder of catalog releases (default: the ones shipped with techtrail). */
   releasesDir?: string;
+  /** The catalog folder served (absent: the shipped catalog), for /api/catalog/info. */
+  catalogDir?: string;
   /** Where operational messages go (unexpected errors); the CLI passes stderr. Never console. */
   log: (line: string) => void;
   /** Rules compiled once for every scan upload, until the rule files change. */

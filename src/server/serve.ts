@@ -3,10 +3,11 @@
 // incidents) seeds the demo register and creates an `admin` user with a one-time password that is returned
 // for printing (only its scrypt hash is stored); then listens with @hono/node-server, on 127.0.0.1 by default.
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { type AuthStore, openAuthStore } from "../auth/auth-store.js";
 import type { Catalog } from "../catalog/catalog.js";
-import { loadBuiltinCatalog } from "../catalog/load.js";
+import { loadCatalog } from "../catalog/overlay.js";
 import { TechtrailError } from "../core/errors.js";
 import { packagePath } from "../core/paths.js";
 import { IncidentRegister } from "../register/register.js";
@@ -30,6 +31,10 @@ export interface ServiceOptions {
   demo?: boolean;
   webDir?: string | null;
   catalog?: Catalog;
+  /** Catalog folder to load (default: the shipped catalog); its releases/ are the ones served. Ignored with `catalog`. */
+  catalogDir?: string;
+  /** Team overlay folder loaded on top of the catalog. Ignored with `catalog`. */
+  overlayDir?: string;
   app?: Partial<AppOptions>;
   log?: (line: string) => void;
 }
@@ -40,6 +45,8 @@ export interface RunningService {
   host: string;
   store: Store;
   auth: AuthStore;
+  /** The catalog served, overlay included. */
+  catalog: Catalog;
   /** Set on the first start only: the generated password of the `admin` user (not stored in clear). */
   adminPassword?: string;
   /** Demo incidents created on this start. */
@@ -77,7 +84,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   if (opts.env !== undefined) storeOpts.env = opts.env;
   const store = await openStore(storeOpts);
   try {
-    const catalog = opts.catalog ?? loadBuiltinCatalog();
+    const catalog = opts.catalog ?? loadCatalog({ catalogDir: opts.catalogDir, overlayDir: opts.overlayDir });
     const auth = await openAuthStore(store);
     await auth.pruneSessions();
     const appOpts: AppOptions = {
@@ -85,6 +92,9 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
       catalog,
       auth,
       webDir: opts.webDir === undefined ? DEFAULT_WEB_DIR : opts.webDir,
+      ...(opts.catalogDir !== undefined
+        ? { catalogDir: opts.catalogDir, releasesDir: join(opts.catalogDir, "releases") }
+        : {}),
       ...opts.app,
     };
     const ruleCache = appOpts.ruleCache ?? new RuleSetCache();
@@ -130,6 +140,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
       host,
       store,
       auth,
+      catalog,
       seeded: init.seeded,
       async close() {
         if (closed) return;

@@ -6,7 +6,11 @@ import { type AnalyticsFilterInput, parseAnalyticsFilter } from "../analytics/mo
 import { type AnalyticsSource, incidentTechniqueLists, scopeOf } from "../analytics/query.js";
 import type { Catalog } from "../catalog/catalog.js";
 import { CatalogDiffJson } from "../catalog/diff.js";
-import { CatalogMeta, Tactic, Technique, TechniqueStatus } from "../catalog/model.js";
+import { CatalogMeta, OverlayAdditions, Tactic, Technique, TechniqueStatus } from "../catalog/model.js";
+import { techniqueSource } from "../catalog/overlay.js";
+
+/** `overlay`: defined by the team overlay loaded on top of the catalog (docs/catalog-overlays.md). */
+export const TechniqueSource = z.enum(["catalog", "overlay"]);
 
 export const TechniqueSummary = z.object({
   id: z.string(),
@@ -17,6 +21,7 @@ export const TechniqueSummary = z.object({
   services: z.array(z.string()),
   events: z.array(z.string()),
   aliases: z.array(z.string()),
+  source: TechniqueSource,
 });
 export type TechniqueSummary = z.infer<typeof TechniqueSummary>;
 
@@ -30,6 +35,7 @@ export function techniqueSummary(t: Technique): TechniqueSummary {
     services: t.services,
     events: t.events,
     aliases: t.aliases,
+    source: techniqueSource(t.id),
   };
 }
 
@@ -37,12 +43,19 @@ export const MatrixCell = z.object({
   id: z.string(),
   name: z.string(),
   status: TechniqueStatus,
+  source: TechniqueSource,
   /** Incidents tagged with exactly this technique. */
   incidents: z.number().int(),
   /** Incidents tagged with this technique or one of its sub-techniques (counted once each). */
   incidentsWithSubtechniques: z.number().int(),
   subtechniques: z.array(
-    z.object({ id: z.string(), name: z.string(), status: TechniqueStatus, incidents: z.number().int() }),
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      status: TechniqueStatus,
+      source: TechniqueSource,
+      incidents: z.number().int(),
+    }),
   ),
 });
 export type MatrixCell = z.infer<typeof MatrixCell>;
@@ -78,7 +91,13 @@ export function buildMatrix(
         const subs = catalog
           .subtechniques(t.id)
           .filter((s) => opts.includeRevoked || s.status !== "revoked")
-          .map((s) => ({ id: s.id, name: s.name, status: s.status, incidents: counts.get(s.id) ?? 0 }));
+          .map((s) => ({
+            id: s.id,
+            name: s.name,
+            status: s.status,
+            source: techniqueSource(s.id),
+            incidents: counts.get(s.id) ?? 0,
+          }));
         const own = counts.get(t.id) ?? 0;
         const rolled = opts.parentCounts?.get(t.id) ?? own + subs.reduce((n, s) => n + s.incidents, 0);
         maxIncidents = Math.max(maxIncidents, rolled);
@@ -86,6 +105,7 @@ export function buildMatrix(
           id: t.id,
           name: t.name,
           status: t.status,
+          source: techniqueSource(t.id),
           incidents: own,
           incidentsWithSubtechniques: rolled,
           subtechniques: subs,
@@ -143,6 +163,9 @@ export const TechniqueDetail = z.object({
   subtechniques: z.array(TechniqueSummary),
   mitigationNames: z.array(z.object({ id: z.string(), how: z.string(), name: z.string() })),
   replacement: TechniqueSummary.nullable(),
+  source: TechniqueSource,
+  /** What the loaded overlay added to this catalog technique (also merged into the fields above), if anything. */
+  overlayAdditions: OverlayAdditions.nullable(),
 });
 export type TechniqueDetail = z.infer<typeof TechniqueDetail>;
 

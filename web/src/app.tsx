@@ -3,6 +3,7 @@
 import { lazy, Suspense, useEffect } from "react";
 import type { Role } from "./api-types";
 import { AuthProvider, useAuth } from "./auth";
+import { client } from "./client";
 import { Loading } from "./components/common";
 import { AccountPage } from "./pages/account-page";
 import { CoveragePage } from "./pages/coverage-page";
@@ -21,6 +22,7 @@ import { TechniquePage } from "./pages/technique-page";
 import { UsersPage } from "./pages/users-page";
 import { WorkshopPage, WorkshopsPage } from "./pages/workshop-page";
 import { href, type Route, useRoute } from "./router";
+import { useCall } from "./use-api";
 
 // The dashboard carries ECharts (most of the bundle): load it only when it is opened.
 const DashboardPage = lazy(() => import("./pages/dashboard-page").then((m) => ({ default: m.DashboardPage })));
@@ -104,7 +106,28 @@ function SignedIn({ route, section }: { route: Route; section: string }) {
       <main className="content">
         <Page route={route} />
       </main>
+      <CatalogLine />
     </>
+  );
+}
+
+/** Which catalog and team overlay the service shows ("Catalog 2026.12 + overlay ACME (3 techniques, 5 additions)"). */
+function CatalogLine() {
+  const info = useCall(client.catalog.info.$get, {});
+  if (!info.data) return null;
+  const d = info.data;
+  const warnings = d.overlay?.warnings.length ?? 0;
+  return (
+    <footer className="catalog-line muted" data-testid="catalog-line">
+      {d.summary.charAt(0).toUpperCase() + d.summary.slice(1)}
+      {d.overlay ? <span title={d.overlay.path}> · {d.overlay.name}</span> : null}
+      {warnings ? (
+        <span title="run `techtrail catalog overlay check` to list them">
+          {" "}
+          · {warnings} overlay warning{warnings === 1 ? "" : "s"}
+        </span>
+      ) : null}
+    </footer>
   );
 }
 

@@ -2,8 +2,10 @@
 // the embedded SQLite store (or PostgreSQL via TECHTRAIL_DATABASE_URL). Prints the URL and, on the first start,
 // the one-time admin password.
 import type { Command } from "commander";
+import { describeLoadedCatalog, loadedCatalogInfo } from "../../catalog/overlay.js";
 import { TechtrailError } from "../../core/errors.js";
 import { DEFAULT_HOST, DEFAULT_PORT, startService } from "../../server/serve.js";
+import { CATALOG_OPTION_HELP, catalogSelection, OVERLAY_OPTION_HELP, openCatalog } from "../catalog-options.js";
 import { log, out } from "../output.js";
 
 interface ServeOpts {
@@ -14,6 +16,8 @@ interface ServeOpts {
   demo: boolean;
   db?: string;
   web?: string;
+  catalog?: string;
+  overlay?: string;
 }
 
 export async function runServe(o: ServeOpts): Promise<void> {
@@ -26,11 +30,15 @@ export async function runServe(o: ServeOpts): Promise<void> {
     log: (line) => log(line),
   };
   if (o.db !== undefined) opts.db = o.db;
+  const sel = catalogSelection(o);
+  if (sel.catalogDir !== undefined || sel.overlayDir !== undefined) opts.catalog = openCatalog(o);
+  if (sel.catalogDir !== undefined) opts.catalogDir = sel.catalogDir;
   if (o.web !== undefined) opts.webDir = o.web;
   if (o.secureCookies) opts.app = { secureCookies: true };
   if (o.trustedProxy && o.trustedProxy.length > 0) opts.app = { ...opts.app, trustedProxies: o.trustedProxy };
   const svc = await startService(opts);
   out(`techtrail listening on ${svc.url}`);
+  out(`  ${describeLoadedCatalog(loadedCatalogInfo(svc.catalog, sel))}`);
   out(
     `  store: ${svc.store.kind} ${svc.store.location}${svc.seeded ? ` (seeded ${svc.seeded} demo incidents, marked demo)` : ""}`,
   );
@@ -60,6 +68,8 @@ export function addServeOptions(cmd: Command): Command {
       "SQLite file or postgres:// URL (default: TECHTRAIL_DATABASE_URL, TECHTRAIL_DB, ./techtrail.db)",
     )
     .option("--web <dir>", "folder of the built web UI (default: web/dist of the package)")
+    .option("--catalog <dir>", CATALOG_OPTION_HELP)
+    .option("--overlay <dir>", OVERLAY_OPTION_HELP)
     .option("--secure-cookies", "always mark cookies Secure (behind an https reverse proxy)")
     .option(
       "--trusted-proxy <cidr>",

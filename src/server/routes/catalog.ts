@@ -7,7 +7,8 @@ import type { Catalog } from "../../catalog/catalog.js";
 import { diffCatalogs, diffToJson } from "../../catalog/diff.js";
 import { buildNavigatorLayers, LayerScores, NavigatorLayer } from "../../catalog/layer.js";
 import { BUILTIN_RELEASES_DIR, listReleases, openCatalogRef } from "../../catalog/load.js";
-import { CATALOG_VERSION_RE } from "../../catalog/model.js";
+import { CATALOG_VERSION_RE, LoadedCatalogInfo } from "../../catalog/model.js";
+import { describeLoadedCatalog, loadedCatalogInfo, techniqueSource } from "../../catalog/overlay.js";
 import { searchCatalog } from "../../catalog/search.js";
 import { exportStix, ImportReport, importStix, StixBundle, serializeStix } from "../../catalog/stix.js";
 import { TechtrailError } from "../../core/errors.js";
@@ -65,6 +66,8 @@ export const LayerRequest = z.strictObject({
   aggregate: z.enum(["sum", "max"]).optional(),
 });
 
+/** The loaded catalog and overlay, with the one-line summary the UI shows. */
+export const CatalogInfoView = LoadedCatalogInfo.extend({ summary: z.string() });
 export const TechniqueList = z.object({
   catalogVersion: z.string(),
   total: z.number().int(),
@@ -78,6 +81,14 @@ const viewer = access("viewer");
 const errors = errorResponses({ role: "viewer" });
 const errorsById = errorResponses({ role: "viewer", path: "/{id}" });
 
+const info = createRoute({
+  method: "get",
+  path: "/info",
+  summary: "Which catalog (version, folder) and which team overlay (namespace, counts, warnings) are loaded",
+  tags,
+  ...viewer,
+  responses: { 200: jsonContent(CatalogInfoView), ...errors },
+});
 const overview = createRoute({
   method: "get",
   path: "/",
@@ -196,8 +207,11 @@ export function catalogRoutes(deps: ServerDeps) {
   const searches = new Map<string, Uint8Array>();
   const openRef = (ref: string): Catalog => (ref === "current" ? catalog : openCatalogRef(ref, { releasesDir }));
 
+  const loadedInfo = loadedCatalogInfo(catalog, { catalogDir: deps.catalogDir });
+  const loaded = { ...loadedInfo, summary: describeLoadedCatalog(loadedInfo) };
   return (
     routeApp()
+      .openapi(info, (c) => json(c, loaded))
       .openapi(overview, (c) =>
         jsonText<CatalogOverview>(
           c,
@@ -232,6 +246,8 @@ export function catalogRoutes(deps: ServerDeps) {
               subtechniques: catalog.subtechniques(t.id).map(techniqueSummary),
               mitigationNames: t.mitigations.map((m) => ({ ...m, name: catalog.mitigation(m.id)?.name ?? m.id })),
               replacement: t.revokedBy ? techniqueSummary(catalog.require(t.revokedBy)) : null,
+              source: techniqueSource(t.id),
+              overlayAdditions: catalog.overlay?.patched[t.id] ?? null,
             }),
           ),
         );

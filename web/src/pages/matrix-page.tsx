@@ -230,9 +230,16 @@ function Cell(props: {
       </span>
     );
   return (
-    <div className={`matrix-cell ${colour(cell.id, cell.incidentsWithSubtechniques)}`} data-technique={cell.id}>
+    <div
+      className={`matrix-cell ${colour(cell.id, cell.incidentsWithSubtechniques)}${cell.source === "overlay" ? " overlay" : ""}`}
+      data-technique={cell.id}
+      data-source={cell.source}
+    >
       <div className="cell-main">
-        <Link to={href("techniques", cell.id)} title={`${cell.id} ${cell.name}`}>
+        <Link
+          to={href("techniques", cell.id)}
+          title={`${cell.id} ${cell.name}${cell.source === "overlay" ? " (team overlay)" : ""}`}
+        >
           <span className="tid">{cell.id}</span> {cell.name}
         </Link>
         {mode === "frequency" ? (
@@ -262,8 +269,15 @@ function Cell(props: {
       {expanded ? (
         <ul className="subs">
           {cell.subtechniques.map((s) => (
-            <li key={s.id} className={colour(s.id, s.incidents)}>
-              <Link to={href("techniques", s.id)} title={`${s.id} ${s.name}`}>
+            <li
+              key={s.id}
+              className={`${colour(s.id, s.incidents)}${s.source === "overlay" ? " overlay" : ""}`}
+              data-source={s.source}
+            >
+              <Link
+                to={href("techniques", s.id)}
+                title={`${s.id} ${s.name}${s.source === "overlay" ? " (team overlay)" : ""}`}
+              >
                 <span className="tid">{s.id}</span> {s.name}
               </Link>
               {mode === "frequency" ? <span className="count">{s.incidents}</span> : mark(s.id)}

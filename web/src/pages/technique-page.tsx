@@ -19,7 +19,14 @@ export function TechniquePage({ id }: { id: string }) {
       <PageTitle>
         <span className="tid">{d.id}</span> {d.name}{" "}
         {d.status !== "active" ? <Badge kind="warn">{d.status}</Badge> : null}
+        {d.source === "overlay" ? <OverlayBadge /> : null}
       </PageTitle>
+      {d.source === "overlay" ? (
+        <p className="notice" data-testid="overlay-notice">
+          A team technique from the overlay loaded on top of the catalog, not part of the shipped catalog.
+        </p>
+      ) : null}
+      {d.overlayAdditions ? <OverlayAdditionsNote added={d.overlayAdditions} /> : null}
       {d.replacement ? (
         <p className="notice">
           Replaced by{" "}
@@ -61,8 +68,36 @@ export function TechniquePage({ id }: { id: string }) {
   );
 }
 
+function OverlayBadge() {
+  return (
+    <span className="badge badge-overlay" title="from the team overlay, not the shipped catalog">
+      overlay
+    </span>
+  );
+}
+
+/** What the team overlay adds to a catalog technique (also shown, marked, in the lists below). */
+function OverlayAdditionsNote({ added }: { added: NonNullable<TechniqueDetail["overlayAdditions"]> }) {
+  const parts = [
+    added.events.length ? `${added.events.length} event${added.events.length === 1 ? "" : "s"}` : "",
+    added.aliases.length ? `${added.aliases.length} alias${added.aliases.length === 1 ? "" : "es"}` : "",
+    added.mitigations.length
+      ? `${added.mitigations.length} mitigation note${added.mitigations.length === 1 ? "" : "s"}`
+      : "",
+    added.detection !== null ? "a detection note" : "",
+    added.references.length ? `${added.references.length} reference${added.references.length === 1 ? "" : "s"}` : "",
+  ].filter(Boolean);
+  return (
+    <p className="notice" data-testid="overlay-additions">
+      <OverlayBadge /> The team overlay adds {parts.join(", ")} to this catalog technique.
+    </p>
+  );
+}
+
 /** Events, data sources, detection notes, mitigations and sub-techniques. */
 function TechniqueFacts({ technique: d }: { technique: TechniqueDetail }) {
+  const addedEvents = new Set(d.overlayAdditions?.events ?? []);
+  const addedMitigations = new Set(d.overlayAdditions?.mitigations.map((m) => m.id) ?? []);
   return (
     <div className="grid-2">
       <div>
@@ -71,7 +106,7 @@ function TechniqueFacts({ technique: d }: { technique: TechniqueDetail }) {
           <ul className="events">
             {d.events.map((e) => (
               <li key={e}>
-                <code>{e}</code>
+                <code>{e}</code> {addedEvents.has(e) ? <OverlayBadge /> : null}
               </li>
             ))}
           </ul>
@@ -96,7 +131,7 @@ function TechniqueFacts({ technique: d }: { technique: TechniqueDetail }) {
                 <strong>
                   {m.id} {m.name}
                 </strong>
-                : {m.how}
+                : {m.how} {addedMitigations.has(m.id) ? <OverlayBadge /> : null}
               </li>
             ))}
           </ul>
@@ -111,7 +146,8 @@ function TechniqueFacts({ technique: d }: { technique: TechniqueDetail }) {
                 <li key={s.id}>
                   <Link to={href("techniques", s.id)}>
                     <span className="tid">{s.id}</span> {s.name}
-                  </Link>
+                  </Link>{" "}
+                  {s.source === "overlay" ? <OverlayBadge /> : null}
                 </li>
               ))}
             </ul>
