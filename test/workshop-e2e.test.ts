@@ -103,7 +103,7 @@ describe("a workshop in Chromium", { skip: haveChromium ? false : `${CHROMIUM} i
     // Start: the facilitator fills in the form; the server plays the scenario and keeps the key.
     const f = await signedIn("facilitator1");
     await f.getByRole("link", { name: "Workshops" }).click();
-    await f.getByLabel("Scenario pack").fill("ransomware-s3");
+    await f.getByLabel("Scenario pack").selectOption("ransomware-s3");
     await f.getByLabel(/^Seed/).fill("5");
     await f.getByLabel("Title (optional)").fill("Friday ransomware drill");
     await f.getByRole("button", { name: "Start" }).click();

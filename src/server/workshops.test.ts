@@ -37,6 +37,11 @@ describe("workshops over HTTP", () => {
       (list.body.items as Array<{ id: string }>).map((w) => w.id),
       ["drill"],
     );
+    const packs = list.body.scenarios as Array<{ name: string; title: string }>;
+    assert.ok(
+      packs.some((p) => p.name === "ransomware-s3" && p.title),
+      JSON.stringify(packs),
+    );
     const shown = await as("viewer", "/drill");
     assert.equal(shown.status, 200);
     assert.equal((shown.body.questions as unknown[]).length, 4);

@@ -9,6 +9,7 @@ import type { Principal } from "../../auth/model.js";
 import { TechtrailError } from "../../core/errors.js";
 import { loadPlaybooks } from "../../playbooks/playbooks.js";
 import { loadRuleLibrary } from "../../scan/rule-library.js";
+import { loadScenarioPacks } from "../../scenarios/pack.js";
 import {
   Answer,
   Debrief,
@@ -55,7 +56,9 @@ export const StartWorkshopBody = z.strictObject({
 });
 
 export const WorkshopListItem = WorkshopView.omit({ questions: true, settings: true });
-export const WorkshopList = z.object({ items: z.array(WorkshopListItem) });
+export const ScenarioChoice = z.object({ name: z.string(), title: z.string(), summary: z.string() });
+/** Workshops, and the scenario packs a new one can be started from. */
+export const WorkshopList = z.object({ items: z.array(WorkshopListItem), scenarios: z.array(ScenarioChoice) });
 /** A workshop for the signed-in user: the participant view, and whether they run it. */
 export const WorkshopDetail = WorkshopView.extend({ facilitator: z.boolean() });
 export const HintBody = z.strictObject({ question: QuestionId });
@@ -76,7 +79,7 @@ function conflict() {
 const list = createRoute({
   method: "get",
   path: "/",
-  summary: "Workshops, newest first",
+  summary: "Workshops, newest first, and the scenario packs to start one from",
   tags,
   ...access("viewer"),
   responses: { 200: jsonContent(WorkshopList), ...errorResponses({ role: "viewer" }) },
@@ -196,6 +199,12 @@ export function workshopRoutes(deps: ServerDeps) {
     );
     return rules;
   };
+  // The shipped packs cannot change while the server runs.
+  let scenarios: Array<z.infer<typeof ScenarioChoice>> | undefined;
+  const scenarioChoices = () =>
+    (scenarios ??= [...loadScenarioPacks(catalog).values()]
+      .map((p) => ({ name: p.name, title: p.title, summary: p.summary.trim() }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1)));
   const detail = async (c: AppContext, w: WorkshopRecord) => ({
     ...(await workshopView(store, w)),
     facilitator: runs(w, principalOf(c)),
@@ -214,7 +223,7 @@ export function workshopRoutes(deps: ServerDeps) {
         closedAt: w.closedAt,
         participants: w.participants,
       }));
-      return json(c, { items });
+      return json(c, { items, scenarios: scenarioChoices() });
     })
     .openapi(start, async (c) => {
       const b = c.req.valid("json");

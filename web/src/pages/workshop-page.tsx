@@ -3,7 +3,7 @@
 // its facilitator (everyone's results, the debrief, closing it). The answer key never reaches the browser while
 // the workshop is open: the debrief comes from the server only for the facilitator, or for all once closed.
 import { type FormEvent, type ReactNode, useState } from "react";
-import type { WorkshopAnswer, WorkshopDetail, WorkshopProgress, WorkshopQuestion } from "../api-types";
+import type { WorkshopAnswer, WorkshopDetail, WorkshopList, WorkshopProgress, WorkshopQuestion } from "../api-types";
 import { useAuth } from "../auth";
 import { href as apiHref, client, ok } from "../client";
 import { Badge, ErrorBox, fmtDate, Loading, PageTitle } from "../components/common";
@@ -20,7 +20,7 @@ export function WorkshopsPage() {
         Hands-on incident-response exercises: investigate generated CloudTrail logs of a realistic attack and answer
         four questions. Each answer counts once; hints cost points.
       </p>
-      {auth.can("responder") ? <StartForm /> : null}
+      {auth.can("responder") && list.data ? <StartForm scenarios={list.data.scenarios} /> : null}
       {list.error ? <ErrorBox error={list.error} feature="workshops" /> : null}
       {!list.data ? (
         <Loading />
@@ -60,8 +60,8 @@ export function WorkshopsPage() {
   );
 }
 
-function StartForm() {
-  const [scenario, setScenario] = useState("ransomware-s3");
+function StartForm({ scenarios }: { scenarios: WorkshopList["scenarios"] }) {
+  const [scenario, setScenario] = useState(scenarios[0]?.name ?? "");
   const [seed, setSeed] = useState("1");
   const [title, setTitle] = useState("");
   const [busy, setBusy] = useState(false);
@@ -90,8 +90,15 @@ function StartForm() {
       <h2>Start a workshop</h2>
       <label>
         Scenario pack
-        <input name="scenario" value={scenario} onChange={(e) => setScenario(e.target.value)} required />
+        <select name="scenario" value={scenario} onChange={(e) => setScenario(e.target.value)} required>
+          {scenarios.map((p) => (
+            <option key={p.name} value={p.name}>
+              {p.title} ({p.name})
+            </option>
+          ))}
+        </select>
       </label>
+      <p className="muted small">{scenarios.find((p) => p.name === scenario)?.summary}</p>
       <label>
         Seed (keep it to yourself: it reproduces the answer key)
         <input name="seed" type="number" min={0} value={seed} onChange={(e) => setSeed(e.target.value)} required />
