@@ -634,7 +634,7 @@ export function registerScanCommands(program: Command): void {
     .option("--s3-concurrency <n>", "s3:// inputs: objects fetched at once (default 16)")
     .option(
       "--engine <name>",
-      "js (default), duckdb (rules SQL can express run in embedded DuckDB, the rest in JS), or auto (DuckDB for 256 MiB of JSON files or more)",
+      "js (default), duckdb (rules SQL can express run in embedded DuckDB in one pass, the rest in JS), or auto (JS: it was faster at every measured input size; see docs/sql.md)",
     )
     .option("--duckdb-memory <size>", "DuckDB memory limit (default 1GB; it spills to a temporary folder beyond)")
     .action(async (paths: string[], o: ScanCliOpts) => {
