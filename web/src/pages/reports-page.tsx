@@ -18,8 +18,10 @@ export function ReportsPage() {
     <section>
       <PageTitle>Quarterly reports</PageTitle>
       <p className="muted">
-        Frequency, trend, co-occurrence, tactic paths, actors, response times, mitigations, playbook gaps and coverage
-        for one quarter. The HTML report is one self-contained, printable file.
+        A one-page management summary (what changed and whether it is more than noise, the three techniques that matter
+        most, the controls that would have prevented most, playbook and detection gaps), then frequency, trend,
+        co-occurrence, tactic paths, actors, response times, mitigations, controls, playbook gaps and coverage for one
+        quarter. The HTML report is one self-contained, printable file (the summary prints as page 1).
       </p>
       <form className="filters" aria-label="Report" onSubmit={(e) => e.preventDefault()}>
         <label>
