@@ -87,12 +87,20 @@ export const MitigationEffects = z.array(
 );
 export type MitigationEffects = z.infer<typeof MitigationEffects>;
 
+/** `2026-02-30` matches the pattern but is no day. */
+function realDate(d: string): boolean {
+  const ms = Date.parse(`${d}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === d;
+}
+
 /** One control a team has in place. */
 export const DeployedControl = z.strictObject({
   /** A catalog mitigation ID (M1032, AM0009). */
   control: MitigationId,
   /** In place from this day on (UTC). */
-  since: IsoDate,
+  since: IsoDate.refine((d) => realDate(d), {
+    message: "expected a real date YYYY-MM-DD",
+  }),
   /** Only part of the control is in place: its rules apply to these techniques only. */
   techniques: z.array(TechniqueId).min(1).optional(),
   /** The team's own rules for this control, added to the catalog's. */

@@ -56,6 +56,8 @@ export interface AppOptions {
   log?: (line: string) => void;
   /** The compiled rules scan uploads use (default: a new cache; the first upload compiles them). */
   ruleCache?: RuleSetCache;
+  /** Deployed-controls inventory for /api/stats/controls (docs/controls.md). */
+  controlsFile?: string;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -121,6 +123,7 @@ export function createApp(opts: AppOptions): OpenAPIHono<AppEnv> {
   };
   if (opts.releasesDir !== undefined) deps.releasesDir = opts.releasesDir;
   if (opts.catalogDir !== undefined) deps.catalogDir = opts.catalogDir;
+  if (opts.controlsFile !== undefined) deps.controlsFile = opts.controlsFile;
   const secure = opts.secureCookies ?? "auto";
   const limiter = new LoginLimiter(opts.loginLimit);
   const app = new OpenAPIHono<AppEnv>();

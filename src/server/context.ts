@@ -37,6 +37,8 @@ export interface ServerDeps {
   log: (line: string) => void;
   /** Rules compiled once for every scan upload, until the rule files change. */
   ruleCache: RuleSetCache;
+  /** The team's deployed-controls inventory (controls.yaml), read on each controls request. */
+  controlsFile?: string;
 }
 
 export type AppEnv = {

@@ -2,7 +2,9 @@
 // the embedded SQLite store (or PostgreSQL via TECHTRAIL_DATABASE_URL). Prints the URL and, on the first start,
 // the one-time admin password.
 import type { Command } from "commander";
+import { loadBuiltinCatalog } from "../../catalog/load.js";
 import { describeLoadedCatalog, loadedCatalogInfo } from "../../catalog/overlay.js";
+import { loadControlsInventory } from "../../controls/load.js";
 import { TechtrailError } from "../../core/errors.js";
 import { DEFAULT_HOST, DEFAULT_PORT, startService } from "../../server/serve.js";
 import { CATALOG_OPTION_HELP, catalogSelection, OVERLAY_OPTION_HELP, openCatalog } from "../catalog-options.js";
@@ -18,6 +20,7 @@ interface ServeOpts {
   web?: string;
   catalog?: string;
   overlay?: string;
+  controls?: string;
 }
 
 export async function runServe(o: ServeOpts): Promise<void> {
@@ -36,6 +39,12 @@ export async function runServe(o: ServeOpts): Promise<void> {
   if (o.web !== undefined) opts.webDir = o.web;
   if (o.secureCookies) opts.app = { secureCookies: true };
   if (o.trustedProxy && o.trustedProxy.length > 0) opts.app = { ...opts.app, trustedProxies: o.trustedProxy };
+  const controls = o.controls ?? process.env.TECHTRAIL_CONTROLS;
+  if (controls) {
+    // Checked now so a bad file stops the start with its located problems, not the first request.
+    loadControlsInventory(controls, opts.catalog ?? loadBuiltinCatalog());
+    opts.app = { ...opts.app, controlsFile: controls };
+  }
   const svc = await startService(opts);
   out(`techtrail listening on ${svc.url}`);
   out(`  ${describeLoadedCatalog(loadedCatalogInfo(svc.catalog, sel))}`);
@@ -70,6 +79,10 @@ export function addServeOptions(cmd: Command): Command {
     .option("--web <dir>", "folder of the built web UI (default: web/dist of the package)")
     .option("--catalog <dir>", CATALOG_OPTION_HELP)
     .option("--overlay <dir>", OVERLAY_OPTION_HELP)
+    .option(
+      "--controls <file>",
+      "the team's deployed-controls inventory for stats controls (default: TECHTRAIL_CONTROLS)",
+    )
     .option("--secure-cookies", "always mark cookies Secure (behind an https reverse proxy)")
     .option(
       "--trusted-proxy <cidr>",

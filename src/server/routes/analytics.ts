@@ -2,10 +2,13 @@
 // and matching, response timing, mitigation impact (src/analytics); playbooks and playbook gaps
 // (src/playbooks); detection coverage against a built-in monitoring profile (src/coverage). All read the
 // incident store; every query takes the same filter (period or quarter, severity, account, actor, tag, demo).
+import { basename } from "node:path";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import {
   actorProfiles,
+  ControlsResult,
+  controlsImpact,
   matchIncidentToActors,
   mitigationImpact,
   responseTiming,
@@ -26,6 +29,7 @@ import {
   TimingResult,
   TrendResult,
 } from "../../analytics/model.js";
+import { loadControlsInventory } from "../../controls/load.js";
 import { TechtrailError } from "../../core/errors.js";
 import { CoverageResult, coverageFromStore } from "../../coverage/coverage.js";
 import { builtinProfileNames, DEFAULT_PROFILE, loadProfile } from "../../coverage/profile.js";
@@ -152,6 +156,21 @@ const mitigations = stats(
   "Mitigations ranked by the incidents they would have addressed",
   MitigationsResult,
 );
+const controls = createRoute({
+  method: "get",
+  path: "/stats/controls",
+  summary:
+    "What each control not yet deployed would have prevented, shortened, limited or not touched, and what deployed controls missed (the server's --controls file)",
+  tags,
+  ...viewer,
+  request: {
+    query: AnalyticsQuery.extend({
+      /** Only these controls (comma-separated mitigation IDs). */
+      control: z.string().min(1).optional(),
+    }),
+  },
+  responses: { 200: jsonContent(ControlsResult), ...errors },
+});
 const playbookList = createRoute({
   method: "get",
   path: "/playbooks",
@@ -267,6 +286,27 @@ export function analyticsRoutes(deps: ServerDeps) {
     .openapi(mitigations, async (c) => {
       const v = c.req.valid("query");
       return json(c, await mitigationImpact(src, cat, analyticsFilter(v), opt({ limit: v.limit })));
+    })
+    .openapi(controls, async (c) => {
+      const v = c.req.valid("query");
+      const only = v.control
+        ?.split(",")
+        .map((x) => x.trim().toUpperCase())
+        .filter(Boolean);
+      for (const id of only ?? [])
+        if (!cat.mitigation(id))
+          throw new TechtrailError("NOT_FOUND", `unknown control ${id} (controls are catalog mitigation IDs)`, {
+            problems: [{ field: "control", message: `unknown control ${id}` }],
+          });
+      const file = deps.controlsFile;
+      const inventory = file ? loadControlsInventory(file, cat) : undefined;
+      return json(
+        c,
+        await controlsImpact(src, cat, analyticsFilter(v), {
+          ...(inventory && file ? { inventory, inventorySource: basename(file) } : {}),
+          ...(only ? { only } : {}),
+        }),
+      );
     })
     .openapi(playbookList, (c) => json(c, { items: playbooks().playbooks }))
     .openapi(gaps, async (c) => {
