@@ -2,7 +2,7 @@
 // additions to a catalog technique, `catalog overlay check` after an upgrade, located errors for bad overlays,
 // incidents tagged with overlay techniques, and every command that loads the catalog going through the one loader.
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -73,7 +73,7 @@ describe("catalog commands with an overlay", () => {
       /overlay ACME adds: events iam:ListAccessKeys, sts:GetSessionToken; aliases key from the build log/,
     );
     assert.match(text, /ACME note: ACME's leaked keys/);
-    assert.match(text, /M1032 Multi-factor Authentication: ACME's remaining IAM users/);
+    assert.match(text, /M1026 [^:\n]+: ACME's remaining IAM users/);
   });
 
   it("never freezes an overlay into a release", () => {
@@ -152,6 +152,40 @@ describe("catalog overlay check", () => {
     const broken = runCli(["catalog", "--overlay", dir, "list"], { env: clean });
     assert.equal(broken.status, 2);
     assert.match(broken.stderr, /ACME-0001\.yaml:\d+:\d+: /);
+  });
+});
+
+describe("publish --overlay", () => {
+  it("publishes the overlay's techniques and additions, marked, and indexed for search", () => {
+    const out = join(tmp, "site");
+    const r = runCliJson<{ version: string; dir: string }>(["publish", "--out", out, "--overlay", EXAMPLE, "--json"], {
+      env: clean,
+    });
+    const page = (id: string) => readFileSync(join(r.dir, "techniques", `${id}.html`), "utf8");
+    const own = page("ACME-0001");
+    assert.match(
+      own,
+      /<h1><span class="id">ACME-0001<\/span> Deployment pipeline role assumed outside the pipeline <span class="overlay"/,
+    );
+    assert.match(own, /A team technique from overlay ACME \(ACME cloud security team\), not part of catalog release/);
+    assert.match(own, /data-pagefind-body/);
+    assert.match(page("SEC-1042"), /ec2:ModifySnapshotAttribute/);
+    assert.match(page("T1078"), /href="T1078\.ACME-1\.html"|href="\.\.\/techniques\/T1078\.ACME-1\.html"/);
+    const patched = page("T1078.A001");
+    assert.match(patched, /Overlay ACME adds to this technique: events iam:ListAccessKeys, sts:GetSessionToken/);
+    assert.match(patched, /<code>sts:GetSessionToken<\/code> <span class="overlay"/);
+    const index = readFileSync(join(r.dir, "index.html"), "utf8");
+    assert.match(index, /This site shows catalog \S+ \+ overlay ACME \(3 techniques, 5 additions\)/);
+    assert.match(
+      index,
+      /ACME-0001<\/span> Deployment pipeline role assumed outside the pipeline<\/a> <span class="overlay"/,
+    );
+    const release = JSON.parse(
+      readFileSync(join(r.dir, "downloads", `techtrail-catalog-${r.version}.json`), "utf8"),
+    ) as {
+      catalog: { techniques: Array<{ id: string }> };
+    };
+    assert.ok(release.catalog.techniques.some((t) => t.id === "SEC-1042"));
   });
 });
 

@@ -18,7 +18,8 @@ import {
   type WordRun,
 } from "../catalog/diff.js";
 import { buildNavigatorLayers } from "../catalog/layer.js";
-import { RELEASE_FORMAT, type Technique } from "../catalog/model.js";
+import { isOverlayId, RELEASE_FORMAT, type Technique } from "../catalog/model.js";
+import { describeLoadedCatalog, loadedCatalogInfo } from "../catalog/overlay.js";
 import { serializeRelease } from "../catalog/release.js";
 import { exportStix, serializeStix } from "../catalog/stix.js";
 import { csvCell } from "../core/csv-cell.js";
@@ -133,8 +134,13 @@ export function buildReleaseSite(input: SiteInput): ReleaseSite {
   });
   const page = (path: string, title: string, body: Html, opts: { index?: boolean; head?: Html } = {}) =>
     files.set(path, layout(ctx(path), title, body, opts));
+  // A team overlay published with the catalog: its techniques and additions are marked on every page.
+  const ov = c.overlay;
+  const ovMark = ov
+    ? html` <span class="overlay" title="from the team overlay ${ov.namespace}, not the catalog release">overlay ${ov.namespace}</span>`
+    : "";
   const tlink = (from: string, t: Technique) =>
-    html`<a href="${ctx(from).root}${techPath(t.id)}"><span class="id">${t.id}</span> ${t.name}</a>`;
+    html`<a href="${ctx(from).root}${techPath(t.id)}"><span class="id">${t.id}</span> ${t.name}</a>${isOverlayId(t.id) ? ovMark : ""}`;
   const idLink = (from: string, id: string) => {
     const t = c.technique(id);
     return t ? tlink(from, t) : html`<span class="id">${id}</span>`;
@@ -144,6 +150,7 @@ export function buildReleaseSite(input: SiteInput): ReleaseSite {
   const matrix = html`<h1>${c.meta.name} ${v}</h1>
 <p>${c.meta.description}</p>
 <p class="muted">${c.techniques.filter((t) => t.status === "active").length} active techniques in ${c.tactics.length} tactics. Released ${input.date}.</p>
+${ov ? html`<p class="note" role="note" data-overlay="${ov.namespace}">This site shows ${describeLoadedCatalog(loadedCatalogInfo(c))}: ${ov.name}. Techniques marked${ovMark} are the team's own.</p>` : ""}
 <div class="matrix">${c.tactics.map((ta) => {
     const list = c.byTactic(ta.id).filter((t) => t.status === "active" && !t.parent);
     return html`<section aria-labelledby="m-${ta.id}"><h2 id="m-${ta.id}"><a href="${tacticPath(ta.id)}">${ta.name}</a></h2>
@@ -205,11 +212,28 @@ ${uses.length ? html`<ul>${uses.map((u) => html`<li>${tlink(p, u.t)}: ${u.how}</
         : t.status === "deprecated"
           ? html`<p class="note" role="note">Deprecated: kept for reference, no longer maintained.</p>`
           : "";
+    const added = ov?.patched[t.id];
+    const addedEvents = new Set(added?.events ?? []);
+    const addedMitigations = new Set(added?.mitigations.map((m) => m.id) ?? []);
+    const origin =
+      ov && isOverlayId(t.id)
+        ? html`<p class="note" role="note">A team technique from overlay ${ov.namespace} (${ov.name}), not part of catalog release ${v}.</p>`
+        : added
+          ? html`<p class="note" role="note">Overlay ${ov?.namespace} adds to this technique: ${[
+              added.events.length ? `events ${added.events.join(", ")}` : "",
+              added.aliases.length ? `aliases ${added.aliases.join("; ")}` : "",
+              added.mitigations.length ? `mitigation notes ${added.mitigations.map((m) => m.id).join(", ")}` : "",
+              added.detection !== null ? "a detection note" : "",
+              added.references.length ? `${added.references.length} reference(s)` : "",
+            ]
+              .filter(Boolean)
+              .join("; ")}.</p>`
+          : "";
     page(
       p,
       `${t.id} ${t.name}`,
-      html`<h1><span class="id">${t.id}</span> ${t.name}</h1>
-${status}
+      html`<h1><span class="id">${t.id}</span> ${t.name}${isOverlayId(t.id) ? ovMark : ""}</h1>
+${status}${origin}
 <dl>
 <dt>Tactics</dt><dd>${t.tactics.map((id, i) => html`${i ? ", " : ""}<a href="../${tacticPath(id)}">${c.tactic(id)?.name ?? id}</a>`)}</dd>
 ${t.parent ? html`<dt>Parent</dt><dd>${idLink(p, t.parent)}</dd>` : ""}
@@ -221,10 +245,10 @@ ${t.services.length ? html`<dt>AWS services</dt><dd>${t.services.join(", ")}</dd
 </dl>
 <h2>Description</h2>${prose(t.description)}
 <h2>CloudTrail events</h2>
-${t.events.length ? html`<ul>${t.events.map((e) => html`<li><code>${e}</code></li>`)}</ul>` : html`<p>None: this technique is not visible in CloudTrail management events.</p>`}
+${t.events.length ? html`<ul>${t.events.map((e) => html`<li><code>${e}</code>${addedEvents.has(e) ? ovMark : ""}</li>`)}</ul>` : html`<p>None: this technique is not visible in CloudTrail management events.</p>`}
 <h2>Detection</h2>${t.detection ? prose(t.detection) : html`<p>No guidance yet.</p>`}
 <h2>Mitigations</h2>
-${t.mitigations.length ? html`<ul>${t.mitigations.map((m) => html`<li><a href="../${mitigationPath(m.id)}"><span class="id">${m.id}</span> ${c.mitigation(m.id)?.name ?? m.id}</a>: ${m.how}</li>`)}</ul>` : html`<p>None listed.</p>`}
+${t.mitigations.length ? html`<ul>${t.mitigations.map((m) => html`<li><a href="../${mitigationPath(m.id)}"><span class="id">${m.id}</span> ${c.mitigation(m.id)?.name ?? m.id}</a>: ${m.how}${addedMitigations.has(m.id) ? ovMark : ""}</li>`)}</ul>` : html`<p>None listed.</p>`}
 <h2>Detector findings</h2>
 ${
   findings.length

@@ -28,6 +28,7 @@ code { font-family: ui-monospace, monospace; font-size: .9em; }
 del { background: #ffe1e1; color: #7a0010; }
 ins { background: #dcf5e1; color: #0a4d1a; text-decoration: none; }
 .muted { color: var(--muted); }
+.overlay { border: 1px solid #0f766e; color: #0f5b55; border-radius: 999px; padding: 0 .4rem; font-size: .8em; white-space: nowrap; }
 footer { padding: 1rem; color: var(--muted); font-size: .9rem; }
 `;
 
