@@ -38,7 +38,11 @@ import { ErrorBody } from "../errors.js";
 import { json } from "../http.js";
 import { access, errorResponses, jsonBody, jsonContent, routeApp } from "../openapi.js";
 
-/** What a facilitator chooses when starting a workshop from the web (sizes bounded: the server generates). */
+/**
+ * What a facilitator chooses when starting a workshop from the web. Sizes are bounded because the server plays the
+ * scenario on the request and builds each logs download in memory: at most 180,000 events, a download of some
+ * 20 MB that the Scan page still accepts.
+ */
 export const StartWorkshopBody = z.strictObject({
   scenario: z.string().trim().min(1).max(100),
   seed: z
@@ -49,8 +53,8 @@ export const StartWorkshopBody = z.strictObject({
   id: WorkshopId.optional(),
   title: z.string().trim().min(1).max(200).optional(),
   accounts: z.number().int().min(1).max(3).optional(),
-  days: z.number().int().min(1).max(7).optional(),
-  background: z.number().int().min(0).max(50_000).optional(),
+  days: z.number().int().min(1).max(3).optional(),
+  background: z.number().int().min(0).max(20_000).optional(),
   hintCost: z.number().int().min(0).max(25).optional(),
   toleranceMinutes: z.number().int().min(1).max(1440).optional(),
 });
