@@ -13,6 +13,7 @@ import type { AppEnv, ServerDeps, ServerLimits } from "./context.js";
 import { errorResponse, toTechtrailError } from "./errors.js";
 import { json, limitBody, MB } from "./http.js";
 import { access, errorResponses, jsonContent, openApiDocument, routeApp } from "./openapi.js";
+import { actorRoutes } from "./routes/actors.js";
 import { analyticsRoutes } from "./routes/analytics.js";
 import { authRoutes } from "./routes/auth.js";
 import { catalogRoutes } from "./routes/catalog.js";
@@ -103,6 +104,7 @@ function apiRoutes(
     .route("/", userRoutes(deps))
     .route("/catalog", catalogRoutes(deps))
     .route("/incidents", incidentRoutes(deps))
+    .route("/actors", actorRoutes(deps))
     .route("/scan", scanRoutes(deps))
     .route("/rules", ruleRoutes(deps))
     .route("/workshops", workshopRoutes(deps))

@@ -6,6 +6,7 @@ import { AuthProvider, useAuth } from "./auth";
 import { client } from "./client";
 import { Loading } from "./components/common";
 import { AccountPage } from "./pages/account-page";
+import { ActorPage, ActorsPage } from "./pages/actor-page";
 import { CoveragePage } from "./pages/coverage-page";
 import { GapsPage } from "./pages/gaps-page";
 import { IncidentFormPage } from "./pages/incident-form-page";
@@ -45,6 +46,7 @@ const NAV: NavItem[] = [
   { path: "matrix", label: "Matrix", role: "viewer" },
   { path: "dashboard", label: "Dashboard", role: "viewer" },
   { path: "incidents", label: "Incidents", role: "viewer" },
+  { path: "actors", label: "Actors", role: "viewer" },
   { path: "scan", label: "Scan", role: "responder" },
   { path: "gaps", label: "Playbook gaps", role: "viewer" },
   { path: "coverage", label: "Coverage", role: "viewer" },
@@ -153,6 +155,8 @@ function Page({ route }: { route: Route }) {
       return <ScanPage />;
     case "rules":
       return a ? <RulePage id={a} /> : <RulesPage />;
+    case "actors":
+      return a ? <ActorPage id={a} /> : <ActorsPage />;
     case "gaps":
       return <GapsPage />;
     case "playbooks":
