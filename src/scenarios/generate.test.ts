@@ -8,7 +8,7 @@ import { gunzipSync } from "node:zlib";
 import { loadBuiltinCatalog } from "../catalog/index.js";
 import { TechtrailError } from "../core/errors.js";
 import { AnswerKey } from "./answer-key.js";
-import { type GenerateOptions, generateScenarios, writeScenarioCorpus } from "./generate.js";
+import { type GenerateOptions, generateScenarios, writeBenchCorpus, writeScenarioCorpus } from "./generate.js";
 import { CountingSink } from "./sinks.js";
 
 const catalog = loadBuiltinCatalog();
@@ -157,5 +157,20 @@ describe("scenario generator", () => {
         return true;
       });
     await assert.rejects(generateScenarios({ ...small, scenarios: ["nope"] }, sink, catalog), /known scenarios: /);
+  });
+});
+
+describe("benchmark corpus", () => {
+  it("writes the same records as an S3 tree and as JSON Lines in one pass", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "techtrail-bench-corpus-"));
+    const r = await writeBenchCorpus({ events: 2000, scenarios: ["logging-disabled"] }, dir, catalog);
+    const jsonl = readFileSync(join(dir, "events.jsonl"), "utf8").trimEnd().split("\n");
+    assert.equal(jsonl.length, r.events);
+    const fromS3 = files(join(dir, "s3")).flatMap(
+      (f) => (JSON.parse(gunzipSync(readFileSync(f)).toString("utf8")) as { Records: unknown[] }).Records,
+    );
+    assert.equal(fromS3.length, r.events);
+    const ids = (rs: Array<{ eventID: string }>) => rs.map((x) => x.eventID).sort();
+    assert.deepEqual(ids(fromS3 as Array<{ eventID: string }>), ids(jsonl.map((l) => JSON.parse(l))));
   });
 });

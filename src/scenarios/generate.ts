@@ -12,7 +12,7 @@ import { type AccountModel, type Actor, hourFactor, makeAccounts, makeActors, ty
 import { loadScenarioPacks, selectScenarioPacks } from "./pack.js";
 import { playScenario, type ScenarioEvent } from "./play.js";
 import { Rng, Weighted } from "./random.js";
-import { JsonLinesSink, S3TreeSink } from "./sinks.js";
+import { JsonLinesSink, S3TreeSink, TeeSink } from "./sinks.js";
 
 /** Default first moment of a corpus (fixed, so that output does not depend on the clock). */
 export const DEFAULT_START = "2026-11-02T00:00:00Z";
@@ -348,5 +348,52 @@ export async function writeScenarioCorpus(
   const result = await generateScenarios(o, sink, catalog);
   // one line: a scan of the whole folder then skips it as one non-CloudTrail record, not line by line
   await writeFileAtomic(join(outDir, ANSWER_KEY_FILE), `${JSON.stringify(result.answerKey)}\n`);
+  return result;
+}
+
+/** Options of a benchmark corpus: about `events` records, over one day unless told otherwise. */
+export interface BenchCorpusOptions {
+  events: number;
+  seed?: number;
+  accounts?: number;
+  days?: number;
+  /** Scenarios played inside the background (default: all shipped packs, a sprinkling of attack events). */
+  scenarios?: string[];
+  /** Write the S3 delivery tree under `<dir>/s3/` (default true) and `<dir>/events.jsonl` (default true). */
+  s3?: boolean;
+  jsonl?: boolean;
+}
+
+/**
+ * A synthetic corpus for scan benchmarks, in one generation pass: the S3 delivery tree in `<dir>/s3/AWSLogs/...`
+ * and the same records as `<dir>/events.jsonl`, plus `<dir>/answer-key.json`. `events` is the background budget;
+ * the scenarios add a few hundred records each.
+ */
+export async function writeBenchCorpus(
+  options: BenchCorpusOptions,
+  dir: string,
+  catalog?: Catalog,
+): Promise<GenerateResult> {
+  const days = options.days ?? 1;
+  const seed = options.seed ?? 1;
+  const sinks: CorpusSink[] = [];
+  if (options.s3 !== false) sinks.push(new S3TreeSink(join(dir, "s3"), seed));
+  if (options.jsonl !== false) sinks.push(new JsonLinesSink(join(dir, "events.jsonl")));
+  await mkdir(dir, { recursive: true });
+  const cat = catalog ?? loadBuiltinCatalog();
+  const scenarios = options.scenarios ?? [...loadScenarioPacks(cat).keys()];
+  const result = await generateScenarios(
+    {
+      scenarios,
+      seed,
+      accounts: options.accounts ?? 3,
+      days,
+      background: Math.max(0, Math.round(options.events / days)),
+      format: options.s3 === false ? "jsonl" : "s3",
+    },
+    new TeeSink(sinks),
+    cat,
+  );
+  writeFileAtomic(join(dir, ANSWER_KEY_FILE), `${JSON.stringify(result.answerKey)}\n`);
   return result;
 }

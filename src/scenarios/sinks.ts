@@ -25,15 +25,25 @@ export class JsonLinesSink implements CorpusSink {
   }
 
   write(batch: PeriodBatch): void {
-    if (batch.records.length === 0) return;
-    const text = `${batch.records.join("\n")}\n`;
-    // UTF-8 needs at most 3 bytes per UTF-16 unit
-    if (this.used + text.length * 3 > this.buf.length) {
-      this.flush();
-      if (text.length * 3 > this.buf.length) this.buf = Buffer.allocUnsafe(text.length * 3);
+    // record by record: one big joined string per batch would land in the large-object space, which only full
+    // garbage collections free, and cost far more than the copies it saves
+    let buf = this.buf;
+    let used = this.used;
+    for (const r of batch.records) {
+      if (used + r.length * 3 + 1 > buf.length) {
+        this.used = used;
+        this.flush();
+        used = 0;
+        if (r.length * 3 + 1 > buf.length) {
+          buf = Buffer.allocUnsafe(r.length * 3 + 1);
+          this.buf = buf;
+        }
+      }
+      used += buf.write(r, used, "utf8");
+      buf[used++] = 10;
     }
-    this.used += this.buf.write(text, this.used, "utf8");
-    if (this.used >= CHUNK) this.flush();
+    this.used = used;
+    if (used >= CHUNK) this.flush();
   }
 
   private flush(): void {
@@ -109,5 +119,19 @@ export class CountingSink implements CorpusSink {
   write(batch: PeriodBatch): void {
     this.records += batch.records.length;
     for (const r of batch.records) this.bytes += r.length + 1;
+  }
+}
+
+/** Hands every batch to several sinks (one generation, several formats). */
+export class TeeSink implements CorpusSink {
+  constructor(readonly sinks: CorpusSink[]) {}
+  async open(accounts: readonly string[], regions: readonly string[]): Promise<void> {
+    for (const s of this.sinks) await s.open?.(accounts, regions);
+  }
+  async write(batch: PeriodBatch): Promise<void> {
+    for (const s of this.sinks) await s.write(batch);
+  }
+  async close(): Promise<void> {
+    for (const s of this.sinks) await s.close?.();
   }
 }
