@@ -100,3 +100,43 @@ test("bad input: --epsilon ≤ 0, a wrong schema version, a cell below k", () =>
   assert.notEqual(r2.status, 0);
   assert.match(r2.stderr, /low\.json: 1 cell\(s\) below the declared k = 5, first techniques\[0\]\.incidents = 1/);
 });
+
+test("report --community FILE adds the team-vs-community section in Markdown, HTML and JSON", () => {
+  const shared = join(dir, "peer-2025Q3.json");
+  assert.equal(runCli(["stats", "share", "--db", db("b"), "--quarter", "2025Q3", "--out", shared]).status, 0);
+  const args = ["report", "--db", db("a"), "--quarter", "2025Q3", "--no-coverage", "--community", shared];
+  const json = runCliJson<{
+    community: {
+      datasets: Array<{ file: string }>;
+      techniques: Array<{ id: string; verdict: string; local: number }>;
+      slowerToContain: Array<{ id: string }>;
+    };
+  }>([...args, "--format", "json"]);
+  assert.deepEqual(
+    json.community.datasets.map((d) => d.file),
+    ["peer-2025Q3.json"],
+  );
+  const over = json.community.techniques.find((t) => t.verdict === "over");
+  assert.ok(over, "two seeds give some over-represented technique");
+  const md = runCli([...args, "--format", "md"]);
+  assert.equal(md.status, 0, md.stderr);
+  const section = md.stdout.slice(md.stdout.indexOf("## This team and the community"));
+  assert.ok(section.startsWith("## This team and the community"), "Markdown section present");
+  assert.match(section, /Compared with 1 shared dataset \(peer-2025Q3\.json\) covering 2025Q3/);
+  assert.match(section, /Over-represented here/);
+  assert.match(section, new RegExp(`\\| ${over.id.replace(".", "\\.")} [^|]*\\| ${over.local} \\|`));
+  const html = runCli([...args, "--format", "html"]);
+  assert.equal(html.status, 0, html.stderr);
+  assert.match(html.stdout, /<section id="community">\s*<h2>This team and the community<\/h2>/);
+  assert.match(html.stdout, /<caption>Over-represented here<\/caption>/);
+  // Without --community there is no such section; a bad dataset is refused before any analysis.
+  assert.doesNotMatch(
+    runCli(["report", "--db", db("a"), "--quarter", "2025Q3", "--no-coverage"]).stdout,
+    /and the community/,
+  );
+  const bad = join(dir, "bad.json");
+  writeFileSync(bad, JSON.stringify({ ...JSON.parse(readFileSync(shared, "utf8")), schemaVersion: 2 }));
+  const refused = runCli([...args.slice(0, -1), bad]);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /bad\.json: schemaVersion 2/);
+});

@@ -3,7 +3,8 @@
 // so teams can pool what they see without exposing incidents. `compareWithCommunity` merges shared files and
 // sets this register against them. The counting is done by src/analytics; this module only aggregates.
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { z } from "zod";
 import {
   type AnalyticsFilter,
@@ -179,6 +180,11 @@ export function parseSharedStats(text: string, file: string): SharedStats {
       problems: [{ source: file, message: "expected a JSON shared statistics file" }],
     });
   }
+  return checkSharedStats(raw, file);
+}
+
+/** Checks an already parsed shared dataset (an upload's JSON) like parseSharedStats; `file` names it in errors. */
+export function checkSharedStats(raw: unknown, file: string): SharedStats {
   const obj = (raw ?? {}) as Record<string, unknown>;
   if (obj.schema !== SHARE_SCHEMA || obj.schemaVersion !== SHARE_SCHEMA_VERSION)
     throw new TechtrailError(
@@ -218,6 +224,61 @@ export function readSharedStats(file: string): SharedStats {
     });
   }
   return parseSharedStats(text, file);
+}
+
+/** A shared dataset of a folder, described without its cells. */
+export const DatasetInfo = z.object({
+  file: z.string(),
+  quarter: z.string(),
+  catalogVersion: z.string(),
+  k: z.number().int(),
+  epsilon: z.number().nullable(),
+  incidents: z.number().int(),
+});
+export type DatasetInfo = z.infer<typeof DatasetInfo>;
+
+export function datasetInfo(file: string, d: SharedStats): DatasetInfo {
+  return {
+    file,
+    quarter: d.quarter,
+    catalogVersion: d.catalogVersion,
+    k: d.k,
+    epsilon: d.epsilon,
+    incidents: d.incidents,
+  };
+}
+
+/**
+ * The shared datasets a team keeps in one folder (the `*.json` files at its top, by name): the valid ones and,
+ * for each file that is not a valid dataset, the reason (so one bad file does not hide the others).
+ */
+export function readSharedStatsDir(dir: string): {
+  datasets: Array<{ file: string; stats: SharedStats }>;
+  invalid: Array<{ file: string; problem: string }>;
+} {
+  let names: string[];
+  try {
+    names = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.toLowerCase().endsWith(".json"))
+      .map((e) => e.name)
+      .sort();
+  } catch (e) {
+    throw new TechtrailError(
+      "NOT_FOUND",
+      `community datasets folder ${dir} cannot be read (${(e as NodeJS.ErrnoException).code ?? e})`,
+      { problems: [{ source: dir, message: "expected a folder of files written by `techtrail stats share`" }] },
+    );
+  }
+  const datasets: Array<{ file: string; stats: SharedStats }> = [];
+  const invalid: Array<{ file: string; problem: string }> = [];
+  for (const name of names) {
+    try {
+      datasets.push({ file: name, stats: parseSharedStats(readFileSync(join(dir, name), "utf8"), name) });
+    } catch (e) {
+      invalid.push({ file: name, problem: e instanceof TechtrailError ? e.message : String(e) });
+    }
+  }
+  return { datasets, invalid };
 }
 
 export const CompareResult = z.object({

@@ -502,7 +502,7 @@ function coverageSection(cv: NonNullable<ReportData["coverage"]>): Section {
 }
 
 function sections(r: ReportData, catalog: Catalog): Section[] {
-  if (r.empty) return [managementSection(r)];
+  if (r.empty) return [managementSection(r), ...(r.community ? [communitySection(r.community)] : [])];
   const controls = controlsSection(r);
   return [
     managementSection(r),
@@ -518,7 +518,56 @@ function sections(r: ReportData, catalog: Catalog): Section[] {
     ...(controls ? [controls] : []),
     ...(r.gaps ? [playbooksSection(r.gaps)] : []),
     ...(r.coverage ? [coverageSection(r.coverage)] : []),
+    ...(r.community ? [communitySection(r.community)] : []),
   ];
+}
+
+const hours = (h: number) => (h < 48 ? `${h.toFixed(1)} h` : `${(h / 24).toFixed(1)} d`);
+
+/** This team against the merged community datasets: over/under-represented techniques, slower containment. */
+function communitySection(c: NonNullable<ReportData["community"]>): Section {
+  const technique = (id: string, name: string | null) => `${id} ${name ?? "(not in catalog)"}`;
+  const shareTable = (verdict: "over" | "under", caption: string): Table => ({
+    caption,
+    headers: ["Technique", "Here", "Share here", "Community", "Community share", "Ratio"],
+    numeric: [1, 2, 3, 4, 5],
+    rows: c.techniques
+      .filter((t) => t.verdict === verdict)
+      .map((t) => [
+        technique(t.id, t.name),
+        t.local,
+        pct(t.localShare),
+        t.community,
+        pct(t.communityShare),
+        t.ratio === null ? "none shared" : `×${t.ratio.toFixed(2)}`,
+      ]),
+  });
+  const over = c.techniques.filter((t) => t.verdict === "over").length;
+  const under = c.techniques.filter((t) => t.verdict === "under").length;
+  return {
+    id: "community",
+    title: "This team and the community",
+    text: [
+      `Compared with ${c.files} shared dataset${c.files === 1 ? "" : "s"} (${c.datasets.map((x) => x.file).join(", ")}) covering ${c.quarters.join(", ")}: ${c.community.incidents} community incidents against this team's ${c.local.incidents} in the same quarters.`,
+      `${over} technique${over === 1 ? " is" : "s are"} over-represented here and ${under} under-represented (a share at least 1.5 times the community's, or at most two thirds of it; techniques with at least ${c.minCount} incidents on one side). ${c.slowerToContain.length} technique${c.slowerToContain.length === 1 ? " is" : "s are"} slower to contain here than in the community.`,
+      "Community figures are k-anonymous aggregates (cells under k incidents were suppressed before sharing); community medians are sample-weighted means of the datasets' medians.",
+    ],
+    tables: [
+      shareTable("over", "Over-represented here"),
+      shareTable("under", "Under-represented here"),
+      {
+        caption: "Slower to contain here",
+        headers: ["Technique", "Median here", "Community median", "Incidents here"],
+        numeric: [1, 2, 3],
+        rows: c.slowerToContain.map((t) => [
+          technique(t.id, t.name),
+          hours(t.localMedianHours),
+          hours(t.communityMedianHours),
+          t.localSamples,
+        ]),
+      },
+    ].filter((t) => t.rows.length > 0),
+  };
 }
 
 const mdCell = (v: string | number) => String(v).replace(/\|/g, "\\|").replace(/\n/g, " ");

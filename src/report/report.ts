@@ -29,6 +29,7 @@ import { type AnalyticsSource, tsValue } from "../analytics/query.js";
 import { responseTiming } from "../analytics/timing.js";
 import { techniqueTrend } from "../analytics/trend.js";
 import type { Catalog } from "../catalog/catalog.js";
+import { CompareResult, compareWithCommunity, DatasetInfo, datasetInfo, type SharedStats } from "../community/share.js";
 import { type ControlRules, loadMitigationEffects } from "../controls/load.js";
 import type { ControlsInventory } from "../controls/model.js";
 import { TechtrailError } from "../core/errors.js";
@@ -43,6 +44,10 @@ import {
   ManagementSummary,
   managementSummary,
 } from "./management.js";
+
+/** The community comparison of a report, with the datasets it merged. */
+export const CommunityComparison = CompareResult.extend({ datasets: z.array(DatasetInfo) });
+export type CommunityComparison = z.infer<typeof CommunityComparison>;
 
 export const ReportPeriod = z.object({
   label: z.string(),
@@ -80,6 +85,8 @@ export const ReportData = z.object({
   coverage: CoverageResult.nullable(),
   /** The one-page summary that opens the report. */
   management: ManagementSummary,
+  /** This team against shared community datasets (`--community FILE...`), null without them. */
+  community: CommunityComparison.nullable().default(null),
 });
 export type ReportData = z.infer<typeof ReportData>;
 
@@ -94,6 +101,10 @@ export interface ReportOptions {
   profile?: MonitoringProfile;
   /** The controls analysis' inputs: effect rules (default the built-in catalog's) and the team's deployed controls. */
   controls?: { rules?: ControlRules; inventory?: ControlsInventory; source?: string };
+  /** Shared community datasets (`techtrail stats share` files) to compare this team with. */
+  community?: ReadonlyArray<{ file: string; stats: SharedStats }>;
+  /** Incidents a technique needs on one side to be compared with the community (default 3). */
+  communityMinCount?: number;
   /** Time stamp written into the report (default now); tests pin it. */
   now?: string;
   title?: string;
@@ -294,6 +305,18 @@ export async function buildReport(
     gaps,
     coverage,
     management,
+    // The files' own quarters are compared (a dataset holds one quarter), with the report's other filters.
+    community: opts.community?.length
+      ? {
+          ...(await compareWithCommunity(
+            src,
+            catalog,
+            opts.community.map((c) => c.stats),
+            { base, ...(opts.communityMinCount ? { minCount: opts.communityMinCount } : {}) },
+          )),
+          datasets: opts.community.map((c) => datasetInfo(c.file, c.stats)),
+        }
+      : null,
   };
   if (empty) report.note = await emptyNote(src, period, frequency.scope.note, opts.now);
   return ReportData.parse(report);

@@ -17,6 +17,7 @@ import { actorRoutes } from "./routes/actors.js";
 import { analyticsRoutes } from "./routes/analytics.js";
 import { authRoutes } from "./routes/auth.js";
 import { catalogRoutes } from "./routes/catalog.js";
+import { communityRoutes } from "./routes/community.js";
 import { incidentRoutes } from "./routes/incidents.js";
 import { ruleRoutes } from "./routes/rules.js";
 import { scanRoutes } from "./routes/scan.js";
@@ -44,6 +45,8 @@ export interface AppOptions {
   releasesDir?: string;
   /** The catalog folder served (absent: the shipped catalog), shown by /api/catalog/info. */
   catalogDir?: string;
+  /** Folder of shared community datasets for /api/community (default: none). */
+  communityDir?: string;
   /** Secure flag on cookies: "auto" (when the request is https), or forced. */
   secureCookies?: SecureCookies;
   loginLimit?: LoginLimitOptions;
@@ -108,6 +111,7 @@ function apiRoutes(
     .route("/scan", scanRoutes(deps))
     .route("/rules", ruleRoutes(deps))
     .route("/workshops", workshopRoutes(deps))
+    .route("/", communityRoutes(deps))
     .route("/", analyticsRoutes(deps));
 }
 
@@ -126,6 +130,7 @@ export function createApp(opts: AppOptions): OpenAPIHono<AppEnv> {
   if (opts.releasesDir !== undefined) deps.releasesDir = opts.releasesDir;
   if (opts.catalogDir !== undefined) deps.catalogDir = opts.catalogDir;
   if (opts.controlsFile !== undefined) deps.controlsFile = opts.controlsFile;
+  if (opts.communityDir !== undefined) deps.communityDir = opts.communityDir;
   const secure = opts.secureCookies ?? "auto";
   const limiter = new LoginLimiter(opts.loginLimit);
   const app = new OpenAPIHono<AppEnv>();

@@ -29,6 +29,8 @@ export interface ServerDeps {
   catalog: Catalog;
   auth: AuthStore;
   limits: ServerLimits;
+  /** Folder of shared community datasets (`stats share` files received from peers); none when absent. */
+  communityDir?: string;
   /** Folder of catalog releases (default: the ones shipped with techtrail). */
   releasesDir?: string;
   /** The catalog folder served (absent: the shipped catalog), for /api/catalog/info. */

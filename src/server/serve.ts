@@ -87,6 +87,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
     const catalog = opts.catalog ?? loadCatalog({ catalogDir: opts.catalogDir, overlayDir: opts.overlayDir });
     const auth = await openAuthStore(store);
     await auth.pruneSessions();
+    const communityDir = (opts.env ?? process.env).TECHTRAIL_COMMUNITY_DIR?.trim();
     const appOpts: AppOptions = {
       store,
       catalog,
@@ -95,6 +96,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
       ...(opts.catalogDir !== undefined
         ? { catalogDir: opts.catalogDir, releasesDir: join(opts.catalogDir, "releases") }
         : {}),
+      ...(communityDir ? { communityDir } : {}),
       ...opts.app,
     };
     const ruleCache = appOpts.ruleCache ?? new RuleSetCache();

@@ -100,3 +100,7 @@ export type WorkshopProgress = Ok<C["workshops"][":id"]["score"]["$get"]>;
 export type WorkshopAnswer = WorkshopProgress["answers"][number];
 export type WorkshopResults = Ok<C["workshops"][":id"]["results"]["$get"]>;
 export type WorkshopDebrief = Ok<C["workshops"][":id"]["debrief"]["$get"]>;
+
+export type CommunityDatasets = Ok<C["community"]["datasets"]["$get"]>;
+export type CommunityComparison = Ok<C["community"]["compare"]["$get"]>;
+export type CommunityTechnique = CommunityComparison["techniques"][number];

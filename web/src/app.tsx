@@ -7,6 +7,7 @@ import { client } from "./client";
 import { Loading } from "./components/common";
 import { AccountPage } from "./pages/account-page";
 import { ActorPage, ActorsPage } from "./pages/actor-page";
+import { CommunityPage } from "./pages/community-page";
 import { CoveragePage } from "./pages/coverage-page";
 import { GapsPage } from "./pages/gaps-page";
 import { IncidentFormPage } from "./pages/incident-form-page";
@@ -52,6 +53,7 @@ const NAV: NavItem[] = [
   { path: "coverage", label: "Coverage", role: "viewer" },
   { path: "rules", label: "Rules", role: "viewer" },
   { path: "reports", label: "Reports", role: "viewer" },
+  { path: "community", label: "Community", role: "viewer" },
   { path: "workshops", label: "Workshops", role: "viewer" },
   { path: "releases", label: "Releases", role: "viewer" },
   { path: "users", label: "Users", role: "admin" },
@@ -165,6 +167,8 @@ function Page({ route }: { route: Route }) {
       return <CoveragePage />;
     case "reports":
       return <ReportsPage />;
+    case "community":
+      return <CommunityPage />;
     case "workshops":
       return a ? <WorkshopPage id={a} /> : <WorkshopsPage />;
     case "releases":

@@ -1,8 +1,10 @@
 // `techtrail report [--quarter 2026Q3 | --from --to] --format md|html|json [--out FILE]`: the quarterly
 // incident-response report (analytics, playbook priorities, detection coverage) as one file.
 
+import { basename } from "node:path";
 import type { Command } from "commander";
 import { BUILTIN_CATALOG_DIR } from "../../catalog/load.js";
+import { readSharedStats } from "../../community/share.js";
 import { loadControlsInventory, loadMitigationEffects } from "../../controls/load.js";
 import { TechtrailError } from "../../core/errors.js";
 import { writeOutput } from "../../core/fs.js";
@@ -29,6 +31,12 @@ export function registerReportCommand(program: Command): void {
     .option("--profile <file|name>", "monitoring profile for the coverage section", DEFAULT_PROFILE)
     .option("--no-coverage", "leave out the coverage section")
     .option("--playbooks <dir>", "extra playbook folder (repeatable)", collect)
+    .option(
+      "--community <file>",
+      "shared community dataset written by `stats share` (repeatable): adds the team-vs-community section",
+      collect,
+    )
+    .option("--community-min-count <n>", "incidents a technique needs on one side to be compared", "3")
     .option("--catalog <dir>", CATALOG_OPTION_HELP)
     .option("--overlay <dir>", OVERLAY_OPTION_HELP)
     .option("--controls <file>", "the team's deployed-controls inventory (controls.yaml) for the controls analysis")
@@ -42,6 +50,8 @@ export function registerReportCommand(program: Command): void {
       profile: string;
       coverage: boolean;
       playbooks?: string[];
+      community?: string[];
+      communityMinCount: string;
       catalog?: string;
       controls?: string;
       json?: boolean;
@@ -74,6 +84,15 @@ export function registerReportCommand(program: Command): void {
       rules: loadMitigationEffects(catalog, catalogSelection(o).catalogDir ?? BUILTIN_CATALOG_DIR),
       ...(o.controls ? { inventory: loadControlsInventory(o.controls, catalog), source: o.controls } : {}),
     };
+    const communityMinCount = Number(o.communityMinCount);
+    if (!Number.isInteger(communityMinCount) || communityMinCount < 1)
+      throw new TechtrailError(
+        "VALIDATION",
+        `--community-min-count must be a positive whole number, got ${o.communityMinCount}`,
+        { problems: [{ field: "--community-min-count", message: "expected a positive whole number" }] },
+      );
+    // Read and check every dataset before the analyses: a bad file fails fast, naming it.
+    const community = (o.community ?? []).map((file) => ({ file: basename(file), stats: readSharedStats(file) }));
     const report = await withStore(o, (s) =>
       buildReport(s, catalog, {
         ...(o.quarter ? { quarter: o.quarter } : {}),
@@ -84,6 +103,7 @@ export function registerReportCommand(program: Command): void {
         controls,
         ...(profile ? { profile } : {}),
         ...(o.title ? { title: o.title } : {}),
+        ...(community.length ? { community, communityMinCount } : {}),
       }),
     );
     if (report.empty) log(report.note ?? `no incidents in ${report.period.label}`);

@@ -21,6 +21,7 @@ interface ServeOpts {
   catalog?: string;
   overlay?: string;
   controls?: string;
+  communityDir?: string;
 }
 
 export async function runServe(o: ServeOpts): Promise<void> {
@@ -45,6 +46,7 @@ export async function runServe(o: ServeOpts): Promise<void> {
     loadControlsInventory(controls, opts.catalog ?? loadBuiltinCatalog());
     opts.app = { ...opts.app, controlsFile: controls };
   }
+  if (o.communityDir !== undefined) opts.app = { ...opts.app, communityDir: o.communityDir };
   const svc = await startService(opts);
   out(`techtrail listening on ${svc.url}`);
   out(`  ${describeLoadedCatalog(loadedCatalogInfo(svc.catalog, sel))}`);
@@ -84,6 +86,10 @@ export function addServeOptions(cmd: Command): Command {
       "the team's deployed-controls inventory for stats controls (default: TECHTRAIL_CONTROLS)",
     )
     .option("--secure-cookies", "always mark cookies Secure (behind an https reverse proxy)")
+    .option(
+      "--community-dir <dir>",
+      "folder of shared community datasets (`stats share` files) for the Community page (default: TECHTRAIL_COMMUNITY_DIR)",
+    )
     .option(
       "--trusted-proxy <cidr>",
       "reverse proxy address or CIDR whose X-Forwarded-For gives the client address (repeatable; default: none)",

@@ -29,6 +29,7 @@ import {
   TimingResult,
   TrendResult,
 } from "../../analytics/model.js";
+import { readSharedStatsDir } from "../../community/share.js";
 import { loadControlsInventory } from "../../controls/load.js";
 import { TechtrailError } from "../../core/errors.js";
 import { CoverageResult, coverageFromStore } from "../../coverage/coverage.js";
@@ -77,6 +78,11 @@ export const ReportQuery = AnalyticsQuery.omit({
   staleMonths: true,
 }).extend({
   format: z.enum(["json", "md", "html"]).default("json"),
+  /** Add the team-vs-community section over every valid dataset of the service's community folder. */
+  community: z
+    .enum(["0", "1"])
+    .transform((x) => x === "1")
+    .optional(),
   download: z
     .enum(["0", "1"])
     .transform((x) => x === "1")
@@ -340,6 +346,13 @@ export function analyticsRoutes(deps: ServerDeps) {
       if (period.from) opts.from = period.from;
       if (period.to) opts.to = period.to;
       if (v.profile) opts.profile = loadProfile(v.profile, cat);
+      if (v.community) {
+        if (!deps.communityDir)
+          throw new TechtrailError("NOT_FOUND", "this service keeps no community datasets (--community-dir DIR)", {
+            problems: [{ field: "community", message: "no community folder configured" }],
+          });
+        opts.community = readSharedStatsDir(deps.communityDir).datasets;
+      }
       const data = await buildReport(src, cat, opts);
       if (v.format === "json") return json(c, data);
       const text = renderReport(data, cat, v.format);
