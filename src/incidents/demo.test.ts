@@ -3,7 +3,8 @@ import { describe, it, test } from "node:test";
 import { loadBuiltinCatalog } from "../catalog/load.js";
 import { loadControlsInventory } from "../controls/load.js";
 import { loadPlaybooks } from "../playbooks/playbooks.js";
-import { DEMO_CONTROLS_FILE, DEMO_PLAYBOOKS, generateDemoIncidents } from "./demo.js";
+import { NewActor } from "./actor.js";
+import { DEMO_CONTROLS_FILE, DEMO_PLAYBOOKS, demoActors, generateDemoIncidents } from "./demo.js";
 import { NewIncident } from "./model.js";
 import { testCatalog } from "./test-catalog.js";
 
@@ -160,6 +161,21 @@ describe("the shipped demo register tells a consistent story", () => {
           `${p} covers one of ${ids(i).join(", ")}`,
         );
       }
+  });
+
+  it("seeds every attributed actor as an entity with valid indicators in documentation ranges", () => {
+    const actors = demoActors().map((a) => NewActor.parse(a));
+    const named = new Set(demo.map((i) => i.threatActor).filter(Boolean));
+    for (const n of named)
+      assert.ok(
+        actors.some((a) => a.name === n),
+        `${n} is seeded`,
+      );
+    for (const a of actors) {
+      assert.equal(a.indicators.length, 4);
+      assert.ok(a.indicators.some((x) => x.type === "cidr" && x.value.startsWith("203.0.113.")));
+      assert.ok(a.indicators.every((x) => x.validFrom && x.validUntil));
+    }
   });
 
   it("ships a deployed-controls file that names known controls and techniques", () => {

@@ -7,6 +7,7 @@ import type { Catalog } from "../catalog/catalog.js";
 import type { CredentialType } from "../controls/model.js";
 import { TechtrailError } from "../core/errors.js";
 import { packagePath } from "../core/paths.js";
+import type { NewActorInput } from "./actor.js";
 import {
   type Confidence,
   canonicalTimestamp,
@@ -549,6 +550,32 @@ export const ACTORS: Actor[] = [
     weight: 4,
   },
 ];
+
+/**
+ * The demo actors as register entities, with infrastructure indicators valid in their active years. Addresses
+ * come from the documentation ranges (203.0.113.0/24, 2001:db8::/32) and ASNs from the documentation block
+ * (64496-64511), so nothing points at real networks.
+ */
+export function demoActors(): NewActorInput[] {
+  return ACTORS.map((a, i) => {
+    const slug = a.name.toLowerCase().replace(/\s+/g, "-");
+    const validFrom = `${a.years[0]}-01-01T00:00:00Z`;
+    const validUntil = `${a.years[1]}-12-31T23:59:59Z`;
+    const period = { validFrom, validUntil };
+    return {
+      name: a.name,
+      description: `Fictional demo actor: ${a.scenarios.map(([s]) => s).join(", ")} in ${a.regions.join(", ")}. Not real data.`,
+      motivation: a.scenarios.some(([s]) => s === "destruction") ? "revenge" : "personal-gain",
+      firstSeen: validFrom,
+      indicators: [
+        { type: "cidr", value: `203.0.113.${i * 16}/28`, ...period, note: "demo: the actor's rented servers" },
+        { type: "ip", value: `2001:db8:${(i + 1).toString(16)}::10`, ...period },
+        { type: "asn", value: `AS${64496 + i}`, ...period, note: "demo: hosting provider" },
+        { type: "user-agent", value: `^${slug}-kit/[0-9]+\\.[0-9]+`, ...period, note: "demo: the actor's tooling" },
+      ],
+    };
+  });
+}
 
 const DETECTION_DELAY_H: Record<DetectionSource, [number, number]> = {
   guardduty: [3, 1.0],

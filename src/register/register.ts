@@ -6,7 +6,7 @@ import { compareIds } from "../catalog/catalog.js";
 import { revocationMap } from "../catalog/diff.js";
 import { BUILTIN_RELEASES_DIR, listReleases, loadReleaseFile } from "../catalog/load.js";
 import { type Problem, TechtrailError, zodProblems } from "../core/errors.js";
-import { type DemoOptions, generateDemoIncidents } from "../incidents/demo.js";
+import { type DemoOptions, demoActors, generateDemoIncidents } from "../incidents/demo.js";
 import {
   draftFromFindings,
   type FindingLike,
@@ -411,6 +411,9 @@ export class IncidentRegister {
       );
     }
     for (const i of existing) await this.store.delete(i.key, { ...ctx, note: "demo seed --replace" });
+    // The demo actors with their indicators first, so the incidents attribute to them by name.
+    for (const a of demoActors())
+      if (!(await this.store.getActor(a.name))) await this.store.createActor(a, { ...ctx, note: "demo seed" });
     const res = await this.store.importMany(records, { ...ctx, note: `demo seed (seed ${opts.seed ?? 42})` });
     return { ...res, removed: existing.length, alreadySeeded: false };
   }
