@@ -9,7 +9,8 @@ import { loadBuiltinCatalog } from "../catalog/index.js";
 import { TechtrailError } from "../core/errors.js";
 import { AnswerKey } from "./answer-key.js";
 import { type GenerateOptions, generateScenarios, writeBenchCorpus, writeScenarioCorpus } from "./generate.js";
-import { CountingSink } from "./sinks.js";
+import { asciiJson } from "./play.js";
+import { CountingSink, JsonLinesSink } from "./sinks.js";
 
 const catalog = loadBuiltinCatalog();
 
@@ -172,5 +173,24 @@ describe("benchmark corpus", () => {
     assert.equal(fromS3.length, r.events);
     const ids = (rs: Array<{ eventID: string }>) => rs.map((x) => x.eventID).sort();
     assert.deepEqual(ids(fromS3 as Array<{ eventID: string }>), ids(jsonl.map((l) => JSON.parse(l))));
+  });
+});
+
+describe("JSON Lines sink", () => {
+  it("writes scenario records with non-ASCII text exactly (escaped to ASCII by the generator)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "techtrail-jsonl-sink-"));
+    const sink = new JsonLinesSink(join(dir, "e.jsonl"));
+    sink.open();
+    const record = { eventName: "PutObject", requestParameters: { key: "reçu-日本-😀.pdf" } };
+    sink.write({
+      start: 0,
+      records: [asciiJson(record), asciiJson({ n: 2 })],
+      accountIndex: [0, 0],
+      regionIndex: [0, 0],
+    });
+    sink.close();
+    const lines = readFileSync(join(dir, "e.jsonl"), "utf8").trimEnd().split("\n");
+    assert.deepEqual(JSON.parse(lines[0] as string), record);
+    assert.deepEqual(JSON.parse(lines[1] as string), { n: 2 });
   });
 });

@@ -34,7 +34,7 @@ export type GenerateOptions = z.input<typeof GenerateOptions>;
 export type ResolvedGenerateOptions = z.output<typeof GenerateOptions>;
 
 /**
- * Records of one 5-minute delivery period, in time order over all accounts and regions (a busy period comes in
+ * Records (ASCII JSON: other characters are \u-escaped) of one 5-minute delivery period, in time order over all accounts and regions (a busy period comes in
  * several consecutive batches with the same `start`):
  * `records[i]` is one serialized CloudTrail record of account `accounts[accountIndex[i]]` in region
  * `regions[regionIndex[i]]`.

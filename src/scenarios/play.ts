@@ -48,6 +48,14 @@ interface ResolvedIdentity {
   block: Record<string, unknown>;
 }
 
+/** JSON with every non-ASCII character \u-escaped: records stay ASCII, which the JSON Lines sink relies on. */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 const iso = (t: number): string => new Date(t).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 function ipIn(cidr: string, rng: Rng): string {
@@ -409,7 +417,7 @@ export function playScenario(pack: ScenarioPack, ctx: PlayContext): PlayedScenar
     for (const e of s.events) {
       const t = e.t + shift;
       e.record.eventTime = iso(t);
-      events.push({ t, accountIndex: account.index, region: e.region, json: JSON.stringify(e.record) });
+      events.push({ t, accountIndex: account.index, region: e.region, json: asciiJson(e.record) });
       ids.push(e.record.eventID as string);
       const n = `${String(e.record.eventSource).replace(".amazonaws.com", "")}:${e.record.eventName}`;
       if (!names.includes(n)) names.push(n);
