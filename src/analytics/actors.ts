@@ -5,6 +5,9 @@
 import type { Catalog } from "../catalog/catalog.js";
 import { compareIds } from "../catalog/catalog.js";
 import { TechtrailError } from "../core/errors.js";
+import { IndicatorMatcher, type IndicatorSubject } from "../core/indicators.js";
+import type { Actor } from "../incidents/actor.js";
+import { nameKey } from "../incidents/model.js";
 import { type Facts, factsFor, loadFacts, selectIncidents, techniquesOf } from "./facts.js";
 import {
   type ActorMatch,
@@ -119,10 +122,46 @@ export async function actorProfiles(
   return { scope, minShare, actors, similarity };
 }
 
-/** Ranks known actors by Jaccard similarity of their signature to one incident's techniques. */
+/** Weights of the "looks like" components; a component without evidence (no path, no indicators) adds 0. */
+export const MATCH_WEIGHTS = { techniques: 0.55, ordering: 0.15, indicators: 0.3 } as const;
+
+const family = (id: string) => id.split(".")[0] as string;
+
+/** Technique overlap where an ATT&CK sub-technique and a catalog one of the same family count as shared. */
+function overlap(own: ReadonlySet<string>, sig: ReadonlySet<string>): { score: number; shared: string[] } {
+  const sigFamilies = new Set([...sig].map(family));
+  const shared = [...own].filter((x) => sig.has(x) || sigFamilies.has(family(x))).sort(compareIds);
+  const union = own.size + sig.size - shared.length;
+  return { score: union > 0 ? shared.length / union : 0, shared };
+}
+
+/** Tactic-to-tactic steps of a technique sequence (first-seen order), consecutive repeats dropped. */
+function transitions(ids: readonly string[], catalog: Catalog): string[] {
+  const path: string[] = [];
+  for (const id of ids) {
+    const ta = catalog.technique(id)?.tactics[0];
+    if (ta && path.at(-1) !== ta) path.push(ta);
+  }
+  const out: string[] = [];
+  for (let i = 1; i < path.length; i++) out.push(`${path[i - 1]}>${path[i]}`);
+  return out;
+}
+
+/** The store's actor entities, when the source is a store (indicators, declared techniques, aliases). */
+type ActorSource = AnalyticsSource & { allActors?: () => Promise<Actor[]> };
+
+/**
+ * Ranks actors by how much one incident looks like their work, from three components, each listed with its
+ * score, weight and what it rests on: technique overlap (Jaccard of the incident's techniques and the actor's
+ * signature plus declared techniques; same-family IDs count), ordering (share of the incident's tactic-to-tactic
+ * steps the actor's incidents also took) and indicators (the incident's findings from the actor's IP, network,
+ * access key or account). The score is the weighted sum, so it grows with the evidence: a component that cannot
+ * apply (no tactic path to compare, no indicators) adds nothing and is not listed. The incident itself is left
+ * out of its own actor's profile.
+ */
 export async function matchIncidentToActors(
-  src: AnalyticsSource,
-  _catalog: Catalog,
+  src: ActorSource,
+  catalog: Catalog,
   incidentKey: string,
   filter: AnalyticsFilterInput = {},
   opts: { minShare?: number; limit?: number } = {},
@@ -142,29 +181,122 @@ export async function matchIncidentToActors(
     attributedTo: a >= 0 ? (facts.actors[a]?.name ?? null) : null,
     matches: [],
   };
-  if (techniques.length === 0) {
-    result.note = `${key} has no technique tags to compare`;
+  const entities = src.allActors ? await src.allActors() : [];
+  const evidence = await incidentEvidence(src, key);
+  if (techniques.length === 0 && evidence.length === 0) {
+    result.note = `${key} has no technique tags or findings to compare`;
     return result;
   }
+  const ownSteps = new Set(transitions(techniques, catalog));
   // Leave the incident out of its own actor's profile.
   const sel = (await selectIncidents(src, facts, f)).filter((i) => i !== idx);
   const raw = rawProfiles(facts, sel);
-  for (const p of raw) {
-    if (p.incidents <= 0) continue;
-    const sig = signature(p.counts, p.incidents, minShare);
+  const byKey = new Map(raw.map((p) => [p.key, p]));
+  const stepsOf = new Map<string, Set<string>>();
+  for (const i of sel) {
+    const ai = facts.actor[i] as number;
+    if (ai < 0) continue;
+    const k = facts.actors[ai]?.key as string;
+    const set = stepsOf.get(k) ?? new Set<string>();
+    for (const st of transitions(
+      Array.from(techniquesOf(facts, i), (c) => facts.techIds[c] as string),
+      catalog,
+    ))
+      set.add(st);
+    stepsOf.set(k, set);
+  }
+  // one candidate per entity (its attributed incidents found by any of its names), plus name-only profiles
+  const candidates: Array<{ key: string; id?: string; name: string; profile?: RawProfile; entity?: Actor }> = [];
+  const used = new Set<string>();
+  for (const e of entities) {
+    const keys = [e.name, ...e.aliases].map(nameKey);
+    const k = keys.find((x) => byKey.has(x));
+    const profile = k ? byKey.get(k) : undefined;
+    if (k) used.add(k);
+    candidates.push({ key: k ?? nameKey(e.name), id: e.id, name: e.name, entity: e, ...(profile ? { profile } : {}) });
+  }
+  for (const p of raw) if (!used.has(p.key)) candidates.push({ key: p.key, name: p.name, profile: p });
+
+  for (const c of candidates) {
+    const sig = c.profile ? signature(c.profile.counts, c.profile.incidents, minShare) : new Set<string>();
+    const declared = new Set((c.entity?.techniques ?? []).map((t) => t.id));
     const j = jaccard(own, sig);
+    const t = overlap(own, new Set([...sig, ...declared]));
+    const components: ActorMatch["matches"][number]["components"] = [];
+    if (own.size > 0 && sig.size + declared.size > 0)
+      components.push({
+        name: "techniques",
+        score: t.score,
+        weight: MATCH_WEIGHTS.techniques,
+        detail: `${t.shared.length} of the incident's ${own.size} technique(s) in the actor's ${sig.size} signature and ${declared.size} declared technique(s)${t.shared.length ? `: ${t.shared.join(", ")}` : ""}`,
+      });
+    const actorSteps = stepsOf.get(c.key);
+    if (ownSteps.size > 0 && actorSteps && actorSteps.size > 0) {
+      const sharedSteps = [...ownSteps].filter((x) => actorSteps.has(x));
+      components.push({
+        name: "ordering",
+        score: sharedSteps.length / ownSteps.size,
+        weight: MATCH_WEIGHTS.ordering,
+        detail: `${sharedSteps.length} of the incident's ${ownSteps.size} tactic step(s) also in the actor's incidents${sharedSteps.length ? `: ${sharedSteps.map((x) => x.replace(">", " → ")).join(", ")}` : ""}`,
+      });
+    }
+    const indicators = c.entity?.indicators ?? [];
+    let hits: string[] = [];
+    if (indicators.length > 0 && evidence.length > 0) {
+      const m = new IndicatorMatcher([{ id: c.id ?? c.key, name: c.name, indicators }]);
+      const found = new Set<string>();
+      for (const ev of evidence) for (const h of m.match(ev)) found.add(`${h.indicator.type} ${h.indicator.value}`);
+      hits = [...found].sort();
+      components.push({
+        name: "indicators",
+        score: hits.length > 0 ? 1 : 0,
+        weight: MATCH_WEIGHTS.indicators,
+        detail: hits.length
+          ? `the incident's findings come from the actor's ${hits.join(", ")}`
+          : `none of the incident's ${evidence.length} finding(s) matches the actor's ${indicators.length} indicator(s)`,
+      });
+    }
+    if (components.length === 0) continue;
+    const score = components.reduce((n, x) => n + x.score * x.weight, 0);
     result.matches.push({
-      actor: p.key,
-      name: p.name,
+      actor: c.key,
+      ...(c.id ? { id: c.id } : {}),
+      name: c.name,
+      score,
+      components,
+      explanation: components.map((x) => `${x.name} ${x.score.toFixed(2)} × ${x.weight} (${x.detail})`).join("; "),
       jaccard: j,
       shared: [...own].filter((x) => sig.has(x)).sort(compareIds),
-      incidents: p.incidents,
+      indicators: hits,
+      incidents: c.profile?.incidents ?? 0,
     });
   }
-  result.matches.sort((a, b) => b.jaccard - a.jaccard || b.incidents - a.incidents);
+  result.matches.sort((x, y) => y.score - x.score || y.jaccard - x.jaccard || y.incidents - x.incidents);
   result.matches = result.matches.slice(0, Math.max(1, opts.limit ?? 5));
-  if (result.matches.length === 0) result.note = "no attributed incidents to compare with";
-  else if ((result.matches[0]?.jaccard ?? 0) === 0)
-    result.note = "no actor shares a signature technique with this incident";
+  if (result.matches.length === 0) result.note = "no actor to compare with (no attributed incidents or known actors)";
+  else if ((result.matches[0]?.score ?? 0) === 0)
+    result.note = "no actor shares a technique, path or indicator with this incident";
   return result;
+}
+
+/** The findings kept as evidence on the incident's technique tags (where indicators can show). */
+async function incidentEvidence(src: AnalyticsSource, key: string): Promise<IndicatorSubject[]> {
+  const rows = await src.db.query<{ findings: unknown }>(
+    "SELECT findings FROM incident_techniques WHERE incident_key = ?",
+    [key],
+  );
+  const out: IndicatorSubject[] = [];
+  for (const r of rows) {
+    const list = (typeof r.findings === "string" ? JSON.parse(r.findings) : r.findings) as Array<
+      Record<string, string>
+    >;
+    for (const f of Array.isArray(list) ? list : [])
+      out.push({
+        sourceIPAddress: f.sourceIPAddress,
+        accessKeyId: f.accessKeyId,
+        accountId: f.accountId,
+        eventTime: f.eventTime,
+      });
+  }
+  return out;
 }

@@ -196,10 +196,29 @@ export const ActorMatch = z.object({
   attributedTo: z.string().nullable(),
   matches: z.array(
     z.object({
+      /** The actor's name key. */
       actor: z.string(),
+      /** The actor entity's ID (ACT-0001) when the register has it. */
+      id: z.string().optional(),
       name: z.string(),
+      /** Weighted mean of the components that apply (0..1). */
+      score: z.number(),
+      /** What the score rests on: each component with its score, weight and evidence. */
+      components: z.array(
+        z.object({
+          name: z.enum(["techniques", "ordering", "indicators"]),
+          score: z.number(),
+          weight: z.number(),
+          detail: z.string(),
+        }),
+      ),
+      /** The components in one sentence. */
+      explanation: z.string(),
+      /** Jaccard similarity of the incident's techniques and the actor's signature alone. */
       jaccard: z.number(),
       shared: z.array(z.string()),
+      /** Indicators of the actor the incident's findings matched. */
+      indicators: z.array(z.string()),
       /** Incidents of the actor the profile was built from (this incident left out). */
       incidents: z.number().int(),
     }),

@@ -244,13 +244,29 @@ function registerActors(sub: Subcommand): void {
           );
           if (m.note) out(`note: ${m.note}`);
           const best = m.matches[0];
-          if (best && best.jaccard > 0)
-            out(`looks most like ${best.name} (Jaccard ${best.jaccard.toFixed(2)}; shared: ${best.shared.join(", ")})`);
+          if (best && best.score > 0) {
+            out(`looks most like ${best.name}${best.id ? ` ${best.id}` : ""} (score ${best.score.toFixed(2)}):`);
+            for (const c of best.components)
+              out(`  ${c.name}: ${c.score.toFixed(2)} (weight ${c.weight}) — ${c.detail}`);
+          }
           out("");
           out(
             table(
-              ["actor", "jaccard", "shared techniques", "incidents"],
-              m.matches.map((x) => [x.name, x.jaccard.toFixed(2), x.shared.join(", "), x.incidents]),
+              ["actor", "score", "techniques", "ordering", "indicators", "incidents"],
+              m.matches.map((x) => {
+                const comp = (n: string) => {
+                  const c = x.components.find((y) => y.name === n);
+                  return c ? c.score.toFixed(2) : "-";
+                };
+                return [
+                  x.name,
+                  x.score.toFixed(2),
+                  comp("techniques"),
+                  comp("ordering"),
+                  comp("indicators"),
+                  x.incidents,
+                ];
+              }),
             ),
           );
           return;

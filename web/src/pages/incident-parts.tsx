@@ -111,12 +111,12 @@ export function TechniqueTagTable(props: {
   );
 }
 
-/** Known threat actors whose technique signature resembles this incident's (Jaccard similarity). */
+/** Known threat actors this incident looks like: the score and the components it rests on. */
 export function ActorMatches({ incidentKey }: { incidentKey: string }) {
   const m = useCall(client.stats.actors.match[":key"].$get, { param: { key: incidentKey }, query: { limit: 5 } });
   if (m.error) return <ErrorBox error={m.error} feature="actor matching" />;
   if (!m.data) return <Loading />;
-  const top = m.data.matches.filter((x) => x.jaccard > 0);
+  const top = m.data.matches.filter((x) => x.score > 0);
   return (
     <div data-testid="actor-matches">
       {m.data.attributedTo ? <p>Attributed to {m.data.attributedTo}.</p> : null}
@@ -126,7 +126,8 @@ export function ActorMatches({ incidentKey }: { incidentKey: string }) {
           <thead>
             <tr>
               <th>Actor</th>
-              <th className="num">Similarity</th>
+              <th className="num">Score</th>
+              <th>Why</th>
               <th>Shared techniques</th>
               <th className="num">Their incidents</th>
             </tr>
@@ -134,8 +135,15 @@ export function ActorMatches({ incidentKey }: { incidentKey: string }) {
           <tbody>
             {top.map((x) => (
               <tr key={x.actor}>
-                <td>{x.name}</td>
-                <td className="num">{x.jaccard.toFixed(2)}</td>
+                <td>{x.id ? <Link to={href("actors", x.id)}>{x.name}</Link> : x.name}</td>
+                <td className="num">{x.score.toFixed(2)}</td>
+                <td>
+                  {x.components.map((c) => (
+                    <div key={c.name} title={c.detail}>
+                      {c.name} {c.score.toFixed(2)} × {c.weight}: {c.detail}
+                    </div>
+                  ))}
+                </td>
                 <td className="ids">
                   {x.shared.map((t) => (
                     <Link key={t} to={href("techniques", t)} className="tid">
