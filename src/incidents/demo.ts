@@ -553,7 +553,7 @@ export const ACTORS: Actor[] = [
 
 /**
  * The demo actors as register entities, with infrastructure indicators valid in their active years. Addresses
- * come from the documentation ranges (203.0.113.0/24, 2001:db8::/32) and ASNs from the documentation block
+ * come from the documentation ranges (the upper half of 203.0.113.0/24, which examples/ does not use, and 2001:db8::/32) and ASNs from the documentation block
  * (64496-64511), so nothing points at real networks.
  */
 export function demoActors(): NewActorInput[] {
@@ -568,7 +568,7 @@ export function demoActors(): NewActorInput[] {
       motivation: a.scenarios.some(([s]) => s === "destruction") ? "revenge" : "personal-gain",
       firstSeen: validFrom,
       indicators: [
-        { type: "cidr", value: `203.0.113.${i * 16}/28`, ...period, note: "demo: the actor's rented servers" },
+        { type: "cidr", value: `203.0.113.${128 + i * 8}/29`, ...period, note: "demo: the actor's rented servers" },
         { type: "ip", value: `2001:db8:${(i + 1).toString(16)}::10`, ...period },
         { type: "asn", value: `AS${64496 + i}`, ...period, note: "demo: hosting provider" },
         { type: "user-agent", value: `^${slug}-kit/[0-9]+\\.[0-9]+`, ...period, note: "demo: the actor's tooling" },
