@@ -281,13 +281,15 @@ export class SqlStore implements Store {
     cache: Map<string, Actor>,
     current?: Incident,
   ): Promise<void> {
-    const byRef = async (ref: string, field: string, create: boolean): Promise<Actor> => {
+    const byRef = async (ref: string, field: string, create: boolean, wantId?: string): Promise<Actor> => {
       const k = ref.startsWith("ACT-") ? ref : `name:${nameKey(ref)}`;
       let a = cache.get(k);
       if (!a) {
         a = await this.actors.find(tx, ref);
+        // an export's actor ID is kept when this register does not use it (export → import round-trips)
+        const id = wantId && !(await this.actors.find(tx, wantId)) ? { id: wantId } : {};
         if (!a && create)
-          a = await this.actors.create(tx, { name: ref }, ctx, {
+          a = await this.actors.create(tx, { name: ref, ...id }, ctx, {
             note: `from the threat actor of incident ${i.key}`,
           });
         if (!a)
@@ -308,7 +310,7 @@ export class SqlStore implements Store {
         if (byId && (!i.threatActor || names(byId).includes(nameOf(i)))) actor = byId;
         else if (!i.threatActor) actor = await byRef(i.actorId, "actorId", false);
       }
-      if (!actor && i.threatActor) actor = await byRef(i.threatActor, "threatActor", true);
+      if (!actor && i.threatActor) actor = await byRef(i.threatActor, "threatActor", true, i.actorId);
     } else if (i.actorId !== current.actorId) {
       actor = i.actorId ? await byRef(i.actorId, "actorId", false) : undefined;
     } else if (nameOf(i) !== nameOf(current)) {
