@@ -38,13 +38,14 @@ describe("pre-filter literals", () => {
     assert.equal(requiredLiterals(r, undefined), null, "over all names: the simulate branch has no literal");
     assert.equal(requiredLiterals(r, undefined, "simulateprincipalpolicy"), null);
     assert.deepEqual(requiredLiterals(r, undefined, "listattachedrolepolicies"), ["AccessDenied"]);
-    // a wildcard name is no exact constraint: the selection stays (with its literal)
+    // a wildcard name that cannot match drops out too
     const w = compile(
       rule(
         "  a:\n    eventName: List*\n  b:\n    eventName: GetUser\n    errorCode: AccessDenied\n  condition: a or b\n",
       ),
     );
-    assert.deepEqual(requiredLiterals(w, undefined, "getuser"), ["List", "AccessDenied"]);
+    assert.deepEqual(requiredLiterals(w, undefined, "getuser"), ["AccessDenied"], "List* cannot match GetUser");
+    assert.equal(requiredLiterals(w, undefined, "listusers"), null, "List* admits ListUsers with no literal");
 
     const plan = planPrefilter([r], new Map());
     const pre = new RecordPrefilter(plan);
@@ -77,5 +78,45 @@ describe("pre-filter on eventName prefixes", () => {
     assert.equal(rec("UpdateFunctionCode20150331v2", "IAMUser"), true);
     assert.equal(rec("GetFunction", "IAMUser"), false, "a name no prefix admits");
     assert.equal(rec("updatefunctioncode", "IAMUser"), true, "names compare case-insensitively");
+  });
+});
+
+describe("pre-filter literals under their key", () => {
+  const text = rule(
+    [
+      "  sel_type:",
+      "    eventSource: ec2.amazonaws.com",
+      "    eventName: [RunInstances, TerminateInstances]",
+      "    userIdentity.type: IAMUser",
+      "  sel_flag:",
+      "    eventName: DeleteDBInstance",
+      "    requestParameters.skipFinalSnapshot: true",
+      "  condition: 1 of sel_*",
+      "",
+    ].join("\n"),
+  );
+  const pf = new RecordPrefilter(planPrefilter([compile(text)], new Map([["r.yml", text]])));
+  const rec = (s: string) => {
+    const b = Buffer.from(s);
+    return pf.candidate(b, 0, b.length);
+  };
+  const head = '{"eventName":"RunInstances","eventSource":"ec2.amazonaws.com",';
+
+  it("looks for a field's literal in the value of that key, not anywhere in the record", () => {
+    assert.equal(rec(`${head}"userIdentity":{"type":"IAMUser"}}`), true);
+    assert.equal(rec(`${head}"userIdentity":{"type":"AssumedRole"},"userAgent":"IAMUser tool"}`), false);
+    // the eventSource every record of the name carries is no evidence: the need comes from the type
+    assert.equal(rec(`${head}"userIdentity":{"type":"Root"}}`), false);
+  });
+
+  it("admits the key's value in every form the rule can match", () => {
+    assert.equal(rec(`${head}"userIdentity.type":"IAMUser"}`), true, "flattened dotted key");
+    assert.equal(rec(`${head}"userIdentity":{"type" : "xx\\"IAMUser"}}`), true, "spaces and escapes before it");
+    assert.equal(rec(`${head}"userIdentity":{"type":["AssumedRole","IAMUser"]}}`), true, "array value");
+    assert.equal(rec(`${head}"userIdentity":{"type":{"a":1}}}`), true, "object value");
+    const del = '{"eventName":"DeleteDBInstance","eventSource":"rds.amazonaws.com","requestParameters":';
+    assert.equal(rec(`${del}{"skipFinalSnapshot":true}}`), true, "a bare boolean");
+    assert.equal(rec(`${del}{"skipFinalSnapshot":"TRUE"}}`), true, "a string, any case");
+    assert.equal(rec(`${del}{"skipFinalSnapshot":false,"note":"true"}}`), false);
   });
 });

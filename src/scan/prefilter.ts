@@ -5,7 +5,10 @@
 //  - each rule contributes literals of which at least one must occur in any record it matches (derived from
 //    its Sigma detection, ignoring eventName/eventSource); the record is parsed only if one of the candidate
 //    rules' literals occurs in it (case-insensitive), or a candidate rule has no such literal (regex with
-//    alternation, cidr, exists, numbers, negations only).
+//    alternation, cidr, exists, numbers, negations only);
+//  - a literal from a field's value is looked for in the value of a key of that name only (`"type": "...IAMUser`,
+//    also under a flattened dotted key), or after such a key holding an array or object: a literal such as
+//    `ec2.amazonaws.com` wanted in sourceIPAddress no longer lets through every EC2 record for its eventSource.
 import { parseAllDocuments } from "yaml";
 import { expandOfPattern, parseCondition } from "../rules/condition.js";
 import type { CompiledRule } from "../rules/index.js";
@@ -35,15 +38,38 @@ export const nameTestOf = (plan: PrefilterPlan, name: string): RecordTest =>
 
 const escapeRe = (l: string) => l.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+/**
+ * A key's value that holds one of the literals: a string containing one (escapes skipped whole), a bare scalar
+ * (`true`, a number) containing one, or an array or object (its elements or JSON text may hold it: parse).
+ * The key may be flattened under a dotted name (`"userIdentity.type"`), as the field getter accepts.
+ */
+const keyedPattern = (key: string, alt: string) =>
+  `"(?:[^"\\\\]*\\.)?${escapeRe(key)}"\\s*:\\s*(?:"(?:[^"\\\\]|\\\\.)*?(?:${alt})|[[{]|(?=[^"[{\\s])[^,}\\]]*?(?:${alt}))`;
+
 function testOf(needs: readonly Need[]): RecordTest {
-  const literals = new Set<string>();
+  const free = new Set<string>();
+  const byKey = new Map<string, Set<string>>();
   for (const n of needs) {
     if (n === null) return true;
     // (an empty need is a rule that cannot match these records: it adds nothing)
-    for (const l of n) literals.add(l.toLowerCase());
+    for (const l of n) {
+      const text = l.text.toLowerCase();
+      if (l.key === undefined) free.add(text);
+      else {
+        const set = byKey.get(l.key) ?? new Set<string>();
+        byKey.set(l.key, set);
+        set.add(text);
+      }
+    }
   }
-  if (literals.size === 0) return null;
-  return new RegExp([...literals].sort().map(escapeRe).join("|"), "i");
+  const parts = [...free].sort().map(escapeRe);
+  for (const key of [...byKey.keys()].sort()) {
+    // a literal looked for anywhere already covers the same literal under a key
+    const lits = [...(byKey.get(key) as Set<string>)].filter((l) => !free.has(l)).sort();
+    if (lits.length > 0) parts.push(keyedPattern(key, lits.map(escapeRe).join("|")));
+  }
+  if (parts.length === 0) return null;
+  return new RegExp(parts.join("|"), "i");
 }
 
 /** Builds the plan for a rule set; `texts` maps a rule's source to its file text. */
@@ -54,7 +80,7 @@ export function planPrefilter(rules: readonly CompiledRule[], texts: ReadonlyMap
   for (const r of rules) {
     const f = r.eventNameFilter;
     if (r.eventNames === null && (f === null || f.prefixes.length === 0)) {
-      unindexed.push(requiredLiterals(r, texts.get(r.source)));
+      unindexed.push(requiredNeed(r, texts.get(r.source)));
       continue;
     }
     // prefixes are looked up per name when it is first met (the names are not known in advance)
@@ -66,7 +92,7 @@ export function planPrefilter(rules: readonly CompiledRule[], texts: ReadonlyMap
         list = [];
         perName.set(n, list);
       }
-      list.push(requiredLiterals(r, texts.get(r.source), n));
+      list.push(requiredNeed(r, texts.get(r.source), n));
     }
   }
   const byName = new Map<string, RecordTest>();
@@ -81,8 +107,7 @@ export function planPrefilter(rules: readonly CompiledRule[], texts: ReadonlyMap
     if (hits.length === 0) t = byName.get(name) ?? null;
     else {
       const needs = [...(perName.get(name) ?? [])];
-      for (const rule of new Set(hits.map((h) => h.rule)))
-        needs.push(requiredLiterals(rule, texts.get(rule.source), name));
+      for (const rule of new Set(hits.map((h) => h.rule))) needs.push(requiredNeed(rule, texts.get(rule.source), name));
       t = testOf(needs);
     }
     if (memo.size >= 4096) memo.clear();
@@ -98,6 +123,11 @@ export function planPrefilter(rules: readonly CompiledRule[], texts: ReadonlyMap
  * means the rule cannot match them at all.
  */
 export function requiredLiterals(rule: CompiledRule, text: string | undefined, eventName?: string): string[] | null {
+  return requiredNeed(rule, text, eventName)?.map((l) => l.text) ?? null;
+}
+
+/** requiredLiterals() with the key each literal must be found under, when it comes from a field's value. */
+export function requiredNeed(rule: CompiledRule, text: string | undefined, eventName?: string): Need {
   let detection: Record<string, unknown> | undefined = rule.detection;
   if (detection === undefined) {
     // a rule compiled elsewhere: read the detection from its file
@@ -121,8 +151,7 @@ export function requiredLiterals(rule: CompiledRule, text: string | undefined, e
     return null;
   }
   const skipIndexed = rule.eventNames !== null;
-  const ofIdent = (name: string): Need =>
-    needOfIdentifier(detection[name], skipIndexed, skipIndexed ? eventName : undefined);
+  const ofIdent = (name: string): Need => needOfIdentifier(detection[name], skipIndexed, eventName);
   const walk = (n: typeof tree): Need => {
     switch (n.kind) {
       case "id":
@@ -147,7 +176,13 @@ export function requiredLiterals(rule: CompiledRule, text: string | undefined, e
  * A disjunction of literals (one of them must occur), null for "no constraint", or the empty list for "cannot
  * match" (a selection that requires another eventName than the one the need is computed for).
  */
-type Need = string[] | null;
+export type Need = Lit[] | null;
+
+/** A literal that must occur in the record; with `key`, inside the value of a key of that name. */
+export interface Lit {
+  text: string;
+  key?: string;
+}
 
 function andNeeds(items: Need[]): Need {
   // any one conjunct's need is necessary; keep the most selective (fewest alternatives, longest literals)
@@ -161,7 +196,7 @@ function andNeeds(items: Need[]): Need {
 }
 
 function orNeeds(items: Need[]): Need {
-  const out: string[] = [];
+  const out: Lit[] = [];
   for (const n of items) {
     if (n === null) return null;
     out.push(...n);
@@ -169,7 +204,8 @@ function orNeeds(items: Need[]): Need {
   return out;
 }
 
-const score = (n: string[]): number => Math.min(...n.map((s) => s.length)) - n.length;
+// a literal under a key is rarer than its length says (it must be in that key's value)
+const score = (n: Lit[]): number => Math.min(...n.map((l) => l.text.length + (l.key === undefined ? 0 : 4))) - n.length;
 
 function needOfIdentifier(sel: unknown, skipIndexed: boolean, eventName: string | undefined): Need {
   if (typeof sel === "string") return literalOf(sel);
@@ -183,12 +219,26 @@ function needOfIdentifier(sel: unknown, skipIndexed: boolean, eventName: string 
   return null;
 }
 
-/** True when an `eventName` selection (plain values, no wildcards or escapes) cannot equal `name`. */
+/**
+ * True when an `eventName` selection cannot match `name` (lower-cased): plain values, `*` and `?` wildcards,
+ * startswith, endswith or contains (escapes give up). Compared lower-cased, which only widens a `cased` test.
+ */
 function excludesName(modifiers: string[], value: unknown, name: string): boolean {
-  if (!modifiers.every((m) => m === "cased")) return false;
+  const place = modifiers.filter((m) => m !== "cased");
+  if (place.length > 1 || (place.length === 1 && !["startswith", "endswith", "contains"].includes(place[0] ?? "")))
+    return false;
   const values = Array.isArray(value) ? value : [value];
-  if (values.length === 0 || !values.every((v) => typeof v === "string" && !/[*?\\]/.test(v))) return false;
-  return !values.some((v) => (v as string).toLowerCase() === name);
+  if (values.length === 0 || !values.every((v) => typeof v === "string" && !v.includes("\\"))) return false;
+  const glob = (v: string) =>
+    v
+      .toLowerCase()
+      .split(/([*?])/)
+      .map((p) => (p === "*" ? ".*" : p === "?" ? "." : escapeRe(p)))
+      .join("");
+  const [pre, post] = { startswith: ["^", ".*$"], endswith: ["^.*", "$"], contains: ["^.*", ".*$"] }[
+    place[0] as "contains"
+  ] ?? ["^", "$"];
+  return !values.some((v) => new RegExp(`${pre}${glob(v as string)}${post}`, "s").test(name));
 }
 
 const LITERAL_MODIFIERS = new Set(["contains", "startswith", "endswith", "all", "cased"]);
@@ -198,17 +248,19 @@ function needOfMap(map: Record<string, unknown>, skipIndexed: boolean, eventName
   for (const [key, value] of Object.entries(map)) {
     const [field = "", ...modifiers] = key.split("|");
     if (eventName !== undefined && field === "eventName" && excludesName(modifiers, value, eventName)) return [];
-    // for rules indexed by name, the index already covers these (and their values occur in every candidate)
-    if (skipIndexed && (field === "eventName" || field === "eventSource")) continue;
+    // for rules indexed by name, the index already covers these (and their values occur in every candidate);
+    // for the need of one eventName, its records nearly all come from one service: eventSource tells nothing
+    if ((skipIndexed || eventName !== undefined) && (field === "eventName" || field === "eventSource")) continue;
     // `exists: true`: the key itself is written in the record (as a key, or inside a flattened dotted key)
     if (modifiers.length === 1 && modifiers[0] === "exists") {
       fields.push(value === true ? literalOf(field.slice(field.lastIndexOf(".") + 1)) : null);
       continue;
     }
+    const leaf = field.slice(field.lastIndexOf(".") + 1);
     if (modifiers.includes("re") && modifiers.every((m) => REGEX_MODIFIERS.has(m))) {
       const values = Array.isArray(value) ? value : [value];
       const ok = values.length > 0 && values.every((v) => typeof v === "string");
-      fields.push(ok ? orNeeds((values as string[]).map(regexLiteral)) : null);
+      fields.push(ok ? under(leaf, orNeeds((values as string[]).map(regexLiteral))) : null);
       continue;
     }
     if (!modifiers.every((m) => LITERAL_MODIFIERS.has(m))) {
@@ -222,10 +274,14 @@ function needOfMap(map: Record<string, unknown>, skipIndexed: boolean, eventName
       continue;
     }
     const needs = (values as string[]).map(literalOf);
-    fields.push(modifiers.includes("all") ? andNeeds(needs) : orNeeds(needs));
+    fields.push(under(leaf, modifiers.includes("all") ? andNeeds(needs) : orNeeds(needs)));
   }
   return andNeeds(fields);
 }
+
+/** The need's literals, to be found in the value of `key` (a plain key name; anything else stays free). */
+const under = (key: string, n: Need): Need =>
+  n === null || !/^[A-Za-z0-9_-]+$/.test(key) ? n : n.map((l) => ({ text: l.text, key }));
 
 const REGEX_MODIFIERS = new Set(["re", "i", "m", "s"]);
 
@@ -254,7 +310,7 @@ function regexLiteral(re: string): Need {
   let best: Need = null;
   for (const r of runs) {
     const lit = literalOf(r.replace(/[*?]/g, ""));
-    if (lit && (best === null || (lit[0] as string).length > (best[0] as string).length)) best = lit;
+    if (lit && (best === null || (lit[0] as Lit).text.length > (best[0] as Lit).text.length)) best = lit;
   }
   return best;
 }
@@ -274,7 +330,7 @@ function literalOf(value: string): Need {
       if (selectivity(piece) > selectivity(best)) best = piece;
     }
   }
-  return best.length >= 3 ? [best] : null;
+  return best.length >= 3 ? [{ text: best }] : null;
 }
 
 const EDGE_PUNCTUATION = /^[\s:,{}[\]]+|[\s:,{}[\]]+$/g;
