@@ -46,7 +46,7 @@ export const COMMANDS: CommandEntry[] = [
     names: {
       stats: {
         term: "stats",
-        description: "incident analytics: frequency, trend, co-occurrence, paths, actors, timing, mitigations",
+        description: "incident analytics: frequency, trend, co-occurrence, paths, actors, timing, mitigations, controls",
       },
     },
     load: async () => (await import("./commands/stats.js")).registerStatsCommand,
