@@ -46,7 +46,8 @@ export const COMMANDS: CommandEntry[] = [
     names: {
       stats: {
         term: "stats",
-        description: "incident analytics: frequency, trend, co-occurrence, paths, actors, timing, mitigations, controls",
+        description:
+          "incident analytics: frequency, trend, co-occurrence, paths, actors, timing, mitigations, controls",
       },
     },
     load: async () => (await import("./commands/stats.js")).registerStatsCommand,
