@@ -26,6 +26,7 @@ COPY --from=build /app/rules ./rules
 COPY --from=build /app/playbooks ./playbooks
 COPY --from=build /app/profiles ./profiles
 COPY --from=build /app/mappings ./mappings
+COPY --from=build /app/scenarios ./scenarios
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -77,16 +77,18 @@ interface ScanCliOpts {
 
 /**
  * The register's actor indicators, for marking findings (none with --no-actors, or when there is no register
- * and none was named with --db).
+ * and none was named with --db, or the named one is yet to be created by --create-incident).
  */
-async function registerIndicators(o: Pick<ScanCliOpts, "actors" | "db">): Promise<ActorIndicators[]> {
+async function registerIndicators(
+  o: Pick<ScanCliOpts, "actors" | "db" | "createIncident">,
+): Promise<ActorIndicators[]> {
   if (o.actors === false) return [];
   const { openStore } = await import("../../store/open.js");
   let store: Awaited<ReturnType<typeof openStore>>;
   try {
     store = await openStore({ ...(o.db ? { db: o.db } : {}), mustExist: true });
   } catch (e) {
-    if (isTechtrailError(e) && e.code === "NOT_FOUND" && !o.db) return [];
+    if (isTechtrailError(e) && e.code === "NOT_FOUND" && (!o.db || o.createIncident)) return [];
     throw e;
   }
   try {
