@@ -194,3 +194,19 @@ describe("JSON Lines sink", () => {
     assert.deepEqual(JSON.parse(lines[1] as string), { n: 2 });
   });
 });
+
+describe("writeBenchCorpus", () => {
+  it("writes every record to the S3 tree as well as to JSON Lines (no file of a period overwrites another)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "techtrail-bench-corpus-"));
+    await writeBenchCorpus({ events: 20_000, seed: 3, accounts: 2 }, dir);
+    const lines = readFileSync(join(dir, "events.jsonl"), "utf8").split("\n").filter(Boolean).length;
+    let records = 0;
+    for (const e of readdirSync(join(dir, "s3"), { recursive: true, withFileTypes: true }))
+      if (e.isFile())
+        records += (
+          JSON.parse(gunzipSync(readFileSync(join(e.parentPath, e.name))).toString()) as { Records: unknown[] }
+        ).Records.length;
+    assert.ok(lines > 20_000);
+    assert.equal(records, lines);
+  });
+});

@@ -69,6 +69,8 @@ export class S3TreeSink implements CorpusSink {
   private accounts: readonly string[] = [];
   private regions: readonly string[] = [];
   private readonly made = new Set<string>();
+  /** Batches of one period per account and region so far: a later batch of the same period gets its own file. */
+  private readonly seen = new Map<string, number>();
   files = 0;
   constructor(
     readonly root: string,
@@ -103,7 +105,11 @@ export class S3TreeSink implements CorpusSink {
         mkdirSync(dir, { recursive: true });
         this.made.add(dir);
       }
-      const suffix = new Rng(this.seed, `file:${account}:${region}:${batch.start}`).alnum(16);
+      const label = `file:${account}:${region}:${batch.start}`;
+      const n = this.seen.get(label) ?? 0;
+      this.seen.set(label, n + 1);
+      // (the first file of a period keeps the name it always had; the same seed still gives the same tree)
+      const suffix = new Rng(this.seed, n === 0 ? label : `${label}:${n}`).alnum(16);
       const body = gzipSync(`{"Records":[${(groups.get(key) as string[]).join(",")}]}`, { level: this.level });
       const fd = openSync(join(dir, `${account}_CloudTrail_${region}_${stamp}_${suffix}.json.gz`), "w");
       writeSync(fd, body);
