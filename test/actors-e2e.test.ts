@@ -3,8 +3,7 @@
 // temporary SQLite register the way `techtrail actor import` does, then the real API and web UI
 // (createApp on 127.0.0.1) are driven in Debian's Chromium. Skipped with a message without Chromium or ../shared.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -19,38 +18,15 @@ import { createApp } from "../src/server/app.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
 import type { Store } from "../src/store/store.js";
 import { CHROMIUM, launchChromium } from "./helpers/chromium.js";
+import { DIST, ensureBuilt } from "./helpers/web-dist.js";
 import { sharedPath, skipUnlessShared } from "./shared.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const WEB = join(ROOT, "web");
-const DIST = join(WEB, "dist");
+const _WEB = join(ROOT, "web");
 const PASSWORD = "correct horse battery staple";
 const BUNDLE = "data/attack-stix/enterprise-cloud-subset-stix20.json";
 const skip = existsSync(CHROMIUM) ? skipUnlessShared(BUNDLE) : `${CHROMIUM} is missing`;
 if (skip) process.stderr.write(`actors-e2e: SKIPPED: ${skip}\n`);
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const s = statSync(p);
-    t = Math.max(t, s.isDirectory() ? newest(p) : s.mtimeMs);
-  }
-  return t;
-}
-
-/** Builds web/dist when it is missing or older than the sources. */
-function ensureBuilt(): void {
-  const index = join(DIST, "index.html");
-  const srcTime = Math.max(newest(join(WEB, "src")), statSync(join(WEB, "index.html")).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= srcTime) return;
-  const vite = join(ROOT, "node_modules", "vite", "bin", "vite.js");
-  const r = spawnSync(process.execPath, [vite, "build", "--config", join(WEB, "vite.config.ts")], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-  assert.equal(r.status, 0, `vite build failed:\n${r.stdout}\n${r.stderr}`);
-}
 
 describe("ATT&CK groups as actors in the web UI", { skip }, () => {
   let dir: string;

@@ -4,8 +4,7 @@
 // and this team against it (over/under-represented techniques, slower to contain), then adds a file of their own,
 // a bad one first. Skipped with a message when /usr/bin/chromium is missing.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -20,38 +19,15 @@ import { createApp } from "../src/server/app.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
 import type { Store } from "../src/store/store.js";
 import { CHROMIUM, launchChromium } from "./helpers/chromium.js";
+import { DIST, ensureBuilt } from "./helpers/web-dist.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const WEB = join(ROOT, "web");
-const DIST = join(WEB, "dist");
+const _WEB = join(ROOT, "web");
 const SHOTS = join(ROOT, ".screenshots");
 const PASSWORD = "correct horse battery staple";
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium)
   process.stderr.write(`community-e2e: SKIPPED: ${CHROMIUM} is missing; the browser test did not run\n`);
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const s = statSync(p);
-    t = Math.max(t, s.isDirectory() ? newest(p) : s.mtimeMs);
-  }
-  return t;
-}
-
-/** Builds web/dist when it is missing or older than the sources. */
-function ensureBuilt(): void {
-  const index = join(DIST, "index.html");
-  const srcTime = Math.max(newest(join(WEB, "src")), statSync(join(WEB, "index.html")).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= srcTime) return;
-  const vite = join(ROOT, "node_modules", "vite", "bin", "vite.js");
-  const r = spawnSync(process.execPath, [vite, "build", "--config", join(WEB, "vite.config.ts")], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-  assert.equal(r.status, 0, `vite build failed:\n${r.stdout}\n${r.stderr}`);
-}
 
 describe("the Community page in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is missing` }, () => {
   let dir: string;
