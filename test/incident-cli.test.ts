@@ -89,6 +89,48 @@ describe("techtrail incident (end to end)", () => {
     assert.equal(cli(["incident", "delete", key]).code, 2, "needs --yes off a terminal");
   });
 
+  test("add --initial-access-technique/--credential-type: stored, shown, and refused when wrong", () => {
+    const added = json([
+      "incident",
+      "add",
+      "--title",
+      "Root password phished",
+      "--detected",
+      "2026-06-02T08:00:00Z",
+      "--technique",
+      "T1078.A002:confirmed",
+      "--initial-access",
+      "compromised-console-credentials",
+      "--initial-access-technique",
+      "t1078.a002",
+      "--credential-type",
+      "root-password",
+    ]);
+    assert.equal(added.initialAccessTechnique, "T1078.A002");
+    assert.equal(added.credentialType, "root-password");
+    const shown = cli(["incident", "show", added.key]);
+    assert.equal(shown.code, 0, shown.err);
+    assert.match(
+      shown.out,
+      /initial access: compromised-console-credentials, technique T1078\.A002, credential root-password/,
+    );
+    const untagged = cli([
+      "incident",
+      "add",
+      "--title",
+      "x",
+      "--technique",
+      "T1078.A001",
+      "--initial-access-technique",
+      "T1078.A002",
+    ]);
+    assert.equal(untagged.code, 2);
+    assert.match(untagged.err, /initialAccessTechnique.*not among the incident's techniques/);
+    const badType = cli(["incident", "add", "--title", "x", "--credential-type", "root-token"]);
+    assert.equal(badType.code, 2);
+    assert.match(badType.err, /credentialType/);
+  });
+
   test("export → import round-trips exactly (CSV and JSON); a bad file imports nothing", () => {
     const csv = join(dir, "all.csv");
     const js = join(dir, "all.json");

@@ -218,6 +218,14 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     await page.locator('[data-testid=picker-results] li.active[data-technique="T1562.008"]').waitFor();
     await page.getByTestId("technique-picker").press("Enter");
     await page.locator('[data-testid=picked-techniques] li[data-technique="T1562.008"]').waitFor();
+    // The way in: offered from the tagged techniques only, and the credential used.
+    const entryOptions = await page.getByLabel("Initial-access technique").locator("option").allTextContents();
+    assert.deepEqual(
+      entryOptions.map((o) => o.split(" ")[0]),
+      ["—", "T1078.A001", "T1562.008"],
+    );
+    await page.getByLabel("Initial-access technique").selectOption("T1078.A001");
+    await page.getByLabel("Credential type").selectOption("iam-user-access-key");
     await shot(page, "03-incident-form");
     await page.getByRole("button", { name: "Create incident" }).click();
     await page.getByTestId("incident-title").waitFor();
@@ -232,6 +240,8 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     const tagged = await page.getByTestId("incident-techniques").textContent();
     assert.match(tagged ?? "", /T1078\.A001/);
     assert.match(tagged ?? "", /T1562\.008/);
+    assert.equal(await page.getByTestId("incident-entry-technique").textContent(), "T1078.A001");
+    assert.equal(await page.getByTestId("incident-credential-type").textContent(), "iam-user-access-key");
     const key = /#\/incidents\/(IR-\d{4}-\d+)/.exec(page.url())?.[1];
     assert.ok(key, `incident page URL: ${page.url()}`);
     await shot(page, "04-incident");
@@ -305,8 +315,25 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     assert.match((await page.getByTestId("playbook-techniques").textContent()) ?? "", /T1078/);
     await shot(page, "08b-playbook");
 
-    // Edit: severity, a tag, one technique removed; only the changes are sent and the history records them.
+    // Edit: the initial-access technique must stay tagged: removing it is refused in the form, naming the field,
+    // and nothing is sent.
     await page.goto(`${base}/#/incidents/${key}/edit`);
+    assert.equal(await page.getByLabel("Initial-access technique").inputValue(), "T1078.A001");
+    await page.getByLabel("Initial-access technique").selectOption("T1562.008");
+    await page
+      .locator('[data-testid=picked-techniques] li[data-technique="T1562.008"]')
+      .getByRole("button", { name: "remove" })
+      .click();
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("alert").waitFor();
+    assert.match(
+      (await page.getByRole("alert").textContent()) ?? "",
+      /initialAccessTechnique.*T1562\.008 is not among the incident's techniques/,
+    );
+    // Edit: severity, a tag, one technique removed, the way in and the credential changed; only the changes are
+    // sent and the history records them. (A reload: the refused form is still the same URL.)
+    await page.reload();
+    await page.getByLabel("Credential type").selectOption("iam-user-password");
     await page.getByLabel("Severity").selectOption("P1");
     await page.getByLabel("Tags").fill("prod-account");
     await page.getByLabel("Lessons learned").fill("Rotate long-lived keys <b>now</b>");
@@ -320,6 +347,8 @@ describe("web UI in Chromium", { skip: haveChromium ? false : `${CHROMIUM} is mi
     const left = (await page.getByTestId("incident-techniques").textContent()) ?? "";
     assert.match(left, /T1078\.A001/);
     assert.doesNotMatch(left, /T1562\.008/);
+    assert.equal(await page.getByTestId("incident-entry-technique").textContent(), "T1078.A001");
+    assert.equal(await page.getByTestId("incident-credential-type").textContent(), "iam-user-password");
     await page.getByText("Rotate long-lived keys <b>now</b>").waitFor();
     assert.match((await page.getByTestId("incident-history").textContent()) ?? "", /update.*tag|tag.*update/s);
 

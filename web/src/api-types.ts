@@ -84,6 +84,17 @@ export const INITIAL_ACCESS = [
   "unknown",
   "other",
 ] as const satisfies readonly NonNullable<Incident["initialAccess"]>[];
+/** The credential the intruder got in with (`stats controls` decides root MFA and key rules on it). */
+export const CREDENTIAL_TYPES = [
+  "root-password",
+  "root-access-key",
+  "iam-user-password",
+  "iam-user-access-key",
+  "role-session",
+  "federated-session",
+  "none",
+  "other",
+] as const satisfies readonly NonNullable<Incident["credentialType"]>[];
 export const IMPACTS = [
   "data-exfiltration",
   "data-destruction",

@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Incident } from "./api-types";
-import { changedColumns, draftOf, EMPTY, fromLocalInput, newIncidentBody, toLocalInput, words } from "./incident-draft";
+import {
+  changedColumns,
+  draftOf,
+  draftProblems,
+  EMPTY,
+  fromLocalInput,
+  newIncidentBody,
+  toLocalInput,
+  words,
+} from "./incident-draft";
 
 const incident: Incident = {
   key: "IR-2026-0042",
@@ -83,5 +92,44 @@ describe("incident form state", () => {
         lessons_learned: "rotate keys",
       },
     );
+  });
+
+  test("initial-access technique and credential type: sent when set, patched by column, checked against the tags", () => {
+    const tagged = [{ id: "T1078.A002", name: "Root user", confidence: "confirmed" as const, evidence: "" }];
+    const body = newIncidentBody({
+      ...EMPTY,
+      title: "Root sign-in",
+      techniques: tagged,
+      initialAccessTechnique: "T1078.A002",
+      credentialType: "root-password",
+    });
+    assert.equal(body.initialAccessTechnique, "T1078.A002");
+    assert.equal(body.credentialType, "root-password");
+    const bare = newIncidentBody({ ...EMPTY, title: "x", credentialType: "not-a-type" });
+    assert.equal("initialAccessTechnique" in bare, false);
+    assert.equal("credentialType" in bare, false, "only known credential types are sent");
+
+    const before = draftOf(
+      { ...incident, initialAccessTechnique: "T1078.A001", credentialType: "iam-user-access-key" },
+      new Map(),
+    );
+    assert.equal(before.initialAccessTechnique, "T1078.A001");
+    assert.equal(before.credentialType, "iam-user-access-key");
+    assert.deepEqual(changedColumns(before, { ...before, credentialType: "iam-user-password" }), {
+      credential_type: "iam-user-password",
+    });
+    assert.deepEqual(changedColumns(before, { ...before, initialAccessTechnique: "", credentialType: "" }), {
+      initial_access_technique: "",
+      credential_type: "",
+    });
+
+    assert.deepEqual(draftProblems(before), []);
+    assert.deepEqual(draftProblems({ ...before, techniques: [] }), [
+      {
+        field: "initialAccessTechnique",
+        message: "initial-access technique T1078.A001 is not among the incident's techniques (tag it too)",
+      },
+    ]);
+    assert.deepEqual(draftProblems({ ...EMPTY }), [], "no initial-access technique, nothing to check");
   });
 });

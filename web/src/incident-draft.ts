@@ -1,8 +1,10 @@
 // The incident form's editable state and its translation to API bodies: the whole record for
 // POST /api/incidents, and only the changed fields (by CSV column name, "" clears) for PATCH.
 
+import type { Problem } from "./api";
 import {
   type Confidence,
+  CREDENTIAL_TYPES,
   DETECTION_SOURCES,
   INITIAL_ACCESS,
   type Incident,
@@ -28,6 +30,9 @@ export interface Draft {
   recovered: string;
   detectionSource: string;
   initialAccess: string;
+  /** One of the tagged techniques (the way in), or "". */
+  initialAccessTechnique: string;
+  credentialType: string;
   threatActor: string;
   campaign: string;
   accounts: string;
@@ -51,6 +56,8 @@ export const EMPTY: Draft = {
   recovered: "",
   detectionSource: "",
   initialAccess: "",
+  initialAccessTechnique: "",
+  credentialType: "",
   threatActor: "",
   campaign: "",
   accounts: "",
@@ -88,6 +95,8 @@ export function draftOf(i: Incident, names: Map<string, string>): Draft {
     recovered: toLocalInput(i.timeline.recovered),
     detectionSource: i.detectionSource ?? "",
     initialAccess: i.initialAccess ?? "",
+    initialAccessTechnique: i.initialAccessTechnique ?? "",
+    credentialType: i.credentialType ?? "",
     threatActor: i.threatActor ?? "",
     campaign: i.campaign ?? "",
     accounts: i.accounts.join(", "),
@@ -131,9 +140,26 @@ export function newIncidentBody(d: Draft): NewIncidentJson {
   if (detectionSource) body.detectionSource = detectionSource;
   const initialAccess = INITIAL_ACCESS.find((s) => s === d.initialAccess);
   if (initialAccess) body.initialAccess = initialAccess;
+  if (d.initialAccessTechnique) body.initialAccessTechnique = d.initialAccessTechnique;
+  const credentialType = CREDENTIAL_TYPES.find((s) => s === d.credentialType);
+  if (credentialType) body.credentialType = credentialType;
   if (d.threatActor.trim()) body.threatActor = d.threatActor;
   if (d.campaign.trim()) body.campaign = d.campaign;
   return body;
+}
+
+/**
+ * What the form can tell before sending: the initial-access technique must be one of the tagged techniques
+ * (the server refuses it too, but an edit is several requests and should not stop halfway).
+ */
+export function draftProblems(d: Draft): Problem[] {
+  const problems: Problem[] = [];
+  if (d.initialAccessTechnique && !d.techniques.some((t) => t.id === d.initialAccessTechnique))
+    problems.push({
+      field: "initialAccessTechnique",
+      message: `initial-access technique ${d.initialAccessTechnique} is not among the incident's techniques (tag it too)`,
+    });
+  return problems;
 }
 
 type ColumnValues = NonNullable<IncidentEditJson["set"]>;
@@ -152,6 +178,8 @@ export function changedColumns(before: Draft, after: Draft): ColumnValues {
     ["recovered", "recovered", (d) => fromLocalInput(d.recovered) ?? ""],
     ["detectionSource", "detection_source", (d) => d.detectionSource],
     ["initialAccess", "initial_access", (d) => d.initialAccess],
+    ["initialAccessTechnique", "initial_access_technique", (d) => d.initialAccessTechnique],
+    ["credentialType", "credential_type", (d) => d.credentialType],
     ["threatActor", "threat_actor", (d) => d.threatActor.trim()],
     ["campaign", "campaign", (d) => d.campaign.trim()],
     ["accounts", "accounts", (d) => words(d.accounts).join(",")],

@@ -168,7 +168,16 @@ function printIncident(i: Incident): void {
   line("services", i.services);
   line("resources", i.resources);
   if (i.detectionSource) out(`detection: ${i.detectionSource}`);
-  if (i.initialAccess) out(`initial access: ${i.initialAccess}`);
+  if (i.initialAccess || i.initialAccessTechnique || i.credentialType)
+    out(
+      `initial access: ${[
+        i.initialAccess,
+        i.initialAccessTechnique && `technique ${i.initialAccessTechnique}`,
+        i.credentialType && `credential ${i.credentialType}`,
+      ]
+        .filter(Boolean)
+        .join(", ")}`,
+    );
   line("impact", i.impact);
   line("playbooks", i.playbooks);
   line("tags", i.tags);
@@ -304,6 +313,8 @@ async function addInput(o: StoreOpts & Record<string, unknown>, catalog: Catalog
   set("resources", o.resource);
   set("detectionSource", o.detectionSource);
   set("initialAccess", o.initialAccess);
+  set("initialAccessTechnique", o.initialAccessTechnique);
+  set("credentialType", o.credentialType);
   set("threatActor", o.threatActor);
   set("campaign", o.campaign);
   set("impact", o.impact);
@@ -350,6 +361,8 @@ function registerAdd(inc: Command, g: OptionsOf): void {
     .option("--resource <arn>", "repeatable", collect, [])
     .option("--detection-source <source>", "guardduty, security-hub, cloudwatch-alarm, billing-anomaly, ...")
     .option("--initial-access <vector>", "leaked-access-key, compromised-console-credentials, ...")
+    .option("--initial-access-technique <id>", "the technique the intruder got in with (one of --technique)")
+    .option("--credential-type <type>", "root-password, root-access-key, iam-user-access-key, ... (docs/controls.md)")
     .option("--threat-actor <name>")
     .option("--campaign <name>")
     .option("--impact <category>", "repeatable", collect, [])

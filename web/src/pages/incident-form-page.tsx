@@ -1,12 +1,29 @@
 // New-incident and edit form. Create: POST /api/incidents with the whole record. Edit: PATCH the changed
 // fields by column name, then add/remove technique tags through POST /api/incidents/:key/techniques.
 import { type Dispatch, type FormEvent, type SetStateAction, useEffect, useState } from "react";
-import { CONFIDENCES, type Confidence, DETECTION_SOURCES, IMPACTS, INITIAL_ACCESS, SEVERITIES } from "../api-types";
+import { ApiError } from "../api";
+import {
+  CONFIDENCES,
+  type Confidence,
+  CREDENTIAL_TYPES,
+  DETECTION_SOURCES,
+  IMPACTS,
+  INITIAL_ACCESS,
+  SEVERITIES,
+} from "../api-types";
 import { useAuth } from "../auth";
 import { client, ok } from "../client";
 import { ErrorBox, Loading, NeedsRole, PageTitle } from "../components/common";
 import { TechniquePicker } from "../components/technique-picker";
-import { changedColumns, type Draft, draftOf, EMPTY, newIncidentBody, type TagDraft } from "../incident-draft";
+import {
+  changedColumns,
+  type Draft,
+  draftOf,
+  draftProblems,
+  EMPTY,
+  newIncidentBody,
+  type TagDraft,
+} from "../incident-draft";
 import { href, navigate } from "../router";
 import { useCall } from "../use-api";
 
@@ -54,6 +71,8 @@ function IncidentForm({ incidentKey }: { incidentKey?: string }) {
     setBusy(true);
     setError(null);
     try {
+      const problems = draftProblems(d);
+      if (problems.length) throw new ApiError(400, "VALIDATION", "invalid incident", { problems });
       if (!incidentKey) {
         const created = await ok(client.incidents.$post({ json: newIncidentBody(d) }));
         navigate(href("incidents", created.key));
@@ -63,22 +82,23 @@ function IncidentForm({ incidentKey }: { incidentKey?: string }) {
       const param = { key: incidentKey };
       const incident = client.incidents[":key"];
       const changes = changedColumns(original, d);
-      if (Object.keys(changes).length) await incident.$patch({ param, json: { set: changes } });
       const before = new Map(original.techniques.map((t) => [t.id, t]));
       const removed = original.techniques.filter((t) => !d.techniques.some((n) => n.id === t.id));
       const upserts = d.techniques.filter((t) => {
         const o = before.get(t.id);
         return !o || o.confidence !== t.confidence || o.evidence !== t.evidence;
       });
-      if (removed.length)
-        await incident.techniques.$post({
-          param,
-          json: { techniques: removed.map((t) => ({ id: t.id })), remove: true },
-        });
+      // Tags first, then fields, then removals: the initial-access technique must be tagged whenever it is set.
       if (upserts.length)
         await incident.techniques.$post({
           param,
           json: { techniques: upserts.map((t) => ({ id: t.id, confidence: t.confidence, evidence: t.evidence })) },
+        });
+      if (Object.keys(changes).length) await incident.$patch({ param, json: { set: changes } });
+      if (removed.length)
+        await incident.techniques.$post({
+          param,
+          json: { techniques: removed.map((t) => ({ id: t.id })), remove: true },
         });
       navigate(href("incidents", incidentKey));
     } catch (err) {
@@ -115,6 +135,7 @@ function IncidentForm({ incidentKey }: { incidentKey?: string }) {
         <ContextFields d={d} set={set} />
         <ImpactChecks d={d} setD={setD} />
         <TechniqueTags d={d} setD={setD} />
+        <EntryFields d={d} set={set} />
         <label className="wide">
           Notes
           <textarea name="notes" value={d.notes} onChange={set("notes")} rows={4} />
@@ -218,6 +239,41 @@ function ContextFields({ d, set }: { d: Draft; set: SetField }) {
       <label>
         Tags
         <input name="tags" value={d.tags} onChange={set("tags")} placeholder="prod-account, …" />
+      </label>
+    </>
+  );
+}
+
+/**
+ * The way in, as `stats controls` reads it: one of the tagged techniques (a value no longer tagged stays
+ * selectable, marked, so the form can say what is wrong) and the credential used.
+ */
+function EntryFields({ d, set }: { d: Draft; set: SetField }) {
+  const tagged = d.techniques.some((t) => t.id === d.initialAccessTechnique);
+  return (
+    <>
+      <label>
+        Initial-access technique
+        <select name="initialAccessTechnique" value={d.initialAccessTechnique} onChange={set("initialAccessTechnique")}>
+          <option value="">—</option>
+          {d.techniques.map((t) => (
+            <option key={t.id} value={t.id}>
+              {t.name ? `${t.id} ${t.name}` : t.id}
+            </option>
+          ))}
+          {d.initialAccessTechnique && !tagged ? (
+            <option value={d.initialAccessTechnique}>{`${d.initialAccessTechnique} (not tagged)`}</option>
+          ) : null}
+        </select>
+      </label>
+      <label>
+        Credential type
+        <select name="credentialType" value={d.credentialType} onChange={set("credentialType")}>
+          <option value="">—</option>
+          {CREDENTIAL_TYPES.map((s) => (
+            <option key={s}>{s}</option>
+          ))}
+        </select>
       </label>
     </>
   );

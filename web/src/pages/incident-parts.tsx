@@ -176,6 +176,10 @@ export function IncidentFacts({ incident: i }: { incident: Incident }) {
         <dd>{i.detectionSource ?? "—"}</dd>
         <dt>Initial access</dt>
         <dd>{i.initialAccess ?? "—"}</dd>
+        <dt>Initial-access technique</dt>
+        <dd data-testid="incident-entry-technique">{i.initialAccessTechnique ?? "—"}</dd>
+        <dt>Credential type</dt>
+        <dd data-testid="incident-credential-type">{i.credentialType ?? "—"}</dd>
         <dt>Impact</dt>
         <dd>{i.impact.join(", ") || "—"}</dd>
         <dt>Accounts</dt>
