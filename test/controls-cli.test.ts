@@ -32,6 +32,7 @@ interface Impact {
   name: string;
   counts: { prevented: number; shortened: number; limited: number; undetermined: number; untouched: number };
   incidents: Decision[];
+  untouched: Array<{ reason: string; keys: string[] }>;
   happenedAnyway?: Decision[];
 }
 interface Result {
@@ -94,6 +95,49 @@ test("stats controls with the shipped demo controls file: deployed controls and 
   const one = runCli(["stats", "controls", "--db", db, "--control", "am0009"]);
   assert.match(one.stdout, /prevented \(\d+\) by rule "prevents T1078\.A002 when credential is root-password"/);
   assert.match(one.stdout, /IR-\d{4}-\d{4} prevented: initial access T1078\.A002/);
+});
+
+test("stats controls --control M1036 on the demo register: account use policies prevent only stolen workload role sessions", () => {
+  const r = runCliJson<Result>(["stats", "controls", "--db", db, "--control", "M1036", "--json"]);
+  const m = r.controls.find((c) => c.id === "M1036");
+  assert.ok(m, "account use policies are weighed");
+  const demo = generateDemoIncidents(loadBuiltinCatalog());
+  // Independently: the incidents whose way in was a role session (a vendor's role) — network conditions on the
+  // role stop those sessions anywhere else.
+  const expected = demo.filter((i) => i.initialAccessTechnique === "T1078.004" && i.credentialType === "role-session");
+  assert.ok(expected.length >= 3, `${expected.length} role-session entries in the demo`);
+  assert.equal(m.counts.prevented, expected.length);
+  // Plausible: a handful, not most of the register (the old rule said 320 of 400).
+  assert.ok(m.counts.prevented <= r.scope.incidents * 0.05, `${m.counts.prevented} of ${r.scope.incidents} prevented`);
+  for (const d of m.incidents.filter((x) => x.outcome === "prevented")) {
+    assert.equal(d.rule?.technique, "T1078.004");
+    assert.match(d.reason, /^initial access T1078\.004 with a role-session credential: M1036 prevents T1078\.004/);
+  }
+  // SSRF to instance metadata: the stolen instance credentials fail off the instance, but the way in stays open.
+  const ssrf = m.incidents.filter((x) => x.outcome === "limited");
+  assert.ok(ssrf.length > 0);
+  assert.ok(ssrf.every((d) => d.rule?.technique === "T1552.005" && /SSRF/.test(d.title)));
+  // A leaked IAM user key used for mining is no business of this control: not among the decided incidents.
+  const decided = new Set(m.incidents.map((d) => d.key));
+  const exported = runCli(["incident", "export", "--db", db, "--format", "json"]);
+  assert.equal(exported.status, 0, exported.stderr);
+  const all = (
+    JSON.parse(exported.stdout) as {
+      incidents: Array<{ key: string; title: string; initialAccessTechnique?: string; credentialType?: string }>;
+    }
+  ).incidents;
+  const mining = all.filter(
+    (i) =>
+      /mining/i.test(i.title) &&
+      i.initialAccessTechnique === "T1078.A001" &&
+      i.credentialType === "iam-user-access-key",
+  );
+  assert.ok(mining.length > 0, "the demo has leaked-key mining incidents");
+  const untouched = new Set(m.untouched.flatMap((u) => u.keys));
+  for (const i of mining) {
+    assert.equal(decided.has(i.key), false, `${i.key} (leaked IAM user key, mining) is not counted`);
+    assert.ok(untouched.has(i.key), `${i.key} is listed as untouched`);
+  }
 });
 
 test("stats controls: a bad controls file is refused with file:line:column", () => {
