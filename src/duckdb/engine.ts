@@ -6,11 +6,10 @@
 // own correlation run (the stateful correlator of the JS engine), so correlation findings are the same in
 // both engines. The JS engine runs only the rules SQL cannot express (and then reads the input too).
 import { createReadStream } from "node:fs";
-import { mkdtemp, open, rm } from "node:fs/promises";
+import { type FileHandle, mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { constants, createGunzip, gunzipSync } from "node:zlib";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { createGunzip } from "node:zlib";
 import { TechtrailError } from "../core/errors.js";
 import { neededFields } from "../rules/correlation-fields.js";
 import { type CompiledRule, compileSigmaRules } from "../rules/index.js";
@@ -72,20 +71,69 @@ interface InputSpec {
   size: number;
 }
 
-async function sniff(path: string): Promise<{ format: InputFormat; gzip: boolean }> {
-  const fh = await open(path, "r");
+/** Bytes of (inflated) content a file's format is told from: as much as the JS engine looks at. */
+const SNIFF_BYTES = 64 * 1024;
+/** Files sniffed at once (each holds at most SNIFF_BYTES of inflated content meanwhile). */
+const SNIFF_CONCURRENCY = 8;
+
+/**
+ * The first `limit` inflated bytes of a gzip file, streamed: a 64 KiB compressed head of a CloudTrail file
+ * inflates to as much as 4 MB, and inflating every file's head at once held hundreds of MB (523 files).
+ * A file cut short gives what it had; one that gives nothing throws (the caller calls it unknown).
+ */
+async function gunzipHead(fh: FileHandle, limit: number): Promise<Buffer> {
+  const raw = fh.createReadStream({ start: 0, highWaterMark: 16 * 1024, autoClose: false });
+  const gz = createGunzip({ chunkSize: 16 * 1024 });
+  raw.on("error", (e) => gz.destroy(e));
+  raw.pipe(gz);
+  const out: Buffer[] = [];
+  let n = 0;
   try {
-    const buf = Buffer.alloc(64 * 1024);
+    for await (const chunk of gz as AsyncIterable<Buffer>) {
+      out.push(chunk);
+      n += chunk.length;
+      if (n >= limit) break;
+    }
+  } catch (e) {
+    if (n === 0) throw e;
+  } finally {
+    raw.unpipe(gz);
+    raw.destroy();
+    gz.destroy();
+  }
+  return Buffer.concat(out, Math.min(n, limit));
+}
+
+async function sniff(path: string): Promise<{ format: InputFormat; gzip: boolean }> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(path, "r");
+    const magic = Buffer.alloc(2);
+    const { bytesRead: m } = await fh.read(magic, 0, 2, 0);
+    const gzip = m === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+    if (gzip) return { format: detectFormat(await gunzipHead(fh, SNIFF_BYTES)), gzip };
+    const buf = Buffer.alloc(SNIFF_BYTES);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    let head = buf.subarray(0, bytesRead);
-    const gzip = head[0] === 0x1f && head[1] === 0x8b;
-    if (gzip) head = gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH });
-    return { format: detectFormat(head), gzip };
+    return { format: detectFormat(buf.subarray(0, bytesRead)), gzip };
   } catch {
     return { format: "unknown", gzip: false };
   } finally {
-    await fh.close();
+    await fh?.close().catch(() => undefined);
   }
+}
+
+/** Format and compression of each file, SNIFF_CONCURRENCY files at a time. */
+async function sniffAll(files: ReadonlyArray<{ path: string; size: number }>): Promise<InputSpec[]> {
+  const out: InputSpec[] = new Array(files.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < files.length; i = next++) {
+      const f = files[i] as { path: string; size: number };
+      out[i] = { path: f.path, size: f.size, ...(await sniff(f.path)) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SNIFF_CONCURRENCY, files.length) }, worker));
+  return out;
 }
 
 /** Keys findings read (findingOf) and the derived correlation fields read (correlation-fields.ts). */
@@ -426,24 +474,18 @@ export function duckdbEngine(o: DuckDbEngineOptions): ExternalEngine {
   let inputs: InputSpec[] = [];
   return {
     async plan(ruleFiles, files, also) {
-      const compiled = compileSigmaRules(ruleFiles);
-      const notExpressible: EngineInfo["notExpressible"] = [];
-      const p = buildPlan(compiled, notExpressible);
-      const s3 = files.find((f) => f.path.startsWith("s3://"));
-      inputs = s3
-        ? []
-        : await Promise.all(files.map(async (f) => ({ path: f.path, size: f.size, ...(await sniff(f.path)) })));
       const bytes = files.reduce((n, f) => n + f.size, 0);
-      const allRules = compiled.rules.filter((r) => !r.correlationOnly).length + compiled.correlations.length;
-      const js = (reason: string) => ({
-        ruleIds: [],
-        info: { requested: o.requested, used: "js" as const, reason, sqlRules: 0, jsRules: allRules, notExpressible },
-      });
       const autoMin = o.autoMinBytes ?? AUTO_MIN_BYTES;
+      // choosing JS needs neither the rules compiled here nor the files read: scanPaths counts the JS rules
+      // (jsRules) from the rules it loads, so `auto` costs what `js` costs when it keeps JS
+      const js = (reason: string, notExpressible: EngineInfo["notExpressible"] = []) => ({
+        ruleIds: [],
+        info: { requested: o.requested, used: "js" as const, reason, sqlRules: 0, jsRules: 0, notExpressible },
+      });
+      const s3 = files.find((f) => f.path.startsWith("s3://"));
       if (also.stdin) return js("standard input is read by the JS engine");
       if (also.window) return js("--from/--to/--accounts/--regions are applied by the JS engine");
       if (s3) return js(`S3 objects (${s3.path}) are read by the JS engine`);
-      if (p.rules.length === 0) return js("no rule is expressible in DuckDB SQL");
       if (o.requested === "auto") {
         if (bytes < autoMin)
           return js(
@@ -451,10 +493,21 @@ export function duckdbEngine(o: DuckDbEngineOptions): ExternalEngine {
               ? `auto: ${(bytes / 2 ** 20).toFixed(1)} MiB of input, under ${autoMin / 2 ** 20} MiB`
               : `auto: ${(bytes / 2 ** 20).toFixed(1)} MiB of input; the JS engine was faster at every measured size`,
           );
-        const other = inputs.find((f) => !["jsonl", "records", "array"].includes(f.format));
-        if (other) return js(`auto: ${other.path} is not JSON Lines, a JSON array or a Records file`);
         if (also.strict) return js("auto: --strict stops at the first problem, which the JS engine finds");
       }
+      const compiled = compileSigmaRules(ruleFiles);
+      const notExpressible: EngineInfo["notExpressible"] = [];
+      const p = buildPlan(compiled, notExpressible);
+      if (p.rules.length === 0) return js("no rule is expressible in DuckDB SQL", notExpressible);
+      inputs = await sniffAll(files);
+      if (o.requested === "auto") {
+        const other = inputs.find((f) => !["jsonl", "records", "array"].includes(f.format));
+        if (other) {
+          inputs = [];
+          return js(`auto: ${other.path} is not JSON Lines, a JSON array or a Records file`, notExpressible);
+        }
+      }
+      const allRules = compiled.rules.filter((r) => !r.correlationOnly).length + compiled.correlations.length;
       plan = p;
       const sqlRules = p.rules.filter((r) => !r.rule.correlationOnly).length;
       return {
@@ -531,6 +584,8 @@ export function duckdbEngine(o: DuckDbEngineOptions): ExternalEngine {
             i,
             blankLines(f).catch(() => []),
           );
+      // the native module is loaded only when DuckDB runs: a scan where `auto` keeps JS never maps it
+      const { DuckDBInstance } = await import("@duckdb/node-api");
       const temp = await mkdtemp(join(tmpdir(), "techtrail-duckdb-"));
       const db = await DuckDBInstance.create(":memory:", {
         memory_limit: o.memoryLimit ?? DUCKDB_MEMORY_LIMIT,

@@ -137,6 +137,7 @@ export interface ExternalEngine {
 
 export interface ExternalPlan {
   ruleIds: string[];
+  /** With `used: "js"`, scanPaths sets `jsRules` from the rules it loads. */
   info: EngineInfo;
   /** Its rules that correlations read, with the fields their tuples carry (a tuple's `r` indexes these). */
   tapped?: { ruleIds: string[]; fields: string[][] };
@@ -448,6 +449,15 @@ interface Prepared {
   window: ScanWindow | undefined;
   prune: Pruning | undefined;
   external: ExternalPlan | undefined;
+}
+
+/**
+ * The other engine's account of the scan; when it left every rule to the JS engine, the JS rules are those
+ * this scan loaded (the other engine decides that without compiling them, so as to cost nothing then).
+ */
+function engineInfo(info: EngineInfo, rules: RuleSetInfo): EngineInfo {
+  if (info.used !== "js") return info;
+  return { ...info, jsRules: rules.rules.filter((r) => !r.correlationOnly).length + rules.correlations.length };
 }
 
 /** Window, stored bytes and partial marks, added to the summary the builder made. */
@@ -846,8 +856,12 @@ async function scanWith(
     minLevel: opts.minLevel,
     suppress: hooks.suppress,
     showSuppressed: hooks.showSuppressed,
-    // events both engines matched are counted once: the JS engine's matched events, by origin
-    observe: hooks.external && !prep.external?.readsAll ? (f) => jsMatched.add(originKey(f.origin)) : undefined,
+    // events both engines matched are counted once: the JS engine's matched events, by origin (only when the
+    // other engine runs beside it: a key per matched event adds up to tens of MB over a big input)
+    observe:
+      hooks.external && prep.engine.skipRules && !prep.external?.readsAll
+        ? (f) => jsMatched.add(originKey(f.origin))
+        : undefined,
     actors,
   });
 
@@ -918,7 +932,7 @@ async function scanWith(
     workers: prep.pool?.size ?? 0,
     ...(correlations ? { correlations } : {}),
     ...(detectors ? { detectors } : {}),
-    ...(prep.external ? { engine: prep.external.info } : {}),
+    ...(prep.external ? { engine: engineInfo(prep.external.info, rules) } : {}),
     durationMs: performance.now() - prep.t0,
     scanMs: scanMs + externalMs,
   });
