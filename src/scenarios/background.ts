@@ -159,10 +159,6 @@ interface Op {
   resources?: (c: OpCtx) => string;
   /** Chance and kind of a failed call. */
   fail?: [number, string, string];
-  /** Record fragments built once: from eventSource to sourceIPAddress per region, and from eventType to the end
-   * per account, region, console flag and TLS flag (see generate.ts). */
-  mid: string[];
-  tail: string[];
 }
 
 const NULL = () => "null";
@@ -188,8 +184,6 @@ function op(
     response: extra.response ?? NULL,
     ...(extra.resources ? { resources: extra.resources } : {}),
     ...(extra.fail ? { fail: extra.fail } : {}),
-    mid: [],
-    tail: [],
   };
 }
 
@@ -400,15 +394,13 @@ export interface Actor {
   /** Milliseconds per session (0: long-term credentials). */
   sessionMs: number;
   phase: number;
-  /** `"userIdentity":{...},` for the session at `index`, and its access key. */
-  identity: (index: number) => string;
+  /** `"userIdentity":{...},` for the session at `index`, opened at `startMs` (its creationDate). */
+  identity: (index: number, startMs: number) => string;
   /** The call that opens session `index` (an STS call by whoever assumes the role), or undefined. */
   opener?: (index: number, c: OpCtx, t: string) => SessionOpener;
   /** Console sessions carry sessionCredentialFromConsole. */
   console: boolean;
-  // per-run state
-  session: number;
-  identityJson: string;
+  // set up per corpus (see makeWorld in render.ts)
   homeRegionIndex: number;
   secondRegionIndex: number;
   /** The user agents, JSON-quoted. */
@@ -451,21 +443,19 @@ function roleIdentity(seed: number, acct: AccountModel, spec: RoleSpec): Pick<Ac
   const keyOf = (n: number) =>
     `ASIA${new Rng(seed, `key:${acct.id}:${spec.role}:${spec.sessionName(n)}:${n}`).upper(16)}`;
   const created = (n: number) => new Date(n).toISOString().replace(/\.\d{3}Z$/, "Z");
-  let lastStart = 0;
   // instance profiles get their credentials from the metadata service (IMDSv2 here)
   const imds = spec.service === "ec2.amazonaws.com" ? ',"ec2RoleDelivery":"2.0"' : "";
-  const identity = (n: number): string => {
+  const identity = (n: number, startMs: number): string => {
     const session = spec.sessionName(n);
     const web = spec.webIdentity
       ? `"webIdFederationData":{"federatedProvider":${J(spec.webIdentity)},"attributes":{}},`
       : '"webIdFederationData":{},';
-    return `"userIdentity":{"type":"AssumedRole","principalId":"${roleId}:${session}","arn":"arn:aws:sts::${acct.id}:assumed-role/${spec.role}/${session}","accountId":"${acct.id}","accessKeyId":"${keyOf(n)}","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"${roleId}","arn":"${roleArn}","accountId":"${acct.id}","userName":"${spec.role}"},${web}"attributes":{"creationDate":"${created(lastStart)}","mfaAuthenticated":"${spec.mfa ? "true" : "false"}"}${imds}}},`;
+    return `"userIdentity":{"type":"AssumedRole","principalId":"${roleId}:${session}","arn":"arn:aws:sts::${acct.id}:assumed-role/${spec.role}/${session}","accountId":"${acct.id}","accessKeyId":"${keyOf(n)}","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"${roleId}","arn":"${roleArn}","accountId":"${acct.id}","userName":"${spec.role}"},${web}"attributes":{"creationDate":"${created(startMs)}","mfaAuthenticated":"${spec.mfa ? "true" : "false"}"}${imds}}},`;
   };
   const opener = (n: number, c: OpCtx, t: string): SessionOpener => {
-    lastStart = Date.parse(t);
     const session = spec.sessionName(n);
     const key = keyOf(n);
-    const expiry = new Date(lastStart + 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const expiry = new Date(Date.parse(t) + 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
     const creds = `"credentials":{"accessKeyId":"${key}","sessionToken":"IQoJb3JpZ2luX2VjE${c.rng.alnum(24)}","expiration":"${expiry}"},"assumedRoleUser":{"assumedRoleId":"${roleId}:${session}","arn":"arn:aws:sts::${acct.id}:assumed-role/${spec.role}/${session}"}`;
     const res = `"resources":[{"accountId":"${acct.id}","type":"AWS::IAM::Role","ARN":"${roleArn}"}],`;
     if (spec.assumedBy === "oidc")
@@ -551,16 +541,7 @@ function mkActor(
   base: Pick<Actor, "identity"> & Partial<Pick<Actor, "opener">>,
   fields: Omit<
     Actor,
-    | "account"
-    | "identity"
-    | "opener"
-    | "session"
-    | "identityJson"
-    | "console"
-    | "phase"
-    | "homeRegionIndex"
-    | "secondRegionIndex"
-    | "uaJson"
+    "account" | "identity" | "opener" | "console" | "phase" | "homeRegionIndex" | "secondRegionIndex" | "uaJson"
   > & {
     console?: boolean;
     phase?: number;
@@ -572,8 +553,6 @@ function mkActor(
     ...fields,
     console: fields.console ?? false,
     phase: fields.phase ?? 0,
-    session: -1,
-    identityJson: "",
     homeRegionIndex: 0,
     secondRegionIndex: 0,
     uaJson: [],

@@ -10,6 +10,7 @@ import { TechtrailError } from "../core/errors.js";
 import { AnswerKey } from "./answer-key.js";
 import { type GenerateOptions, generateScenarios, writeBenchCorpus, writeScenarioCorpus } from "./generate.js";
 import { asciiJson } from "./play.js";
+import { batchOf } from "./render.js";
 import { CountingSink, JsonLinesSink } from "./sinks.js";
 
 const catalog = loadBuiltinCatalog();
@@ -150,6 +151,43 @@ describe("scenario generator", () => {
     assert.ok(benign.length > 0);
   });
 
+  it("renders the same bytes whatever the number of worker threads", async () => {
+    const options: GenerateOptions = { ...small, background: 60_000, format: "jsonl" };
+    const digestOf = async (workers: number) => {
+      const hash = createHash("sha256");
+      let parts = 0;
+      const r = await generateScenarios(
+        options,
+        {
+          write(b) {
+            parts++;
+            hash.update(b.bytes);
+          },
+        },
+        catalog,
+        { workers },
+      );
+      return { digest: hash.digest("hex"), events: r.events, parts };
+    };
+    const inline = await digestOf(0);
+    const threaded = await digestOf(2);
+    assert.ok(inline.parts >= 288, "every period was rendered");
+    assert.deepEqual(threaded, inline);
+  });
+
+  it("gives each corpus its own accounts when several are generated in one process", async () => {
+    for (const seed of [11, 12]) {
+      const dir = await corpus({ ...small, seed, scenarios: [], format: "s3" });
+      for (const f of files(dir).filter((x) => x.endsWith(".json.gz"))) {
+        const account = relative(dir, f).split("/")[1];
+        const { Records } = JSON.parse(gunzipSync(readFileSync(f)).toString("utf8")) as {
+          Records: Array<{ recipientAccountId: string }>;
+        };
+        for (const r of Records) assert.equal(r.recipientAccountId, account, `seed ${seed}: ${relative(dir, f)}`);
+      }
+    }
+  });
+
   it("refuses zero days, negative sizes and unknown scenarios", async () => {
     const sink = new CountingSink();
     for (const bad of [{ days: 0 }, { accounts: 0 }, { background: -1 }, { days: 1.5 }] as GenerateOptions[])
@@ -182,12 +220,7 @@ describe("JSON Lines sink", () => {
     const sink = new JsonLinesSink(join(dir, "e.jsonl"));
     sink.open();
     const record = { eventName: "PutObject", requestParameters: { key: "reçu-日本-😀.pdf" } };
-    sink.write({
-      start: 0,
-      records: [asciiJson(record), asciiJson({ n: 2 })],
-      accountIndex: [0, 0],
-      regionIndex: [0, 0],
-    });
+    sink.write(batchOf([asciiJson(record), asciiJson({ n: 2 })]));
     sink.close();
     const lines = readFileSync(join(dir, "e.jsonl"), "utf8").trimEnd().split("\n");
     assert.deepEqual(JSON.parse(lines[0] as string), record);

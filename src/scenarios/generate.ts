@@ -2,17 +2,33 @@
 // functions that play scenario packs inside seeded background activity. Output is a pure function of the
 // options: the same options give byte-identical records, file names and answer key.
 import { mkdir } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import type { Worker } from "node:worker_threads";
 import { z } from "zod";
 import { type Catalog, loadBuiltinCatalog } from "../catalog/index.js";
 import { TechtrailError, zodProblems } from "../core/errors.js";
 import { writeFileAtomic } from "../core/fs.js";
+import { startWorker } from "../core/worker.js";
 import { ANSWER_KEY_FILE, type AnswerKey, OutputFormat } from "./answer-key.js";
-import { type AccountModel, type Actor, hourFactor, makeAccounts, makeActors, type Op, REGIONS } from "./background.js";
+import { type Actor, hourFactor, makeAccounts, type Op, REGIONS } from "./background.js";
 import { loadScenarioPacks, selectScenarioPacks } from "./pack.js";
 import { playScenario, type ScenarioEvent } from "./play.js";
 import { Rng, Weighted } from "./random.js";
+import {
+  makeWorld,
+  newPartPlan,
+  PART_SIZE,
+  type PartPlan,
+  type PeriodBatch,
+  planBuffers,
+  Renderer,
+  type World,
+  type WorldSpec,
+} from "./render.js";
 import { JsonLinesSink, S3TreeSink, TeeSink } from "./sinks.js";
+
+export { batchOf, batchRecords, type PeriodBatch } from "./render.js";
 
 /** Default first moment of a corpus (fixed, so that output does not depend on the clock). */
 export const DEFAULT_START = "2026-11-02T00:00:00Z";
@@ -33,25 +49,11 @@ export const GenerateOptions = z.strictObject({
 export type GenerateOptions = z.input<typeof GenerateOptions>;
 export type ResolvedGenerateOptions = z.output<typeof GenerateOptions>;
 
-/**
- * Records (ASCII JSON: other characters are \u-escaped) of one 5-minute delivery period, in time order over all accounts and regions (a busy period comes in
- * several consecutive batches with the same `start`):
- * `records[i]` is one serialized CloudTrail record of account `accounts[accountIndex[i]]` in region
- * `regions[regionIndex[i]]`.
- */
-export interface PeriodBatch {
-  /** Epoch milliseconds of the period's start (a multiple of 5 minutes). */
-  start: number;
-  records: string[];
-  accountIndex: number[];
-  regionIndex: number[];
-}
-
-/** Receives the corpus period by period (S3 delivery tree, JSON Lines file, a scanner, a counter...). */
+/** Receives the corpus part by part, in time order (S3 delivery tree, JSON Lines file, a scanner, a counter...). */
 export interface CorpusSink {
   /** Called once before the first batch with the account IDs and regions the indexes refer to. */
   open?(accounts: readonly string[], regions: readonly string[]): void | Promise<void>;
-  /** A batch; the generator reuses nothing of it after the call returns (or its promise settles). */
+  /** A batch. Its arrays are the generator's again once the call returns (or its promise settles): copy what must outlive it. */
   write(batch: PeriodBatch): void | Promise<void>;
   close?(): void | Promise<void>;
 }
@@ -75,48 +77,26 @@ export interface GenerateResult {
 }
 
 const PERIOD = 300_000;
-const BATCH = 1024;
-const READ_TRUE = '"readOnly":true,';
-const READ_FALSE = '"readOnly":false,';
-
-/** From eventType to the end of a record: the same for every call of an operation in an account and region. */
-function recordTail(
-  host: string,
-  region: string,
-  account: string,
-  data: boolean,
-  tls: boolean,
-  console: boolean,
-): string {
-  return `"eventType":"AwsApiCall","managementEvent":${!data},"recipientAccountId":"${account}","eventCategory":"${data ? "Data" : "Management"}"${tls ? `${TLS_PREFIX}${host.replace(".amazonaws.com", "")}.${region}.amazonaws.com"}` : ""}${console ? ',"sessionCredentialFromConsole":"true"}' : "}"}`;
-}
 const DAY = 86_400_000;
-const TLS_PREFIX =
-  ',"tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"';
+/** Below this many background events a corpus is rendered on the calling thread (starting workers costs more). */
+const INLINE_BELOW = 200_000;
 
-/** "HH:MM:SSZ" for every second of a day, built once. */
-let secondsOfDay: string[] | undefined;
-function timeOfDay(): string[] {
-  if (!secondsOfDay) {
-    secondsOfDay = new Array<string>(86_400);
-    for (let s = 0; s < 86_400; s++) {
-      const h = Math.floor(s / 3600);
-      const m = Math.floor((s % 3600) / 60);
-      secondsOfDay[s] = `${h < 10 ? "0" : ""}${h}:${m < 10 ? "0" : ""}${m}:${s % 60 < 10 ? "0" : ""}${s % 60}Z"`;
-    }
-  }
-  return secondsOfDay;
+/** Worker threads used by default: one per core beyond the planner's, at least one, at most four. */
+function defaultWorkers(events: number): number {
+  if (events < INLINE_BELOW) return 0;
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
 
 /**
- * Plays the named scenario packs inside seeded background activity and streams every record to `sink`, period by
- * period (each period's records in time order); returns the answer key. Unknown scenario names are refused with
- * the list of known ones.
+ * Plays the named scenario packs inside seeded background activity and streams every record to `sink`, part by
+ * part in time order; returns the answer key. Unknown scenario names are refused with the list of known ones.
+ * `workers` (default: by corpus size and cores) only changes the speed: the output is the same.
  */
 export async function generateScenarios(
   options: GenerateOptions,
   sink: CorpusSink,
   catalog: Catalog = loadBuiltinCatalog(),
+  run: { workers?: number } = {},
 ): Promise<GenerateResult> {
   const o = resolveGenerateOptions(options);
   const start = Date.parse(o.start);
@@ -129,12 +109,6 @@ export async function generateScenarios(
   const played = selected.map((pack, index) =>
     playScenario(pack, { seed: o.seed, index, accounts, start, end, catalog }),
   );
-  const actors = makeActors(
-    o.seed,
-    accounts,
-    played.flatMap((p) => p.shared),
-  );
-
   const regions: string[] = [...REGIONS];
   const regionIndex = new Map(regions.map((r, i) => [r, i]));
   const attack = played.flatMap((p) => p.events).sort((a, b) => a.t - b.t || a.json.localeCompare(b.json));
@@ -143,176 +117,32 @@ export async function generateScenarios(
       regionIndex.set(e.region, regions.length);
       regions.push(e.region);
     }
-  for (const a of actors) {
-    a.homeRegionIndex = regionIndex.get(a.account.homeRegion) as number;
-    a.secondRegionIndex = regionIndex.get(a.account.secondRegion) as number;
-    a.uaJson = a.uas.map((u) => JSON.stringify(u));
-  }
+  const spec: WorldSpec = { seed: o.seed, accounts: o.accounts, shared: played.flatMap((p) => p.shared), regions };
+  const world = makeWorld(spec, accounts);
   await sink.open?.(
     accounts.map((a) => a.id),
     regions,
   );
 
-  // Expected events per period: the day's budget spread by who is active at that hour.
-  const tables = new Map<number, { pick: Weighted<Actor>; share: number }>();
-  const tableFor = (hour: number, weekend: boolean) => {
-    const key = hour + (weekend ? 24 : 0);
-    let t = tables.get(key);
-    if (!t) {
-      const weightAt = (h: number) => actors.reduce((s, a) => s + a.weight * hourFactor(a.hours, h, weekend), 0);
-      let day = 0;
-      for (let h = 0; h < 24; h++) day += weightAt(h);
-      const here = weightAt(hour);
-      t = {
-        pick: new Weighted(actors.map((a) => [a, a.weight * hourFactor(a.hours, hour, weekend)] as const)),
-        share: (here / day) * 24,
-      };
-      tables.set(key, t);
-    }
-    return t;
-  };
-
-  const rng = new Rng(o.seed, "background");
-  const sod = timeOfDay();
-  /** `"eventTime":"...Z"` for each second of the current period. */
-  const times: string[] = new Array<string>(300);
-  const ctx = { rng, acct: accounts[0] as AccountModel, region: "" };
-  const perPeriod = o.background / 288;
-  let keys = new Float64Array(4096);
-  let picked: Actor[] = [];
-  let ai = 0;
+  const workers = run.workers ?? defaultWorkers(o.background * o.days);
+  const pool = workers > 0 ? new RenderPool(spec, workers) : undefined;
+  const inline = pool ? undefined : new Renderer(world);
   let events = 0;
-  const SLOT = 1_048_576; // 2^20: period offset (ms) × SLOT + index sorts by time, then by draw order
-
-  for (let p0 = start; p0 < end; p0 += PERIOD) {
-    const d = new Date(p0);
-    const hour = d.getUTCHours();
-    const weekend = d.getUTCDay() === 0 || d.getUTCDay() === 6;
-    const datePrefix = `"eventTime":"${d.toISOString().slice(0, 11)}`;
-    const daySec = Math.floor((p0 % DAY) / 1000);
-    for (let sec = 0; sec < 300; sec++) times[sec] = `${datePrefix}${sod[daySec + sec]}`;
-    const table = tableFor(hour, weekend);
-    const expected = perPeriod * table.share;
-    const n = Math.min(SLOT - 1, Math.floor(expected * (0.9 + 0.2 * rng.next()) + rng.next()));
-    if (keys.length < n) keys = new Float64Array(n * 2);
-    picked.length = n;
-    for (let i = 0; i < n; i++) {
-      picked[i] = table.pick.pick(rng);
-      keys[i] = rng.int(PERIOD) * SLOT + i;
+  try {
+    const deliver = async (batch: PeriodBatch) => {
+      events += batch.count;
+      if (batch.count > 0) await sink.write(batch);
+    };
+    for (const plan of planBackground(o, world, start, end, attack, regionIndex)) {
+      if (inline) {
+        const batch = inline.render(plan);
+        await deliver(batch);
+        inline.recycle(batch.bytes.buffer as ArrayBuffer);
+      } else await (pool as RenderPool).submit(plan, deliver);
     }
-    const order = keys.subarray(0, n).sort();
-    let records: string[] = [];
-    let accountIdx: number[] = [];
-    let regionIdx: number[] = [];
-    const periodEnd = p0 + PERIOD;
-    for (let k = 0; k < n; k++) {
-      const key = order[k] as number;
-      const offset = Math.floor(key / SLOT);
-      const t = p0 + offset;
-      while (ai < attack.length && (attack[ai] as ScenarioEvent).t <= t) {
-        const e = attack[ai++] as ScenarioEvent;
-        if (e.t < start || e.t >= end) continue;
-        records.push(e.json);
-        accountIdx.push(e.accountIndex);
-        regionIdx.push(regionIndex.get(e.region) as number);
-      }
-      const actor = picked[key - offset * SLOT] as Actor;
-      const acct = actor.account;
-      ctx.acct = acct;
-      const op: Op = actor.ops.pick(rng);
-      const ri = op.global ? 0 : rng.next() < actor.secondRegion ? actor.secondRegionIndex : actor.homeRegionIndex;
-      const region = regions[ri] as string;
-      ctx.region = region;
-      let ip = actor.ips.length === 1 ? (actor.ips[0] as string) : (actor.ips[rng.int(actor.ips.length)] as string);
-      let uaj =
-        actor.uaJson.length === 1
-          ? (actor.uaJson[0] as string)
-          : (actor.uaJson[rng.int(actor.uaJson.length)] as string);
-      let identity = actor.identityJson;
-      let params: string;
-      let response: string;
-      let resources = "";
-      let error = "";
-      let host = op.host;
-      let name = op.name;
-      let read = op.read;
-      let data = op.data;
-      if (actor.sessionMs > 0 ? Math.floor((t + actor.phase) / actor.sessionMs) !== actor.session : actor.session < 0) {
-        actor.session = actor.sessionMs > 0 ? Math.floor((t + actor.phase) / actor.sessionMs) : 0;
-        const opener = actor.opener?.(actor.session, ctx, new Date(t).toISOString());
-        actor.identityJson = actor.identity(actor.session);
-        if (opener) {
-          // the first call of a session is the STS call that created it, by whoever assumed the role
-          host = opener.host;
-          name = opener.name;
-          read = false;
-          data = false;
-          identity = opener.identity;
-          params = opener.params;
-          response = opener.response;
-          resources = opener.resources;
-          if (opener.ip) ip = opener.ip;
-          else ip = actor.ips[0] as string;
-          uaj = opener.ua ? JSON.stringify(opener.ua) : (actor.uaJson[0] as string);
-        } else {
-          identity = actor.identityJson;
-          params = op.params(ctx);
-          response = op.response(ctx);
-          if (op.resources) resources = op.resources(ctx);
-        }
-      } else {
-        params = op.params(ctx);
-        response = op.response(ctx);
-        if (op.resources) resources = op.resources(ctx);
-        if (op.fail && rng.next() < op.fail[0]) {
-          error = `"errorCode":"${op.fail[1]}","errorMessage":${JSON.stringify(op.fail[2])},`;
-          response = "null";
-        }
-      }
-      const viaTls = ip.charCodeAt(0) <= 57;
-      const rid = data ? rng.hex16Upper() : rng.uuid();
-      const eid = rng.uuid();
-      if (host === op.host) {
-        // the constant parts of a call's record, per region and per account, are built once
-        let mid = op.mid[ri];
-        if (mid === undefined) {
-          mid = `,"eventSource":"${host}","eventName":"${name}","awsRegion":"${region}","sourceIPAddress":"`;
-          op.mid[ri] = mid;
-        }
-        const slot = ((acct.index * regions.length + ri) << 2) | (actor.console ? 2 : 0) | (viaTls ? 1 : 0);
-        let tail = op.tail[slot];
-        if (tail === undefined) {
-          tail = recordTail(host, region, acct.id, data, viaTls, actor.console);
-          op.tail[slot] = tail;
-        }
-        records.push(
-          `{"eventVersion":"1.10",${identity}${times[(offset / 1000) | 0]}${mid}${ip}","userAgent":${uaj},${error}"requestParameters":${params},"responseElements":${response},"requestID":"${rid}","eventID":"${eid}",${read ? READ_TRUE : READ_FALSE}${resources}${tail}`,
-        );
-      } else
-        records.push(
-          `{"eventVersion":"1.10",${identity}${times[(offset / 1000) | 0]},"eventSource":"${host}","eventName":"${name}","awsRegion":"${region}","sourceIPAddress":"${ip}","userAgent":${uaj},${error}"requestParameters":${params},"responseElements":${response},"requestID":"${rid}","eventID":"${eid}",${read ? READ_TRUE : READ_FALSE}${resources}${recordTail(host, region, acct.id, data, viaTls, actor.console)}`,
-        );
-      accountIdx.push(acct.index);
-      regionIdx.push(ri);
-      if (records.length >= BATCH) {
-        // hand over in slices: a whole busy period held at once outlives the young generation and costs GC time
-        events += records.length;
-        await sink.write({ start: p0, records, accountIndex: accountIdx, regionIndex: regionIdx });
-        records = [];
-        accountIdx = [];
-        regionIdx = [];
-      }
-    }
-    while (ai < attack.length && (attack[ai] as ScenarioEvent).t < periodEnd) {
-      const e = attack[ai++] as ScenarioEvent;
-      if (e.t < start) continue;
-      records.push(e.json);
-      accountIdx.push(e.accountIndex);
-      regionIdx.push(regionIndex.get(e.region) as number);
-    }
-    events += records.length;
-    if (records.length > 0) await sink.write({ start: p0, records, accountIndex: accountIdx, regionIndex: regionIdx });
-    picked = picked.length > 1 << 16 ? [] : picked;
+    await pool?.drain(deliver);
+  } finally {
+    await pool?.close();
   }
   await sink.close?.();
 
@@ -331,6 +161,202 @@ export async function generateScenarios(
     scenarios: played.map((p) => p.answer),
   };
   return { answerKey, events, scenarioEvents: attack.length };
+}
+
+/**
+ * The plan of the background, in time order, with the scenarios' records merged in: one sequential random stream
+ * decides who calls when, with what, from where, and when sessions open (the only state carried from call to
+ * call). Parts hold at most PART_SIZE calls.
+ */
+function* planBackground(
+  o: ResolvedGenerateOptions,
+  world: World,
+  start: number,
+  end: number,
+  attack: ScenarioEvent[],
+  regionIndex: Map<string, number>,
+): Generator<PartPlan> {
+  const { actors } = world;
+  // Expected events per period: the day's budget spread by who is active at that hour.
+  const tables = new Map<number, { pick: Weighted<number>; share: number }>();
+  const tableFor = (hour: number, weekend: boolean) => {
+    const key = hour + (weekend ? 24 : 0);
+    let t = tables.get(key);
+    if (!t) {
+      const weightAt = (h: number) => actors.reduce((s, a) => s + a.weight * hourFactor(a.hours, h, weekend), 0);
+      let day = 0;
+      for (let h = 0; h < 24; h++) day += weightAt(h);
+      const here = weightAt(hour);
+      t = {
+        pick: new Weighted(actors.map((a, i) => [i, a.weight * hourFactor(a.hours, hour, weekend)] as const)),
+        share: (here / day) * 24,
+      };
+      tables.set(key, t);
+    }
+    return t;
+  };
+  const rng = new Rng(o.seed, "background");
+  const session = new Int32Array(actors.length).fill(-1);
+  const sessionStart = new Float64Array(actors.length);
+  const perPeriod = o.background / 288;
+  let keys = new Float64Array(4096);
+  let picked = new Int32Array(4096);
+  let ai = 0;
+  const SLOT = 1_048_576; // 2^20: period offset (ms) × SLOT + index sorts by time, then by draw order
+
+  for (let p0 = start; p0 < end; p0 += PERIOD) {
+    const d = new Date(p0);
+    const table = tableFor(d.getUTCHours(), d.getUTCDay() === 0 || d.getUTCDay() === 6);
+    const expected = perPeriod * table.share;
+    const n = Math.min(SLOT - 1, Math.floor(expected * (0.9 + 0.2 * rng.next()) + rng.next()));
+    if (keys.length < n) {
+      keys = new Float64Array(n * 2);
+      picked = new Int32Array(n * 2);
+    }
+    for (let i = 0; i < n; i++) {
+      picked[i] = table.pick.pick(rng);
+      keys[i] = rng.int(PERIOD) * SLOT + i;
+    }
+    const order = keys.subarray(0, n).sort();
+    const periodEnd = p0 + PERIOD;
+    let part = 0;
+    let plan = newPartPlan(p0, part, Math.min(PART_SIZE, n + 16));
+    const room = () => {
+      if (plan.n < plan.offset.length) return;
+      const full = plan;
+      plan = newPartPlan(p0, ++part, PART_SIZE);
+      return full;
+    };
+    const addAttack = (e: ScenarioEvent) => {
+      const k = plan.n++;
+      plan.offset[k] = e.t - p0;
+      plan.actor[k] = -1 - plan.attack.length;
+      plan.attack.push(e.json);
+      plan.attackAccount.push(e.accountIndex);
+      plan.attackRegion.push(regionIndex.get(e.region) as number);
+    };
+    for (let k = 0; k < n; k++) {
+      const key = order[k] as number;
+      const offset = Math.floor(key / SLOT);
+      const t = p0 + offset;
+      while (ai < attack.length && (attack[ai] as ScenarioEvent).t <= t) {
+        const e = attack[ai++] as ScenarioEvent;
+        if (e.t < start || e.t >= end) continue;
+        const full = room();
+        if (full) yield full;
+        addAttack(e);
+      }
+      const a = picked[key - offset * SLOT] as number;
+      const actor = actors[a] as Actor;
+      const full = room();
+      if (full) yield full;
+      const i = plan.n++;
+      plan.offset[i] = offset;
+      plan.actor[i] = a;
+      const op = actor.ops.pickIndex(rng);
+      plan.op[i] = op;
+      plan.region[i] = (actor.ops.items[op] as Op).global
+        ? 0
+        : rng.next() < actor.secondRegion
+          ? actor.secondRegionIndex
+          : actor.homeRegionIndex;
+      plan.ip[i] = actor.ips.length === 1 ? 0 : rng.int(actor.ips.length);
+      plan.ua[i] = actor.uaJson.length === 1 ? 0 : rng.int(actor.uaJson.length);
+      const s = actor.sessionMs > 0 ? Math.floor((t + actor.phase) / actor.sessionMs) : 0;
+      if (s !== session[a]) {
+        session[a] = s;
+        sessionStart[a] = t;
+        plan.opener[i] = actor.opener ? 1 : 0;
+      }
+      plan.session[i] = s;
+      plan.sessionStart[i] = sessionStart[a] as number;
+    }
+    while (ai < attack.length && (attack[ai] as ScenarioEvent).t < periodEnd) {
+      const e = attack[ai++] as ScenarioEvent;
+      if (e.t < start) continue;
+      const full = room();
+      if (full) yield full;
+      addAttack(e);
+    }
+    if (plan.n > 0) yield plan;
+  }
+}
+
+/**
+ * Worker threads rendering parts; results are handed back in submission order. At most two parts per worker are
+ * in flight, so memory stays bounded whatever the corpus size.
+ */
+class RenderPool {
+  private readonly workers: Worker[];
+  private readonly idle: Worker[];
+  private readonly done = new Map<number, PeriodBatch>();
+  /** Which worker rendered a batch: its buffer goes back there once written. */
+  private readonly from = new Map<number, Worker>();
+  private readonly queue: Array<{ id: number; plan: PartPlan }> = [];
+  private next = 0;
+  private delivered = 0;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(spec: WorldSpec, count: number) {
+    this.workers = Array.from({ length: count }, () => startWorker(import.meta.url, "./render-worker", spec));
+    this.idle = [...this.workers];
+    for (const w of this.workers) {
+      w.on("message", (m: { id: number; batch: PeriodBatch }) => {
+        this.done.set(m.id, m.batch);
+        this.from.set(m.id, w);
+        this.idle.push(w);
+        this.dispatch();
+        this.wake?.();
+      });
+      w.on("error", (e) => {
+        this.failure = e;
+        this.wake?.();
+      });
+    }
+  }
+
+  private dispatch(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const job = this.queue.shift() as { id: number; plan: PartPlan };
+      (this.idle.pop() as Worker).postMessage(job, planBuffers(job.plan));
+    }
+  }
+
+  private async flush(deliver: (b: PeriodBatch) => Promise<void>, until: number): Promise<void> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      const b = this.done.get(this.delivered);
+      if (b) {
+        const w = this.from.get(this.delivered) as Worker;
+        this.from.delete(this.delivered);
+        this.done.delete(this.delivered++);
+        await deliver(b);
+        const buffer = b.bytes.buffer as ArrayBuffer;
+        w.postMessage({ recycle: buffer }, [buffer]);
+        continue;
+      }
+      if (this.next - this.delivered <= until) return;
+      await new Promise<void>((res) => {
+        this.wake = res;
+      });
+      this.wake = undefined;
+    }
+  }
+
+  async submit(plan: PartPlan, deliver: (b: PeriodBatch) => Promise<void>): Promise<void> {
+    this.queue.push({ id: this.next++, plan });
+    this.dispatch();
+    await this.flush(deliver, this.workers.length * 2);
+  }
+
+  async drain(deliver: (b: PeriodBatch) => Promise<void>): Promise<void> {
+    await this.flush(deliver, 0);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
 }
 
 /**

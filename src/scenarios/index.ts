@@ -3,6 +3,8 @@ export * from "./answer-key.js";
 export { type DetectionReport, detectionTable, evaluateDetection, type ScenarioResult } from "./evaluate.js";
 export {
   type BenchCorpusOptions,
+  batchOf,
+  batchRecords,
   type CorpusSink,
   DEFAULT_START,
   GenerateOptions,

@@ -29,6 +29,16 @@ const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const BYTE_HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 const WORD_HEX: string[] = Array.from({ length: 65536 }, (_, i) => i.toString(16).padStart(4, "0"));
 const WORD_HEX_UPPER: string[] = WORD_HEX.map((h) => h.toUpperCase());
+const HEX_CODES = Uint8Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
+const HEX_CODES_UPPER = Uint8Array.from("0123456789ABCDEF", (c) => c.charCodeAt(0));
+
+/** Four hex digits of the 16-bit `v` into `out` at `at`. */
+function putWord(out: Uint8Array, at: number, v: number, digits: Uint8Array): void {
+  out[at] = digits[(v >>> 12) & 15] as number;
+  out[at + 1] = digits[(v >>> 8) & 15] as number;
+  out[at + 2] = digits[(v >>> 4) & 15] as number;
+  out[at + 3] = digits[v & 15] as number;
+}
 
 export class Rng {
   private a: number;
@@ -119,6 +129,36 @@ export class Rng {
     return `${WORD_HEX[a >>> 16]}${WORD_HEX[a & 0xffff]}-${WORD_HEX[b >>> 16]}-${WORD_HEX[0x4000 | (b & 0xfff)]}-${WORD_HEX[0x8000 | (c & 0x3fff)]}-${WORD_HEX[c >>> 16]}${WORD_HEX[d >>> 16]}${WORD_HEX[d & 0xffff]}`;
   }
 
+  /** The same characters as uuid(), written as ASCII bytes into `out` at `at` (no string is made). */
+  uuidInto(out: Uint8Array, at: number): void {
+    const a = this.u32();
+    const b = this.u32();
+    const c = this.u32();
+    const d = this.u32();
+    putWord(out, at, a >>> 16, HEX_CODES);
+    putWord(out, at + 4, a & 0xffff, HEX_CODES);
+    out[at + 8] = 45;
+    putWord(out, at + 9, b >>> 16, HEX_CODES);
+    out[at + 13] = 45;
+    putWord(out, at + 14, 0x4000 | (b & 0xfff), HEX_CODES);
+    out[at + 18] = 45;
+    putWord(out, at + 19, 0x8000 | (c & 0x3fff), HEX_CODES);
+    out[at + 23] = 45;
+    putWord(out, at + 24, c >>> 16, HEX_CODES);
+    putWord(out, at + 28, d >>> 16, HEX_CODES);
+    putWord(out, at + 32, d & 0xffff, HEX_CODES);
+  }
+
+  /** The same characters as hex16Upper(), written as ASCII bytes into `out` at `at`. */
+  hex16UpperInto(out: Uint8Array, at: number): void {
+    const a = this.u32();
+    const b = this.u32();
+    putWord(out, at, a >>> 16, HEX_CODES_UPPER);
+    putWord(out, at + 4, a & 0xffff, HEX_CODES_UPPER);
+    putWord(out, at + 8, b >>> 16, HEX_CODES_UPPER);
+    putWord(out, at + 12, b & 0xffff, HEX_CODES_UPPER);
+  }
+
   /** 16 upper-case hex digits (S3 request IDs). */
   hex16Upper(): string {
     const a = this.u32();
@@ -150,6 +190,11 @@ export class Weighted<T> {
   }
 
   pick(rng: Rng): T {
+    return this.items[this.pickIndex(rng)] as T;
+  }
+
+  /** The index (in `items`) of a weighted draw. */
+  pickIndex(rng: Rng): number {
     const x = rng.next() * this.total;
     let lo = 0;
     let hi = this.cum.length - 1;
@@ -158,6 +203,6 @@ export class Weighted<T> {
       if ((this.cum[mid] as number) > x) hi = mid;
       else lo = mid + 1;
     }
-    return this.items[lo] as T;
+    return lo;
   }
 }

@@ -1,21 +1,29 @@
 // Where a generated corpus goes: the S3 delivery tree CloudTrail writes (one gzip file of {"Records":[...]} per
-// account, region and 5-minute period) or one JSON Lines file. Both write synchronously in large chunks: the
-// generator is CPU-bound and a sink that yields per record would dominate its cost.
+// account, region and 5-minute period) or one JSON Lines file. Batches arrive as the bytes of JSON Lines, so the
+// JSON Lines sink writes them as they are and the S3 sink only cuts and joins them; gzip runs on libuv's thread
+// pool, in parallel with generation.
 import { closeSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { gzipSync } from "node:zlib";
-import type { CorpusSink, PeriodBatch } from "./generate.js";
+import { gzip } from "node:zlib";
+import type { CorpusSink } from "./generate.js";
 import { Rng } from "./random.js";
+import type { PeriodBatch } from "./render.js";
 
 const CHUNK = 4 * 1024 * 1024;
 
+/** Writes all of `bytes` to `fd` (writeSync may write less than asked). */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+}
+
 /**
- * One JSON Lines file, written to `<file>.partial` and renamed into place when complete. Each batch is joined
- * once and encoded straight into a reused buffer, which is written when nearly full.
+ * One JSON Lines file, written to `<file>.partial` and renamed into place when complete. Large batches are
+ * written as they come; small ones are gathered into a buffer first, to keep system calls few.
  */
 export class JsonLinesSink implements CorpusSink {
   private fd = -1;
-  private buf = Buffer.allocUnsafe(CHUNK * 2);
+  private readonly buf = Buffer.allocUnsafe(CHUNK);
   private used = 0;
   constructor(readonly file: string) {}
 
@@ -25,31 +33,17 @@ export class JsonLinesSink implements CorpusSink {
   }
 
   write(batch: PeriodBatch): void {
-    // record by record: one big joined string per batch would land in the large-object space, which only full
-    // garbage collections free, and cost far more than the copies it saves. Records are ASCII (the generator
-    // escapes anything else), so latin1 is their exact encoding and skips UTF-8's work.
-    let buf = this.buf;
-    let used = this.used;
-    for (const r of batch.records) {
-      if (used + r.length + 1 > buf.length) {
-        this.used = used;
-        this.flush();
-        used = 0;
-        if (r.length + 1 > buf.length) {
-          buf = Buffer.allocUnsafe(r.length + 1);
-          this.buf = buf;
-        }
-      }
-      used += buf.write(r, used, "latin1");
-      buf[used++] = 10;
+    const bytes = batch.bytes;
+    if (this.used + bytes.length > this.buf.length) this.flush();
+    if (bytes.length >= this.buf.length >> 2) writeAll(this.fd, bytes);
+    else {
+      this.buf.set(bytes, this.used);
+      this.used += bytes.length;
     }
-    this.used = used;
-    if (used >= CHUNK) this.flush();
   }
 
   private flush(): void {
-    let off = 0;
-    while (off < this.used) off += writeSync(this.fd, this.buf, off, this.used - off);
+    writeAll(this.fd, this.buf.subarray(0, this.used));
     this.used = 0;
   }
 
@@ -83,16 +77,20 @@ export class S3TreeSink implements CorpusSink {
     this.regions = regions;
   }
 
-  write(batch: PeriodBatch): void {
-    const groups = new Map<number, string[]>();
-    for (let i = 0; i < batch.records.length; i++) {
+  private readonly pending = new Set<Promise<void>>();
+  private failure: Error | undefined;
+
+  async write(batch: PeriodBatch): Promise<void> {
+    // record i of the batch spans [from[i], ends[i]); group the indexes by account and region
+    const groups = new Map<number, number[]>();
+    for (let i = 0; i < batch.count; i++) {
       const key = (batch.accountIndex[i] as number) * 1024 + (batch.regionIndex[i] as number);
       let g = groups.get(key);
       if (!g) {
         g = [];
         groups.set(key, g);
       }
-      g.push(batch.records[i] as string);
+      g.push(i);
     }
     const delivered = new Date(batch.start + 300_000).toISOString();
     const ymd = delivered.slice(0, 10).split("-");
@@ -110,13 +108,55 @@ export class S3TreeSink implements CorpusSink {
       this.seen.set(label, n + 1);
       // (the first file of a period keeps the name it always had; the same seed still gives the same tree)
       const suffix = new Rng(this.seed, n === 0 ? label : `${label}:${n}`).alnum(16);
-      const body = gzipSync(`{"Records":[${(groups.get(key) as string[]).join(",")}]}`, { level: this.level });
-      const fd = openSync(join(dir, `${account}_CloudTrail_${region}_${stamp}_${suffix}.json.gz`), "w");
-      writeSync(fd, body);
-      closeSync(fd);
-      this.files++;
+      const body = recordsDocument(batch, groups.get(key) as number[]);
+      const file = join(dir, `${account}_CloudTrail_${region}_${stamp}_${suffix}.json.gz`);
+      const job: Promise<void> = new Promise<void>((resolve) => {
+        gzip(body, { level: this.level }, (err, gz) => {
+          try {
+            if (err) throw err;
+            const fd = openSync(file, "w");
+            try {
+              writeAll(fd, gz);
+            } finally {
+              closeSync(fd);
+            }
+            this.files++;
+          } catch (e) {
+            this.failure ??= e as Error;
+          }
+          this.pending.delete(job);
+          resolve();
+        });
+      });
+      this.pending.add(job);
+      // bounded: a fast generator must not queue the whole corpus in memory
+      while (this.pending.size >= 16) await Promise.race(this.pending);
+      if (this.failure) throw this.failure;
     }
   }
+
+  async close(): Promise<void> {
+    await Promise.all(this.pending);
+    if (this.failure) throw this.failure;
+  }
+}
+
+/** `{"Records":[...]}` of the batch's records at `indexes`, as bytes. */
+function recordsDocument(batch: PeriodBatch, indexes: number[]): Buffer {
+  const head = '{"Records":[';
+  let size = head.length + 2 + indexes.length;
+  for (const i of indexes) size += (batch.ends[i] as number) - (i > 0 ? (batch.ends[i - 1] as number) + 1 : 0);
+  const out = Buffer.allocUnsafe(size);
+  let off = out.write(head, 0, "latin1");
+  indexes.forEach((i, k) => {
+    if (k > 0) out[off++] = 44; // ,
+    const from = i > 0 ? (batch.ends[i - 1] as number) + 1 : 0;
+    out.set(batch.bytes.subarray(from, batch.ends[i] as number), off);
+    off += (batch.ends[i] as number) - from;
+  });
+  out[off++] = 93; // ]
+  out[off++] = 125; // }
+  return out.subarray(0, off);
 }
 
 /** Counts records and bytes, writes nothing (benchmarks of the generator itself). */
@@ -124,8 +164,8 @@ export class CountingSink implements CorpusSink {
   records = 0;
   bytes = 0;
   write(batch: PeriodBatch): void {
-    this.records += batch.records.length;
-    for (const r of batch.records) this.bytes += r.length + 1;
+    this.records += batch.count;
+    this.bytes += batch.bytes.length;
   }
 }
 

@@ -8,7 +8,7 @@ import { loadBuiltinCatalog } from "../catalog/load.js";
 import { TechtrailError } from "../core/errors.js";
 import { loadPlaybooks } from "../playbooks/playbooks.js";
 import { loadRuleLibrary } from "../scan/rule-library.js";
-import type { GenerateOptions } from "../scenarios/generate.js";
+import { batchOf, type GenerateOptions } from "../scenarios/generate.js";
 import type { SqlStore } from "../store/sql-store.js";
 import { openSqliteStore } from "../store/sqlite.js";
 import { FIXTURE_KEY } from "./test-fixture.js";
@@ -29,12 +29,7 @@ import {
 const calls: GenerateOptions[] = [];
 const fakeGenerator: Generator = async (options, sink) => {
   calls.push(options);
-  await sink.write({
-    start: 0,
-    records: ['{"eventID":"a"}', '{"eventID":"b"}'],
-    accountIndex: [0, 0],
-    regionIndex: [0, 0],
-  });
+  await sink.write(batchOf(['{"eventID":"a"}', '{"eventID":"b"}']));
   return { answerKey: FIXTURE_KEY, events: 2, scenarioEvents: 1 };
 };
 

@@ -344,16 +344,16 @@ export async function workshopLogsGzip(w: WorkshopRecord, generate: Generator = 
     gzip.on("end", res);
     gzip.on("error", rej);
   });
-  const write = (text: string) =>
+  const write = (bytes: Uint8Array) =>
     new Promise<void>((res) => {
-      if (gzip.write(text)) res();
+      if (gzip.write(bytes)) res();
       else gzip.once("drain", res);
     });
   await generate(
     { ...generatorOptions(w), format: "jsonl" },
     {
       async write(batch) {
-        if (batch.records.length) await write(`${batch.records.join("\n")}\n`);
+        if (batch.count > 0) await write(Buffer.from(batch.bytes)); // a copy: the stream may hold it after write() returns
       },
     },
   );
