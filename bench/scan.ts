@@ -10,7 +10,7 @@
 // rules), a bare Node loop that JSON.parses every line, jq with an equivalent eventName filter (if installed) and
 // the gunzip ceiling; --compare-ref REF also scans both corpora with the engine of git revision REF (built in
 // .bench/ref-REF), in the same run, so a change in throughput is measured rather than compared with old figures.
-// Options: --events N (default 1,000,000), --workers N (default: cores), --regen, --generate-only.
+// Options: --events N (default 1,000,000), --workers N (default: cores), --regen, --generate-only; --help lists them.
 import { execFileSync, spawnSync } from "node:child_process";
 import {
   createReadStream,
@@ -221,19 +221,36 @@ interface ChildResult {
   workers: number;
 }
 
-/** dist/ is used when every compiled scan module is newer than its source (workers start faster from JS). */
-function distIsFresh(): boolean {
-  const src = join(ROOT, "src/scan");
-  try {
-    for (const f of readdirSync(src)) {
-      if (!f.endsWith(".ts") || f.endsWith(".test.ts")) continue;
-      const js = join(ROOT, "dist/scan", f.replace(/\.ts$/, ".js"));
-      if (!existsSync(js) || statSync(js).mtimeMs < statSync(join(src, f)).mtimeMs) return false;
-    }
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * Whether dist/ is compiled from the current src/ (the CLI runs from it; the library child loads it when it is,
+ * as workers start faster from JS); with `build`, compiles it first when it is not (tsc over tsconfig.build.json,
+ * dist/ not cleared: others may be running from it). tsc rewrites every output, so the CLI's entry module dates
+ * the whole build; test files are not compiled and do not count.
+ */
+function distIsFresh(build = false): boolean {
+  const stamp = join(ROOT, "dist", "cli", "main.js");
+  const fresh = () => {
+    if (!existsSync(stamp) || !existsSync(join(ROOT, "dist", "scan", "index.js"))) return false;
+    const built = statSync(stamp).mtimeMs;
+    return !readdirSync(join(ROOT, "src"), { recursive: true, withFileTypes: true }).some(
+      (e) =>
+        e.isFile() &&
+        e.name.endsWith(".ts") &&
+        !e.name.endsWith(".test.ts") &&
+        statSync(join(e.parentPath, e.name)).mtimeMs > built,
+    );
+  };
+  if (fresh()) return true;
+  if (!build) return false;
+  process.stderr.write("compiling dist/ (it is older than src/) ...\n");
+  execFileSync(
+    process.execPath,
+    [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json")],
+    {
+      stdio: ["ignore", process.stderr, "inherit"],
+    },
+  );
+  return fresh();
 }
 
 async function child(): Promise<void> {
@@ -295,20 +312,20 @@ process.stdout.write(JSON.stringify({
 
 function runChild(target: string, withSigma = true, root = ROOT): ChildResult {
   const childFile = join(CORPUS, "..", "scan-child.mjs");
-  if (distIsFresh() || root !== ROOT) writeFileSync(childFile, CHILD_JS);
-  const args =
-    distIsFresh() || root !== ROOT
-      ? [childFile, root, target, withSigma ? SIGMA : "", String(WORKERS)]
-      : [
-          "--import",
-          "tsx",
-          fileURLToPath(import.meta.url),
-          "--child",
-          target,
-          "--workers",
-          String(WORKERS),
-          ...(withSigma ? [] : ["--no-sigma"]),
-        ];
+  const compiled = root !== ROOT || distIsFresh();
+  if (compiled) writeFileSync(childFile, CHILD_JS);
+  const args = compiled
+    ? [childFile, root, target, withSigma ? SIGMA : "", String(WORKERS)]
+    : [
+        "--import",
+        "tsx",
+        fileURLToPath(import.meta.url),
+        "--child",
+        target,
+        "--workers",
+        String(WORKERS),
+        ...(withSigma ? [] : ["--no-sigma"]),
+      ];
   const r = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`scan child failed: ${r.stderr}`);
   const line = r.stdout.trim().split("\n").pop() ?? "";
@@ -335,7 +352,27 @@ function jqRun(file: string, names: string[], lines: number): { events: number; 
   return { events: lines, ms: performance.now() - t0 };
 }
 
+const HELP = `npm run bench:scan -- [options]: issue 14's scan targets (default) or the engine diagnostics
+
+  --engines LIST       engines timed by the targets run (default js,auto; duckdb adds ~9x slower runs)
+  --details            the engine diagnostics instead of the targets
+  --compare-ref REF    with --details: also scan with the engine of git revision REF
+  --events N           events of the synthetic corpus (default 1,000,000)
+  --attack-events N    events of the attack-dense corpus (default 1,000,000)
+  --workers N          worker threads (default: cores)
+  --regen              generate the corpora again
+  --generate-only      generate the corpora (if missing) and stop
+  --help               this text
+
+Corpora go to .bench/, the targets table to .bench/scan-targets.md; dist/ is compiled first when older than src/.
+`;
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    process.stdout.write(HELP);
+    process.stdout.write(`dist/: ${distIsFresh() ? "up to date" : "older than src/ (a run compiles it)"}\n`);
+    return;
+  }
   if (process.argv.includes("--child")) return child();
   await generate();
   if (process.argv.includes("--generate-only")) {
@@ -346,27 +383,9 @@ async function main(): Promise<void> {
   return details();
 }
 
-/** The built CLI is older than some source file: compile it (the target runs use bin/techtrail.js). */
-function buildIfStale(): void {
-  const newest = (dir: string): number => {
-    let m = 0;
-    for (const e of readdirSync(dir, { recursive: true, withFileTypes: true }))
-      if (e.isFile() && e.name.endsWith(".ts")) m = Math.max(m, statSync(join(e.parentPath, e.name)).mtimeMs);
-    return m;
-  };
-  const built = join(ROOT, "dist", "cli", "main.js");
-  if (existsSync(built) && statSync(built).mtimeMs >= newest(join(ROOT, "src"))) return;
-  process.stderr.write("compiling dist/ (the CLI runs from it) ...\n");
-  execFileSync(process.execPath, [
-    join(ROOT, "node_modules/typescript/bin/tsc"),
-    "-p",
-    join(ROOT, "tsconfig.build.json"),
-  ]);
-}
-
 /** Issue 14's targets: every engine and the peer on both corpora, as JSON Lines and as .json.gz trees. */
 async function targets(): Promise<void> {
-  buildIfStale();
+  distIsFresh(true);
   const { attackS3Tree, runCli, runPeer, treeBytes } = await import("./scan-targets.js");
   const corpora = [{ name: "synthetic", jsonl: join(CORPUS, "events.jsonl"), s3: join(CORPUS, "s3") }];
   const attackFile = await generateAttack();
@@ -472,16 +491,7 @@ async function targets(): Promise<void> {
 }
 
 async function details(): Promise<void> {
-  if (!distIsFresh()) {
-    process.stderr.write("compiling dist/ (workers start faster from JS) ...\n");
-    spawnSync(
-      process.execPath,
-      [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json")],
-      {
-        stdio: "ignore",
-      },
-    );
-  }
+  distIsFresh(true);
   const jsonl = join(CORPUS, "events.jsonl");
   const gzFiles = await listGz(join(CORPUS, "s3"));
   const jsonlMB = statSync(jsonl).size / 1e6;
