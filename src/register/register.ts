@@ -69,6 +69,25 @@ export interface TagRequest {
   firstSeen?: string;
 }
 
+/** An actor whose indicators a scan's findings matched (the scan summary's `actors.actors` entries). */
+export interface MatchedActor {
+  id: string;
+  name: string;
+  findings: number;
+  indicators: ReadonlyArray<{ type: string; value: string; findings?: number }>;
+}
+
+/** The confidence of an attribution made from an indicator match alone. */
+export const SCAN_ATTRIBUTION_CONFIDENCE: Confidence = "possible";
+
+/** What `createFromFindings` did about the actors the scan matched: linked the only one, or left several. */
+export interface ScanAttribution {
+  linked?: MatchedActor;
+  confidence?: Confidence;
+  /** Several matched actors: none is linked; a responder picks one with `actor link`. */
+  candidates: MatchedActor[];
+}
+
 export interface RemapChange {
   key: string;
   from: string;
@@ -442,15 +461,29 @@ export class IncidentRegister {
   /** Stores a draft incident whose technique tags carry the findings as evidence. */
   async createFromFindings(
     found: Iterable<FindingLike>,
-    opts: { title?: string; source?: string; totals?: FindingTotals },
+    opts: { title?: string; source?: string; totals?: FindingTotals; matchedActors?: readonly MatchedActor[] },
     ctx: ChangeContext,
-  ): Promise<{ incident: Incident; unknown: string[] }> {
+  ): Promise<{ incident: Incident; unknown: string[]; attribution: ScanAttribution }> {
     const findings = [...found];
     if (findings.length === 0)
       throw new TechtrailError("VALIDATION", "the scan produced no findings: there is nothing to make an incident of");
     const { draft, unknown } = draftFromFindings(findings, this.catalog, opts);
-    const incident = await this.store.create(validateNewIncident(draft, this.catalog, { allowRevoked: true }), ctx);
-    return { incident, unknown };
+    let incident = await this.store.create(validateNewIncident(draft, this.catalog, { allowRevoked: true }), ctx);
+    const matched = opts.matchedActors ?? [];
+    const only = matched.length === 1 ? matched[0] : undefined;
+    if (!only) return { incident, unknown, attribution: { candidates: [...matched] } };
+    // One actor's infrastructure in the logs: attributed as `actor link` does (audited on both sides), at the
+    // lowest confidence, since shared or rented infrastructure also matches; a responder raises it.
+    const note = `scan findings matched its indicators: ${only.indicators.map((i) => `${i.type}:${i.value}`).join(", ")}`;
+    ({ incident } = await this.store.linkIncident(incident.key, only.id, SCAN_ATTRIBUTION_CONFIDENCE, {
+      ...ctx,
+      note,
+    }));
+    return {
+      incident,
+      unknown,
+      attribution: { linked: only, confidence: SCAN_ATTRIBUTION_CONFIDENCE, candidates: [] },
+    };
   }
 
   /**

@@ -76,4 +76,47 @@ describe("FindingGroups", () => {
     assert.equal(g.ungrouped, 3);
     assert.equal(g.sorted()[0]?.count, 2);
   });
+
+  it("collects the names of the known actors any finding of a group came from", () => {
+    const g = new FindingGroups();
+    const mark = (id: string, name: string, type: "ip" | "access-key", value: string) => ({
+      id,
+      name,
+      indicator: { type, value },
+    });
+    g.add(finding({ eventTime: "2024-01-01T00:00:00Z" }));
+    g.add(
+      finding({ eventTime: "2024-01-02T00:00:00Z", actors: [mark("ACT-0001", "Ember Wasp", "ip", "203.0.113.7")] }),
+    );
+    g.add(
+      finding({
+        eventTime: "2024-01-03T00:00:00Z",
+        actors: [
+          mark("ACT-0002", "Copper Lynx", "access-key", "AKIAEXAMPLEKEY000001"),
+          mark("ACT-0001", "Ember Wasp", "ip", "203.0.113.7"),
+        ],
+      }),
+    );
+    g.add(finding({ principalArn: "arn:aws:iam::1:user/b" }));
+    const [a, b] = g.sorted();
+    assert.deepEqual(a?.actors, [], "a group without marks");
+    assert.deepEqual(b?.actors, ["Ember Wasp", "Copper Lynx"]);
+  });
+});
+
+test("findingCsv: the actors column lists each matched indicator with its actor, empty without marks", () => {
+  const cell = (f: Finding) => parseCsv(`${csvHeader()}\r\n${findingCsv(f)}\r\n`)[1]?.cells.at(-1);
+  assert.equal(CSV_COLUMNS.at(-1), "actors");
+  assert.equal(cell(finding({})), "");
+  assert.equal(
+    cell(
+      finding({
+        actors: [
+          { id: "ACT-0001", name: "Ember Wasp", indicator: { type: "cidr", value: "203.0.113.0/24" } },
+          { id: "ACT-0002", name: "Copper Lynx", indicator: { type: "access-key", value: "AKIAEXAMPLEKEY000001" } },
+        ],
+      }),
+    ),
+    "Ember Wasp (ACT-0001) cidr:203.0.113.0/24;Copper Lynx (ACT-0002) access-key:AKIAEXAMPLEKEY000001",
+  );
 });

@@ -23,7 +23,13 @@ export const CSV_COLUMNS = [
   "file",
   "line",
   "index",
+  "actors",
 ] as const;
+
+/** A finding's actor marks for people: `Ember Wasp (ACT-0001) cidr:203.0.113.0/24`, one per matched indicator. */
+export function actorMarks(f: Pick<Finding, "actors">): string[] {
+  return (f.actors ?? []).map((a) => `${a.name} (${a.id}) ${a.indicator.type}:${a.indicator.value}`);
+}
 
 /** One flat row per finding (lists joined with ";"). */
 export function findingRow(f: Finding): string[] {
@@ -48,6 +54,7 @@ export function findingRow(f: Finding): string[] {
     f.origin.file,
     f.origin.line !== undefined ? String(f.origin.line) : "",
     f.origin.index !== undefined ? String(f.origin.index) : "",
+    actorMarks(f).join(";"),
   ];
 }
 
@@ -72,6 +79,8 @@ export interface FindingGroup {
   failed: number;
   first: string | undefined;
   last: string | undefined;
+  /** Names of the known actors whose indicators any of the group's findings matched, in order of first match. */
+  actors: string[];
 }
 
 /**
@@ -105,11 +114,13 @@ export class FindingGroups {
         failed: 0,
         first: f.eventTime,
         last: f.eventTime,
+        actors: [],
       };
       this.groups.set(key, g);
     }
     g.count++;
     if (f.attempt) g.failed++;
+    for (const a of f.actors ?? []) if (!g.actors.includes(a.name)) g.actors.push(a.name);
     const t = f.eventTime;
     if (t !== undefined) {
       if (g.first === undefined || t < g.first) g.first = t;

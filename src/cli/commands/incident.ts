@@ -18,10 +18,10 @@ import {
   type NewIncidentInput,
 } from "../../incidents/model.js";
 import { requireTechniqueRef, resolveTechniqueRef } from "../../incidents/validate.js";
-import { IncidentRegister, type ListQuery } from "../../register/register.js";
+import { IncidentRegister, type ListQuery, type MatchedActor } from "../../register/register.js";
 import { openStore } from "../../store/open.js";
 import { CATALOG_OPTION_HELP, OVERLAY_OPTION_HELP, openCatalog } from "../catalog-options.js";
-import { log, out, printJson, table, truncate } from "../output.js";
+import { log, out, printJson, safeText, table, truncate } from "../output.js";
 
 export interface StoreOpts {
   db?: string;
@@ -70,17 +70,24 @@ export async function withRegister<T>(
  */
 export async function createIncidentFromScan(
   findings: Iterable<FindingLike>,
-  opts: StoreOpts & { title?: string; source: string; totals?: FindingTotals },
+  opts: StoreOpts & {
+    title?: string;
+    source: string;
+    totals?: FindingTotals;
+    /** Actors whose indicators the findings matched: the only one is attributed, several are listed. */
+    matchedActors?: readonly MatchedActor[];
+  },
 ): Promise<Incident> {
   return withRegister(
     opts,
     async (reg) => {
-      const { incident, unknown } = await reg.createFromFindings(
+      const { incident, unknown, attribution } = await reg.createFromFindings(
         findings,
         {
           source: opts.source,
           ...(opts.title ? { title: opts.title } : {}),
           ...(opts.totals ? { totals: opts.totals } : {}),
+          ...(opts.matchedActors ? { matchedActors: opts.matchedActors } : {}),
         },
         resolveActor(opts),
       );
@@ -88,6 +95,15 @@ export async function createIncidentFromScan(
         `techtrail: draft incident ${incident.key} created in ${reg.store.location} ${incident.techniques.length ? `with ${incident.techniques.length} technique(s): ${incident.techniques.map((t) => t.id).join(", ")}` : "without technique tags (its findings map to none: tag it by hand)"}`,
       );
       if (unknown.length) log(`techtrail: techniques not in the catalog were skipped: ${unknown.join(", ")}`);
+      const who = (a: MatchedActor) => `${a.id} ${safeText(a.name)}`;
+      if (attribution.linked)
+        log(
+          `techtrail: ${incident.key} attributed to ${who(attribution.linked)} (${attribution.confidence}: ${attribution.linked.findings} finding(s) matched its indicators; \`techtrail actor link\` changes it)`,
+        );
+      else if (attribution.candidates.length)
+        log(
+          `techtrail: findings match ${attribution.candidates.length} actors (${attribution.candidates.map(who).join(", ")}): ${incident.key} is not attributed; link one with \`techtrail actor link ${incident.key} ACTOR\``,
+        );
       return incident;
     },
     { create: true },

@@ -251,28 +251,26 @@ function tableLines(groups: FindingGroups, summary: ScanSummary, width: number):
   const lines: string[] = [];
   if (groups.size === 0) lines.push(noFindingsText(summary));
   else {
-    const rows = groups
-      .sorted()
-      .map((g) => [
-        g.first ?? "",
-        g.count > 1 ? (g.last ?? "") : "",
-        g.failed > 0 ? `${g.count} (${g.failed} failed)` : g.count,
-        g.rule.level,
-        g.techniques.join(",") || "-",
-        g.principal,
-        g.detector
-          ? `${g.detector}:${g.eventName ?? ""}`
-          : `${(g.eventSource ?? "").replace(/\.amazonaws\.com$/, "")}:${g.eventName ?? ""}`,
-        g.rule.title,
-      ]);
-    lines.push(
-      ...fitTable(
-        ["first", "last", "count", "level", "techniques", "principal", "event", "rule"],
-        rows,
-        width,
-        [4, 5, 6, 7],
-      ).split("\n"),
-    );
+    const sorted = groups.sorted();
+    // The actors column only when a finding came from a known actor's infrastructure.
+    const marked = sorted.some((g) => g.actors.length > 0);
+    const rows = sorted.map((g) => [
+      g.first ?? "",
+      g.count > 1 ? (g.last ?? "") : "",
+      g.failed > 0 ? `${g.count} (${g.failed} failed)` : g.count,
+      g.rule.level,
+      g.techniques.join(",") || "-",
+      g.principal,
+      ...(marked ? [g.actors.join(", ")] : []),
+      g.detector
+        ? `${g.detector}:${g.eventName ?? ""}`
+        : `${(g.eventSource ?? "").replace(/\.amazonaws\.com$/, "")}:${g.eventName ?? ""}`,
+      g.rule.title,
+    ]);
+    const heads = ["first", "last", "count", "level", "techniques", "principal"];
+    if (marked) heads.push("actors");
+    heads.push("event", "rule");
+    lines.push(...fitTable(heads, rows, width, marked ? [4, 5, 6, 7, 8] : [4, 5, 6, 7]).split("\n"));
     if (groups.ungrouped > 0)
       lines.push(`(${count(groups.ungrouped)} more finding(s) in further groups; see --format jsonl)`);
   }
@@ -549,6 +547,7 @@ async function runScan(paths: string[], o: ScanCliOpts): Promise<number> {
     await createIncidentFromScan(evidence, {
       ...o,
       source: paths.join(", "),
+      ...(summary.actors ? { matchedActors: summary.actors.actors } : {}),
       totals: {
         findings: summary.findings.total,
         byTechnique: Object.fromEntries(summary.techniques.map((t) => [t.id, t.findings])),
