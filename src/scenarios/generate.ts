@@ -81,6 +81,14 @@ const DAY = 86_400_000;
 /** Below this many background events a corpus is rendered on the calling thread (starting workers costs more). */
 const INLINE_BELOW = 200_000;
 
+/** How a generation runs (not what it produces). */
+export interface GenerateRun {
+  /** Worker threads rendering records (0: the calling thread); default by corpus size and cores. */
+  workers?: number;
+  /** Called after each part is written: records so far, and the corpus time reached (epoch ms). */
+  progress?: (events: number, until: number) => void;
+}
+
 /** Worker threads used by default: one per core beyond the planner's, at least one, at most four. */
 function defaultWorkers(events: number): number {
   if (events < INLINE_BELOW) return 0;
@@ -96,7 +104,7 @@ export async function generateScenarios(
   options: GenerateOptions,
   sink: CorpusSink,
   catalog: Catalog = loadBuiltinCatalog(),
-  run: { workers?: number } = {},
+  run: GenerateRun = {},
 ): Promise<GenerateResult> {
   const o = resolveGenerateOptions(options);
   const start = Date.parse(o.start);
@@ -125,6 +133,8 @@ export async function generateScenarios(
   );
 
   const workers = run.workers ?? defaultWorkers(o.background * o.days);
+  if (!Number.isInteger(workers) || workers < 0 || workers > 64)
+    throw new TechtrailError("VALIDATION", `workers expects a whole number from 0 to 64, got ${workers}`);
   const pool = workers > 0 ? new RenderPool(spec, workers) : undefined;
   const inline = pool ? undefined : new Renderer(world);
   let events = 0;
@@ -132,6 +142,7 @@ export async function generateScenarios(
     const deliver = async (batch: PeriodBatch) => {
       events += batch.count;
       if (batch.count > 0) await sink.write(batch);
+      run.progress?.(events, batch.start + PERIOD);
     };
     for (const plan of planBackground(o, world, start, end, attack, regionIndex)) {
       if (inline) {
@@ -367,11 +378,12 @@ export async function writeScenarioCorpus(
   options: GenerateOptions,
   outDir: string,
   catalog?: Catalog,
+  run: GenerateRun = {},
 ): Promise<GenerateResult> {
   const o = resolveGenerateOptions(options);
   const sink = o.format === "s3" ? new S3TreeSink(outDir, o.seed) : new JsonLinesSink(join(outDir, "events.jsonl"));
   await mkdir(outDir, { recursive: true });
-  const result = await generateScenarios(o, sink, catalog);
+  const result = await generateScenarios(o, sink, catalog, run);
   // one line: a scan of the whole folder then skips it as one non-CloudTrail record, not line by line
   await writeFileAtomic(join(outDir, ANSWER_KEY_FILE), `${JSON.stringify(result.answerKey)}\n`);
   return result;

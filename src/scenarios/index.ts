@@ -9,6 +9,7 @@ export {
   DEFAULT_START,
   GenerateOptions,
   type GenerateResult,
+  type GenerateRun,
   generateScenarios,
   type PeriodBatch,
   writeBenchCorpus,

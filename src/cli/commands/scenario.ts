@@ -31,6 +31,7 @@ interface GenerateOpts extends CatalogCliOptions {
   start?: string;
   scenarioDir?: string;
   json?: boolean;
+  workers?: number;
 }
 
 export function registerScenarioCommands(program: Command): void {
@@ -119,6 +120,11 @@ export function registerScenarioCommands(program: Command): void {
     .option("--format <format>", `s3 (delivery tree of .json.gz) or jsonl (events.jsonl)`, "s3")
     .option("--start <time>", "first moment, UTC on a 5-minute boundary (default 2026-11-02T00:00:00Z)")
     .option(...dirOption)
+    .option(
+      "--workers <n>",
+      "threads rendering records, 0 for none (default: by size and cores; same output)",
+      count("--workers", 0),
+    )
     .option("--json", "print the result (counts and answer key) as JSON");
   addCatalogOptions(generate).action(async (names: string[], o: GenerateOpts) => {
     if (!(OUTPUT_FORMATS as readonly string[]).includes(o.format))
@@ -137,7 +143,9 @@ export function registerScenarioCommands(program: Command): void {
       },
       o.out,
       openCatalog(o),
+      { ...(o.workers !== undefined ? { workers: o.workers } : {}), ...progressOnTerminal(o.days) },
     );
+    if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
     const seconds = (performance.now() - started) / 1000;
     if (o.json) {
       printJson({ events: result.events, scenarioEvents: result.scenarioEvents, answerKey: result.answerKey });
@@ -147,4 +155,23 @@ export function registerScenarioCommands(program: Command): void {
       `techtrail: ${result.events.toLocaleString("en-US")} events (${result.scenarioEvents.toLocaleString("en-US")} from ${names.length} scenario(s)) in ${o.out} in ${seconds.toFixed(1)} s; answer key ${o.out}/answer-key.json`,
     );
   });
+}
+
+/** A progress line on stderr, at most four times a second, only when stderr is a terminal. */
+function progressOnTerminal(days: number): { progress?: (events: number, until: number) => void } {
+  if (!process.stderr.isTTY) return {};
+  let first = Number.NaN;
+  let shown = 0;
+  return {
+    progress(events, until) {
+      if (Number.isNaN(first)) first = until - 300_000;
+      const now = performance.now();
+      if (now - shown < 250) return;
+      shown = now;
+      const done = Math.min(100, ((until - first) / (days * 86_400_000)) * 100);
+      process.stderr.write(
+        `\rtechtrail: ${events.toLocaleString("en-US")} events, ${done.toFixed(0)} % of the corpus\x1b[K`,
+      );
+    },
+  };
 }
