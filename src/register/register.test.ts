@@ -238,6 +238,58 @@ describe("incident register", () => {
     await expectError(reg.remap("1999.01", { catalogs }, ctx), "NOT_FOUND");
   });
 
+  test("remap carries the initial-access technique to the replacement, merged or not", async () => {
+    // T1496.A005 is the test catalog's one revoked technique (→ T1496.A008), so it stands in for a way in here.
+    const old = testCatalog({ old: true });
+    const oldReg = new IncidentRegister(store, old);
+    const moved = await oldReg.add(
+      {
+        title: "entry remapped",
+        techniques: [{ id: "T1496.A005" }, { id: "T1078.A001" }],
+        initialAccessTechnique: "T1496.A005",
+        credentialType: "iam-user-access-key",
+      },
+      ctx,
+    );
+    const merged = await oldReg.add(
+      {
+        title: "entry merged into its replacement",
+        techniques: [{ id: "T1496.A005" }, { id: "T1496.A008", catalogVersion: "2026.11" }],
+        initialAccessTechnique: "T1496.A005",
+      },
+      ctx,
+    );
+    const untouched = await oldReg.add(
+      {
+        title: "entry not remapped",
+        techniques: [{ id: "T1496.A005" }, { id: "T1078.A001" }],
+        initialAccessTechnique: "T1078.A001",
+      },
+      ctx,
+    );
+    const res = await reg.remap("2026.11", { catalogs: new Map([["2026.01", old]]) }, ctx);
+    assert.deepEqual(
+      res.changes.filter((c) => [moved.key, merged.key, untouched.key].includes(c.key)).map((c) => [c.key, c.merged]),
+      [
+        [moved.key, false],
+        [merged.key, true],
+        [untouched.key, false],
+      ],
+    );
+    const m = await store.require(moved.key);
+    assert.equal(m.initialAccessTechnique, "T1496.A008");
+    assert.equal(m.credentialType, "iam-user-access-key", "the credential stays");
+    assert.deepEqual(m.techniques.map((t) => t.id).sort(), ["T1078.A001", "T1496.A008"]);
+    const g = await store.require(merged.key);
+    assert.equal(g.initialAccessTechnique, "T1496.A008");
+    assert.deepEqual(
+      g.techniques.map((t) => t.id),
+      ["T1496.A008"],
+    );
+    assert.equal((await store.require(untouched.key)).initialAccessTechnique, "T1078.A001");
+    assert.match((await store.history(moved.key)).at(-1)?.note ?? "", /initial access T1496\.A005→T1496\.A008/);
+  });
+
   test("demo seed: the same set again is a no-op, a different one needs --replace", async () => {
     const res = await reg.seedDemo({ incidents: 40, seed: 5 }, ctx);
     assert.equal(res.created, 40);

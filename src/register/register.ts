@@ -596,13 +596,19 @@ export class IncidentRegister {
       }
       // Re-plan inside the transaction so a concurrent edit is never overwritten with stale tags.
       let applied: RemapChange[] = [];
-      const moved = p.changes.map((c) => `${c.from}→${c.to}`).join(", ");
+      // The initial-access technique must stay one of the tags: it follows its tag to the replacement.
+      const entry = p.changes.find((c) => c.from === inc.initialAccessTechnique);
+      const moved = [
+        ...p.changes.map((c) => `${c.from}→${c.to}`),
+        ...(entry ? [`initial access ${entry.from}→${entry.to}`] : []),
+      ].join(", ");
       await this.store.update(
         inc.key,
         (i) => {
           const q = plan(i);
           applied = q.changes;
-          return { ...i, techniques: q.techniques };
+          const e = q.changes.find((c) => c.from === i.initialAccessTechnique);
+          return { ...i, techniques: q.techniques, ...(e ? { initialAccessTechnique: e.to } : {}) };
         },
         { ...ctx, note: `remap to catalog ${toVersion}: ${moved}` },
         "remap",
