@@ -5,8 +5,9 @@
 //   3. JSON Lines written to .bench/scenario-corpus/jsonl/events.jsonl (the issue's target: >= 500,000 events/s);
 //   4. this disk alone writing the same number of bytes the same way (4 MiB writes), for comparison;
 //   5. a smaller S3 delivery tree (--s3-events, default 300,000; gzip level 6).
-// Prints events/s by wall clock and per CPU second (all threads), MB/s, and the load average before and after:
+// Each file-writing step starts after `sync`. Prints events/s by wall clock and per CPU second (all threads), MB/s, and the load average before and after:
 // the figures depend on what else the machine is doing.
+import { execFileSync } from "node:child_process";
 import { closeSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join, resolve } from "node:path";
@@ -81,12 +82,17 @@ rmSync(OUT, { recursive: true, force: true });
 process.stdout.write(`load average before: ${load()}; ${availableParallelism()} cores\n`);
 await timed("JSON Lines bytes, discarded, calling thread only", () => discard(0));
 await timed("JSON Lines bytes, discarded, default worker threads", () => discard(undefined));
+/** Flushes dirty pages first, so a file-writing step does not pay for the write-back of the one before. */
+const settle = () => execFileSync("sync");
+settle();
 const jsonl = await timed("JSON Lines to a file (the target)", async () => {
   const dir = join(OUT, "jsonl");
   const r = await writeScenarioCorpus(options(EVENTS, "jsonl"), dir, catalog);
   return { events: r.events, bytes: statSync(join(dir, "events.jsonl")).size };
 });
+settle();
 const disk = await timed("this disk alone writing the same bytes", async () => diskAlone(jsonl.bytes));
+settle();
 await timed("S3 delivery tree (gzip level 6)", async () => {
   const r = await writeScenarioCorpus(options(S3_EVENTS, "s3"), join(OUT, "s3"), catalog);
   return { events: r.events, bytes: 0 };
