@@ -308,6 +308,7 @@ class RenderPool {
   private delivered = 0;
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
+  private closing = false;
 
   constructor(spec: WorldSpec, count: number) {
     this.workers = Array.from({ length: count }, () => startWorker(import.meta.url, "./render-worker", spec));
@@ -322,6 +323,11 @@ class RenderPool {
       });
       w.on("error", (e) => {
         this.failure = e;
+        this.wake?.();
+      });
+      w.on("exit", (code) => {
+        if (this.closing) return;
+        this.failure ??= new TechtrailError("INTERNAL", `a generator thread stopped (exit code ${code})`);
         this.wake?.();
       });
     }
@@ -366,6 +372,7 @@ class RenderPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
