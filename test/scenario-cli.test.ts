@@ -68,6 +68,55 @@ describe("techtrail scenario", () => {
     assert.doesNotMatch(unknown.stderr + zero.stderr, /at .*\.js:\d+/);
   });
 
+  it("--out - streams the same JSON Lines to standard output, the answer key to --answer-key, and scan reads them from a pipe", () => {
+    const dir = mkdtempSync(join(tmpdir(), "techtrail-scenario-stdout-"));
+    const args = [
+      "scenario",
+      "generate",
+      "credential-misuse",
+      "--background",
+      "4000",
+      "--seed",
+      "5",
+      "--format",
+      "jsonl",
+    ];
+    const piped = runCli([...args, "--out", "-", "--answer-key", join(dir, "key.json")]);
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.match(piped.stderr, /to standard output/);
+    const folder = runCli([...args, "--out", join(dir, "F")]);
+    assert.equal(folder.status, 0, folder.stderr);
+    assert.equal(piped.stdout, readFileSync(join(dir, "F", "events.jsonl"), "utf8"));
+    assert.equal(readFileSync(join(dir, "key.json"), "utf8"), readFileSync(join(dir, "F", "answer-key.json"), "utf8"));
+    const key = AnswerKey.parse(JSON.parse(readFileSync(join(dir, "key.json"), "utf8")));
+    const s = runCli(["scan", "-", "--format", "jsonl"], { input: piped.stdout });
+    assert.equal(s.status, 1, s.stderr);
+    const found = new Set(
+      s.stdout
+        .trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { eventID?: string }).eventID),
+    );
+    const steps = key.scenarios[0]?.steps.filter((x) => x.cloudtrailVisible) ?? [];
+    assert.ok(steps.length > 0);
+    for (const step of steps)
+      assert.ok(
+        step.eventIds.some((id) => found.has(id)),
+        `no finding on step ${step.id}`,
+      );
+
+    for (const bad of [
+      [...args, "--out", "-"],
+      ["scenario", "generate", "credential-misuse", "--out", "-", "--answer-key", join(dir, "k2.json")],
+      [...args, "--out", join(dir, "G"), "--answer-key", join(dir, "k3.json")],
+    ]) {
+      const r = runCli(bad);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /--answer-key/);
+      assert.equal(r.stdout, "");
+    }
+  });
+
   it("lists and shows the packs", () => {
     const list = runCli(["scenario", "list", "--json"]);
     assert.equal(list.status, 0, list.stderr);

@@ -4,6 +4,7 @@
 import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import type { Writable } from "node:stream";
 import type { Worker } from "node:worker_threads";
 import { z } from "zod";
 import { type Catalog, loadBuiltinCatalog } from "../catalog/index.js";
@@ -26,7 +27,7 @@ import {
   type World,
   type WorldSpec,
 } from "./render.js";
-import { JsonLinesSink, S3TreeSink, TeeSink } from "./sinks.js";
+import { JsonLinesSink, S3TreeSink, StreamSink, TeeSink } from "./sinks.js";
 
 export { batchOf, batchRecords, type PeriodBatch } from "./render.js";
 
@@ -89,10 +90,13 @@ export interface GenerateRun {
   progress?: (events: number, until: number) => void;
 }
 
-/** Worker threads used by default: one per core beyond the planner's, at least one, at most four. */
+/**
+ * Worker threads used by default: one per core, at most four. The planner's thread needs little (a tenth of the
+ * work), so it shares a core rather than leaving one idle.
+ */
 function defaultWorkers(events: number): number {
   if (events < INLINE_BELOW) return 0;
-  return Math.max(1, Math.min(4, availableParallelism() - 1));
+  return Math.max(1, Math.min(4, availableParallelism()));
 }
 
 /**
@@ -393,6 +397,25 @@ export async function writeScenarioCorpus(
   const result = await generateScenarios(o, sink, catalog, run);
   // one line: a scan of the whole folder then skips it as one non-CloudTrail record, not line by line
   await writeFileAtomic(join(outDir, ANSWER_KEY_FILE), `${JSON.stringify(result.answerKey)}\n`);
+  return result;
+}
+
+/**
+ * Streams a corpus as JSON Lines to `stream` (for example standard output, to pipe it into another program without
+ * touching the disk) and writes the answer key to `answerKeyFile`. Only the JSON Lines format can be streamed.
+ */
+export async function writeScenarioStream(
+  options: GenerateOptions,
+  stream: Writable,
+  answerKeyFile: string,
+  catalog?: Catalog,
+  run: GenerateRun = {},
+): Promise<GenerateResult> {
+  const o = resolveGenerateOptions(options);
+  if (o.format !== "jsonl")
+    throw new TechtrailError("VALIDATION", `only JSON Lines can be streamed (--format jsonl), not ${o.format}`);
+  const result = await generateScenarios(o, new StreamSink(stream), catalog, run);
+  await writeFileAtomic(answerKeyFile, `${JSON.stringify(result.answerKey)}\n`);
   return result;
 }
 

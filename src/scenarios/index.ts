@@ -14,6 +14,7 @@ export {
   type PeriodBatch,
   writeBenchCorpus,
   writeScenarioCorpus,
+  writeScenarioStream,
 } from "./generate.js";
 export {
   BUILTIN_SCENARIO_DIR,
@@ -23,4 +24,4 @@ export {
   scenarioFiles,
   selectScenarioPacks,
 } from "./pack.js";
-export { CountingSink, JsonLinesSink, S3TreeSink, TeeSink } from "./sinks.js";
+export { CountingSink, JsonLinesSink, S3TreeSink, StreamSink, TeeSink } from "./sinks.js";

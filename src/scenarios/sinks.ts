@@ -4,7 +4,9 @@
 // pool, in parallel with generation.
 import { closeSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type { Writable } from "node:stream";
 import { gzip } from "node:zlib";
+import { TechtrailError } from "../core/errors.js";
 import type { CorpusSink } from "./generate.js";
 import { Rng } from "./random.js";
 import type { PeriodBatch } from "./render.js";
@@ -51,6 +53,35 @@ export class JsonLinesSink implements CorpusSink {
     this.flush();
     closeSync(this.fd);
     renameSync(`${this.file}.partial`, this.file);
+  }
+}
+
+/**
+ * JSON Lines to a stream (standard output, a pipe into another program): each batch is handed to the stream and
+ * the generator waits until the stream has taken it, since the batch's bytes are reused afterwards. A reader that
+ * goes away (EPIPE) ends the generation with an IO error rather than a crash.
+ */
+export class StreamSink implements CorpusSink {
+  bytes = 0;
+  constructor(readonly stream: Writable) {}
+
+  write(batch: PeriodBatch): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.stream.write(batch.bytes, (err) => {
+        if (!err) {
+          this.bytes += batch.bytes.length;
+          resolve();
+        } else
+          reject(
+            new TechtrailError(
+              "IO",
+              (err as NodeJS.ErrnoException).code === "EPIPE"
+                ? "the program reading the generated JSON Lines stopped reading"
+                : `writing the generated JSON Lines failed: ${err.message}`,
+            ),
+          );
+      });
+    });
   }
 }
 

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { TechtrailError } from "../../core/errors.js";
 import { OUTPUT_FORMATS } from "../../scenarios/answer-key.js";
-import { writeScenarioCorpus } from "../../scenarios/generate.js";
+import { type GenerateOptions, writeScenarioCorpus, writeScenarioStream } from "../../scenarios/generate.js";
 import { BUILTIN_SCENARIO_DIR, loadScenarioPacks, selectScenarioPacks } from "../../scenarios/pack.js";
 import { addCatalogOptions, type CatalogCliOptions, openCatalog } from "../catalog-options.js";
 import { log, out, printJson, table } from "../output.js";
@@ -32,6 +32,7 @@ interface GenerateOpts extends CatalogCliOptions {
   scenarioDir?: string;
   json?: boolean;
   workers?: number;
+  answerKey?: string;
 }
 
 export function registerScenarioCommands(program: Command): void {
@@ -112,7 +113,8 @@ export function registerScenarioCommands(program: Command): void {
       "play scenarios inside realistic background activity: CloudTrail (S3 delivery layout or JSON Lines) and answer-key.json in --out",
     )
     .argument("[names...]", "scenario names (none: background only)")
-    .requiredOption("--out <dir>", "output folder")
+    .requiredOption("--out <dir>", "output folder, or - for JSON Lines on standard output (with --answer-key)")
+    .option("--answer-key <file>", "where the answer key goes when --out is - (standard output carries the events)")
     .option("--accounts <n>", "victim accounts", count("--accounts", 1), 1)
     .option("--days <n>", "days of activity", count("--days", 1), 1)
     .option("--background <n>", "background events per day over all accounts", count("--background", 0), 10_000)
@@ -129,22 +131,32 @@ export function registerScenarioCommands(program: Command): void {
   addCatalogOptions(generate).action(async (names: string[], o: GenerateOpts) => {
     if (!(OUTPUT_FORMATS as readonly string[]).includes(o.format))
       throw new TechtrailError("VALIDATION", `--format expects one of ${OUTPUT_FORMATS.join(", ")}, got ${o.format}`);
+    const toStdout = o.out === "-";
+    if (toStdout && (o.format !== "jsonl" || o.answerKey === undefined || o.json))
+      throw new TechtrailError(
+        "VALIDATION",
+        "--out - streams JSON Lines to standard output: it needs --format jsonl and --answer-key FILE, and no --json",
+      );
+    if (!toStdout && o.answerKey !== undefined)
+      throw new TechtrailError(
+        "VALIDATION",
+        "--answer-key is for --out - (otherwise it is written to --out/answer-key.json)",
+      );
     const started = performance.now();
-    const result = await writeScenarioCorpus(
-      {
-        scenarios: names,
-        accounts: o.accounts,
-        days: o.days,
-        background: o.background,
-        seed: o.seed,
-        format: o.format as "s3" | "jsonl",
-        ...(o.start !== undefined ? { start: o.start } : {}),
-        ...(o.scenarioDir !== undefined ? { scenarioDir: o.scenarioDir } : {}),
-      },
-      o.out,
-      openCatalog(o),
-      { ...(o.workers !== undefined ? { workers: o.workers } : {}), ...progressOnTerminal(o.days) },
-    );
+    const options: GenerateOptions = {
+      scenarios: names,
+      accounts: o.accounts,
+      days: o.days,
+      background: o.background,
+      seed: o.seed,
+      format: o.format as "s3" | "jsonl",
+      ...(o.start !== undefined ? { start: o.start } : {}),
+      ...(o.scenarioDir !== undefined ? { scenarioDir: o.scenarioDir } : {}),
+    };
+    const run = { ...(o.workers !== undefined ? { workers: o.workers } : {}), ...progressOnTerminal(o.days) };
+    const result = toStdout
+      ? await writeScenarioStream(options, process.stdout, o.answerKey as string, openCatalog(o), run)
+      : await writeScenarioCorpus(options, o.out, openCatalog(o), run);
     if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
     const seconds = (performance.now() - started) / 1000;
     if (o.json) {
@@ -152,7 +164,7 @@ export function registerScenarioCommands(program: Command): void {
       return;
     }
     log(
-      `techtrail: ${result.events.toLocaleString("en-US")} events (${result.scenarioEvents.toLocaleString("en-US")} from ${names.length} scenario(s)) in ${o.out} in ${seconds.toFixed(1)} s; answer key ${o.out}/answer-key.json`,
+      `techtrail: ${result.events.toLocaleString("en-US")} events (${result.scenarioEvents.toLocaleString("en-US")} from ${names.length} scenario(s)) ${toStdout ? "to standard output" : `in ${o.out}`} in ${seconds.toFixed(1)} s; answer key ${toStdout ? o.answerKey : `${o.out}/answer-key.json`}`,
     );
   });
 }
