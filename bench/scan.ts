@@ -32,7 +32,7 @@ import { createGunzip, gunzipSync } from "node:zlib";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CORPUS = join(ROOT, ".bench", "scan-corpus");
 const SIGMA = resolve(ROOT, "../shared/data/sigma-aws-cloudtrail/rules"); // SigmaHQ rules (DRL 1.1)
-const CORPUS_VERSION = 5;
+const CORPUS_VERSION = 6; // 6: the generator renders per part (new random streams)
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
