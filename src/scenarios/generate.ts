@@ -12,21 +12,11 @@ import { TechtrailError, zodProblems } from "../core/errors.js";
 import { writeFileAtomic } from "../core/fs.js";
 import { startWorker } from "../core/worker.js";
 import { ANSWER_KEY_FILE, type AnswerKey, OutputFormat } from "./answer-key.js";
-import { type Actor, hourFactor, makeAccounts, type Op, REGIONS } from "./background.js";
+import { makeAccounts, REGIONS } from "./background.js";
 import { loadScenarioPacks, selectScenarioPacks } from "./pack.js";
-import { playScenario, type ScenarioEvent } from "./play.js";
-import { Rng, Weighted } from "./random.js";
-import {
-  makeWorld,
-  newPartPlan,
-  PART_SIZE,
-  type PartPlan,
-  type PeriodBatch,
-  planBuffers,
-  Renderer,
-  type World,
-  type WorldSpec,
-} from "./render.js";
+import { type PartPlan, Planner, planBuffers } from "./plan.js";
+import { playScenario } from "./play.js";
+import { makeWorld, type PeriodBatch, Renderer, type WorldSpec } from "./render.js";
 import { JsonLinesSink, S3TreeSink, StreamSink, TeeSink } from "./sinks.js";
 
 export { batchOf, batchRecords, type PeriodBatch } from "./render.js";
@@ -148,7 +138,7 @@ export async function generateScenarios(
       if (batch.count > 0) await sink.write(batch);
       run.progress?.(events, batch.start + PERIOD);
     };
-    for (const plan of planBackground(o, world, start, end, attack, regionIndex)) {
+    for (const plan of new Planner(o, world, start, end, attack, regionIndex).parts()) {
       if (inline) {
         const batch = inline.render(plan);
         await deliver(batch);
@@ -176,125 +166,6 @@ export async function generateScenarios(
     scenarios: played.map((p) => p.answer),
   };
   return { answerKey, events, scenarioEvents: attack.length };
-}
-
-/**
- * The plan of the background, in time order, with the scenarios' records merged in: one sequential random stream
- * decides who calls when, with what, from where, and when sessions open (the only state carried from call to
- * call). Parts hold at most PART_SIZE calls.
- */
-function* planBackground(
-  o: ResolvedGenerateOptions,
-  world: World,
-  start: number,
-  end: number,
-  attack: ScenarioEvent[],
-  regionIndex: Map<string, number>,
-): Generator<PartPlan> {
-  const { actors } = world;
-  // Expected events per period: the day's budget spread by who is active at that hour.
-  const tables = new Map<number, { pick: Weighted<number>; share: number }>();
-  const tableFor = (hour: number, weekend: boolean) => {
-    const key = hour + (weekend ? 24 : 0);
-    let t = tables.get(key);
-    if (!t) {
-      const weightAt = (h: number) => actors.reduce((s, a) => s + a.weight * hourFactor(a.hours, h, weekend), 0);
-      let day = 0;
-      for (let h = 0; h < 24; h++) day += weightAt(h);
-      const here = weightAt(hour);
-      t = {
-        pick: new Weighted(actors.map((a, i) => [i, a.weight * hourFactor(a.hours, hour, weekend)] as const)),
-        share: (here / day) * 24,
-      };
-      tables.set(key, t);
-    }
-    return t;
-  };
-  const rng = new Rng(o.seed, "background");
-  const session = new Int32Array(actors.length).fill(-1);
-  const sessionStart = new Float64Array(actors.length);
-  const perPeriod = o.background / 288;
-  let keys = new Float64Array(4096);
-  let picked = new Int32Array(4096);
-  let ai = 0;
-  const SLOT = 1_048_576; // 2^20: period offset (ms) × SLOT + index sorts by time, then by draw order
-
-  for (let p0 = start; p0 < end; p0 += PERIOD) {
-    const d = new Date(p0);
-    const table = tableFor(d.getUTCHours(), d.getUTCDay() === 0 || d.getUTCDay() === 6);
-    const expected = perPeriod * table.share;
-    const n = Math.min(SLOT - 1, Math.floor(expected * (0.9 + 0.2 * rng.next()) + rng.next()));
-    if (keys.length < n) {
-      keys = new Float64Array(n * 2);
-      picked = new Int32Array(n * 2);
-    }
-    for (let i = 0; i < n; i++) {
-      picked[i] = table.pick.pick(rng);
-      keys[i] = rng.int(PERIOD) * SLOT + i;
-    }
-    const order = keys.subarray(0, n).sort();
-    const periodEnd = p0 + PERIOD;
-    let part = 0;
-    let plan = newPartPlan(p0, part, Math.min(PART_SIZE, n + 16));
-    const room = () => {
-      if (plan.n < plan.offset.length) return;
-      const full = plan;
-      plan = newPartPlan(p0, ++part, PART_SIZE);
-      return full;
-    };
-    const addAttack = (e: ScenarioEvent) => {
-      const k = plan.n++;
-      plan.offset[k] = e.t - p0;
-      plan.actor[k] = -1 - plan.attack.length;
-      plan.attack.push(e.json);
-      plan.attackAccount.push(e.accountIndex);
-      plan.attackRegion.push(regionIndex.get(e.region) as number);
-    };
-    for (let k = 0; k < n; k++) {
-      const key = order[k] as number;
-      const offset = Math.floor(key / SLOT);
-      const t = p0 + offset;
-      while (ai < attack.length && (attack[ai] as ScenarioEvent).t <= t) {
-        const e = attack[ai++] as ScenarioEvent;
-        if (e.t < start || e.t >= end) continue;
-        const full = room();
-        if (full) yield full;
-        addAttack(e);
-      }
-      const a = picked[key - offset * SLOT] as number;
-      const actor = actors[a] as Actor;
-      const full = room();
-      if (full) yield full;
-      const i = plan.n++;
-      plan.offset[i] = offset;
-      plan.actor[i] = a;
-      const op = actor.ops.pickIndex(rng);
-      plan.op[i] = op;
-      plan.region[i] = (actor.ops.items[op] as Op).global
-        ? 0
-        : rng.next() < actor.secondRegion
-          ? actor.secondRegionIndex
-          : actor.homeRegionIndex;
-      plan.ip[i] = actor.ips.length === 1 ? 0 : rng.int(actor.ips.length);
-      plan.ua[i] = actor.uaJson.length === 1 ? 0 : rng.int(actor.uaJson.length);
-      const s = actor.sessionMs > 0 ? Math.floor((t + actor.phase) / actor.sessionMs) : 0;
-      if (s !== session[a]) {
-        session[a] = s;
-        sessionStart[a] = t;
-        plan.opener[i] = actor.opener ? 1 : 0;
-      }
-      plan.session[i] = s;
-      plan.sessionStart[i] = sessionStart[a] as number;
-    }
-    while (ai < attack.length && (attack[ai] as ScenarioEvent).t < periodEnd) {
-      const e = attack[ai++] as ScenarioEvent;
-      if (e.t < start) continue;
-      const full = room();
-      if (full) yield full;
-      addAttack(e);
-    }
-    if (plan.n > 0) yield plan;
-  }
 }
 
 /**

@@ -1,7 +1,8 @@
 // Worker thread of the scenario generator: rebuilds the world from its spec and renders the parts the planner
 // posts, posting each part's bytes back (transferred, not copied).
 import { parentPort, workerData } from "node:worker_threads";
-import { makeWorld, type PartPlan, Renderer, type WorldSpec } from "./render.js";
+import type { PartPlan } from "./plan.js";
+import { makeWorld, Renderer, type WorldSpec } from "./render.js";
 
 const renderer = new Renderer(makeWorld(workerData as WorldSpec));
 parentPort?.on("message", (m: { id: number; plan?: PartPlan; recycle?: ArrayBuffer }) => {

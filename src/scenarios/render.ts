@@ -14,6 +14,7 @@ import {
   type OpCtx,
   type SharedIdentity,
 } from "./background.js";
+import type { PartPlan } from "./plan.js";
 import { Rng } from "./random.js";
 
 /** What a thread needs to rebuild the same accounts and actors as the planner (plain data, cloneable). */
@@ -40,64 +41,6 @@ export function makeWorld(spec: WorldSpec, accounts = makeAccounts(spec.seed, sp
     a.uaJson = a.uas.map((u) => JSON.stringify(u));
   }
   return { seed: spec.seed, accounts, actors, regions: spec.regions };
-}
-
-/**
- * The planned calls of one part of a 5-minute period (a busy period is cut into parts of at most PART_SIZE
- * calls), in time order. Entry i is a background call of `actors[actor[i]]`, or, when actor[i] < 0, the
- * scenario record `attack[-1 - actor[i]]`.
- */
-export interface PartPlan {
-  /** Epoch milliseconds of the period's start. */
-  start: number;
-  /** Position of the part in its period (0, 1, ...): with `start`, the key of its random stream. */
-  part: number;
-  n: number;
-  /** Milliseconds after `start`. */
-  offset: Int32Array;
-  actor: Int32Array;
-  /** Index into the actor's operations, regions, addresses and user agents. */
-  op: Uint8Array;
-  region: Uint8Array;
-  ip: Uint8Array;
-  ua: Uint8Array;
-  /** 1: the call is the STS call that opened the actor's session. */
-  opener: Uint8Array;
-  session: Int32Array;
-  /** When the session was opened (epoch ms): its creationDate. */
-  sessionStart: Float64Array;
-  attack: string[];
-  attackAccount: number[];
-  attackRegion: number[];
-}
-
-export const PART_SIZE = 16_384;
-
-export function newPartPlan(start: number, part: number, capacity: number): PartPlan {
-  return {
-    start,
-    part,
-    n: 0,
-    offset: new Int32Array(capacity),
-    actor: new Int32Array(capacity),
-    op: new Uint8Array(capacity),
-    region: new Uint8Array(capacity),
-    ip: new Uint8Array(capacity),
-    ua: new Uint8Array(capacity),
-    opener: new Uint8Array(capacity),
-    session: new Int32Array(capacity),
-    sessionStart: new Float64Array(capacity),
-    attack: [],
-    attackAccount: [],
-    attackRegion: [],
-  };
-}
-
-/** The typed arrays of a plan, to transfer to a worker rather than copy. */
-export function planBuffers(p: PartPlan): ArrayBuffer[] {
-  return [p.offset, p.actor, p.op, p.region, p.ip, p.ua, p.opener, p.session, p.sessionStart].map(
-    (a) => a.buffer as ArrayBuffer,
-  );
 }
 
 /**
@@ -274,7 +217,6 @@ export class Renderer {
     const reuse = this.spare.pop();
     this.buf = reuse ? Buffer.from(reuse) : Buffer.allocUnsafeSlow(this.size);
     const { actors, regions, accounts } = this.world;
-    const nr = regions.length;
     const rng = new Rng(this.world.seed, `render:${p.start}:${p.part}`);
     const ctx: OpCtx = { rng, acct: accounts[0] as AccountModel, region: "" };
     const datePrefix = `"eventTime":"${new Date(p.start).toISOString().slice(0, 11)}`;
@@ -297,71 +239,73 @@ export class Renderer {
         continue;
       }
       const actor = actors[a] as Actor;
-      const acct = actor.account;
       const ri = p.region[k] as number;
-      const region = regions[ri] as string;
-      ctx.acct = acct;
-      ctx.region = region;
-      const oi = p.op[k] as number;
-      const op = actor.ops.items[oi] as Op;
-      const offset = p.offset[k] as number;
-      const ip = actor.ips[p.ip[k] as number] as string;
-      if (p.opener[k] === 1 && actor.opener) {
-        used = this.opener(actor, p, k, ctx, used);
-      } else {
-        const params = op.params(ctx);
-        let response = op.response(ctx);
-        const resources = op.resources ? op.resources(ctx) : "";
-        let error = "";
-        if (op.fail && rng.next() < op.fail[0]) {
-          error = `"errorCode":"${op.fail[1]}","errorMessage":${JSON.stringify(op.fail[2])},`;
-          response = "null";
-        }
-        const viaTls = ip.charCodeAt(0) <= 57;
-        const oid = (this.opIds[a] as Int32Array)[oi] as number;
-        const mi = oid * nr + ri;
-        let mid = this.mid[mi];
-        if (mid === undefined) {
-          mid = ascii(
-            `"eventSource":"${op.host}","eventName":"${op.name}","awsRegion":"${region}","sourceIPAddress":"`,
-          );
-          this.mid[mi] = mid;
-        }
-        const ti = (((oid * accounts.length + acct.index) * nr + ri) << 2) | (actor.console ? 2 : 0) | (viaTls ? 1 : 0);
-        let tail = this.tail[ti];
-        if (tail === undefined) {
-          tail = ascii(recordTail(op.host, region, acct.id, op.data, viaTls, actor.console));
-          this.tail[ti] = tail;
-        }
-        const id = this.identityOf(a, actor, p.session[k] as number, p.sessionStart[k] as number);
-        // the variable middle of the record is one string; the request and event IDs are written as bytes over
-        // placeholders of their length, so no string is made for them
-        const ids = op.data ? RID16 : RID36;
-        const after = `${op.read ? READ_TRUE : READ_FALSE}${resources}`;
-        const call = `${ip}","userAgent":${actor.uaJson[p.ua[k] as number]},${error}"requestParameters":${params},"responseElements":${response},"requestID":"${ids}${after}`;
-        const buf = this.room(used, id.length + TIME + mid.length + call.length + tail.length + 1);
-        buf.set(id, used);
-        used += id.length;
-        buf.set(this.timeOf[(offset / 1000) | 0] as Uint8Array, used);
-        used += TIME;
-        buf.set(mid, used);
-        used += mid.length;
-        used += (buf as unknown as Latin1Writer).latin1Write(call, used);
-        const idsAt = used - after.length - ids.length;
-        if (op.data) rng.hex16UpperInto(buf, idsAt);
-        else rng.uuidInto(buf, idsAt);
-        rng.uuidInto(buf, idsAt + ids.length - 38);
-        buf.set(tail, used);
-        used += tail.length;
-        buf[used] = 10;
-      }
+      ctx.acct = actor.account;
+      ctx.region = regions[ri] as string;
+      used =
+        p.opener[k] === 1 && actor.opener ? this.opener(actor, p, k, ctx, used) : this.call(a, actor, p, k, ctx, used);
       ends[k] = used++;
-      accountIndex[k] = acct.index;
+      accountIndex[k] = actor.account.index;
       regionIndex[k] = ri;
     }
     const bytes = this.buf.subarray(0, used);
     this.size = Math.max(this.size, used + (used >> 3));
     return { start: p.start, count: p.n, bytes, ends, accountIndex, regionIndex };
+  }
+
+  /** A background call of actor `a` (entry `k` of the plan): its record after `used`; returns the new end. */
+  private call(a: number, actor: Actor, p: PartPlan, k: number, ctx: OpCtx, used: number): number {
+    const { rng, acct, region } = ctx;
+    const nr = this.world.regions.length;
+    const ri = p.region[k] as number;
+    const oi = p.op[k] as number;
+    const op = actor.ops.items[oi] as Op;
+    const ip = actor.ips[p.ip[k] as number] as string;
+    const params = op.params(ctx);
+    let response = op.response(ctx);
+    const resources = op.resources ? op.resources(ctx) : "";
+    let error = "";
+    if (op.fail && rng.next() < op.fail[0]) {
+      error = `"errorCode":"${op.fail[1]}","errorMessage":${JSON.stringify(op.fail[2])},`;
+      response = "null";
+    }
+    const viaTls = ip.charCodeAt(0) <= 57;
+    const oid = (this.opIds[a] as Int32Array)[oi] as number;
+    const mi = oid * nr + ri;
+    let mid = this.mid[mi];
+    if (mid === undefined) {
+      mid = ascii(`"eventSource":"${op.host}","eventName":"${op.name}","awsRegion":"${region}","sourceIPAddress":"`);
+      this.mid[mi] = mid;
+    }
+    const ti =
+      (((oid * this.world.accounts.length + acct.index) * nr + ri) << 2) | (actor.console ? 2 : 0) | (viaTls ? 1 : 0);
+    let tail = this.tail[ti];
+    if (tail === undefined) {
+      tail = ascii(recordTail(op.host, region, acct.id, op.data, viaTls, actor.console));
+      this.tail[ti] = tail;
+    }
+    const id = this.identityOf(a, actor, p.session[k] as number, p.sessionStart[k] as number);
+    // the variable middle of the record is one string; the request and event IDs are written as bytes over
+    // placeholders of their length, so no string is made for them
+    const ids = op.data ? RID16 : RID36;
+    const after = `${op.read ? READ_TRUE : READ_FALSE}${resources}`;
+    const call = `${ip}","userAgent":${actor.uaJson[p.ua[k] as number]},${error}"requestParameters":${params},"responseElements":${response},"requestID":"${ids}${after}`;
+    const buf = this.room(used, id.length + TIME + mid.length + call.length + tail.length + 1);
+    buf.set(id, used);
+    used += id.length;
+    buf.set(this.timeOf[((p.offset[k] as number) / 1000) | 0] as Uint8Array, used);
+    used += TIME;
+    buf.set(mid, used);
+    used += mid.length;
+    used += (buf as unknown as Latin1Writer).latin1Write(call, used);
+    const idsAt = used - after.length - ids.length;
+    if (op.data) rng.hex16UpperInto(buf, idsAt);
+    else rng.uuidInto(buf, idsAt);
+    rng.uuidInto(buf, idsAt + ids.length - 38);
+    buf.set(tail, used);
+    used += tail.length;
+    buf[used] = 10;
+    return used;
   }
 
   /** The STS call that opened the actor's session, by whoever assumed the role (a few per actor and hour). */
