@@ -37,7 +37,12 @@ before(async () => {
   // Entry facts for the controls analysis: IAM-user incidents got in with a console password (MFA prevents it).
   const withEntry = incidents.map((i) =>
     i.techniques?.some((t) => t.id === "T1078.A001")
-      ? { ...i, initialAccessTechnique: "T1078.A001", credentialType: "iam-user-password" as const }
+      ? {
+          ...i,
+          initialAccess: "compromised-console-credentials" as const,
+          initialAccessTechnique: "T1078.A001",
+          credentialType: "iam-user-password" as const,
+        }
       : i,
   );
   await store.importMany(

@@ -207,6 +207,107 @@ describe("controls impact", () => {
   });
 });
 
+// The facts beyond credential and entry technique that rules narrow on: the coarse vector, a technique the
+// incident must have (where the key was found), and one it must lack (persistence that outlives a session).
+const KEY_ENTRY = { initialAccessTechnique: "T1078.A001", credentialType: "iam-user-access-key" } as const;
+const NARROWED: NewIncidentInput[] = [
+  inc({
+    key: "IR-2026-0101",
+    title: "Leaked key used for mining, no persistence",
+    timeline: { firstActivity: T0, detected: plus(T0, 60), contained: plus(T0, 72) },
+    techniques: [t("T1078.A001", T0), t("T1496.A008", plus(T0, 1))],
+    initialAccess: "leaked-access-key",
+    ...KEY_ENTRY,
+  }),
+  inc({
+    key: "IR-2026-0102",
+    title: "Leaked key, the intruder made their own key",
+    timeline: { firstActivity: T0, detected: plus(T0, 60), contained: plus(T0, 72) },
+    techniques: [t("T1078.A001", T0), t("T1098.001", plus(T0, 1))],
+    initialAccess: "leaked-access-key",
+    ...KEY_ENTRY,
+  }),
+  inc({
+    key: "IR-2026-0103",
+    title: "Key committed to a public repository",
+    timeline: { firstActivity: T0, detected: plus(T0, 30), contained: plus(T0, 32) },
+    techniques: [t("T1552.001", T0), t("T1078.A001", T0)],
+    initialAccess: "leaked-access-key",
+    ...KEY_ENTRY,
+  }),
+  inc({
+    key: "IR-2026-0104",
+    title: "Former contractor signs in with their own password",
+    timeline: { firstActivity: T0, detected: plus(T0, 10), contained: plus(T0, 12) },
+    techniques: [t("T1078.A001", T0), t("T1485.A001", plus(T0, 1))],
+    initialAccess: "insider",
+    initialAccessTechnique: "T1078.A001",
+    credentialType: "iam-user-password",
+  }),
+  inc({
+    key: "IR-2026-0105",
+    title: "Key of unknown origin",
+    timeline: { firstActivity: T0, detected: plus(T0, 30), contained: plus(T0, 40) },
+    techniques: [t("T1078.A001", T0)],
+    ...KEY_ENTRY,
+  }),
+];
+
+describe("rules narrowed by vector, has and lacks", () => {
+  let dir: string;
+  let store: Store;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "tt-controls-narrow-"));
+    store = await openSqliteStore(join(dir, "t.db"));
+    await store.importMany(
+      NARROWED.map((i) => NewIncident.parse(i)),
+      { actor: "test" },
+    );
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const outcomes = (c: ControlImpact | undefined) => {
+    assert.ok(c);
+    const m = new Map<string, string>(c.incidents.map((d) => [d.key, d.outcome]));
+    for (const u of c.untouched) for (const k of u.keys) m.set(k, "untouched");
+    return m;
+  };
+  const reasonOf = (c: ControlImpact | undefined, key: string) =>
+    c?.incidents.find((d) => d.key === key)?.reason ?? c?.untouched.find((u) => u.keys.includes(key))?.reason ?? "";
+
+  test("short-lived credentials cut a leaked key's use off at 12h unless the intruder made their own access", async () => {
+    const r = await controlsImpact(store, catalog, {}, { only: ["AM0003"] });
+    const c = r.controls[0];
+    const o = outcomes(c);
+    assert.equal(o.get("IR-2026-0101"), "shortened");
+    const d = c?.incidents.find((x) => x.key === "IR-2026-0101");
+    assert.equal(d?.savedSeconds, 60 * 3600, "contained at 72h instead of 12h after the key's first use");
+    assert.equal(o.get("IR-2026-0102"), "untouched");
+    assert.match(reasonOf(c, "IR-2026-0102"), /the incident has T1098\.001, which the rule excludes/);
+    assert.equal(o.get("IR-2026-0104"), "untouched", "an insider's password is no leaked key");
+    assert.equal(o.get("IR-2026-0105"), "undetermined");
+    assert.match(reasonOf(c, "IR-2026-0105"), /initial-access vector not recorded/);
+    assert.equal(c?.counts.prevented, 0, "a session still leaks: the control limits, it does not prevent");
+  });
+
+  test("secret scanning is credited only where the key was found in a file; MFA not against an insider", async () => {
+    const r = await controlsImpact(store, catalog, {}, { only: ["AM0011", "M1032"] });
+    const scan = r.controls.find((x) => x.id === "AM0011");
+    const o = outcomes(scan);
+    assert.equal(o.get("IR-2026-0103"), "shortened");
+    for (const k of ["IR-2026-0101", "IR-2026-0102", "IR-2026-0105"]) assert.equal(o.get(k), "untouched", k);
+    assert.match(reasonOf(scan, "IR-2026-0101"), /the incident has none of T1552\.001/);
+    const mfa = r.controls.find((x) => x.id === "M1032");
+    assert.equal(outcomes(mfa).get("IR-2026-0104"), "untouched");
+    assert.match(
+      reasonOf(mfa, "IR-2026-0104"),
+      /the way in was insider, the rule needs compromised-console-credentials/,
+    );
+  });
+});
+
 describe("effect rules and controls files", () => {
   test("the shipped effect rules load and annotate mitigations the techniques list", () => {
     const rules = loadMitigationEffects(catalog);
@@ -273,6 +374,29 @@ describe("effect rules and controls files", () => {
       "        why: x",
     ].join("\n");
     assert.match(problems(() => parseControlsInventory(noWithin, "c.yaml", catalog))[0] ?? "", /needs within/);
+  });
+
+  test("has, lacks and vector conditions are checked: unknown techniques located, unknown vectors refused", () => {
+    const text = [
+      "- mitigation: AM0003",
+      "  effects:",
+      "    - technique: T1078.A001",
+      "      effect: limits",
+      "      within: 12h",
+      "      when: { has: [T1552.001], lacks: [T1098.999] }",
+      "      why: x",
+    ].join("\n");
+    assert.deepEqual(
+      problems(() => parseMitigationEffects(text, "effects.yaml", catalog)),
+      ["effects.yaml:6:41 0.effects.0.when.lacks.0: unknown technique T1098.999"],
+    );
+    const badVector = text.replace("has: [T1552.001], lacks: [T1098.999]", "vector: [stolen-laptop]");
+    assert.match(
+      problems(() => parseMitigationEffects(badVector, "effects.yaml", catalog))[0] ?? "",
+      /^effects\.yaml:6:\d+ 0\.effects\.0\.when\.vector\.0: .*leaked-access-key/,
+    );
+    const empty = text.replace("has: [T1552.001], lacks: [T1098.999]", "");
+    assert.match(problems(() => parseMitigationEffects(empty, "effects.yaml", catalog))[0] ?? "", /names credential/);
   });
 
   test("catalog effect rules must name a listed mitigation and known techniques", () => {

@@ -124,6 +124,8 @@ interface Entry {
   contained: number;
   entry: string | undefined;
   credential: string | undefined;
+  /** The coarse way in (`initialAccess`), undefined when not recorded or `unknown`. */
+  vector: string | undefined;
   /** Technique ID → first seen (ms, NaN when unknown). */
   seen: Map<string, number>;
 }
@@ -137,7 +139,7 @@ const ms = (v: unknown): number => {
 async function readEntries(src: AnalyticsSource, keys: ReadonlySet<string>): Promise<Map<string, Entry>> {
   const out = new Map<string, Entry>();
   const rows = await src.db.query(
-    "SELECT key, title, status, first_activity_at, detected_at, contained_at, initial_access_technique, credential_type FROM incidents",
+    "SELECT key, title, status, first_activity_at, detected_at, contained_at, initial_access, initial_access_technique, credential_type FROM incidents",
   );
   for (const r of rows) {
     const key = str(r.key);
@@ -150,6 +152,7 @@ async function readEntries(src: AnalyticsSource, keys: ReadonlySet<string>): Pro
       contained: ms(r.contained_at),
       entry: r.initial_access_technique == null ? undefined : str(r.initial_access_technique),
       credential: r.credential_type == null ? undefined : str(r.credential_type),
+      vector: r.initial_access == null || r.initial_access === "unknown" ? undefined : str(r.initial_access),
       seen: new Map(),
     });
   }
@@ -175,18 +178,25 @@ export function humanSeconds(s: number): string {
   return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
 }
 
-function describeRule(control: string, r: SourcedRule): string {
+/** `prevents T1078.A002 when credential is root-password`: a rule in words (CLI lists and reasons). */
+export function ruleText(r: Pick<DecidingRule, "effect" | "technique" | "within" | "when">): string {
   const cond: string[] = [];
   if (r.when?.credential) cond.push(`credential is ${r.when.credential.join(" or ")}`);
   if (r.when?.initialAccess) cond.push(`initial access is ${r.when.initialAccess.join(" or ")}`);
+  if (r.when?.vector) cond.push(`the way in was ${r.when.vector.join(" or ")}`);
+  if (r.when?.has) cond.push(`the incident has ${r.when.has.join(" or ")}`);
+  if (r.when?.lacks) cond.push(`the incident lacks ${r.when.lacks.join(" and ")}`);
   const within = r.within ? ` within ${r.within}` : "";
-  return `${control} ${r.effect} ${r.technique}${within}${cond.length ? ` when ${cond.join(" and ")}` : ""}`;
+  return `${r.effect} ${r.technique}${within}${cond.length ? ` when ${cond.join(" and ")}` : ""}`;
 }
+
+const describeRule = (control: string, r: SourcedRule): string => `${control} ${ruleText(r)}`;
 
 /** Whether a rule's conditions hold: yes, no (with the fact that failed), or unknown (with the missing fact). */
 function conditionHolds(
   r: SourcedRule,
   e: Entry,
+  techniques: readonly string[],
 ): { state: "yes" } | { state: "no"; why: string } | { state: "unknown"; missing: string } {
   const c = r.when;
   if (!c) return { state: "yes" };
@@ -200,6 +210,17 @@ function conditionHolds(
     const entry = e.entry;
     if (!c.initialAccess.some((t) => covers(t, entry)))
       return { state: "no", why: `initial access was ${entry}, the rule needs ${c.initialAccess.join(" or ")}` };
+  }
+  if (c.vector) {
+    if (e.vector === undefined) return { state: "unknown", missing: "initial-access vector not recorded" };
+    if (!c.vector.includes(e.vector as (typeof c.vector)[number]))
+      return { state: "no", why: `the way in was ${e.vector}, the rule needs ${c.vector.join(" or ")}` };
+  }
+  if (c.has && !c.has.some((h) => techniques.some((t) => covers(h, t))))
+    return { state: "no", why: `the incident has none of ${c.has.join(", ")}` };
+  if (c.lacks) {
+    const found = techniques.filter((t) => c.lacks?.some((l) => covers(l, t)));
+    if (found.length) return { state: "no", why: `the incident has ${found.join(", ")}, which the rule excludes` };
   }
   return { state: "yes" };
 }
@@ -233,7 +254,7 @@ function decide(control: string, rules: readonly SourcedRule[], techniques: read
     const hits = techniques.filter((t) => covers(r.technique, t));
     if (hits.length === 0) continue;
     const text = describeRule(control, r);
-    const cond = conditionHolds(r, e);
+    const cond = conditionHolds(r, e, techniques);
     if (cond.state === "no") {
       misses.push(`${text}, but ${cond.why}`);
       continue;

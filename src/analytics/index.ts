@@ -9,6 +9,7 @@ export {
   ControlsResult,
   controlsImpact,
   humanSeconds,
+  ruleText,
 } from "./controls.js";
 export { countPairs, techniqueCooccurrence } from "./cooccurrence.js";
 export { techniqueFrequency, techniqueSeverityCounts } from "./frequency.js";

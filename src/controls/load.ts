@@ -33,7 +33,7 @@ function at(parsed: ParsedYaml, source: string, path: PropertyKey[], field: stri
   return locatedProblems(parsed, [{ path, message }], source).map((p) => ({ ...p, field }))[0] as Problem;
 }
 
-/** Problems of one rule's references (technique and initialAccess IDs) against the catalog. */
+/** Problems of one rule's references (technique, initialAccess, has and lacks IDs) against the catalog. */
 function ruleProblems(
   r: EffectRule,
   path: PropertyKey[],
@@ -53,10 +53,11 @@ function ruleProblems(
         `unknown technique ${r.technique} (not in catalog ${catalog.meta.version})`,
       ),
     );
-  (r.when?.initialAccess ?? []).forEach((id, k) => {
-    const p = [...path, "when", "initialAccess", k];
-    if (!catalog.has(id)) out.push(at(parsed, source, p, field(p), `unknown technique ${id}`));
-  });
+  for (const key of ["initialAccess", "has", "lacks"] as const)
+    (r.when?.[key] ?? []).forEach((id, k) => {
+      const p = [...path, "when", key, k];
+      if (!catalog.has(id)) out.push(at(parsed, source, p, field(p), `unknown technique ${id}`));
+    });
   return out;
 }
 

@@ -20,6 +20,21 @@ export const CredentialType = z.enum([
 ]);
 export type CredentialType = z.infer<typeof CredentialType>;
 
+/** The coarse way in an incident records as `initialAccess` (effect rules may narrow on it). */
+export const InitialAccessVector = z.enum([
+  "leaked-access-key",
+  "compromised-console-credentials",
+  "compromised-sso-identity",
+  "exploited-public-application",
+  "misconfigured-resource",
+  "third-party-compromise",
+  "malicious-package",
+  "insider",
+  "unknown",
+  "other",
+]);
+export type InitialAccessVector = z.infer<typeof InitialAccessVector>;
+
 /**
  * prevents: the technique cannot succeed (an incident whose initial access it is would not have happened);
  * detects: it would have been noticed within `within` of its first sign;
@@ -49,9 +64,18 @@ export const EffectCondition = z
     credential: z.array(CredentialType).min(1).optional(),
     /** The incident's initial-access technique is one of these (or a sub-technique of one). */
     initialAccess: z.array(TechniqueId).min(1).optional(),
+    /** The incident's coarse way in (its `initialAccess` vector) is one of these: a leaked key, not an insider's. */
+    vector: z
+      .array(InitialAccessVector.exclude(["unknown"]))
+      .min(1)
+      .optional(),
+    /** The incident has at least one of these techniques (or a sub-technique): the fact the control acts on. */
+    has: z.array(TechniqueId).min(1).optional(),
+    /** The incident has none of these techniques: a step that defeats the effect (persistence that outlives a session). */
+    lacks: z.array(TechniqueId).min(1).optional(),
   })
-  .refine((c) => c.credential !== undefined || c.initialAccess !== undefined, {
-    message: "a condition names credential and/or initialAccess",
+  .refine((c) => Object.values(c).some((v) => v !== undefined), {
+    message: "a condition names credential, initialAccess, vector, has and/or lacks",
   });
 export type EffectCondition = z.infer<typeof EffectCondition>;
 

@@ -3,7 +3,7 @@
 // every boundary (CLI, CSV, JSON, database rows) produces the same text and export → import round-trips exactly.
 import { z } from "zod";
 import { CatalogVersion, TechniqueId } from "../catalog/model.js";
-import { CredentialType } from "../controls/model.js";
+import { CredentialType, InitialAccessVector } from "../controls/model.js";
 
 /** Actor entity IDs: `ACT-0001`, a sequence of at least four digits. */
 export const ACTOR_ID_RE = /^ACT-\d{4,9}$/;
@@ -106,19 +106,8 @@ export const DetectionSource = z.enum([
 ]);
 export type DetectionSource = z.infer<typeof DetectionSource>;
 
-export const InitialAccessVector = z.enum([
-  "leaked-access-key",
-  "compromised-console-credentials",
-  "compromised-sso-identity",
-  "exploited-public-application",
-  "misconfigured-resource",
-  "third-party-compromise",
-  "malicious-package",
-  "insider",
-  "unknown",
-  "other",
-]);
-export type InitialAccessVector = z.infer<typeof InitialAccessVector>;
+// The coarse way in (`initialAccess`) is defined beside the credential type: effect rules read both.
+export { InitialAccessVector } from "../controls/model.js";
 
 export const ImpactCategory = z.enum([
   "data-exfiltration",

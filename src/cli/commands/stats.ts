@@ -11,6 +11,7 @@ import {
   matchIncidentToActors,
   mitigationImpact,
   responseTiming,
+  ruleText,
   type Scope,
   tacticPaths,
   techniqueCooccurrence,
@@ -406,9 +407,7 @@ function explainControl(c: ControlImpact, all: boolean): string[] {
   const groups = new Map<string, { outcome: string; rule: string; keys: string[]; saved: number }>();
   for (const d of c.incidents) {
     const r = d.rule;
-    const rule = r
-      ? `${r.effect} ${r.technique}${r.within ? ` within ${r.within}` : ""}${r.when?.credential ? ` when credential is ${r.when.credential.join("/")}` : ""}${r.when?.initialAccess ? ` when initial access is ${r.when.initialAccess.join("/")}` : ""}${r.origin === "catalog" ? "" : ` (${r.origin})`}`
-      : "";
+    const rule = r ? `${ruleText(r)}${r.origin === "catalog" ? "" : ` (${r.origin})`}` : "";
     const k = `${d.outcome}|${rule}`;
     const g = groups.get(k) ?? { outcome: d.outcome, rule, keys: [], saved: 0 };
     g.keys.push(d.key);
