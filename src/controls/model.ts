@@ -140,3 +140,12 @@ export const ControlsInventory = z.strictObject({
 });
 export type ControlsInventory = z.infer<typeof ControlsInventory>;
 export type ControlsInventoryInput = z.input<typeof ControlsInventory>;
+
+/** The team's controls file kept in the register (set from the API or the web UI), as written and who saved it. */
+export const StoredControls = z.object({
+  /** The controls.yaml text, checked against the catalog when it was saved and each time it is read. */
+  text: z.string(),
+  updatedAt: z.string(),
+  updatedBy: z.string(),
+});
+export type StoredControls = z.infer<typeof StoredControls>;

@@ -5,6 +5,8 @@ import type { Catalog } from "../catalog/catalog.js";
 import { compareIds } from "../catalog/catalog.js";
 import { revocationMap } from "../catalog/diff.js";
 import { BUILTIN_RELEASES_DIR, listReleases, loadReleaseFile } from "../catalog/load.js";
+import { parseControlsInventory } from "../controls/load.js";
+import type { ControlsInventory, StoredControls } from "../controls/model.js";
 import { type Problem, TechtrailError, zodProblems } from "../core/errors.js";
 import { type DemoOptions, demoActors, generateDemoIncidents } from "../incidents/demo.js";
 import {
@@ -40,6 +42,9 @@ import {
 import { readIncidentFileParallel } from "../incidents/parallel.js";
 import { catalogProblems, requireTechniqueRef, validateNewIncident } from "../incidents/validate.js";
 import type { ImportResult, IncidentFilterInput, IncidentPage, Store } from "../store/store.js";
+
+/** How located errors name the controls file kept in the register. */
+export const STORED_CONTROLS_SOURCE = "controls.yaml";
 
 /** Filters as a person gives them: technique and tactic references are expanded through the catalog. */
 export interface ListQuery extends Omit<IncidentFilterInput, "techniques" | "since" | "until"> {
@@ -132,6 +137,34 @@ export class IncidentRegister {
   /** Sets or (undefined) removes the team key pattern; keys already stored stay as they are. */
   setKeyPattern(pattern: string | undefined): Promise<void> {
     return this.store.setKeyPattern(pattern);
+  }
+
+  /**
+   * The team's controls file kept in the register, checked against the catalog (a catalog upgrade can make a
+   * saved file name a control that no longer exists: that is a located error, not a silent drop).
+   */
+  async storedControls(): Promise<{ stored: StoredControls; inventory: ControlsInventory } | undefined> {
+    const stored = await this.store.storedControls();
+    if (!stored) return undefined;
+    return { stored, inventory: parseControlsInventory(stored.text, STORED_CONTROLS_SOURCE, this.catalog) };
+  }
+
+  /**
+   * Checks a controls file (controls.yaml text) against the catalog and keeps it in the register; every problem
+   * is reported at its line and column. Undefined removes it.
+   */
+  async setStoredControls(
+    text: string | undefined,
+    ctx: ChangeContext,
+  ): Promise<{ stored: StoredControls; inventory: ControlsInventory } | undefined> {
+    if (text === undefined) {
+      await this.store.setStoredControls(undefined, ctx);
+      return undefined;
+    }
+    const inventory = parseControlsInventory(text, STORED_CONTROLS_SOURCE, this.catalog);
+    const stored = await this.store.setStoredControls(text, ctx);
+    if (!stored) throw new TechtrailError("INTERNAL", "the controls file was not kept");
+    return { stored, inventory };
   }
 
   show(key: string): Promise<Incident> {

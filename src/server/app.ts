@@ -18,6 +18,7 @@ import { analyticsRoutes } from "./routes/analytics.js";
 import { authRoutes } from "./routes/auth.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { communityRoutes } from "./routes/community.js";
+import { controlsRoutes } from "./routes/controls.js";
 import { incidentRoutes } from "./routes/incidents.js";
 import { ruleRoutes } from "./routes/rules.js";
 import { scanRoutes } from "./routes/scan.js";
@@ -111,6 +112,7 @@ function apiRoutes(
     .route("/scan", scanRoutes(deps))
     .route("/rules", ruleRoutes(deps))
     .route("/workshops", workshopRoutes(deps))
+    .route("/controls", controlsRoutes(deps))
     .route("/", communityRoutes(deps))
     .route("/", analyticsRoutes(deps));
 }

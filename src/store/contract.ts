@@ -346,6 +346,32 @@ function teamKeyTests(st: () => SqlStore): void {
   });
 }
 
+/** The team's controls file kept in the register: saved as written with who and when, replaced, removed. */
+function storedControlsTests(st: () => SqlStore): void {
+  test("the register keeps one controls file text, who saved it and when", async () => {
+    const store = st();
+    assert.equal(await store.storedControls(), undefined);
+    const text = "team: blue # our team\ncontrols:\n  - control: AM0007\n    since: 2024-03-01\n";
+    const saved = await store.setStoredControls(text, alice);
+    assert.equal(saved?.text, text);
+    assert.equal(saved?.updatedBy, alice.actor);
+    assert.deepEqual(await store.storedControls(), saved);
+    await store.setStoredControls("team: red\n", bob);
+    assert.deepEqual(
+      [(await store.storedControls())?.text, (await store.storedControls())?.updatedBy],
+      ["team: red\n", bob.actor],
+    );
+    assert.equal(await store.setStoredControls(undefined, bob), undefined);
+    assert.equal(await store.storedControls(), undefined);
+    // The key pattern shares the settings table and is left alone.
+    await store.setKeyPattern("SEC-\\d+");
+    await store.setStoredControls(text, alice);
+    await store.setStoredControls(undefined, alice);
+    assert.equal(await store.keyPattern(), "SEC-\\d+");
+    await store.setKeyPattern(undefined);
+  });
+}
+
 /** Bulk import and export, and concurrent writers. */
 function bulkTests(st: () => SqlStore, factory: () => Promise<StoreFixture>): void {
   test("importMany is all-or-nothing and reports every conflicting key", async () => {
@@ -460,6 +486,7 @@ export function registerStoreContract(name: string, factory: () => Promise<Store
     bulkTests(() => store, factory);
     workshopTests(() => store);
     teamKeyTests(() => store);
+    storedControlsTests(() => store);
     actorTests(factory);
   });
 }

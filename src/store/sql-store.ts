@@ -3,6 +3,7 @@
 // `incident_techniques` row per technique tag and one `incident_facets` row per distinct label, technique
 // family and tactic (the facets make filtered counts cheap).
 // Every change writes its audit row in the same transaction, so history and data cannot disagree.
+import { StoredControls } from "../controls/model.js";
 import { type Problem, TechtrailError, zodProblems } from "../core/errors.js";
 import type { ActorIndicators } from "../core/indicators.js";
 import type { Actor, ActorAuditEntry, ActorDetail, ActorSummary, NewActorInput } from "../incidents/actor.js";
@@ -10,7 +11,7 @@ import { checkKeys, KeyPattern, mergeRecord } from "../incidents/keys.js";
 import {
   type AuditAction,
   AuditEntry,
-  type ChangeContext,
+  ChangeContext,
   type Confidence,
   canonicalTimestamp,
   changedFields,
@@ -421,6 +422,25 @@ export class SqlStore implements Store {
       "INSERT INTO register_settings (name, value) VALUES ('key_pattern', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
       [res.data],
     );
+  }
+
+  async storedControls(): Promise<StoredControls | undefined> {
+    const rows = await this.db.query<{ value: string }>("SELECT value FROM register_settings WHERE name = 'controls'");
+    const v = rows[0]?.value;
+    return v === undefined ? undefined : StoredControls.parse(JSON.parse(v));
+  }
+
+  async setStoredControls(text: string | undefined, ctx: ChangeContext): Promise<StoredControls | undefined> {
+    if (text === undefined) {
+      await this.db.run("DELETE FROM register_settings WHERE name = 'controls'");
+      return undefined;
+    }
+    const stored: StoredControls = { text, updatedAt: nowIso(), updatedBy: ChangeContext.parse(ctx).actor };
+    await this.db.run(
+      "INSERT INTO register_settings (name, value) VALUES ('controls', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+      [JSON.stringify(stored)],
+    );
+    return stored;
   }
 
   private async existingKeys(db: SqlDb, keys: readonly string[]): Promise<Set<string>> {

@@ -1,6 +1,7 @@
 // The incident store interface every adapter implements (SQLite, PostgreSQL), with its filter type.
 // Every change runs in one transaction together with its audit-trail row.
 import { z } from "zod";
+import type { StoredControls } from "../controls/model.js";
 import type { ActorIndicators } from "../core/indicators.js";
 import type { Actor, ActorAuditEntry, ActorDetail, ActorSummary, NewActorInput } from "../incidents/actor.js";
 import type {
@@ -143,6 +144,13 @@ export interface Store {
   keyPattern(): Promise<string | undefined>;
   /** Sets (or with undefined removes) the key pattern; VALIDATION when it does not compile. */
   setKeyPattern(pattern: string | undefined): Promise<void>;
+  /** The team's deployed-controls file kept in the register, or undefined when none was saved. */
+  storedControls(): Promise<StoredControls | undefined>;
+  /**
+   * Keeps (or with undefined removes) the controls file text, recording who saved it and when. The store only
+   * persists: the caller checks the text against the catalog first (src/register, parseControlsInventory).
+   */
+  setStoredControls(text: string | undefined, ctx: ChangeContext): Promise<StoredControls | undefined>;
   /** Full incidents in key order, optionally filtered. */
   exportAll(filter?: IncidentFilterInput): Promise<Incident[]>;
   history(key: string): Promise<AuditEntry[]>;

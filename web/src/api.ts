@@ -7,6 +7,7 @@ export interface Problem {
   message: string;
   source?: string;
   line?: number;
+  column?: number;
 }
 
 export class ApiError extends Error {

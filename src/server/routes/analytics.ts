@@ -2,7 +2,6 @@
 // and matching, response timing, mitigation impact (src/analytics); playbooks and playbook gaps
 // (src/playbooks); detection coverage against a built-in monitoring profile (src/coverage). All read the
 // incident store; every query takes the same filter (period or quarter, severity, account, actor, tag, demo).
-import { basename } from "node:path";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import {
@@ -30,7 +29,6 @@ import {
   TrendResult,
 } from "../../analytics/model.js";
 import { readSharedStatsDir } from "../../community/share.js";
-import { loadControlsInventory } from "../../controls/load.js";
 import { TechtrailError } from "../../core/errors.js";
 import { CoverageResult, coverageFromStore } from "../../coverage/coverage.js";
 import { builtinProfileNames, DEFAULT_PROFILE, loadProfile } from "../../coverage/profile.js";
@@ -41,6 +39,7 @@ import { buildReport, ReportData, type ReportOptions } from "../../report/report
 import type { ServerDeps } from "../context.js";
 import { DemoParam, demoFilter, json } from "../http.js";
 import { access, errorResponses, jsonContent, routeApp } from "../openapi.js";
+import { inventoryInEffect } from "./controls.js";
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 /** How long a coverage result is reused (its incident weights may be this much out of date). */
@@ -84,6 +83,14 @@ export const ReportQuery = AnalyticsQuery.omit({
     .transform((x) => x === "1")
     .optional(),
   download: z
+    .enum(["0", "1"])
+    .transform((x) => x === "1")
+    .optional(),
+  /**
+   * The team's deployed controls in the controls analysis (default 1): the service's --controls file, else the
+   * controls.yaml kept in the register (GET/PUT /api/controls). 0 weighs every control as not deployed.
+   */
+  controls: z
     .enum(["0", "1"])
     .transform((x) => x === "1")
     .optional(),
@@ -166,7 +173,7 @@ const controls = createRoute({
   method: "get",
   path: "/stats/controls",
   summary:
-    "What each control not yet deployed would have prevented, shortened, limited or not touched, and what deployed controls missed (the server's --controls file)",
+    "What each control not yet deployed would have prevented, shortened, limited or not touched, and what deployed controls missed (the server's --controls file, else the register's controls.yaml)",
   tags,
   ...viewer,
   request: {
@@ -198,7 +205,8 @@ const playbook = createRoute({
 const report = createRoute({
   method: "get",
   path: "/reports",
-  summary: "Quarterly (or from/to) report as JSON, Markdown or self-contained HTML",
+  summary:
+    "Quarterly (or from/to) report as JSON, Markdown or self-contained HTML; the controls section weighs the team's deployed controls (GET /api/controls) unless controls=0",
   tags,
   ...viewer,
   request: { query: ReportQuery },
@@ -304,12 +312,11 @@ export function analyticsRoutes(deps: ServerDeps) {
           throw new TechtrailError("NOT_FOUND", `unknown control ${id} (controls are catalog mitigation IDs)`, {
             problems: [{ field: "control", message: `unknown control ${id}` }],
           });
-      const file = deps.controlsFile;
-      const inventory = file ? loadControlsInventory(file, cat) : undefined;
+      const team = await inventoryInEffect(deps);
       return json(
         c,
         await controlsImpact(src, cat, analyticsFilter(v), {
-          ...(inventory && file ? { inventory, inventorySource: basename(file) } : {}),
+          ...(team ? { inventory: team.inventory, inventorySource: team.source } : {}),
           ...(only ? { only } : {}),
         }),
       );
@@ -342,6 +349,8 @@ export function analyticsRoutes(deps: ServerDeps) {
       });
       const filter = analyticsFilter({ ...v, from: undefined, to: undefined, quarter: undefined });
       const opts: ReportOptions = { filter, playbooks: playbooks().playbooks };
+      const team = v.controls === false ? undefined : await inventoryInEffect(deps);
+      if (team) opts.controls = { inventory: team.inventory, source: team.source };
       if (v.quarter) opts.quarter = v.quarter;
       if (period.from) opts.from = period.from;
       if (period.to) opts.to = period.to;

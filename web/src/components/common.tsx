@@ -45,7 +45,7 @@ export function ErrorBox({ error, feature }: { error: unknown; feature?: string 
         <ul>
           {problems.map((p) => (
             <li key={`${p.source ?? ""}:${p.line ?? ""}:${p.field}:${p.message}`}>
-              {p.line !== undefined ? `line ${p.line}: ` : ""}
+              {p.line !== undefined ? `line ${p.line}${p.column !== undefined ? `, column ${p.column}` : ""}: ` : ""}
               {p.field ? <code>{p.field}</code> : null} {p.message}
             </li>
           ))}
