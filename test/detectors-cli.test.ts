@@ -3,10 +3,11 @@
 // test mappings in test/fixtures/detector-mappings.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { gzipSync } from "node:zlib";
 import { BIN, REPO_ROOT } from "./cli-helper.js";
 
 const FIX = join(REPO_ROOT, "test", "fixtures");
@@ -15,9 +16,10 @@ const MAPPINGS = join(FIX, "detector-mappings");
 describe("techtrail scan with detector findings (end to end)", () => {
   let dir: string;
   let db: string;
-  const cli = (args: string[]) => {
+  const cli = (args: string[], input?: Buffer) => {
     const r = spawnSync(process.execPath, [BIN, ...args], {
       encoding: "utf8",
+      ...(input ? { input } : {}),
       cwd: REPO_ROOT,
       env: { ...process.env, TECHTRAIL_DB: db, TECHTRAIL_ACTOR: "e2e", TECHTRAIL_DATABASE_URL: "" },
     });
@@ -101,6 +103,52 @@ describe("techtrail scan with detector findings (end to end)", () => {
     );
     assert.ok(incident.techniques.some((t: { id: string }) => t.id === "T1552.005"));
     assert.equal(JSON.parse(cli(["incident", "list", "--json"]).out).total, 1, "one incident");
+  });
+
+  test("detector findings on standard input are read as the same file is (GuardDuty export, gzip, ASFF)", () => {
+    const withoutFile = (findings: Array<{ origin: { file: string } }>) =>
+      findings.map((f) => ({ ...f, origin: { ...f.origin, file: "" } }));
+    const gdExport = join(FIX, "detectors-src/guardduty-export.jsonl");
+    const cases: Array<[string, Buffer]> = [
+      [gdExport, readFileSync(gdExport)],
+      [gdExport, gzipSync(readFileSync(gdExport))],
+      [
+        join(FIX, "detectors/securityhub/get-findings.json"),
+        readFileSync(join(FIX, "detectors/securityhub/get-findings.json")),
+      ],
+    ];
+    for (const [path, bytes] of cases) {
+      const args = ["--detector-mappings", MAPPINGS, "--json", "--workers", "1"];
+      const file = cli(["scan", path, ...args]);
+      const piped = cli(["scan", "-", ...args], bytes);
+      assert.equal(piped.code, file.code, piped.err);
+      assert.equal(piped.code, 1, piped.err);
+      const a = JSON.parse(file.out);
+      const b = JSON.parse(piped.out);
+      assert.ok(b.findings.length > 0);
+      assert.ok(b.findings.every((f: { origin: { file: string } }) => f.origin.file === "-"));
+      assert.deepEqual(withoutFile(b.findings), withoutFile(a.findings), path);
+      assert.deepEqual(b.summary.detectors.bySource, a.summary.detectors.bySource);
+      assert.equal(b.summary.detectors.files, 1);
+      assert.equal(b.summary.detectors.findings, a.summary.detectors.findings);
+      assert.deepEqual(b.summary.files, a.summary.files);
+      assert.doesNotMatch(piped.err, /not-cloudtrail|nothing was scanned/);
+    }
+  });
+
+  test("a malformed detector stdin is reported at its line, and stops a strict scan", () => {
+    const good = readFileSync(join(FIX, "detectors-src/guardduty-export.jsonl"), "utf8").trim();
+    const bad = Buffer.from(`${good}\n{"schemaVersion": "2.0", "accountId": "1\n`);
+    const r = cli(["scan", "-", "--detector-mappings", MAPPINGS, "--format", "jsonl"], bad);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /detector finding skipped \(not-json\): -:3: not JSON/);
+    assert.match(
+      r.err,
+      /2 detector finding\(s\) \(guardduty 2\) from 1 file\(s\), 1 of unmapped type\(s\), 1 problem\(s\) \(1 not-json\)/,
+    );
+    const strict = cli(["scan", "-", "--detector-mappings", MAPPINGS, "--strict"], bad);
+    assert.equal(strict.code, 2, strict.err);
+    assert.match(strict.err, /scan stopped at the first problem \(strict\): not-json\n {2}- -:3: not-json/);
   });
 
   test("bad detector input is reported with its place and the run goes on", () => {

@@ -74,6 +74,7 @@ export const DETECTOR_PROBLEMS = [
   "not-ocsf", // a Parquet file without OCSF columns, or that cannot be read as Parquet
   "other-ocsf-class", // an OCSF row that is not a finding class the reader takes (2001, 2004)
   "unreadable", // a file that cannot be opened, decompressed or read
+  "too-large", // input larger than MAX_DETECTOR_BYTES (once decompressed): detector input is read whole
 ] as const;
 export const DetectorProblemReason = z.enum(DETECTOR_PROBLEMS);
 export type DetectorProblemReason = z.infer<typeof DetectorProblemReason>;

@@ -2,13 +2,21 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
 import { readAsffFinding } from "./asff.js";
 import { camelKeys, isoTime, principalArnOf, typeFromAsffClassifier } from "./fields.js";
 import { readGuardDutyFinding } from "./guardduty.js";
 import { readOcsfFinding } from "./ocsf.js";
-import { readDetectorFile, readDetectorJson, sniffDetectorFile, sniffDetectorHead } from "./read.js";
+import {
+  readDetectorFile,
+  readDetectorJson,
+  readDetectorStream,
+  sniffDetectorFile,
+  sniffDetectorHead,
+  sniffDetectorStream,
+} from "./read.js";
 
 const FIX = join(import.meta.dirname, "..", "..", "test", "fixtures");
 const DET = join(FIX, "detectors");
@@ -283,5 +291,108 @@ describe("format detection", () => {
       }),
     );
     assert.equal(await sniffDetectorFile(far), "json");
+  });
+});
+
+/** A stream of `data` in `size`-byte chunks that counts the chunks taken from it. */
+function chunked(data: Buffer, size: number): { stream: Readable; pulled: () => number } {
+  let pulled = 0;
+  const stream = Readable.from(
+    (function* () {
+      for (let i = 0; i < data.length; i += size) {
+        pulled++;
+        yield data.subarray(i, i + size);
+      }
+    })(),
+    { objectMode: false },
+  );
+  return { stream, pulled: () => pulled };
+}
+
+async function drain(s: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of s) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+describe("standard input", () => {
+  it("is told as the same file would be, and gives back every byte", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tt-sniff-stream-"));
+    const far = join(dir, "far.json");
+    // JSON whose detector mark comes after the first look (as in "format detection" above)
+    writeFileSync(
+      far,
+      `{"Findings":[{"Resource":{"Tags":"${"x".repeat(40_000)}"},"Service":{"ServiceName":"guardduty"}}]}`,
+    );
+    const inputs = [
+      EXPORT,
+      PARQUET,
+      far,
+      join(FIX, "detectors-src/guardduty-export.jsonl"),
+      join(DET, "securityhub/get-findings.json"),
+      join(DET, "cloudtrail/111122223333_CloudTrail_us-east-1_20260314T1010Z_Qx7sample.json"),
+    ];
+    const expected = ["json", "parquet", "json", "json", "json", undefined];
+    for (const path of inputs) {
+      const bytes = readFileSync(path);
+      const { stream } = chunked(bytes, 1000);
+      const sniffed = await sniffDetectorStream(stream);
+      assert.equal(sniffed.kind, await sniffDetectorFile(path), path);
+      assert.equal(sniffed.kind, expected.shift(), path);
+      assert.ok((await drain(sniffed.stream)).equals(bytes), `${path}: the bytes read to tell it are not lost`);
+    }
+  });
+
+  it("holds only the head of a CloudTrail stream", async () => {
+    const record = readFileSync(
+      join(DET, "cloudtrail/111122223333_CloudTrail_us-east-1_20260314T1010Z_Qx7sample.json"),
+    );
+    const big = Buffer.concat(Array.from({ length: 200 }, () => record));
+    const { stream, pulled } = chunked(big, 4096);
+    const sniffed = await sniffDetectorStream(stream);
+    assert.equal(sniffed.kind, undefined);
+    assert.ok(pulled() <= 5, `read ${pulled()} chunks of 4 KiB to tell it (16 KiB needed)`);
+    assert.equal((await drain(sniffed.stream)).length, big.length);
+  });
+
+  it("an input that fails is no detector input, and fails again for the CloudTrail reader", async () => {
+    const failing = new Readable({
+      read() {
+        this.destroy(new Error("EIO: device gone"));
+      },
+    });
+    const sniffed = await sniffDetectorStream(failing);
+    assert.equal(sniffed.kind, undefined);
+    await assert.rejects(drain(sniffed.stream), /EIO/);
+  });
+
+  it("is read with the size bound and located problems of files", async () => {
+    const text = readFileSync(join(FIX, "detectors-src/guardduty-export.jsonl"), "utf8");
+    const ok = await readDetectorStream(chunked(gzipSync(text), 100).stream, "-", "json");
+    assert.equal(ok.findings.length, 2);
+    assert.deepEqual(
+      ok.findings.map((f) => f.origin),
+      [
+        { file: "-", line: 1 },
+        { file: "-", line: 2 },
+      ],
+    );
+    const bad = await readDetectorStream(Readable.from([Buffer.from(`${text.trim()}\n{"cut`)]), "-", "json");
+    assert.deepEqual(
+      bad.problems.map((p) => [p.file, p.line, p.reason]),
+      [["-", 3, "not-json"]],
+    );
+    // past the bound: refused, with the line reached (plain and gzip alike)
+    for (const data of [Buffer.from(text), gzipSync(text)]) {
+      const big = await readDetectorStream(Readable.from([data]), "-", "json", text.indexOf("\n") + 10);
+      assert.equal(big.findings.length, 0);
+      assert.equal(big.problems[0]?.reason, "too-large");
+      assert.equal(big.problems[0]?.file, "-");
+      assert.equal(big.problems[0]?.line, 2);
+      assert.match(big.problems[0]?.message ?? "", /^more than \d+ bytes/);
+    }
+    const cut = gzipSync(text).subarray(0, 200);
+    const broken = await readDetectorStream(Readable.from([cut]), "-", "json");
+    assert.equal(broken.problems[0]?.reason, "unreadable");
   });
 });

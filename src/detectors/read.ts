@@ -2,9 +2,12 @@
 // with its location. JSON inputs may be a single finding, an array, JSON Lines, the GuardDuty/Security Hub API
 // output ({"Findings": [...]}), EventBridge events (GuardDuty Finding, Security Hub Findings - Imported) or the
 // GuardDuty S3 export (JSON Lines in .jsonl.gz); gzip is undone first. Parquet files are read as OCSF.
-// Detector files are small, so each is read whole on the calling thread.
-import { open, readFile, stat } from "node:fs/promises";
-import { gunzipSync, inflateRawSync } from "node:zlib";
+// Detector files are small, so each is read whole on the calling thread. Standard input is told and read
+// the same way: its head is looked at without losing it (sniffDetectorStream).
+import { createReadStream } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { createGunzip, inflateRawSync } from "node:zlib";
 import { looksLikeAsff, readAsffFinding } from "./asff.js";
 import { isObj, type Json } from "./fields.js";
 import { looksLikeGuardDuty, type ReadOutcome, readGuardDutyFinding } from "./guardduty.js";
@@ -65,8 +68,21 @@ function gunzipHead(buf: Buffer): Buffer {
   }
 }
 
+/** The first look at an input's start; JSON still undecided then is looked at up to SNIFF_MAX. */
+const SNIFF_FIRST = 16 * 1024;
+
+/**
+ * What the first `raw` bytes of an input (gzip or plain) say; "more" when they filled a look shorter than
+ * SNIFF_MAX and are JSON with no mark yet (a finding with a big resource block before its service block).
+ */
+function judgeHead(raw: Buffer, filled: boolean): DetectorFileKind | "more" | undefined {
+  const head = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipHead(raw) : raw;
+  const kind = sniffDetectorHead(head);
+  return kind === undefined && filled && raw.length < SNIFF_MAX && undecided(head) ? "more" : kind;
+}
+
 /** Reads a file's head (up to `bytes`) and says whether it is a detector file. Errors mean "not one". */
-export async function sniffDetectorFile(path: string, bytes = 16 * 1024): Promise<DetectorFileKind | undefined> {
+export async function sniffDetectorFile(path: string, bytes = SNIFF_FIRST): Promise<DetectorFileKind | undefined> {
   let head: Buffer;
   let full = false;
   try {
@@ -84,11 +100,66 @@ export async function sniffDetectorFile(path: string, bytes = 16 * 1024): Promis
   } catch {
     return undefined; // the CloudTrail reader reports it as unreadable
   }
-  if (head[0] === 0x1f && head[1] === 0x8b) head = gunzipHead(head);
-  const kind = sniffDetectorHead(head);
-  // JSON with no mark yet (a finding with a big resource block before its service block): look further once
-  if (kind === undefined && full && bytes < SNIFF_MAX && undecided(head)) return sniffDetectorFile(path, SNIFF_MAX);
-  return kind;
+  const kind = judgeHead(head, full);
+  return kind === "more" ? sniffDetectorFile(path, SNIFF_MAX) : kind;
+}
+
+/** A stream told as a file is, and the same stream whole again (its head first) for whichever reader takes it. */
+export interface SniffedStream {
+  kind: DetectorFileKind | undefined;
+  /** Every byte of the input, the head included; destroying it releases the input. */
+  stream: Readable;
+}
+
+/**
+ * Tells a stream (standard input) as sniffDetectorFile tells a file, from the same first bytes, and holds at
+ * most those (SNIFF_MAX): the rest is left in the input until the returned stream is read. A read error
+ * means "not a detector stream", and is given again by the returned stream, for the CloudTrail reader.
+ */
+export async function sniffDetectorStream(input: Readable): Promise<SniffedStream> {
+  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const head: Buffer[] = [];
+  let len = 0;
+  let ended = false;
+  let failure: unknown;
+  const fill = async (bytes: number) => {
+    try {
+      while (len < bytes && !ended) {
+        const r = await it.next();
+        if (r.done) ended = true;
+        else {
+          const b = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
+          head.push(b);
+          len += b.length;
+        }
+      }
+    } catch (e) {
+      failure = e;
+      ended = true;
+    }
+  };
+  const look = async (bytes: number) => {
+    await fill(bytes);
+    const raw = Buffer.concat(head);
+    return failure === undefined ? judgeHead(raw.subarray(0, bytes), raw.length >= bytes) : undefined;
+  };
+  let kind = await look(SNIFF_FIRST);
+  if (kind === "more") kind = (await look(SNIFF_MAX)) as DetectorFileKind | undefined;
+  const stream = Readable.from(
+    (async function* () {
+      for (let b = head.shift(); b !== undefined; b = head.shift()) yield b;
+      if (failure !== undefined) throw failure;
+      while (!ended) {
+        const r = await it.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    })(),
+    { objectMode: false },
+  );
+  // a stream given up unread (a scan stopped earlier) lets go of the input too
+  stream.once("close", () => void it.return?.());
+  return { kind, stream };
 }
 
 /** The most read from a file's start to tell a detector file. */
@@ -195,14 +266,19 @@ export function readDetectorJson(text: string, file: string): DetectorFileRead {
   return out;
 }
 
-/** Reads an OCSF Parquet file (Security Lake) row by row; a file without OCSF columns is one problem. */
-export async function readDetectorParquet(file: string): Promise<DetectorFileRead> {
+/**
+ * Reads an OCSF Parquet file (Security Lake) row by row; a file without OCSF columns is one problem. `data`:
+ * the file's bytes when they come from a stream (standard input), else the file is read where it is.
+ */
+export async function readDetectorParquet(file: string, data?: Buffer): Promise<DetectorFileRead> {
   const out: DetectorFileRead = { findings: [], problems: [], read: 0 };
   // loaded only when a Parquet file is met
   const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } = await import("hyparquet");
   let rows: Record<string, unknown>[];
   try {
-    const buffer = await asyncBufferFromFile(file);
+    const buffer = data
+      ? (data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer)
+      : await asyncBufferFromFile(file);
     const metadata = await parquetMetadataAsync(buffer);
     const columns = parquetSchema(metadata).children.map((c) => c.element.name);
     if (!columns.includes("class_uid")) {
@@ -231,17 +307,86 @@ export async function readDetectorParquet(file: string): Promise<DetectorFileRea
 
 /** Reads a detector file of the given kind; an unreadable file is a problem, never an exception. */
 export async function readDetectorFile(file: string, kind: DetectorFileKind): Promise<DetectorFileRead> {
-  if (kind === "parquet") return readDetectorParquet(file);
-  let buf: Buffer;
+  // Parquet is read by ranges where it lies; JSON whole, as a stream is
+  return kind === "parquet" ? readDetectorParquet(file) : readDetectorStream(createReadStream(file), file, kind);
+}
+
+/**
+ * Reads detector input from a stream (standard input, or a JSON file opened as one): whole, gzip undone,
+ * refused past `maxBytes` (MAX_DETECTOR_BYTES) with a problem naming the line reached. Errors are problems.
+ */
+export async function readDetectorStream(
+  input: Readable,
+  file: string,
+  kind: DetectorFileKind,
+  maxBytes = MAX_DETECTOR_BYTES,
+): Promise<DetectorFileRead> {
+  const got = await readBounded(input, file, kind, maxBytes);
+  if (!Buffer.isBuffer(got)) return { findings: [], problems: [got], read: 0 };
+  return kind === "parquet" ? readDetectorParquet(file, got) : readDetectorJson(got.toString("utf8"), file);
+}
+
+/** All of a stream, gzip undone (told from its first bytes), or the problem that stopped it. */
+async function readBounded(
+  input: Readable,
+  file: string,
+  kind: DetectorFileKind,
+  maxBytes: number,
+): Promise<Buffer | DetectorProblem> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let gzipped = false;
+  let gunzip: ReturnType<typeof createGunzip> | undefined;
+  const raw = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   try {
-    buf = await readFile(file);
-    if (buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf, { maxOutputLength: MAX_DETECTOR_BYTES });
+    const first = await raw.next();
+    if (first.done) return Buffer.alloc(0);
+    const b0 = Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value);
+    gzipped = b0[0] === 0x1f && b0[1] === 0x8b;
+    const rest = Readable.from(
+      (async function* () {
+        yield b0;
+        for (let r = await raw.next(); !r.done; r = await raw.next()) yield r.value;
+      })(),
+      { objectMode: false },
+    );
+    let source: AsyncIterable<Buffer> = rest;
+    if (gzipped) {
+      const gz = createGunzip({ chunkSize: 256 * 1024 });
+      gunzip = gz;
+      rest.on("error", (e) => gz.destroy(e));
+      rest.pipe(gz);
+      source = gz;
+    }
+    for await (const chunk of source) {
+      const b = chunk as Buffer;
+      if (size + b.length > maxBytes) {
+        // the line reached at the limit (counted only now: a well-formed input never pays for it)
+        chunks.push(b.subarray(0, maxBytes - size));
+        const where = kind === "json" ? { line: chunks.reduce((n, c) => n + countLines(c), 1) } : {};
+        const limit = maxBytes % 1048576 === 0 ? `${maxBytes / 1048576} MiB` : `${maxBytes} bytes`;
+        return {
+          file,
+          ...where,
+          reason: "too-large",
+          message: `more than ${limit}${gzipped ? " once decompressed" : ""}: detector input is read whole, and larger input is refused`,
+        };
+      }
+      size += b.length;
+      chunks.push(b);
+    }
   } catch (e) {
-    return {
-      findings: [],
-      problems: [{ file, reason: "unreadable", message: `cannot read: ${(e as Error).message}` }],
-      read: 0,
-    };
+    return { file, reason: "unreadable", message: `cannot read: ${(e as Error).message}` };
+  } finally {
+    gunzip?.destroy();
+    void raw.return?.();
   }
-  return readDetectorJson(buf.toString("utf8"), file);
+  return Buffer.concat(chunks, size);
+}
+
+function countLines(b: Buffer): number {
+  let n = 0;
+  // a plain loop: indexOf per line is slow on input made of little else (a gzip bomb of newlines)
+  for (let i = 0; i < b.length; i++) if (b[i] === 0x0a) n++;
+  return n;
 }

@@ -2,15 +2,25 @@
 // the calling thread (they are small; the CloudTrail workers never see them), and turns each detector
 // finding into a scan Finding whose techniques come from the reviewed mappings (mappings/<detector>.yaml).
 // A type no mapping lists is kept as a finding without techniques and counted as unmapped, never dropped.
+
+import type { Readable } from "node:stream";
 import type { Catalog } from "../catalog/catalog.js";
 import { type DetectorMappings, loadDetectorMappings } from "../detectors/mapping.js";
 import type { DetectorFinding, DetectorMappingResult, DetectorProblem, DetectorSummary } from "../detectors/model.js";
-import { type DetectorFileKind, type ReadFinding, readDetectorFile, sniffDetectorFile } from "../detectors/read.js";
+import {
+  type DetectorFileKind,
+  type ReadFinding,
+  readDetectorFile,
+  readDetectorStream,
+  sniffDetectorFile,
+} from "../detectors/read.js";
 import type { Finding } from "./model.js";
 
 export interface DetectorFile {
   path: string;
   kind: DetectorFileKind;
+  /** Where to read it from instead of the path (standard input, path "-"). */
+  stream?: Readable;
 }
 
 /** Files sniffed at once. */
@@ -115,7 +125,9 @@ export class DetectorInput {
     const out: Finding[] = [];
     for (const file of files) {
       this.files++;
-      const res = await readDetectorFile(file.path, file.kind);
+      const res = file.stream
+        ? await readDetectorStream(file.stream, file.path, file.kind)
+        : await readDetectorFile(file.path, file.kind);
       this.read += res.read;
       for (const p of res.problems) {
         this.problems++;

@@ -12,6 +12,7 @@ import { loadBuiltinCatalog } from "../catalog/load.js";
 import { type Problem, TechtrailError, zodProblems } from "../core/errors.js";
 import type { DetectorMappings } from "../detectors/mapping.js";
 import type { DetectorSummary } from "../detectors/model.js";
+import { type SniffedStream, sniffDetectorStream } from "../detectors/read.js";
 import type { Baseline } from "../rules/first-seen.js";
 import { resolveRuleTechniques } from "../rules/index.js";
 import { ActorMarker } from "./actors.js";
@@ -372,10 +373,15 @@ export async function scanPaths(
   let read = cacheable ? undefined : await readRules();
   const window = opts.window && windowActive(opts.window) ? makeWindow(opts.window) : undefined;
   const prune: Pruning | undefined = window ? { pruner: new LayoutPruner(window), folders: 0, files: 0 } : undefined;
-  const { files: inputs, stdin } = await discover(paths, opts, prune);
+  const { files: inputs, stdin: anyStdin } = await discover(paths, opts, prune);
   // detector files are told from CloudTrail by their first bytes and read on this thread after the scan
-  // (S3 objects are CloudTrail: detector files are read from disk)
+  // (S3 objects are CloudTrail: detector files are read from disk); stdin is told alike, its head kept
+  const sniffed: SniffedStream | undefined = anyStdin
+    ? await sniffDetectorStream(hooks.stdin ?? process.stdin)
+    : undefined;
+  const stdin = sniffed && !sniffed.kind ? sniffed.stream : undefined;
   const { detector: detectorFiles, rest } = await splitDetectorFiles(inputs.filter((f) => !f.s3));
+  if (sniffed?.kind) detectorFiles.push({ path: "-", kind: sniffed.kind, stream: sniffed.stream });
   const files = [...rest, ...inputs.filter((f) => f.s3)];
   const units = await planUnits(files, opts.chunkBytes);
   const engine: EngineOptions = {
@@ -397,7 +403,11 @@ export async function scanPaths(
   const { files: ruleFiles, problems: readProblems } = read;
   ruleFiles.push(...opts.ruleTexts);
   const external = hooks.external
-    ? await hooks.external.plan(ruleFiles, files, { stdin, window: window !== undefined, strict: opts.strict })
+    ? await hooks.external.plan(ruleFiles, files, {
+        stdin: stdin !== undefined,
+        window: window !== undefined,
+        strict: opts.strict,
+      })
     : undefined;
   if (external && external.ruleIds.length > 0) engine.skipRules = external.ruleIds;
   hooks.signal?.throwIfAborted();
@@ -431,6 +441,8 @@ export async function scanPaths(
   } finally {
     hooks.signal?.removeEventListener("abort", onAbort);
     await pool?.close();
+    // stdin left unread (the scan stopped before it) is let go
+    sniffed?.stream.destroy();
   }
 }
 
@@ -442,7 +454,8 @@ interface Prepared {
   cached: CachedRuleSet | undefined;
   files: InputFile[];
   detectorFiles: DetectorFile[];
-  stdin: boolean;
+  /** Standard input when it is CloudTrail (its head already read, to tell it from detector findings). */
+  stdin: Readable | undefined;
   units: ScanUnit[];
   engine: EngineOptions;
   pool: ScanPool | undefined;
@@ -656,7 +669,7 @@ async function runUnits(
   // the workers' memory is given back before stdin and the summary
   await pool?.close();
   if (stdin && !stopped) {
-    const unit: ScanUnit = { id: units.length, kind: "stream", file: "-", stream: hooks.stdin ?? process.stdin };
+    const unit: ScanUnit = { id: units.length, kind: "stream", file: "-", stream: stdin };
     unitsPerFile.set("-", 1);
     agg.addUnit(unit);
     await runInThread([unit], loaded.compileHere(), engine, callbacks);
