@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { loadBuiltinCatalog } from "../src/catalog/load.js";
 import { generateDemoIncidents } from "../src/incidents/demo.js";
+import { IncidentRegister } from "../src/register/register.js";
+import { openSqliteStore } from "../src/store/sqlite.js";
 import { runCli, runCliJson } from "./cli-helper.js";
 
 let dir: string;
@@ -244,4 +246,46 @@ test("stats controls: a bad controls file is refused with file:line:column", () 
   const bad = runCli(["stats", "controls", "--db", db, "--control", "AM9999"]);
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /unknown control AM9999/);
+});
+
+test("stats controls and report read the controls.yaml kept in the register when no --controls is given", async () => {
+  const keep = async (text: string | undefined) => {
+    const store = await openSqliteStore(db);
+    try {
+      await new IncidentRegister(store, loadBuiltinCatalog()).setStoredControls(text, { actor: "test" });
+    } finally {
+      await store.close();
+    }
+  };
+  await keep("team: blue\ncontrols:\n  - control: AM0009 # root MFA everywhere\n    since: 2026-08-01\n");
+  try {
+    const r = runCliJson<Result>(["stats", "controls", "--db", db, "--json"]);
+    assert.equal(r.team, "blue");
+    assert.deepEqual(
+      r.deployed.map((c) => c.id),
+      ["AM0009"],
+    );
+    const rep = runCliJson<{
+      management: { controls: { note: string; deployed: Array<{ id: string }> } };
+    }>(["report", "--db", db, "--quarter", "2026Q3", "--format", "json", "--no-coverage"]);
+    assert.deepEqual(
+      rep.management.controls.deployed.map((c) => c.id),
+      ["AM0009"],
+    );
+    assert.match(rep.management.controls.note, /blue's controls file controls\.yaml \(kept in the register\)/);
+    // A --controls file still wins.
+    const file = runCliJson<Result>([
+      "stats",
+      "controls",
+      "--db",
+      db,
+      "--controls",
+      "examples/controls.yaml",
+      "--json",
+    ]);
+    assert.equal(file.team, "cloud-platform");
+  } finally {
+    await keep(undefined);
+  }
+  assert.equal(runCliJson<Result>(["stats", "controls", "--db", db, "--json"]).team, null);
 });

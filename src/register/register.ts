@@ -5,7 +5,7 @@ import type { Catalog } from "../catalog/catalog.js";
 import { compareIds } from "../catalog/catalog.js";
 import { revocationMap } from "../catalog/diff.js";
 import { BUILTIN_RELEASES_DIR, listReleases, loadReleaseFile } from "../catalog/load.js";
-import { parseControlsInventory } from "../controls/load.js";
+import { loadControlsInventory, parseControlsInventory } from "../controls/load.js";
 import type { ControlsInventory, StoredControls } from "../controls/model.js";
 import { type Problem, TechtrailError, zodProblems } from "../core/errors.js";
 import { type DemoOptions, demoActors, generateDemoIncidents } from "../incidents/demo.js";
@@ -45,6 +45,23 @@ import type { ImportResult, IncidentFilterInput, IncidentPage, Store } from "../
 
 /** How located errors name the controls file kept in the register. */
 export const STORED_CONTROLS_SOURCE = "controls.yaml";
+
+/** How a report or analysis names the controls file kept in the register. */
+export const KEPT_CONTROLS_LABEL = "controls.yaml (kept in the register)";
+
+/**
+ * The team's deployed-controls inventory for an analysis: the given controls file (named `name`, default its
+ * path), else the controls.yaml kept in the register, else none. The CLI and the service use the same order.
+ */
+export async function teamControls(
+  store: Store,
+  catalog: Catalog,
+  file?: { path: string; name?: string },
+): Promise<{ inventory: ControlsInventory; source: string } | undefined> {
+  if (file) return { inventory: loadControlsInventory(file.path, catalog), source: file.name ?? file.path };
+  const kept = await new IncidentRegister(store, catalog).storedControls();
+  return kept ? { inventory: kept.inventory, source: KEPT_CONTROLS_LABEL } : undefined;
+}
 
 /** Filters as a person gives them: technique and tactic references are expanded through the catalog. */
 export interface ListQuery extends Omit<IncidentFilterInput, "techniques" | "since" | "until"> {

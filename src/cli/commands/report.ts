@@ -10,6 +10,7 @@ import { TechtrailError } from "../../core/errors.js";
 import { writeOutput } from "../../core/fs.js";
 import { DEFAULT_PROFILE, loadProfile } from "../../coverage/profile.js";
 import { loadPlaybooks } from "../../playbooks/playbooks.js";
+import { teamControls } from "../../register/register.js";
 import { findChromium, htmlToPdf } from "../../report/pdf.js";
 import { renderHtml, renderReport } from "../../report/render.js";
 import { buildReport } from "../../report/report.js";
@@ -39,7 +40,10 @@ export function registerReportCommand(program: Command): void {
     .option("--community-min-count <n>", "incidents a technique needs on one side to be compared", "3")
     .option("--catalog <dir>", CATALOG_OPTION_HELP)
     .option("--overlay <dir>", OVERLAY_OPTION_HELP)
-    .option("--controls <file>", "the team's deployed-controls inventory (controls.yaml) for the controls analysis")
+    .option(
+      "--controls <file>",
+      "the team's deployed-controls inventory (controls.yaml) for the controls analysis (default: the one kept in the register, if any)",
+    )
     .option("--json", "same as --format json");
   addFilterOptions(cmd);
   cmd.action(async (_o, c: Command) => {
@@ -80,10 +84,9 @@ export function registerReportCommand(program: Command): void {
     } = filterFromOptions({ ...o, quarter: undefined, from: undefined, to: undefined });
     const playbooks = loadPlaybooks(catalog, { dirs: o.playbooks ?? [] }).playbooks;
     const profile = o.coverage ? loadProfile(o.profile, catalog) : undefined;
-    const controls = {
-      rules: loadMitigationEffects(catalog, catalogSelection(o).catalogDir ?? BUILTIN_CATALOG_DIR),
-      ...(o.controls ? { inventory: loadControlsInventory(o.controls, catalog), source: o.controls } : {}),
-    };
+    const rules = loadMitigationEffects(catalog, catalogSelection(o).catalogDir ?? BUILTIN_CATALOG_DIR);
+    // Check a --controls file before the analyses; without one, the register's kept controls.yaml (read below).
+    if (o.controls) loadControlsInventory(o.controls, catalog);
     const communityMinCount = Number(o.communityMinCount);
     if (!Number.isInteger(communityMinCount) || communityMinCount < 1)
       throw new TechtrailError(
@@ -93,8 +96,10 @@ export function registerReportCommand(program: Command): void {
       );
     // Read and check every dataset before the analyses: a bad file fails fast, naming it.
     const community = (o.community ?? []).map((file) => ({ file: basename(file), stats: readSharedStats(file) }));
-    const report = await withStore(o, (s) =>
-      buildReport(s, catalog, {
+    const report = await withStore(o, async (s) => {
+      const team = await teamControls(s, catalog, o.controls ? { path: o.controls } : undefined);
+      const controls = { rules, ...(team ? { inventory: team.inventory, source: team.source } : {}) };
+      return buildReport(s, catalog, {
         ...(o.quarter ? { quarter: o.quarter } : {}),
         ...(o.from ? { from: o.from } : {}),
         ...(o.to ? { to: filterFromOptions({ to: o.to }).to as string } : {}),
@@ -104,8 +109,8 @@ export function registerReportCommand(program: Command): void {
         ...(profile ? { profile } : {}),
         ...(o.title ? { title: o.title } : {}),
         ...(community.length ? { community, communityMinCount } : {}),
-      }),
-    );
+      });
+    });
     if (report.empty) log(report.note ?? `no incidents in ${report.period.label}`);
     const text =
       format === "pdf"

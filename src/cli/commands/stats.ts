@@ -20,8 +20,9 @@ import {
 } from "../../analytics/index.js";
 import type { Catalog } from "../../catalog/catalog.js";
 import { BUILTIN_CATALOG_DIR } from "../../catalog/load.js";
-import { loadControlsInventory, loadMitigationEffects } from "../../controls/load.js";
+import { loadMitigationEffects } from "../../controls/load.js";
 import { TechtrailError } from "../../core/errors.js";
+import { teamControls } from "../../register/register.js";
 import { addFilterOptions, type FilterOptions, filterFromOptions, withStore } from "../analytics-options.js";
 import { CATALOG_OPTION_HELP, OVERLAY_OPTION_HELP, openCatalog } from "../catalog-options.js";
 import { out, printJson, table, truncate } from "../output.js";
@@ -428,14 +429,16 @@ function explainControl(c: ControlImpact, all: boolean): string[] {
 /** `stats controls`: what each control not yet deployed would have done; deployed controls' incidents anyway. */
 function registerControls(sub: Subcommand): void {
   sub("controls", "what each control would have prevented, shortened or not touched, with the incidents and rules")
-    .option("--controls <file>", "the team's deployed-controls inventory (controls.yaml, docs/controls.md)")
+    .option(
+      "--controls <file>",
+      "the team's deployed-controls inventory (controls.yaml, docs/controls.md; default: the one kept in the register, if any)",
+    )
     .option("--control <ids>", "only these controls (comma-separated mitigation IDs); lists every incident's reason")
     .action(async (_o, cmd: Command) =>
       run(cmd, async (o, catalog) => {
         const oo = o as Opts & { controls?: string; control?: string };
         const f = filterFromOptions(o);
         const rules = loadMitigationEffects(catalog, o.catalog ?? BUILTIN_CATALOG_DIR);
-        const inventory = oo.controls ? loadControlsInventory(oo.controls, catalog) : undefined;
         const only = oo.control
           ?.split(",")
           .map((x) => x.trim().toUpperCase())
@@ -445,13 +448,15 @@ function registerControls(sub: Subcommand): void {
             throw new TechtrailError("NOT_FOUND", `unknown control ${id} (controls are catalog mitigation IDs)`, {
               problems: [{ field: "--control", message: `unknown control ${id}` }],
             });
-        const r = await withStore(o, (s) =>
-          controlsImpact(s, catalog, f, {
+        const r = await withStore(o, async (s) => {
+          // --controls FILE, else the controls.yaml kept in the register (as the service and web UI use it).
+          const team = await teamControls(s, catalog, oo.controls ? { path: oo.controls } : undefined);
+          return controlsImpact(s, catalog, f, {
             rules,
-            ...(inventory ? { inventory, inventorySource: oo.controls } : {}),
+            ...(team ? { inventory: team.inventory, inventorySource: team.source } : {}),
             ...(only ? { only } : {}),
-          }),
-        );
+          });
+        });
         if (o.json) return printJson(r);
         header(r.scope, `control counterfactuals${r.team ? ` (team ${r.team})` : ""}`);
         if (r.scope.empty) return;

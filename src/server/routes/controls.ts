@@ -8,7 +8,7 @@ import { z } from "zod";
 import { loadControlsInventory } from "../../controls/load.js";
 import { type ControlsInventory, ControlsInventory as ControlsInventorySchema } from "../../controls/model.js";
 import { TechtrailError } from "../../core/errors.js";
-import { IncidentRegister } from "../../register/register.js";
+import { IncidentRegister, teamControls } from "../../register/register.js";
 import { changeContext, type ServerDeps } from "../context.js";
 import { json } from "../http.js";
 import { access, errorResponses, jsonBody, jsonContent, routeApp } from "../openapi.js";
@@ -39,13 +39,12 @@ export const ControlsBody = z.strictObject({
 });
 
 /** The team's inventory for an analysis: the service's file, else the register's; none when neither is set. */
-export async function inventoryInEffect(
+export function inventoryInEffect(
   deps: ServerDeps,
 ): Promise<{ inventory: ControlsInventory; source: string } | undefined> {
-  if (deps.controlsFile)
-    return { inventory: loadControlsInventory(deps.controlsFile, deps.catalog), source: basename(deps.controlsFile) };
-  const kept = await new IncidentRegister(deps.store, deps.catalog).storedControls();
-  return kept ? { inventory: kept.inventory, source: "controls.yaml (kept in the register)" } : undefined;
+  // Only the file's name: a response never shows a path on the server.
+  const file = deps.controlsFile ? { path: deps.controlsFile, name: basename(deps.controlsFile) } : undefined;
+  return teamControls(deps.store, deps.catalog, file);
 }
 
 async function setting(deps: ServerDeps): Promise<ControlsSetting> {
