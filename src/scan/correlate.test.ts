@@ -3,8 +3,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { compileSigmaRules } from "../rules/index.js";
 import { buildBaseline } from "./baseline.js";
-import { sourceNetworkOf } from "./correlate.js";
+import { CorrelationRun, type CorrTuple, StringInterner, sourceNetworkOf, Tap } from "./correlate.js";
 import { scanPaths } from "./scan.js";
 
 const T0 = Date.parse("2026-11-20T09:00:00Z");
@@ -116,5 +119,57 @@ describe("scan with correlation rules", () => {
     assert.equal(sourceNetworkOf("2001:db8:abcd:12::1"), "2001:db8:abcd::/48");
     assert.equal(sourceNetworkOf("2001:db8::1"), "2001:db8:0::/48");
     assert.equal(sourceNetworkOf("ec2.amazonaws.com"), "ec2.amazonaws.com");
+  });
+
+  it("holds one copy of the strings that tuples from the scanning threads repeat", () => {
+    // each worker message brings its own copies of every string; the reorder buffer keeps the events (here
+    // all of them: the same second, and fewer than the buffer's minimum), so copies would add up
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const text =
+      "title: base\nname: base\nid: base-id\nlogsource: {product: aws, service: cloudtrail}\n" +
+      "detection:\n  sel:\n    eventName: GetPasswordData\n  condition: sel\n---\n" +
+      "title: burst\nid: burst\nlevel: high\ncorrelation:\n  type: event_count\n  rules: [base]\n" +
+      "  group-by: [userIdentity.arn]\n  timespan: 10m\n  condition: {gte: 1000000}\n";
+    const { rules, correlations, errors } = compileSigmaRules([{ text, source: "c.yml" }]);
+    assert.deepEqual(errors, []);
+    const tap = new Tap(rules, correlations);
+    const run = new CorrelationRun(
+      correlations,
+      rules.map((r) => r.id),
+      tap.fieldNames,
+      { reorderWindowMs: 3_600_000, minBuffered: 100_000 },
+    );
+    // a long user agent, as attacker tooling sends: 20 KB in each of 3,000 events (60 MB as copies)
+    const agent = `tool/1.0 ${"x".repeat(20_000)}`;
+    const event = (i: number) => ({
+      eventTime: "2026-11-20T09:00:00Z",
+      eventSource: "ec2.amazonaws.com",
+      eventName: "GetPasswordData",
+      eventID: `1b2c3d4e-0000-4000-8000-${String(i).padStart(12, "0")}`,
+      userAgent: agent,
+      userIdentity: { arn: "arn:aws:sts::111122223333:assumed-role/r/s" },
+    });
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let b = 0; b < 6; b++) {
+      for (let i = 0; i < 500; i++) tap.capture(0, event(b * 500 + i), b * 500 + i);
+      // what postMessage does to a batch: a deep copy, strings included
+      run.accept(b, structuredClone(tap.take()) as CorrTuple[]);
+    }
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    assert.ok(grown < 20 * 1024 * 1024, `the buffered events take ${Math.round(grown / 1048576)} MB`);
+    const done = run.finish();
+    assert.equal(done.summary.events, 3000);
+  });
+
+  it("the string table stays within its limit whatever the number of distinct values", () => {
+    const table = new StringInterner(1000);
+    for (let i = 0; i < 10_000; i++) {
+      assert.equal(table.get(`v${i}`), `v${i}`);
+      assert.ok(table.size <= 1000, `size ${table.size} at ${i}`);
+    }
+    assert.equal(table.get("v9999"), "v9999");
   });
 });

@@ -154,8 +154,33 @@ export interface CorrelationRunOptions {
   maxFindings?: number;
 }
 
+const EVENT_ID = EVENT_FIELDS.indexOf("eventID");
+
+/**
+ * One shared copy per distinct string. Each message from a thread brings its own copy of every string, so the
+ * events held by the reorder buffer (at least the last 50,000) would otherwise hold tens of MB of copies of
+ * the same principals, sources and user agents. Cleared when full, so it stays bounded whatever the input.
+ */
+export class StringInterner {
+  private readonly table = new Map<string, string>();
+  constructor(readonly limit = 65_536) {}
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  get(s: string): string {
+    const shared = this.table.get(s);
+    if (shared !== undefined) return shared;
+    if (this.table.size >= this.limit) this.table.clear();
+    this.table.set(s, s);
+    return s;
+  }
+}
+
 /** Main-thread side: tuples in, correlation findings out. */
 export class CorrelationRun {
+  private readonly interned = new StringInterner();
   private readonly correlator: Correlator;
   readonly firstSeen: FirstSeenTracker;
   private readonly results: CorrelationResult[] = [];
@@ -186,17 +211,19 @@ export class CorrelationRun {
   }
 
   accept(unit: number, tuples: readonly CorrTuple[]): void {
+    const intern = this.interned;
     for (const tp of tuples) {
       const id = this.ruleIds[tp.r] as string;
       const names = this.fieldNames[tp.r] ?? [];
       const values: Record<string, string> = {};
       names.forEach((n, i) => {
-        values[n] = tp.v[i] ?? "";
+        values[n] = intern.get(tp.v[i] ?? "");
       });
       const fields: Record<string, string> = {};
       EVENT_FIELDS.forEach((k, i) => {
         const v = tp.f[i];
-        if (v !== undefined) fields[k] = v;
+        // eventIDs are unique: interning them would only fill the table
+        if (v !== undefined) fields[k] = i === EVENT_ID ? v : intern.get(v);
       });
       const event: EventRef = { time: tp.t, at: [unit, tp.o], fields };
       if (this.correlator.wants(id)) this.correlator.push({ rule: id, time: tp.t, values, event });

@@ -53,9 +53,11 @@ const UNITS_IN_FLIGHT = 2;
 
 /**
  * A worker holds one unit's data at a time; a small old generation makes V8 collect (and give back) the
- * garbage of rule compilation and parsing early, which keeps the process's peak memory low.
+ * garbage of rule compilation and parsing early, which keeps the process's peak memory low. The young
+ * generation is resident once grown, whatever is live: 16 MB per worker cost 2 x 8 MB more peak RSS on the
+ * attack-dense S3 tree than 8 MB, for no measurable speed (records die young; docs/benchmarks.md).
  */
-const WORKER_LIMITS = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 16 };
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 };
 
 export class ScanPool {
   private readonly workers: Worker[] = [];
